@@ -1,0 +1,187 @@
+//! `vfp extract`: videos → `.vfp` files or JSON lines, in parallel across
+//! files; a file that fails is reported and the others go on.
+
+use crate::args::{ExtractConfig, ExtractFormat};
+use crate::cmd::isolate;
+use crate::exit::Status;
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use vfp_fingerprint::{format as vfp_format, Fingerprint};
+
+/// One line of `--format json`.
+#[derive(Serialize)]
+struct JsonRecord<'a> {
+    /// The input path as given.
+    input: String,
+    #[serde(flatten)]
+    fingerprint: &'a Fingerprint,
+}
+
+/// What to do with one input.
+struct Job {
+    video: PathBuf,
+    /// Where its `.vfp` goes, or why it cannot go anywhere.
+    target: Result<PathBuf, String>,
+}
+
+pub fn run(cfg: ExtractConfig) -> Result<Status> {
+    if cfg.format == ExtractFormat::Vfp {
+        std::fs::create_dir_all(&cfg.output)
+            .with_context(|| format!("cannot create output folder {}", cfg.output.display()))?;
+    }
+    let jobs = plan(&cfg.videos, &cfg.output);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.jobs)
+        .build()
+        .context("cannot start worker threads")?;
+    let progress = progress_bar(jobs.len());
+    let failed = AtomicUsize::new(0);
+    let stdout = Mutex::new(std::io::stdout());
+    let fatal: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+
+    pool.install(|| {
+        jobs.par_iter().for_each(|job| {
+            progress.set_message(short_name(&job.video));
+            let outcome = isolate(&job.video, || {
+                let target = job
+                    .target
+                    .as_ref()
+                    .map_err(|why| anyhow::anyhow!("{why}"))?;
+                let fp = vfp_extractor::extract(&job.video, &cfg.options)?;
+                match cfg.format {
+                    ExtractFormat::Vfp => vfp_format::write_file(target, &fp)?,
+                    ExtractFormat::Json => {
+                        let record = JsonRecord {
+                            input: job.video.display().to_string(),
+                            fingerprint: &fp,
+                        };
+                        let line = serde_json::to_string(&record)?;
+                        let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
+                        if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+                            // stdout is gone (a closed pipe): nothing more to say.
+                            fatal
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get_or_insert(
+                                    anyhow::Error::new(e).context("cannot write to stdout"),
+                                );
+                        }
+                    }
+                }
+                Ok(fp)
+            });
+            match outcome {
+                Ok(fp) => progress.suspend(|| {
+                    eprintln!(
+                        "{}",
+                        summary_line(&job.video, job.target.as_ref().ok(), &fp, cfg.format)
+                    )
+                }),
+                Err(e) => {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    progress.suspend(|| eprintln!("vfp: error: {e:#}"));
+                }
+            }
+            progress.inc(1);
+        });
+    });
+    progress.finish_and_clear();
+    if let Some(e) = fatal.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    let failed = failed.into_inner();
+    if jobs.len() > 1 {
+        eprintln!(
+            "vfp: extracted {} of {} files{}",
+            jobs.len() - failed,
+            jobs.len(),
+            if failed > 0 {
+                format!(", {failed} failed")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if failed == 0 {
+        Status::Success
+    } else {
+        Status::Error
+    })
+}
+
+/// Output paths, refusing two inputs that would write the same `.vfp`.
+fn plan(videos: &[PathBuf], output: &Path) -> Vec<Job> {
+    let mut claimed: HashMap<PathBuf, &Path> = HashMap::new();
+    videos
+        .iter()
+        .map(|video| {
+            let target = match video.file_stem() {
+                None => Err(format!("{}: not a file name", video.display())),
+                Some(stem) => {
+                    let mut name = stem.to_os_string();
+                    name.push(".vfp");
+                    let target = output.join(name);
+                    match claimed.get(&target) {
+                        Some(first) => Err(format!(
+                            "{}: its fingerprint {} would overwrite the one of {}; extract them into different folders",
+                            video.display(),
+                            target.display(),
+                            first.display()
+                        )),
+                        None => {
+                            claimed.insert(target.clone(), video);
+                            Ok(target)
+                        }
+                    }
+                }
+            };
+            Job {
+                video: video.clone(),
+                target,
+            }
+        })
+        .collect()
+}
+
+fn summary_line(
+    video: &Path,
+    target: Option<&PathBuf>,
+    fp: &Fingerprint,
+    format: ExtractFormat,
+) -> String {
+    let dest = match (format, target) {
+        (ExtractFormat::Vfp, Some(t)) => format!(" -> {}", t.display()),
+        _ => String::new(),
+    };
+    format!(
+        "{}: {} frames ({} informative) over {:.1} s{dest}",
+        video.display(),
+        fp.frames.len(),
+        fp.informative_frames(),
+        fp.source.duration_ms as f64 / 1000.0
+    )
+}
+
+fn short_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A progress bar on a terminal; hidden when stderr is not one.
+fn progress_bar(len: usize) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files, {per_sec}, eta {eta} {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,27 @@
+//! One module per subcommand.
+
+pub mod extract;
+pub mod show;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+/// Runs `job` on one input and turns a panic into an error naming the
+/// input, so that a bug hit by one file of a bulk run is reported and the
+/// run goes on with the other files.
+pub fn isolate<T>(input: &Path, job: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    match catch_unwind(AssertUnwindSafe(job)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(anyhow::anyhow!(
+                "{}: internal error, please report it: {what}",
+                input.display()
+            ))
+        }
+    }
+}

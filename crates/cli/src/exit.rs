@@ -1,0 +1,18 @@
+//! Exit statuses, like grep's: 0 success, 2 if anything failed.
+
+use std::process::ExitCode;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Every input was processed.
+    Success = 0,
+    /// At least one input failed (others may have succeeded).
+    Error = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> ExitCode {
+        ExitCode::from(s as u8)
+    }
+}

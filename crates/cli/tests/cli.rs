@@ -1,0 +1,227 @@
+//! The real `vfp` binary, run in a temporary folder.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn testdata(var: &str, default: &str, name: &str) -> PathBuf {
+    let dir = std::env::var_os(var).map_or_else(
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(default)
+        },
+        PathBuf::from,
+    );
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/fetch-testdata.sh and scripts/gen-testdata.sh (or scripts/test.sh)",
+        path.display()
+    );
+    path
+}
+
+fn generated(name: &str) -> PathBuf {
+    testdata("VFP_TESTDATA_GENERATED", "testdata/generated", name)
+}
+
+fn vfp(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vfp"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run vfp")
+}
+
+fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {
+    s.as_ref()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn extract_writes_one_vfp_per_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (generated("ref.mp4"), generated("odd-size.mkv"));
+    let out = vfp(
+        dir.path(),
+        &[
+            os("extract"),
+            os("-o"),
+            os("fps"),
+            a.as_os_str(),
+            b.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for name in ["ref.vfp", "odd-size.vfp"] {
+        let path = dir.path().join("fps").join(name);
+        let fp = vfp_fingerprint::format::read_file(&path).unwrap();
+        assert!(!fp.frames.is_empty());
+    }
+    assert!(
+        stderr(&out).contains("extracted 2 of 2 files"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn extract_json_prints_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = generated("ref.mp4");
+    let out = vfp(
+        dir.path(),
+        &[
+            os("extract"),
+            os("--format"),
+            os("json"),
+            os("--fps"),
+            os("2"),
+            a.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(v["source"]["file_name"], "ref.mp4");
+    assert_eq!(v["params"]["sampling"]["mode"], "dense");
+    assert_eq!(v["frames"].as_array().unwrap().len(), 23);
+    assert_eq!(v["frames"][0]["hash"].as_str().unwrap().len(), 64);
+    // Nothing written to disk in JSON mode.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn keyframes_flag_sets_keyframe_sampling() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = generated("ref.mp4");
+    let out = vfp(
+        dir.path(),
+        &[os("extract"), os("--keyframes"), a.as_os_str()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let fp = vfp_fingerprint::format::read_file(&dir.path().join("ref.vfp")).unwrap();
+    assert_eq!(fp.params.sampling, vfp_fingerprint::Sampling::Keyframes);
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = [
+        generated("empty.mp4"),
+        generated("truncated.mp4"),
+        generated("truncated-faststart.mp4"),
+        generated("random.mp4"),
+        generated("text.mp4"),
+        generated("audio-only.m4a"),
+        dir.path().join("missing.mp4"),
+    ];
+    let good = generated("ref.mp4");
+    let mut args = vec![os("extract"), os("-j"), os("2")];
+    args.extend(bad.iter().map(|p| p.as_os_str()));
+    args.push(good.as_os_str());
+    let out = vfp(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for p in &bad {
+        let name = p.file_name().unwrap().to_string_lossy();
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("vfp: error:") && l.contains(&*name)),
+            "no error line names {name}:\n{err}"
+        );
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("extracted 1 of 8 files, 7 failed"), "{err}");
+    assert!(dir.path().join("ref.vfp").exists());
+    // No fingerprint, and no temporary file, for the bad inputs.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["ref.vfp".to_owned()]);
+}
+
+#[test]
+fn colliding_output_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("other");
+    std::fs::create_dir(&sub).unwrap();
+    let copy = sub.join("ref.mp4");
+    std::fs::copy(generated("ref.mp4"), &copy).unwrap();
+    let a = generated("ref.mp4");
+    let out = vfp(
+        dir.path(),
+        &[
+            os("extract"),
+            os("-j"),
+            os("1"),
+            a.as_os_str(),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("would overwrite"), "{}", stderr(&out));
+}
+
+#[test]
+fn show_describes_a_fingerprint_and_rejects_damaged_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = generated("ref.mp4");
+    let out = vfp(dir.path(), &[os("extract"), a.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let good = dir.path().join("ref.vfp");
+    let out = vfp(dir.path(), &[os("show"), good.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ref.mp4") && text.contains("dense 4 fps") && text.contains("dct256-v1"),
+        "{text}"
+    );
+
+    // One flipped byte in the frames, and a truncated copy.
+    let mut bytes = std::fs::read(&good).unwrap();
+    let damaged = dir.path().join("damaged.vfp");
+    let at = bytes.len() - 100;
+    bytes[at] ^= 1;
+    std::fs::write(&damaged, &bytes).unwrap();
+    let truncated = dir.path().join("truncated.vfp");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let out = vfp(
+        dir.path(),
+        &[
+            os("show"),
+            damaged.as_os_str(),
+            good.as_os_str(),
+            truncated.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("damaged.vfp: checksum mismatch"), "{err}");
+    assert!(err.contains("truncated.vfp: truncated"), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("dct256-v1"),
+        "the good file is still shown"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["extract"],
+        vec!["extract", "--fps", "0", "a.mp4"],
+        vec!["frobnicate"],
+    ] {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(os).collect();
+        let out = vfp(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}

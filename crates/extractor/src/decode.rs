@@ -1,0 +1,402 @@
+//! Opening a file with FFmpeg and decoding its best video stream into
+//! frames time-stamped in seconds from the stream start.
+//!
+//! This is the only module that talks to FFmpeg's demuxer and decoder.
+
+use crate::ExtractError;
+use ffmpeg::codec::threading;
+use ffmpeg::format::context::Input;
+use ffmpeg::media;
+use ffmpeg::util::frame::Video as VideoFrame;
+use ffmpeg_next as ffmpeg;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+/// A stream whose packets end this much before the duration its header
+/// declares (seconds, or share of the duration if larger) was cut short.
+const TRUNCATION_TOLERANCE_S: f64 = 0.5;
+const TRUNCATION_TOLERANCE_SHARE: f64 = 0.05;
+
+/// After this many unreadable packets in a row, give up on the file: FFmpeg
+/// is not resynchronizing, the rest is garbage.
+const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 1_000;
+
+/// Initializes FFmpeg once per process and keeps its log quiet: problems
+/// reach the user as typed errors naming the file, not as FFmpeg chatter.
+pub(crate) fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // Registration cannot fail on FFmpeg >= 4; the result is only kept
+        // for old versions.
+        let _ = ffmpeg::init();
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Quiet);
+    });
+}
+
+/// Facts about the opened video stream.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamFacts {
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    /// Duration from the stream or container header, if it says.
+    pub duration_s: Option<f64>,
+    /// Duration from the video stream's own header, if it says; unlike the
+    /// container's, it does not stretch to a longer audio track.
+    pub stream_duration_s: Option<f64>,
+    /// Clockwise display rotation in degrees: 0, 90, 180 or 270.
+    pub rotation_deg: u16,
+}
+
+/// An opened file with its best video stream and a ready decoder.
+pub(crate) struct VideoInput {
+    path: PathBuf,
+    input: Input,
+    stream_index: usize,
+    decoder: ffmpeg::decoder::Video,
+    time_base_s: f64,
+    /// Stream start in time-base units; frame times count from here.
+    start_pts: Option<i64>,
+    pub facts: StreamFacts,
+}
+
+/// How to decode.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DecodeOptions {
+    /// Decoder threads; 0 lets FFmpeg choose from the core count.
+    pub threads: usize,
+    /// Ask the decoder to decode keyframes only.
+    pub keyframes_only: bool,
+}
+
+impl VideoInput {
+    pub(crate) fn open(path: &Path, opts: DecodeOptions) -> Result<Self, ExtractError> {
+        init();
+        let input = ffmpeg::format::input(path).map_err(|source| ExtractError::Unreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+        let stream = input
+            .streams()
+            .best(media::Type::Video)
+            // An attached picture (cover art) is a single still image, not
+            // video; `best` can return one when there is nothing else.
+            .filter(|s| {
+                !s.disposition()
+                    .contains(ffmpeg::format::stream::Disposition::ATTACHED_PIC)
+            })
+            .ok_or_else(|| ExtractError::NoVideoStream {
+                path: path.to_owned(),
+                streams: describe_streams(&input),
+            })?;
+        let stream_index = stream.index();
+        let time_base = stream.time_base();
+        let time_base_s = f64::from(time_base.numerator()) / f64::from(time_base.denominator());
+        if !(time_base_s.is_finite() && time_base_s > 0.0) {
+            return Err(ExtractError::Damaged {
+                path: path.to_owned(),
+                at_s: 0.0,
+                reason: format!("invalid stream time base {time_base}"),
+            });
+        }
+        let start_pts = Some(stream.start_time()).filter(|&t| t != ffmpeg::ffi::AV_NOPTS_VALUE);
+        let stream_duration_s = Some(stream.duration())
+            .filter(|&d| d > 0 && d != ffmpeg::ffi::AV_NOPTS_VALUE)
+            .map(|d| d as f64 * time_base_s);
+        let duration_s = stream_duration_s.or_else(|| {
+            (input.duration() > 0)
+                .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE))
+        });
+        let rate = stream.avg_frame_rate();
+        let fps = if rate.denominator() != 0 && rate.numerator() > 0 {
+            f64::from(rate.numerator()) / f64::from(rate.denominator())
+        } else {
+            0.0
+        };
+        let rotation_deg = display_rotation(&stream);
+
+        let mut context =
+            ffmpeg::codec::Context::from_parameters(stream.parameters()).map_err(|e| {
+                ExtractError::Decoder {
+                    path: path.to_owned(),
+                    codec: "video".into(),
+                    reason: e.to_string(),
+                }
+            })?;
+        let codec_id = context.id();
+        let codec_name = codec_id.name().to_owned();
+        context.set_threading(threading::Config {
+            kind: threading::Type::Frame,
+            count: opts.threads,
+            ..Default::default()
+        });
+        let mut decoder = context.decoder();
+        decoder.set_packet_time_base(time_base);
+        if opts.keyframes_only {
+            decoder.skip_frame(ffmpeg::Discard::NonKey);
+        }
+        let decoder = decoder.video().map_err(|e| ExtractError::Decoder {
+            path: path.to_owned(),
+            codec: codec_name.clone(),
+            reason: match e {
+                ffmpeg::Error::DecoderNotFound => "no decoder for this codec in FFmpeg".into(),
+                e => e.to_string(),
+            },
+        })?;
+        let facts = StreamFacts {
+            codec: codec_name,
+            width: decoder.width(),
+            height: decoder.height(),
+            fps,
+            duration_s,
+            stream_duration_s,
+            rotation_deg,
+        };
+        Ok(VideoInput {
+            path: path.to_owned(),
+            input,
+            stream_index,
+            decoder,
+            time_base_s,
+            start_pts,
+            facts,
+        })
+    }
+
+    /// Decodes every frame the decoder returns, in presentation order, and
+    /// hands each to `on_frame` with its time in seconds from the stream
+    /// start. Returns the number of frames decoded.
+    pub(crate) fn decode<F>(&mut self, mut on_frame: F) -> Result<u64, ExtractError>
+    where
+        F: FnMut(f64, &VideoFrame) -> Result<(), ExtractError>,
+    {
+        let mut frame = VideoFrame::empty();
+        let mut clock = FrameClock::new(self.start_pts, self.time_base_s, self.facts.fps);
+        let mut decoded = 0u64;
+        let mut bad_packets = 0u32;
+        let mut last_decode_error: Option<ffmpeg::Error> = None;
+        let mut packet = ffmpeg::Packet::empty();
+        // End of the last video packet, in seconds from the stream start:
+        // how far the file really reaches, also when only keyframes decode.
+        let mut packets_end_s = 0.0f64;
+        let mut first_packet_pts: Option<i64> = None;
+        loop {
+            match packet.read(&mut self.input) {
+                Ok(()) => {}
+                Err(ffmpeg::Error::Eof) => break,
+                // One corrupt packet: the demuxer can resync past it.
+                Err(ffmpeg::Error::InvalidData) => {
+                    bad_packets += 1;
+                    if bad_packets > MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(self.damaged(clock.last_s, "too many unreadable packets"));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(self.damaged(clock.last_s, &e.to_string())),
+            }
+            bad_packets = 0;
+            if packet.stream() != self.stream_index {
+                continue;
+            }
+            if let Some(pts) = packet.pts().or(packet.dts()) {
+                let start = self.start_pts.or(first_packet_pts).unwrap_or(pts);
+                first_packet_pts.get_or_insert(pts);
+                let end = pts
+                    .saturating_sub(start)
+                    .saturating_add(packet.duration().max(0));
+                packets_end_s = packets_end_s.max(end as f64 * self.time_base_s);
+            }
+            if let Err(e) = self.decoder.send_packet(&packet) {
+                // A damaged packet: conceal it like FFmpeg's CLI does, but
+                // remember why, in case nothing decodes at all.
+                last_decode_error = Some(e);
+                continue;
+            }
+            decoded += self.drain(&mut frame, &mut clock, &mut on_frame)?;
+        }
+        // Flush the frames the decoder still holds (B-frame reordering,
+        // frame threads).
+        if self.decoder.send_eof().is_ok() {
+            decoded += self.drain(&mut frame, &mut clock, &mut on_frame)?;
+        }
+        if let Some(declared_s) = self.facts.stream_duration_s {
+            let tolerance = TRUNCATION_TOLERANCE_S.max(declared_s * TRUNCATION_TOLERANCE_SHARE);
+            if packets_end_s + tolerance < declared_s {
+                return Err(self.damaged(
+                    packets_end_s,
+                    &format!("the video stream ends at {packets_end_s:.3} s but its header declares {declared_s:.3} s"),
+                ));
+            }
+        }
+        if decoded == 0 {
+            return Err(ExtractError::NoFrames {
+                path: self.path.clone(),
+                reason: match last_decode_error {
+                    Some(e) => format!("the decoder rejected every packet: {e}"),
+                    None => "the video stream holds no frames".into(),
+                },
+            });
+        }
+        Ok(decoded)
+    }
+
+    fn drain<F>(
+        &mut self,
+        frame: &mut VideoFrame,
+        clock: &mut FrameClock,
+        on_frame: &mut F,
+    ) -> Result<u64, ExtractError>
+    where
+        F: FnMut(f64, &VideoFrame) -> Result<(), ExtractError>,
+    {
+        let mut n = 0;
+        while self.decoder.receive_frame(frame).is_ok() {
+            let t_s = clock.time_of(frame.timestamp());
+            on_frame(t_s, frame)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn damaged(&self, at_s: f64, reason: &str) -> ExtractError {
+        ExtractError::Damaged {
+            path: self.path.clone(),
+            at_s: at_s.max(0.0),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+/// Turns decoder timestamps into seconds from the stream start, filling in
+/// frames without a timestamp and never going backwards.
+struct FrameClock {
+    start_pts: Option<i64>,
+    time_base_s: f64,
+    frame_s: f64,
+    last_s: f64,
+    seen_any: bool,
+}
+
+impl FrameClock {
+    fn new(start_pts: Option<i64>, time_base_s: f64, fps: f64) -> Self {
+        FrameClock {
+            start_pts,
+            time_base_s,
+            // Unknown rate: assume 25 fps for frames that carry no timestamp.
+            frame_s: if fps > 0.0 { 1.0 / fps } else { 0.04 },
+            last_s: 0.0,
+            seen_any: false,
+        }
+    }
+
+    fn time_of(&mut self, pts: Option<i64>) -> f64 {
+        let t = match pts {
+            Some(pts) => {
+                // Without a declared stream start, the first frame is t = 0.
+                let start = *self.start_pts.get_or_insert(pts);
+                (pts.saturating_sub(start)) as f64 * self.time_base_s
+            }
+            None if self.seen_any => self.last_s + self.frame_s,
+            None => 0.0,
+        };
+        // Frames before the start (edit lists, B-frame leaders) count as 0;
+        // timestamps must not run backwards for the time-based sampler.
+        let t = if self.seen_any {
+            t.max(self.last_s)
+        } else {
+            t.max(0.0)
+        };
+        self.seen_any = true;
+        self.last_s = t;
+        t
+    }
+}
+
+/// Clockwise rotation from the stream's display matrix, snapped to a
+/// multiple of 90 degrees (phones record upright video sideways).
+fn display_rotation(stream: &ffmpeg::format::stream::Stream) -> u16 {
+    for side in stream.side_data() {
+        if side.kind() != ffmpeg::codec::packet::side_data::Type::DisplayMatrix {
+            continue;
+        }
+        let data = side.data();
+        if data.len() < 9 * 4 {
+            continue;
+        }
+        let mut matrix = [0i32; 9];
+        for (m, chunk) in matrix.iter_mut().zip(data.chunks_exact(4)) {
+            *m = i32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        }
+        // SAFETY: `matrix` is a live array of the 9 int32 values that
+        // av_display_rotation_get reads; it only reads them.
+        let ccw = unsafe { ffmpeg::ffi::av_display_rotation_get(matrix.as_ptr()) };
+        if !ccw.is_finite() {
+            return 0;
+        }
+        // FFmpeg reports counter-clockwise degrees; the picture must be
+        // turned clockwise by the same amount to display upright.
+        let cw = (-ccw).rem_euclid(360.0);
+        return match ((cw / 90.0).round() as i64).rem_euclid(4) {
+            1 => 90,
+            2 => 180,
+            3 => 270,
+            _ => 0,
+        };
+    }
+    0
+}
+
+fn describe_streams(input: &Input) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for s in input.streams() {
+        let kind = match s.parameters().medium() {
+            media::Type::Video => "cover-art image",
+            media::Type::Audio => "audio",
+            media::Type::Subtitle => "subtitle",
+            media::Type::Data => "data",
+            media::Type::Attachment => "attachment",
+            media::Type::Unknown => "unknown",
+        };
+        match counts.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((kind.to_owned(), 1)),
+        }
+    }
+    if counts.is_empty() {
+        return "no streams at all".into();
+    }
+    counts
+        .iter()
+        .map(|(k, n)| format!("{n} {k} stream{}", if *n == 1 { "" } else { "s" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FrameClock;
+
+    #[test]
+    fn clock_counts_from_the_stream_start() {
+        let mut c = FrameClock::new(Some(1000), 0.001, 25.0);
+        assert_eq!(c.time_of(Some(1000)), 0.0);
+        assert!((c.time_of(Some(1040)) - 0.040).abs() < 1e-9);
+    }
+
+    #[test]
+    fn clock_starts_at_first_frame_without_a_declared_start() {
+        let mut c = FrameClock::new(None, 1.0 / 90_000.0, 25.0);
+        assert_eq!(c.time_of(Some(900_000)), 0.0);
+        assert!((c.time_of(Some(990_000)) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn clock_fills_gaps_and_never_runs_backwards() {
+        let mut c = FrameClock::new(Some(0), 0.01, 10.0);
+        assert_eq!(c.time_of(Some(-5)), 0.0);
+        assert!((c.time_of(Some(100)) - 1.0).abs() < 1e-9);
+        assert!((c.time_of(None) - 1.1).abs() < 1e-9);
+        assert!((c.time_of(Some(50)) - 1.1).abs() < 1e-9);
+    }
+}

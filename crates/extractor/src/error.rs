@@ -1,0 +1,99 @@
+//! Errors of extraction, each naming the file and what is wrong with it.
+
+use std::path::PathBuf;
+
+/// Why a video could not be fingerprinted.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// The file could not be read (missing, unreadable, a directory).
+    #[error("{}: cannot read", path.display())]
+    Io {
+        /// The input.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has no bytes.
+    #[error("{}: empty file (0 bytes)", path.display())]
+    Empty {
+        /// The input.
+        path: PathBuf,
+    },
+    /// FFmpeg cannot open it as a media file (text, random bytes, an mp4
+    /// whose index is missing because the download was cut short).
+    #[error("{}: not a video FFmpeg can read (truncated, or not a video at all?)", path.display())]
+    Unreadable {
+        /// The input.
+        path: PathBuf,
+        /// FFmpeg's reason.
+        #[source]
+        source: ffmpeg_next::Error,
+    },
+    /// The container holds no video stream.
+    #[error("{}: no video stream (the file holds {streams})", path.display())]
+    NoVideoStream {
+        /// The input.
+        path: PathBuf,
+        /// What it does hold, e.g. "1 audio stream".
+        streams: String,
+    },
+    /// No decoder for the video codec, or it refused to open.
+    #[error("{}: cannot decode the {codec} video stream: {reason}", path.display())]
+    Decoder {
+        /// The input.
+        path: PathBuf,
+        /// Codec name as FFmpeg knows it.
+        codec: String,
+        /// Why.
+        reason: String,
+    },
+    /// Reading or decoding broke off part-way, or the stream ends well
+    /// before the duration its header declares: the file is truncated or
+    /// damaged.
+    #[error("{}: truncated or damaged at {at_s:.3} s of video ({reason}); fetch the file again", path.display())]
+    Damaged {
+        /// The input.
+        path: PathBuf,
+        /// Presentation time reached when it broke off, in seconds.
+        at_s: f64,
+        /// FFmpeg's reason.
+        reason: String,
+    },
+    /// The stream held no frame the decoder could decode.
+    #[error("{}: no decodable video frames ({reason})", path.display())]
+    NoFrames {
+        /// The input.
+        path: PathBuf,
+        /// What was seen instead.
+        reason: String,
+    },
+    /// The video is longer than a `.vfp` can time-stamp (u32 milliseconds).
+    #[error("{}: video runs past {max_h} hours, longer than vfp supports", path.display())]
+    TooLong {
+        /// The input.
+        path: PathBuf,
+        /// Limit in hours.
+        max_h: u32,
+    },
+    /// The parameters are unusable.
+    #[error("invalid extraction parameters: {0}")]
+    InvalidParams(String),
+}
+
+impl ExtractError {
+    /// The input file the error is about, if any.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            ExtractError::Io { path, .. }
+            | ExtractError::Empty { path }
+            | ExtractError::Unreadable { path, .. }
+            | ExtractError::NoVideoStream { path, .. }
+            | ExtractError::Decoder { path, .. }
+            | ExtractError::Damaged { path, .. }
+            | ExtractError::NoFrames { path, .. }
+            | ExtractError::TooLong { path, .. } => Some(path),
+            ExtractError::InvalidParams(_) => None,
+        }
+    }
+}

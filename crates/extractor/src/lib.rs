@@ -1,0 +1,253 @@
+//! Video → time-stamped perceptual frame hashes.
+//!
+//! The data flow, top-down, as [`extract`] runs it:
+//!
+//! 1. `decode`: FFmpeg opens the file, picks the best video
+//!    stream and decodes it (every frame, or keyframes only), with
+//!    presentation times in seconds from the stream start.
+//! 2. `sample`: a time-based sampler picks the frames to
+//!    hash.
+//! 3. [`luma`]: each sample is scaled by swscale straight to a small square
+//!    grey picture and turned upright by the stream's display rotation.
+//! 4. [`borders`]: windows of samples vote on the active picture (dropping
+//!    letterbox, pillarbox and 9:16 re-framing borders).
+//! 5. [`hash`]: the active picture is resampled to 64×64 and hashed
+//!    (256-bit DCT hash, its mirrored variant and a quality score).
+//!
+//! This is the only crate of `vfp` that uses FFmpeg.
+
+pub mod borders;
+mod decode;
+mod error;
+pub mod hash;
+pub mod luma;
+mod sample;
+
+pub use error::ExtractError;
+pub use luma::{LumaImage, Rect};
+
+use borders::BorderDetector;
+use decode::{DecodeOptions, VideoInput};
+use luma::WorkScaler;
+use sample::Sampler;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+use vfp_fingerprint::{ExtractParams, Fingerprint, FrameFlags, HashedFrame, Sampling, SourceInfo};
+
+/// Samples vote together on the active picture in windows of at least this
+/// many milliseconds and [`BORDER_WINDOW_MIN_SAMPLES`] samples: long enough
+/// for a stable vote, short enough to follow a compilation whose framing
+/// changes. By time, so that any sampling rate sees the same windows.
+const BORDER_WINDOW_MS: u32 = 4_000;
+/// Fewest samples in a window (keyframes can be seconds apart).
+const BORDER_WINDOW_MIN_SAMPLES: usize = 8;
+/// Most samples held in a window (bounds memory at high sampling rates).
+const BORDER_WINDOW_MAX_SAMPLES: usize = 240;
+
+/// Longest video a `.vfp` can time-stamp: u32 milliseconds, ~49 days; we
+/// stop well before.
+const MAX_DURATION_H: u32 = 1_000;
+
+/// How to extract.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExtractOptions {
+    /// Sampling and hash parameters, recorded in the fingerprint.
+    pub params: ExtractParams,
+    /// Decoder threads per file; 0 lets FFmpeg choose from the core count.
+    pub decoder_threads: usize,
+}
+
+/// One hashed sample with the pictures it came from, for measurements.
+#[derive(Debug)]
+pub struct SampleView<'a> {
+    /// The stored frame.
+    pub frame: &'a HashedFrame,
+    /// The upright working picture.
+    pub picture: &'a LumaImage,
+    /// The active area the hash was computed on.
+    pub active: Rect,
+}
+
+/// Fingerprints one video file.
+pub fn extract(path: &Path, opts: &ExtractOptions) -> Result<Fingerprint, ExtractError> {
+    extract_observed(path, opts, |_| {})
+}
+
+/// [`extract`], calling `observe` with every sample and its pictures.
+pub fn extract_observed(
+    path: &Path,
+    opts: &ExtractOptions,
+    mut observe: impl FnMut(SampleView<'_>),
+) -> Result<Fingerprint, ExtractError> {
+    let params = opts.params;
+    if !params.sampling.is_valid() {
+        return Err(ExtractError::InvalidParams(format!(
+            "sample rate must be above 0 and at most {} per second, got {}",
+            Sampling::MAX_FPS,
+            params.sampling
+        )));
+    }
+    let (file_size, sha256) = hash_file(path)?;
+    let mut input = VideoInput::open(
+        path,
+        DecodeOptions {
+            threads: opts.decoder_threads,
+            keyframes_only: params.sampling == Sampling::Keyframes,
+        },
+    )?;
+    let facts = input.facts.clone();
+    let mut sampler = Sampler::new(params.sampling);
+    let mut scaler = WorkScaler::new();
+    let mut hasher = WindowHasher::new(params);
+    let max_s = f64::from(MAX_DURATION_H) * 3600.0;
+    let mut last_t_s = 0.0f64;
+    input.decode(|t_s, frame| {
+        last_t_s = t_s;
+        if t_s > max_s {
+            return Err(ExtractError::TooLong {
+                path: path.to_owned(),
+                max_h: MAX_DURATION_H,
+            });
+        }
+        if let Some(t_ms) = sampler.accept(t_s) {
+            let picture = scaler.scale(frame, path)?.rotated_cw(facts.rotation_deg);
+            hasher.push(t_ms, picture, &mut observe);
+        }
+        Ok(())
+    })?;
+    let frames = hasher.finish(&mut observe);
+    let duration_s = facts.duration_s.unwrap_or(last_t_s).max(last_t_s);
+    Ok(Fingerprint {
+        source: SourceInfo {
+            file_name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            file_size,
+            sha256,
+            duration_ms: (duration_s * 1000.0).round() as u64,
+            width: facts.width,
+            height: facts.height,
+            fps: facts.fps,
+            codec: facts.codec,
+            rotation_deg: facts.rotation_deg,
+        },
+        params,
+        frames,
+    })
+}
+
+/// Size and SHA-256 of a file; rejects what is not a non-empty regular file
+/// before FFmpeg sees it, with a clearer message than FFmpeg's.
+fn hash_file(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
+    let io = |source| ExtractError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() {
+        return Err(io(std::io::Error::other("is a directory")));
+    }
+    if meta.len() == 0 {
+        return Err(ExtractError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((size, hasher.finalize().into()))
+}
+
+/// Collects samples into windows, decides each window's active picture and
+/// hashes its samples.
+struct WindowHasher {
+    params: ExtractParams,
+    detector: BorderDetector,
+    window: Vec<(u32, LumaImage)>,
+    frames: Vec<HashedFrame>,
+}
+
+impl WindowHasher {
+    fn new(params: ExtractParams) -> Self {
+        WindowHasher {
+            params,
+            detector: BorderDetector::new(luma::WORK_SIDE),
+            window: Vec::new(),
+            frames: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, t_ms: u32, picture: LumaImage, observe: &mut impl FnMut(SampleView<'_>)) {
+        self.window.push((t_ms, picture));
+        let span_ms = t_ms - self.window[0].0;
+        let n = self.window.len();
+        if (span_ms >= BORDER_WINDOW_MS && n >= BORDER_WINDOW_MIN_SAMPLES)
+            || n >= BORDER_WINDOW_MAX_SAMPLES
+        {
+            self.flush(observe);
+        }
+    }
+
+    fn flush(&mut self, observe: &mut impl FnMut(SampleView<'_>)) {
+        if self.window.is_empty() {
+            return;
+        }
+        let active = if self.params.hash.crop_borders {
+            let pictures: Vec<LumaImage> = self.window.iter().map(|(_, p)| p.clone()).collect();
+            self.detector.update(&pictures)
+        } else {
+            Rect::full(luma::WORK_SIDE)
+        };
+        let keyframe = self.params.sampling == Sampling::Keyframes;
+        for (t_ms, picture) in self.window.drain(..) {
+            let frame = hash_sample(t_ms, &picture, active, &self.params, keyframe);
+            observe(SampleView {
+                frame: &frame,
+                picture: &picture,
+                active,
+            });
+            self.frames.push(frame);
+        }
+    }
+
+    fn finish(mut self, observe: &mut impl FnMut(SampleView<'_>)) -> Vec<HashedFrame> {
+        self.flush(observe);
+        self.frames
+    }
+}
+
+/// Hashes the active area of one working picture.
+pub fn hash_sample(
+    t_ms: u32,
+    picture: &LumaImage,
+    active: Rect,
+    params: &ExtractParams,
+    keyframe: bool,
+) -> HashedFrame {
+    let h = hash::hash_picture(&picture.resample(active));
+    let mut flags = FrameFlags::empty();
+    if h.quality < params.hash.low_information_quality {
+        flags = flags.with(FrameFlags::LOW_INFORMATION);
+    }
+    if keyframe {
+        flags = flags.with(FrameFlags::KEYFRAME);
+    }
+    HashedFrame {
+        t_ms,
+        hash: h.hash,
+        mirrored: h.mirrored,
+        quality: h.quality,
+        flags,
+    }
+}

@@ -1,0 +1,285 @@
+//! Small luma pictures: swscale from any decoded frame straight to a square
+//! 8-bit grey working image (no full-size RGB copies), display rotation,
+//! and area resampling of a crop to the hash's 64×64 input.
+
+use crate::ExtractError;
+use ffmpeg::software::scaling;
+use ffmpeg::util::format::Pixel;
+use ffmpeg::util::frame::Video as VideoFrame;
+use ffmpeg_next as ffmpeg;
+use std::path::Path;
+
+/// Side of the square working image. Large enough that a 16:9 picture in a
+/// 9:16 frame still spans ~60 rows (the hash needs 16 frequencies), small
+/// enough that scaling and border statistics cost little per sample.
+pub const WORK_SIDE: usize = 192;
+
+/// Side of the hash's input picture.
+pub const HASH_SIDE: usize = 64;
+
+/// A square 8-bit luma picture, rows top to bottom, no padding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LumaImage {
+    side: usize,
+    pixels: Vec<u8>,
+}
+
+impl LumaImage {
+    /// A picture from `side * side` row-major pixels.
+    pub fn new(side: usize, pixels: Vec<u8>) -> Self {
+        assert_eq!(pixels.len(), side * side, "pixel count must be side²");
+        LumaImage { side, pixels }
+    }
+    /// Width and height.
+    pub fn side(&self) -> usize {
+        self.side
+    }
+    /// Row-major pixels.
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
+    }
+    /// Row `y`.
+    pub fn row(&self, y: usize) -> &[u8] {
+        &self.pixels[y * self.side..(y + 1) * self.side]
+    }
+
+    /// The picture turned clockwise by `deg` (0, 90, 180 or 270).
+    pub fn rotated_cw(self, deg: u16) -> LumaImage {
+        let s = self.side;
+        let src = &self.pixels;
+        let at: fn(usize, usize, usize) -> usize = match deg {
+            90 => |s, x, y| (s - 1 - x) * s + y,
+            180 => |s, x, y| (s - 1 - y) * s + (s - 1 - x),
+            270 => |s, x, y| x * s + (s - 1 - y),
+            _ => return self,
+        };
+        let mut out = vec![0u8; s * s];
+        for y in 0..s {
+            for x in 0..s {
+                out[y * s + x] = src[at(s, x, y)];
+            }
+        }
+        LumaImage {
+            side: s,
+            pixels: out,
+        }
+    }
+
+    /// The part inside `rect` resampled to `HASH_SIDE`², as floats, each
+    /// output pixel the area-weighted mean of the input pixels it covers.
+    pub fn resample(&self, rect: Rect) -> Vec<f32> {
+        let rect = rect.clamped(self.side);
+        let xs = area_weights(rect.x0, rect.x1, HASH_SIDE);
+        let ys = area_weights(rect.y0, rect.y1, HASH_SIDE);
+        // Horizontal pass over the rows the crop uses, then vertical.
+        let mut rows = vec![0f32; (rect.y1 - rect.y0) * HASH_SIDE];
+        for (ry, y) in (rect.y0..rect.y1).enumerate() {
+            let src = self.row(y);
+            let dst = &mut rows[ry * HASH_SIDE..(ry + 1) * HASH_SIDE];
+            for (d, taps) in dst.iter_mut().zip(&xs) {
+                *d = taps.iter().map(|&(i, w)| w * f32::from(src[i])).sum();
+            }
+        }
+        let mut out = vec![0f32; HASH_SIDE * HASH_SIDE];
+        for (oy, taps) in ys.iter().enumerate() {
+            let dst = &mut out[oy * HASH_SIDE..(oy + 1) * HASH_SIDE];
+            for &(i, w) in taps {
+                let src = &rows[(i - rect.y0) * HASH_SIDE..(i - rect.y0 + 1) * HASH_SIDE];
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += w * s;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A rectangle of a square picture in pixels: `x0..x1` by `y0..y1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rect {
+    /// First column.
+    pub x0: usize,
+    /// One past the last column.
+    pub x1: usize,
+    /// First row.
+    pub y0: usize,
+    /// One past the last row.
+    pub y1: usize,
+}
+
+impl Rect {
+    /// The whole of a `side`² picture.
+    pub fn full(side: usize) -> Rect {
+        Rect {
+            x0: 0,
+            x1: side,
+            y0: 0,
+            y1: side,
+        }
+    }
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.x1 - self.x0
+    }
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.y1 - self.y0
+    }
+    fn clamped(self, side: usize) -> Rect {
+        let x1 = self.x1.clamp(1, side);
+        let y1 = self.y1.clamp(1, side);
+        Rect {
+            x0: self.x0.min(x1 - 1),
+            x1,
+            y0: self.y0.min(y1 - 1),
+            y1,
+        }
+    }
+}
+
+/// For each of `n` output pixels spanning input `from..to`, the input
+/// pixels it covers and their weights (summing to 1).
+fn area_weights(from: usize, to: usize, n: usize) -> Vec<Vec<(usize, f32)>> {
+    let scale = (to - from) as f64 / n as f64;
+    (0..n)
+        .map(|o| {
+            let a = from as f64 + o as f64 * scale;
+            let b = a + scale;
+            let mut taps = Vec::new();
+            let mut i = a.floor() as usize;
+            while (i as f64) < b && i < to {
+                let cover = (b.min(i as f64 + 1.0) - a.max(i as f64)).max(0.0);
+                if cover > 0.0 {
+                    taps.push((i, (cover / scale) as f32));
+                }
+                i += 1;
+            }
+            taps
+        })
+        .collect()
+}
+
+/// Scales decoded frames of any pixel format to the square grey working
+/// picture, rebuilding the swscale context if the frame format changes
+/// mid-stream.
+pub(crate) struct WorkScaler {
+    context: Option<(scaling::Context, (Pixel, u32, u32))>,
+    out: VideoFrame,
+}
+
+impl WorkScaler {
+    pub(crate) fn new() -> Self {
+        WorkScaler {
+            context: None,
+            out: VideoFrame::empty(),
+        }
+    }
+
+    pub(crate) fn scale(
+        &mut self,
+        frame: &VideoFrame,
+        path: &Path,
+    ) -> Result<LumaImage, ExtractError> {
+        let key = (frame.format(), frame.width(), frame.height());
+        let stale = self.context.as_ref().is_none_or(|(_, k)| *k != key);
+        if stale {
+            // Area averaging: the right filter for large reductions; it also
+            // anti-aliases, so the hash sees no moiré from fine textures.
+            let context = scaling::Context::get(
+                key.0,
+                key.1,
+                key.2,
+                Pixel::GRAY8,
+                WORK_SIDE as u32,
+                WORK_SIDE as u32,
+                scaling::Flags::AREA,
+            )
+            .map_err(|e| ExtractError::Decoder {
+                path: path.to_owned(),
+                codec: format!("{:?} {}x{}", key.0, key.1, key.2),
+                reason: format!("cannot convert the decoded pictures to grey: {e}"),
+            })?;
+            self.context = Some((context, key));
+        }
+        let Some((context, _)) = self.context.as_mut() else {
+            unreachable!("the scaler was just built");
+        };
+        context
+            .run(frame, &mut self.out)
+            .map_err(|e| ExtractError::Decoder {
+                path: path.to_owned(),
+                codec: format!("{:?}", key.0),
+                reason: format!("scaling a frame failed: {e}"),
+            })?;
+        let stride = self.out.stride(0);
+        let data = self.out.data(0);
+        let mut pixels = Vec::with_capacity(WORK_SIDE * WORK_SIDE);
+        for y in 0..WORK_SIDE {
+            pixels.extend_from_slice(&data[y * stride..y * stride + WORK_SIDE]);
+        }
+        Ok(LumaImage::new(WORK_SIDE, pixels))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradient(side: usize) -> LumaImage {
+        LumaImage::new(side, (0..side * side).map(|i| (i % side) as u8).collect())
+    }
+
+    #[test]
+    fn rotations_move_the_top_left_corner() {
+        let mut img = LumaImage::new(3, vec![0; 9]);
+        img.pixels[0] = 9;
+        assert_eq!(img.clone().rotated_cw(90).pixels[2], 9);
+        assert_eq!(img.clone().rotated_cw(180).pixels[8], 9);
+        assert_eq!(img.clone().rotated_cw(270).pixels[6], 9);
+        assert_eq!(img.clone().rotated_cw(0), img);
+        let four = img
+            .clone()
+            .rotated_cw(90)
+            .rotated_cw(90)
+            .rotated_cw(90)
+            .rotated_cw(90);
+        assert_eq!(four, img);
+    }
+
+    #[test]
+    fn area_weights_sum_to_one() {
+        for (from, to) in [(0, 192), (10, 50), (3, 190), (0, 64), (5, 6)] {
+            for taps in area_weights(from, to, HASH_SIDE) {
+                let sum: f32 = taps.iter().map(|t| t.1).sum();
+                assert!((sum - 1.0).abs() < 1e-4, "{from}..{to}: {sum}");
+                assert!(taps.iter().all(|t| t.0 >= from && t.0 < to));
+            }
+        }
+    }
+
+    #[test]
+    fn resampling_a_flat_picture_keeps_its_level() {
+        let img = LumaImage::new(WORK_SIDE, vec![77; WORK_SIDE * WORK_SIDE]);
+        let r = Rect {
+            x0: 13,
+            x1: 150,
+            y0: 40,
+            y1: 80,
+        };
+        assert!(img.resample(r).iter().all(|v| (v - 77.0).abs() < 1e-3));
+    }
+
+    #[test]
+    fn resampling_a_crop_maps_its_edges() {
+        let img = gradient(WORK_SIDE);
+        let out = img.resample(Rect {
+            x0: 64,
+            x1: 128,
+            y0: 0,
+            y1: WORK_SIDE,
+        });
+        // One input column per output column: values 64..128.
+        assert!((out[0] - 64.0).abs() < 1e-3);
+        assert!((out[HASH_SIDE - 1] - 127.0).abs() < 1e-3);
+    }
+}

@@ -1,0 +1,98 @@
+//! Every kind of bad input gets a typed error naming the file, never a
+//! panic.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+mod common;
+
+use common::generated;
+use std::path::Path;
+use vfp_extractor::{extract, ExtractError, ExtractOptions};
+
+fn fail(path: &Path) -> ExtractError {
+    let err = extract(path, &ExtractOptions::default()).expect_err("bad input must fail");
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        err.to_string().contains(&name),
+        "error does not name the file: {err}"
+    );
+    assert_eq!(err.path(), Some(path));
+    err
+}
+
+#[test]
+fn missing_file() {
+    let err = fail(Path::new("/nonexistent/clip.mp4"));
+    assert!(matches!(err, ExtractError::Io { .. }), "{err:?}");
+}
+
+#[test]
+fn a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fail(dir.path());
+    assert!(matches!(err, ExtractError::Io { .. }), "{err:?}");
+}
+
+#[test]
+fn zero_byte_file() {
+    let err = fail(&generated("empty.mp4"));
+    assert!(matches!(err, ExtractError::Empty { .. }), "{err:?}");
+}
+
+#[test]
+fn mp4_cut_before_its_index() {
+    let err = fail(&generated("truncated.mp4"));
+    assert!(matches!(err, ExtractError::Unreadable { .. }), "{err:?}");
+}
+
+#[test]
+fn mp4_cut_in_the_middle_of_its_frames() {
+    let err = fail(&generated("truncated-faststart.mp4"));
+    match err {
+        ExtractError::Damaged { at_s, .. } => assert!(at_s > 1.0 && at_s < 10.0, "{at_s}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn random_bytes() {
+    let err = fail(&generated("random.mp4"));
+    assert!(matches!(err, ExtractError::Unreadable { .. }), "{err:?}");
+}
+
+#[test]
+fn text_file_named_mp4() {
+    let err = fail(&generated("text.mp4"));
+    assert!(matches!(err, ExtractError::Unreadable { .. }), "{err:?}");
+}
+
+#[test]
+fn audio_only_file() {
+    let err = fail(&generated("audio-only.m4a"));
+    match &err {
+        ExtractError::NoVideoStream { streams, .. } => assert_eq!(streams, "1 audio stream"),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("no video stream"));
+}
+
+#[test]
+fn a_fingerprint_file_is_not_a_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.vfp");
+    std::fs::write(
+        &path,
+        include_bytes!("../../../testdata/format/v1-sample.vfp"),
+    )
+    .unwrap();
+    let err = fail(&path);
+    assert!(matches!(err, ExtractError::Unreadable { .. }), "{err:?}");
+}
+
+#[test]
+fn invalid_parameters_are_refused() {
+    let mut opts = ExtractOptions::default();
+    opts.params.sampling = vfp_fingerprint::Sampling::Dense { fps: 0.0 };
+    let err = extract(&generated("ref.mp4"), &opts).unwrap_err();
+    assert!(matches!(err, ExtractError::InvalidParams(_)), "{err:?}");
+}

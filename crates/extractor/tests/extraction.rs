@@ -1,0 +1,169 @@
+//! Extraction behaviour on real and generated video: timestamps, sampling,
+//! keyframe mode, odd sizes, low-information frames.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+mod common;
+
+use common::{dense, fetched, generated};
+use vfp_extractor::{extract, ExtractOptions};
+use vfp_fingerprint::{ExtractParams, FrameFlags, Sampling};
+
+#[test]
+fn dense_sampling_follows_the_time_grid() {
+    let fp = dense(&generated("ref.mp4"), 4.0);
+    // 11.3 s at 4 samples/s, each sample the first frame at or after
+    // k × 250 ms (the film runs at 23.976 fps: frames 41.7 ms apart).
+    assert_eq!(fp.frames.len(), 46);
+    for (k, f) in fp.frames.iter().enumerate() {
+        let grid = k as u32 * 250;
+        assert!(
+            f.t_ms >= grid && f.t_ms < grid + 42,
+            "sample {k} at {} ms",
+            f.t_ms
+        );
+    }
+    assert!((fp.source.duration_ms as i64 - 11_303).abs() <= 2);
+    assert_eq!(fp.source.codec, "h264");
+    assert!((fp.source.fps - 23.976).abs() < 0.01);
+}
+
+#[test]
+fn source_facts_include_the_file_sha256() {
+    let path = generated("ref.mp4");
+    let fp = dense(&path, 1.0);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(fp.source.file_size, bytes.len() as u64);
+    // Known-answer check against the sha256sum tool.
+    let out = std::process::Command::new("sha256sum")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let hex: String = fp
+        .source
+        .sha256
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&hex));
+}
+
+#[test]
+fn a_stream_start_offset_does_not_shift_times() {
+    let reference = dense(&generated("ref.mp4"), 4.0);
+    let offset = dense(&generated("start-offset.mp4"), 4.0);
+    assert_eq!(offset.frames.first().map(|f| f.t_ms), Some(0));
+    let times =
+        |fp: &vfp_fingerprint::Fingerprint| fp.frames.iter().map(|f| f.t_ms).collect::<Vec<_>>();
+    assert_eq!(times(&reference), times(&offset));
+    for (a, b) in reference.frames.iter().zip(&offset.frames) {
+        assert!(a.hash.hamming(&b.hash) <= 4);
+    }
+}
+
+#[test]
+fn variable_frame_rate_is_sampled_by_time() {
+    // After the first second only every third frame remains (125 ms apart).
+    let vfr = dense(&generated("vfr.mp4"), 4.0);
+    let reference = dense(&generated("ref.mp4"), 24.0);
+    assert!(vfr.frames.len() >= 40, "{} samples", vfr.frames.len());
+    for (k, f) in vfr.frames.iter().enumerate() {
+        let grid = k as u32 * 250;
+        assert!(
+            f.t_ms >= grid && f.t_ms < grid + 126,
+            "sample {k} at {} ms",
+            f.t_ms
+        );
+        // The sampled picture is the film's picture at that time: no other
+        // frame of the half second around it is clearly closer.
+        let d = |r: &vfp_fingerprint::HashedFrame| r.hash.hamming(&f.hash);
+        let same = reference
+            .frames
+            .iter()
+            .find(|r| r.t_ms.abs_diff(f.t_ms) <= 1)
+            .expect("frame");
+        let best = reference
+            .frames
+            .iter()
+            .filter(|r| r.t_ms.abs_diff(f.t_ms) <= 250)
+            .map(d)
+            .min()
+            .expect("frames");
+        assert!(
+            d(same) <= 32 && d(same) <= best + 4,
+            "at {} ms: {} vs best {best}",
+            f.t_ms,
+            d(same)
+        );
+    }
+}
+
+#[test]
+fn odd_sizes_decode() {
+    let fp = dense(&generated("odd-size.mkv"), 4.0);
+    assert_eq!((fp.source.width, fp.source.height), (321, 241));
+    assert_eq!(fp.frames.len(), 12);
+}
+
+#[test]
+fn a_real_variable_rate_phone_video_decodes() {
+    let fp = dense(&fetched("phone.mp4"), 4.0);
+    assert_eq!((fp.source.width, fp.source.height), (1920, 1080));
+    // 1.52 s at 4 samples/s: grid points 0 to 1.5 s, the last frame before 1.5.
+    assert_eq!(fp.frames.len(), 6);
+    assert!(fp.frames.iter().all(|f| f.is_informative()));
+}
+
+#[test]
+fn keyframe_mode_hashes_keyframes_only() {
+    let path = fetched("vtest.avi");
+    let opts = ExtractOptions {
+        params: ExtractParams {
+            sampling: Sampling::Keyframes,
+            ..Default::default()
+        },
+        decoder_threads: 0,
+    };
+    let keys = extract(&path, &opts).unwrap();
+    let all = dense(&path, 10.0);
+    assert!(!keys.frames.is_empty());
+    assert!(
+        keys.frames.len() * 4 < all.frames.len(),
+        "{} keyframes",
+        keys.frames.len()
+    );
+    assert!(keys
+        .frames
+        .iter()
+        .all(|f| f.flags.contains(FrameFlags::KEYFRAME)));
+    // Each keyframe is one of the frames dense decoding sees.
+    for k in &keys.frames {
+        let same = all
+            .frames
+            .iter()
+            .find(|f| f.t_ms == k.t_ms)
+            .expect("keyframe time on the 10 fps grid");
+        assert!(same.hash.hamming(&k.hash) <= 4);
+    }
+}
+
+#[test]
+fn low_information_frames_are_flagged() {
+    // 0-1 s black, 1-2 s flat grey, 2-3 s a title card, 3-6 s the film
+    // fading to black over its last 2 s.
+    let fp = dense(&generated("low-information.mp4"), 4.0);
+    let at = |t: u32| {
+        fp.frames
+            .iter()
+            .find(|f| f.t_ms == t)
+            .unwrap_or_else(|| panic!("no sample at {t}"))
+    };
+    for t in [0, 500, 1250, 1750, 2000, 2500, 2750] {
+        assert!(!at(t).is_informative(), "{t} ms: quality {}", at(t).quality);
+    }
+    for t in [3250, 3750, 4500, 5000] {
+        assert!(at(t).is_informative(), "{t} ms: quality {}", at(t).quality);
+    }
+    // Quality falls as the picture fades.
+    assert!(at(5750).quality < at(4500).quality);
+}

@@ -1,0 +1,680 @@
+//! The `.vfp` fingerprint file: one video's [`Fingerprint`] in a versioned,
+//! checksummed, little-endian binary layout.
+//!
+//! A scraper fleet fingerprints locally and ships these files instead of
+//! video, so the layout is fixed and language-neutral:
+//!
+//! ```text
+//! offset  size  field
+//!      0     8  MAGIC = 89 56 46 50 0D 0A 1A 0A ("\x89VFP\r\n\x1a\n", PNG-style:
+//!               catches text-mode and 7-bit transfers)
+//!      8     2  format version, u16 (FORMAT_VERSION)
+//!     10     2  hash algorithm id, u16 (1 = dct256-v1)
+//!     12     1  sampling mode, u8 (0 = dense, 1 = keyframes)
+//!     13     1  hash options, u8 (bit 0: borders cropped; other bits 0)
+//!     14     1  low-information quality threshold, u8 (0..=100)
+//!     15     1  reserved, 0
+//!     16     4  dense samples per second, f32 (0 < fps <= 60; 0 for keyframes)
+//!     20     2  display rotation in degrees, u16 (0, 90, 180, 270)
+//!     22     2  codec name length C, u16 (<= 64)
+//!     24     2  file name length F, u16 (<= 4096)
+//!     26     2  reserved, 0
+//!     28     4  frame count N, u32
+//!     32     8  source file size in bytes, u64
+//!     40     8  duration in ms, u64
+//!     48     8  average frame rate, f64 (0 = unknown)
+//!     56     4  width in pixels, u32
+//!     60     4  height in pixels, u32
+//!     64    32  SHA-256 of the source file
+//!     96     C  codec name, UTF-8
+//!   96+C     F  file name, UTF-8
+//! 96+C+F  72*N  frames, each:
+//!                 +0   4  t_ms, u32, strictly increasing
+//!                 +4   1  quality, u8 (0..=100)
+//!                 +5   1  flags, u8 (bit 0 low-information, bit 1 keyframe)
+//!                 +6   2  reserved, 0
+//!                 +8  32  hash (four u64, little-endian; see FrameHash)
+//!                +40  32  mirrored hash
+//!    end     4  CRC-32 (IEEE) of every byte before it, u32
+//! ```
+//!
+//! All integers are little-endian. A file is exactly
+//! `HEADER_LEN + C + F + 72 * N + 4` bytes long. Loading checks, in order:
+//! magic, version, length, checksum, then every field's range, and names
+//! the first problem found.
+
+use crate::Fingerprint;
+use crate::{
+    ExtractParams, FrameFlags, FrameHash, HashAlgorithm, HashParams, HashedFrame, Sampling,
+    SourceInfo,
+};
+use std::io::Write;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+
+/// The first eight bytes of every `.vfp` file.
+pub const MAGIC: [u8; 8] = *b"\x89VFP\r\n\x1a\n";
+/// The format version this code writes.
+pub const FORMAT_VERSION: u16 = 1;
+/// The format versions this code reads.
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=1;
+/// Size of the fixed header before the two names.
+pub const HEADER_LEN: usize = 96;
+/// Size of one stored frame.
+pub const FRAME_LEN: usize = 72;
+/// Size of the trailing checksum.
+pub const CHECKSUM_LEN: usize = 4;
+/// Longest codec name stored.
+pub const MAX_CODEC_LEN: usize = 64;
+/// Longest file name stored.
+pub const MAX_NAME_LEN: usize = 4096;
+
+/// What is wrong with the bytes of a `.vfp` file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FormatError {
+    /// Shorter than the smallest possible file, or shorter than its header says.
+    #[error("truncated: {len} bytes where {expected} were expected; the file was cut short, extract it again")]
+    Truncated {
+        /// Bytes needed.
+        expected: u64,
+        /// Bytes present.
+        len: u64,
+    },
+    /// Longer than its header says.
+    #[error("{extra} unexpected bytes after the end of the fingerprint; the file is damaged, extract it again")]
+    TrailingBytes {
+        /// Bytes beyond the expected length.
+        extra: u64,
+    },
+    /// Not a `.vfp` file at all.
+    #[error("not a .vfp fingerprint (magic bytes {found:02x?}, expected {MAGIC:02x?})")]
+    BadMagic {
+        /// The first eight bytes found.
+        found: [u8; 8],
+    },
+    /// Written by another version of vfp.
+    #[error("unsupported .vfp format version {found} (this vfp reads versions {}..={}); extract the video again with this vfp", SUPPORTED_VERSIONS.start(), SUPPORTED_VERSIONS.end())]
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u16,
+    },
+    /// The checksum does not match the content.
+    #[error("checksum mismatch (stored {stored:08x}, computed {computed:08x}): the file is damaged; extract it again")]
+    ChecksumMismatch {
+        /// CRC stored in the file.
+        stored: u32,
+        /// CRC of the content.
+        computed: u32,
+    },
+    /// A field holds a value outside its range.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> FormatError {
+    FormatError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// Reading or writing a `.vfp` file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VfpFileError {
+    /// The file could not be read or written.
+    #[error("{}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid fingerprint.
+    #[error("{}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: FormatError,
+    },
+}
+
+/// Serializes a fingerprint into `.vfp` bytes.
+///
+/// Fails only for fingerprints that break the format's invariants (names too
+/// long, too many frames, times not increasing, invalid parameters).
+pub fn encode(fp: &Fingerprint) -> Result<Vec<u8>, FormatError> {
+    validate(fp)?;
+    let codec = fp.source.codec.as_bytes();
+    let name = fp.source.file_name.as_bytes();
+    let n = fp.frames.len();
+    let mut out = Vec::with_capacity(HEADER_LEN + codec.len() + name.len() + FRAME_LEN * n + 4);
+    let (mode, fps) = match fp.params.sampling {
+        Sampling::Dense { fps } => (0u8, fps),
+        Sampling::Keyframes => (1u8, 0.0),
+    };
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&fp.params.hash.algorithm.id().to_le_bytes());
+    out.push(mode);
+    out.push(u8::from(fp.params.hash.crop_borders));
+    out.push(fp.params.hash.low_information_quality);
+    out.push(0);
+    out.extend_from_slice(&fps.to_le_bytes());
+    out.extend_from_slice(&fp.source.rotation_deg.to_le_bytes());
+    out.extend_from_slice(&(codec.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+    out.extend_from_slice(&fp.source.file_size.to_le_bytes());
+    out.extend_from_slice(&fp.source.duration_ms.to_le_bytes());
+    out.extend_from_slice(&fp.source.fps.to_le_bytes());
+    out.extend_from_slice(&fp.source.width.to_le_bytes());
+    out.extend_from_slice(&fp.source.height.to_le_bytes());
+    out.extend_from_slice(&fp.source.sha256);
+    debug_assert_eq!(out.len(), HEADER_LEN);
+    out.extend_from_slice(codec);
+    out.extend_from_slice(name);
+    for f in &fp.frames {
+        out.extend_from_slice(&f.t_ms.to_le_bytes());
+        out.push(f.quality);
+        out.push(f.flags.bits());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&f.hash.to_le_bytes());
+        out.extend_from_slice(&f.mirrored.to_le_bytes());
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+/// Parses and validates `.vfp` bytes.
+pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
+    let len = bytes.len() as u64;
+    let min_len = (HEADER_LEN + CHECKSUM_LEN) as u64;
+    if bytes.len() >= MAGIC.len() && bytes[..MAGIC.len()] != MAGIC {
+        let mut found = [0u8; 8];
+        found.copy_from_slice(&bytes[..8]);
+        return Err(FormatError::BadMagic { found });
+    }
+    if len < min_len {
+        if bytes.len() < MAGIC.len() && !MAGIC.starts_with(bytes) {
+            let mut found = [0u8; 8];
+            found[..bytes.len()].copy_from_slice(bytes);
+            return Err(FormatError::BadMagic { found });
+        }
+        return Err(FormatError::Truncated {
+            expected: min_len,
+            len,
+        });
+    }
+    let r = Le(bytes);
+    let version = r.u16(8);
+    if !SUPPORTED_VERSIONS.contains(&version) {
+        return Err(FormatError::UnsupportedVersion { found: version });
+    }
+    let codec_len = usize::from(r.u16(22));
+    let name_len = usize::from(r.u16(24));
+    let n = r.u32(28) as u64;
+    let expected = (HEADER_LEN + codec_len + name_len + CHECKSUM_LEN) as u64 + FRAME_LEN as u64 * n;
+    if len < expected {
+        return Err(FormatError::Truncated { expected, len });
+    }
+    if len > expected {
+        return Err(FormatError::TrailingBytes {
+            extra: len - expected,
+        });
+    }
+    let body_len = bytes.len() - CHECKSUM_LEN;
+    let stored = r.u32(body_len);
+    let computed = crc32fast::hash(&bytes[..body_len]);
+    if stored != computed {
+        return Err(FormatError::ChecksumMismatch { stored, computed });
+    }
+
+    let algorithm = HashAlgorithm::from_id(r.u16(10))
+        .ok_or_else(|| invalid("hash algorithm", format!("unknown id {}", r.u16(10))))?;
+    let fps = r.f32(16);
+    let sampling = match bytes[12] {
+        0 => Sampling::Dense { fps },
+        1 if fps == 0.0 => Sampling::Keyframes,
+        1 => return Err(invalid("sample rate", "must be 0 in keyframe mode")),
+        m => return Err(invalid("sampling mode", format!("unknown mode {m}"))),
+    };
+    if !sampling.is_valid() {
+        return Err(invalid("sample rate", format!("{fps} samples/s")));
+    }
+    let options = bytes[13];
+    if options & !1 != 0 {
+        return Err(invalid(
+            "hash options",
+            format!("reserved bits set: {options:#04x}"),
+        ));
+    }
+    let low_information_quality = bytes[14];
+    if low_information_quality > 100 {
+        return Err(invalid(
+            "low-information quality",
+            format!("{low_information_quality} > 100"),
+        ));
+    }
+    if bytes[15] != 0 || r.u16(26) != 0 {
+        return Err(invalid("reserved header bytes", "must be zero"));
+    }
+    let rotation_deg = r.u16(20);
+    if ![0, 90, 180, 270].contains(&rotation_deg) {
+        return Err(invalid("rotation", format!("{rotation_deg} degrees")));
+    }
+    let mut sha256 = [0u8; 32];
+    sha256.copy_from_slice(&bytes[64..96]);
+    let text = |at: usize, len: usize, field: &'static str, max: usize| {
+        if len > max {
+            return Err(invalid(
+                field,
+                format!("{len} bytes, at most {max} allowed"),
+            ));
+        }
+        std::str::from_utf8(&bytes[at..at + len])
+            .map(str::to_owned)
+            .map_err(|e| invalid(field, format!("not UTF-8: {e}")))
+    };
+    let codec = text(HEADER_LEN, codec_len, "codec name", MAX_CODEC_LEN)?;
+    let file_name = text(HEADER_LEN + codec_len, name_len, "file name", MAX_NAME_LEN)?;
+    let source = SourceInfo {
+        file_name,
+        file_size: r.u64(32),
+        sha256,
+        duration_ms: r.u64(40),
+        width: r.u32(56),
+        height: r.u32(60),
+        fps: r.f64(48),
+        codec,
+        rotation_deg,
+    };
+    if !(source.fps.is_finite() && source.fps >= 0.0) {
+        return Err(invalid("frame rate", format!("{}", source.fps)));
+    }
+
+    let frames_at = HEADER_LEN + codec_len + name_len;
+    let mut frames = Vec::with_capacity(n as usize);
+    for (i, rec) in bytes[frames_at..body_len]
+        .chunks_exact(FRAME_LEN)
+        .enumerate()
+    {
+        let rec = Le(rec);
+        let t_ms = rec.u32(0);
+        let quality = rec.0[4];
+        let flags = FrameFlags::from_bits(rec.0[5])
+            .ok_or_else(|| invalid("frame flags", format!("frame {i}: reserved bits set")))?;
+        if quality > 100 {
+            return Err(invalid(
+                "frame quality",
+                format!("frame {i}: {quality} > 100"),
+            ));
+        }
+        if rec.u16(6) != 0 {
+            return Err(invalid(
+                "frame reserved bytes",
+                format!("frame {i}: must be zero"),
+            ));
+        }
+        if let Some(prev) = frames.last().map(|f: &HashedFrame| f.t_ms) {
+            if t_ms <= prev {
+                return Err(invalid(
+                    "frame time",
+                    format!("frame {i} at {t_ms} ms does not come after {prev} ms"),
+                ));
+            }
+        }
+        frames.push(HashedFrame {
+            t_ms,
+            quality,
+            flags,
+            hash: FrameHash::from_le_bytes(rec.bytes32(8)),
+            mirrored: FrameHash::from_le_bytes(rec.bytes32(40)),
+        });
+    }
+    Ok(Fingerprint {
+        source,
+        params: ExtractParams {
+            sampling,
+            hash: HashParams {
+                algorithm,
+                crop_borders: options & 1 == 1,
+                low_information_quality,
+            },
+        },
+        frames,
+    })
+}
+
+/// Checks what [`encode`] must not write.
+fn validate(fp: &Fingerprint) -> Result<(), FormatError> {
+    if fp.source.codec.len() > MAX_CODEC_LEN {
+        return Err(invalid("codec name", "too long"));
+    }
+    if fp.source.file_name.len() > MAX_NAME_LEN {
+        return Err(invalid("file name", "too long"));
+    }
+    if u32::try_from(fp.frames.len()).is_err() {
+        return Err(invalid("frame count", "more than 2^32 - 1 frames"));
+    }
+    if !fp.params.sampling.is_valid() {
+        return Err(invalid("sample rate", fp.params.sampling.to_string()));
+    }
+    if fp.params.hash.low_information_quality > 100 {
+        return Err(invalid("low-information quality", "above 100"));
+    }
+    if ![0, 90, 180, 270].contains(&fp.source.rotation_deg) {
+        return Err(invalid("rotation", fp.source.rotation_deg.to_string()));
+    }
+    for (i, w) in fp.frames.windows(2).enumerate() {
+        if w[1].t_ms <= w[0].t_ms {
+            return Err(invalid(
+                "frame time",
+                format!("frame {} does not come after frame {i}", i + 1),
+            ));
+        }
+    }
+    if let Some(f) = fp.frames.iter().find(|f| f.quality > 100) {
+        return Err(invalid("frame quality", format!("{} > 100", f.quality)));
+    }
+    Ok(())
+}
+
+/// Reads and validates a `.vfp` file.
+pub fn read_file(path: &Path) -> Result<Fingerprint, VfpFileError> {
+    let bytes = std::fs::read(path).map_err(|source| VfpFileError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    decode(&bytes).map_err(|source| VfpFileError::Format {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Writes a `.vfp` file atomically: readers see the old file or the whole
+/// new one, never a part.
+pub fn write_file(path: &Path, fp: &Fingerprint) -> Result<(), VfpFileError> {
+    let bytes = encode(fp).map_err(|source| VfpFileError::Format {
+        path: path.to_owned(),
+        source,
+    })?;
+    atomic_write(path, &bytes).map_err(|source| VfpFileError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory,
+/// fsynced and renamed over `path`, then fsyncs the directory, so that a
+/// crash leaves either the old file or the complete new one.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".vfp-tmp-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    // Make the rename itself durable. Not every platform can open a
+    // directory for syncing; the data is already safe, so ignore that case.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Little-endian reads at fixed offsets; callers have checked the length.
+struct Le<'a>(&'a [u8]);
+
+impl Le<'_> {
+    fn array<const N: usize>(&self, at: usize) -> [u8; N] {
+        let mut b = [0u8; N];
+        b.copy_from_slice(&self.0[at..at + N]);
+        b
+    }
+    fn u16(&self, at: usize) -> u16 {
+        u16::from_le_bytes(self.array(at))
+    }
+    fn u32(&self, at: usize) -> u32 {
+        u32::from_le_bytes(self.array(at))
+    }
+    fn u64(&self, at: usize) -> u64 {
+        u64::from_le_bytes(self.array(at))
+    }
+    fn f32(&self, at: usize) -> f32 {
+        f32::from_le_bytes(self.array(at))
+    }
+    fn f64(&self, at: usize) -> f64 {
+        f64::from_le_bytes(self.array(at))
+    }
+    fn bytes32(&self, at: usize) -> [u8; 32] {
+        self.array(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    pub(crate) fn sample(n: usize) -> Fingerprint {
+        Fingerprint {
+            source: SourceInfo {
+                file_name: "clip ü.mp4".into(),
+                file_size: 123_456,
+                sha256: [7; 32],
+                duration_ms: 10_000,
+                width: 1920,
+                height: 1080,
+                fps: 23.976,
+                codec: "h264".into(),
+                rotation_deg: 90,
+            },
+            // Spelled out rather than `Default`, so that the committed
+            // fixture written from this stays equal when defaults change.
+            params: ExtractParams {
+                sampling: Sampling::Dense { fps: 4.0 },
+                hash: HashParams {
+                    algorithm: HashAlgorithm::Dct256V1,
+                    crop_borders: true,
+                    low_information_quality: 20,
+                },
+            },
+            frames: (0..n)
+                .map(|i| HashedFrame {
+                    t_ms: i as u32 * 250,
+                    hash: FrameHash([i as u64, !(i as u64), 3, 4]),
+                    mirrored: FrameHash([5, 6, i as u64 * 7, 8]),
+                    quality: (i % 101) as u8,
+                    flags: if i % 3 == 0 {
+                        FrameFlags::LOW_INFORMATION
+                    } else {
+                        FrameFlags::empty()
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    fn with_crc(mut bytes: Vec<u8>) -> Vec<u8> {
+        let body = bytes.len() - 4;
+        let crc = crc32fast::hash(&bytes[..body]);
+        bytes[body..].copy_from_slice(&crc.to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn round_trip() {
+        for n in [0, 1, 40] {
+            let fp = sample(n);
+            let bytes = encode(&fp).unwrap();
+            assert_eq!(bytes.len(), HEADER_LEN + 4 + 11 + n * FRAME_LEN + 4);
+            assert_eq!(decode(&bytes).unwrap(), fp);
+        }
+    }
+
+    #[test]
+    fn keyframe_sampling_round_trips() {
+        let mut fp = sample(3);
+        fp.params.sampling = Sampling::Keyframes;
+        fp.params.hash.crop_borders = false;
+        assert_eq!(decode(&encode(&fp).unwrap()).unwrap(), fp);
+    }
+
+    #[test]
+    fn empty_input_is_truncated() {
+        assert!(matches!(
+            decode(&[]),
+            Err(FormatError::Truncated { len: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn foreign_bytes_are_bad_magic() {
+        assert!(matches!(
+            decode(b"hello"),
+            Err(FormatError::BadMagic { .. })
+        ));
+        let text = b"ftypisom this is an mp4 header, not a fingerprint at all".repeat(4);
+        assert!(matches!(decode(&text), Err(FormatError::BadMagic { .. })));
+    }
+
+    #[test]
+    fn version_zero_and_next_are_refused() {
+        let bytes = encode(&sample(2)).unwrap();
+        for v in [0u16, FORMAT_VERSION + 1] {
+            let mut b = bytes.clone();
+            b[8..10].copy_from_slice(&v.to_le_bytes());
+            let err = decode(&with_crc(b)).unwrap_err();
+            assert_eq!(err, FormatError::UnsupportedVersion { found: v });
+            assert!(err.to_string().contains("extract the video again"));
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_detected() {
+        let bytes = encode(&sample(3)).unwrap();
+        for cut in 0..bytes.len() {
+            let err = decode(&bytes[..cut]).unwrap_err();
+            assert!(
+                matches!(err, FormatError::Truncated { .. }),
+                "cut at {cut}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_are_detected() {
+        let mut bytes = encode(&sample(3)).unwrap();
+        bytes.push(0);
+        assert_eq!(decode(&bytes), Err(FormatError::TrailingBytes { extra: 1 }));
+    }
+
+    #[test]
+    fn every_flipped_byte_is_detected() {
+        let bytes = encode(&sample(3)).unwrap();
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x5a;
+            assert!(decode(&b).is_err(), "flip at {i} went unnoticed");
+        }
+    }
+
+    #[test]
+    fn invalid_fields_are_named_even_with_a_valid_checksum() {
+        let bytes = encode(&sample(3)).unwrap();
+        let cases: [(usize, u8, &str); 5] = [
+            (10, 9, "hash algorithm"),
+            (12, 7, "sampling mode"),
+            (13, 0x80, "hash options"),
+            (HEADER_LEN + 15 + 4, 101, "frame quality"),
+            (HEADER_LEN + 15 + 5, 0x80, "frame flags"),
+        ];
+        for (at, value, field) in cases {
+            let mut b = bytes.clone();
+            b[at] = value;
+            let err = decode(&with_crc(b)).unwrap_err();
+            assert!(
+                matches!(&err, FormatError::Invalid { field: f, .. } if *f == field),
+                "byte {at}: {err:?}"
+            );
+        }
+        // Times must increase: make frame 1 start at frame 0's time.
+        let mut b = bytes.clone();
+        let f1 = HEADER_LEN + 15 + FRAME_LEN;
+        b[f1..f1 + 4].copy_from_slice(&0u32.to_le_bytes());
+        assert!(matches!(
+            decode(&with_crc(b)),
+            Err(FormatError::Invalid {
+                field: "frame time",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn encode_refuses_unordered_frames() {
+        let mut fp = sample(3);
+        fp.frames.swap(0, 1);
+        assert!(encode(&fp).is_err());
+    }
+
+    #[test]
+    fn file_round_trip_and_errors_name_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.vfp");
+        let fp = sample(5);
+        write_file(&path, &fp).unwrap();
+        assert_eq!(read_file(&path).unwrap(), fp);
+        // No temporary files are left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        std::fs::write(&path, b"garbage").unwrap();
+        let err = read_file(&path).unwrap_err();
+        let text = format!("{err}: {}", std::error::Error::source(&err).unwrap());
+        assert!(
+            text.contains("a.vfp") && text.contains("not a .vfp"),
+            "{text}"
+        );
+        let missing = dir.path().join("missing.vfp");
+        let err = read_file(&missing).unwrap_err();
+        assert!(
+            matches!(&err, VfpFileError::Io { path, .. } if path == &missing),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn committed_version_1_fixture_still_opens() {
+        let bytes = include_bytes!("../../../testdata/format/v1-sample.vfp");
+        let fp = decode(bytes).expect("format version 1 must keep opening");
+        assert_eq!(fp, sample(4));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = decode(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_bytes_after_magic_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let mut bytes = MAGIC.to_vec();
+            bytes.extend_from_slice(&tail);
+            let _ = decode(&bytes);
+        }
+    }
+}

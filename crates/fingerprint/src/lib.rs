@@ -1,0 +1,145 @@
+//! Shared types of `vfp`, free of FFmpeg so that the index, the matcher,
+//! benchmarks and fuzz targets build without it.
+//!
+//! - [`FrameHash`]: a 256-bit perceptual frame hash and its Hamming distance.
+//! - [`HashedFrame`]: one sampled frame: presentation time, hash, the hash of
+//!   its horizontal mirror image, and a quality score.
+//! - [`Fingerprint`]: everything extracted from one video: facts about the
+//!   source file, the parameters used, and the hashed frames.
+//! - [`format`](mod@format): the versioned, checksummed `.vfp` file format.
+//! - [`stats`]: distance distributions used to measure robustness.
+
+pub mod format;
+mod frame_hash;
+mod params;
+pub mod stats;
+
+pub use format::{FormatError, VfpFileError};
+pub use frame_hash::{FrameHash, ParseHashError};
+pub use params::{ExtractParams, HashAlgorithm, HashParams, Sampling};
+
+use serde::{Deserialize, Serialize};
+
+/// Bit flags of a [`HashedFrame`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FrameFlags(u8);
+
+impl FrameFlags {
+    /// The frame carries too little picture information (black, flat, a fade,
+    /// a title card with little texture) for its hash to identify anything.
+    /// Such frames must never produce a match on their own.
+    pub const LOW_INFORMATION: FrameFlags = FrameFlags(1);
+    /// The frame was decoded as a keyframe-only sample (`--keyframes`).
+    pub const KEYFRAME: FrameFlags = FrameFlags(2);
+    /// Every defined flag; other bits are reserved and rejected on load.
+    pub const ALL: FrameFlags = FrameFlags(0b11);
+
+    /// No flag set.
+    pub const fn empty() -> Self {
+        FrameFlags(0)
+    }
+    /// The raw bits.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+    /// Flags from raw bits, or `None` if a reserved bit is set.
+    pub const fn from_bits(bits: u8) -> Option<Self> {
+        if bits & !Self::ALL.0 == 0 {
+            Some(FrameFlags(bits))
+        } else {
+            None
+        }
+    }
+    /// Whether every flag of `other` is set in `self`.
+    pub const fn contains(self, other: FrameFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+    /// `self` with the flags of `other` added.
+    pub const fn with(self, other: FrameFlags) -> Self {
+        FrameFlags(self.0 | other.0)
+    }
+}
+
+/// One sampled, hashed video frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashedFrame {
+    /// Presentation time in milliseconds from the start of the video stream.
+    pub t_ms: u32,
+    /// Perceptual hash of the frame's active picture.
+    pub hash: FrameHash,
+    /// Hash of the horizontally mirrored active picture, so that a mirrored
+    /// re-upload can be matched without decoding it twice.
+    pub mirrored: FrameHash,
+    /// Picture information, 0 (flat) to 100 (richly textured); see
+    /// [`HashParams::low_information_quality`].
+    pub quality: u8,
+    /// [`FrameFlags`] of this frame.
+    pub flags: FrameFlags,
+}
+
+impl HashedFrame {
+    /// Whether this frame may take part in a match: it carries enough picture
+    /// information for its hash to mean something.
+    pub fn is_informative(&self) -> bool {
+        !self.flags.contains(FrameFlags::LOW_INFORMATION)
+    }
+}
+
+/// Facts about the source file a fingerprint was made from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// File name (no directories: fingerprints travel between machines).
+    pub file_name: String,
+    /// File size in bytes.
+    pub file_size: u64,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    #[serde(with = "hex32")]
+    pub sha256: [u8; 32],
+    /// Duration of the video stream in milliseconds (from the container, or
+    /// from the last decoded frame when the container does not say).
+    pub duration_ms: u64,
+    /// Coded width of the video stream in pixels.
+    pub width: u32,
+    /// Coded height of the video stream in pixels.
+    pub height: u32,
+    /// Average frame rate in frames per second (0 when unknown).
+    pub fps: f64,
+    /// Decoder name, e.g. `h264`.
+    pub codec: String,
+    /// Display rotation applied before hashing, in degrees clockwise
+    /// (0, 90, 180 or 270), from the stream's display matrix.
+    pub rotation_deg: u16,
+}
+
+/// Everything extracted from one video.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// Facts about the source file.
+    pub source: SourceInfo,
+    /// How the frames were sampled and hashed.
+    pub params: ExtractParams,
+    /// Hashed frames in presentation order (strictly increasing `t_ms`).
+    pub frames: Vec<HashedFrame>,
+}
+
+impl Fingerprint {
+    /// Number of frames that may take part in a match.
+    pub fn informative_frames(&self) -> usize {
+        self.frames.iter().filter(|f| f.is_informative()).count()
+    }
+}
+
+/// Serde helper: a 32-byte array as 64 lowercase hex digits.
+mod hex32 {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::frame_hash::to_hex(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = String::deserialize(d)?;
+        crate::frame_hash::from_hex(&text).map_err(D::Error::custom)
+    }
+}

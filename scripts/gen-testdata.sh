@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Makes the test clips with the ffmpeg CLI into testdata/generated/ (git-
+# ignored; or $VFP_TESTDATA_GENERATED). Transforms are applied to the real
+# film excerpt fetched by fetch-testdata.sh; edge cases are small synthetic
+# clips. Idempotent: existing files are kept (delete the folder to remake).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
+out=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
+src=$cache/Megamind.avi
+font=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+mkdir -p "$out"
+[ -s "$src" ] || { echo "gen-testdata: $src missing; run scripts/fetch-testdata.sh" >&2; exit 1; }
+[ -s "$font" ] || { echo "gen-testdata: $font missing; run scripts/install-deps.sh" >&2; exit 1; }
+
+ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
+# make NAME CMD...: runs CMD writing to a temporary name, then renames, so
+# an interrupted run never leaves a half-written clip that looks done.
+make() {
+  local name=$1; shift
+  [ -s "$out/$name" ] && return 0
+  local tmp="$out/.tmp.$name"
+  rm -f "$tmp"
+  "$@" "$tmp"
+  mv "$tmp" "$out/$name"
+  echo "gen-testdata: $name"
+}
+x264=(-c:v libx264 -preset veryfast -pix_fmt yuv420p -an)
+enc() { ff -an -i "$src" -vf "$1" "${@:2}" "${x264[@]}" -f mp4; }
+
+# --- Transforms of a real film excerpt; the timeline is kept, so frame i of
+# --- the original and of each transform show the same moment.
+make ref.mp4             enc "null" -crf 18
+make crf-low-bitrate.mp4 enc "null" -b:v 150k
+make downscale-240p.mp4  enc "scale=-2:240"
+make letterbox-16x9.mp4  enc "pad=ih*16/9:ih:(ow-iw)/2:(oh-ih)/2:black,setsar=1"
+make letterbox-21x9.mp4  enc "pad=iw:iw*9/21*2:(ow-iw)/2:(oh-ih)/2:black,setsar=1"
+make vertical-black.mp4  enc "scale=360:-2,pad=360:640:(ow-iw)/2:(oh-ih)/2:black,setsar=1"
+make vertical-blur.mp4   enc "split[fg][bg];[bg]scale=360:640:force_original_aspect_ratio=increase,crop=360:640,gblur=sigma=18,eq=brightness=-0.08[bgb];[fg]scale=360:-2[fgs];[bgb][fgs]overlay=(W-w)/2:(H-h)/2,setsar=1"
+make watermark-text.mp4  enc "drawtext=fontfile=$font:text='PROPERTY OF STUDIO - INTERNAL USE':fontcolor=white@0.7:fontsize=30:borderw=2:bordercolor=black@0.7:x=(w-text_w)/2:y=h-text_h-h/12"
+make brightness-contrast.mp4 enc "eq=brightness=0.12:contrast=1.35"
+make mirrored.mp4        enc "hflip"
+# Content stored sideways (turned clockwise) with a display matrix that
+# turns it back, as phones record it; `ffmpeg -i sideways.mp4 x.png` shows
+# it upright.
+make sideways.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -vf transpose=1 -c:v libx264 -preset veryfast -pix_fmt yuv420p -an -f mp4 "$2.raw" && ffmpeg -nostdin -loglevel error -y -i "$2.raw" -c copy -metadata:s:v:0 rotate=90 -f mp4 "$2" && rm "$2.raw"' _ "$src"
+# The same film starting at 10 s of stream time.
+make start-offset.mp4    enc "null" -crf 18 -output_ts_offset 10
+# Variable frame rate: drop two frames in three after the first second.
+make vfr.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -vf "select=lt(n\,24)+not(mod(n\,3))" -fps_mode vfr -c:v libx264 -preset veryfast -pix_fmt yuv420p -an -f mp4 "$2"' _ "$out/ref.mp4"
+
+# --- Synthetic edge cases.
+make odd-size.mkv ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=3 -vf scale=321:241,format=yuv444p -c:v ffv1 -f matroska
+make audio-only.m4a ff -f lavfi -i sine=frequency=440:duration=2 -c:a aac -f mp4
+# Low-information frames: 1 s black, 1 s flat grey, 1 s title card, then a
+# fade from the film to black.
+make low-information.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y \
+  -f lavfi -i color=black:size=720x528:rate=24:duration=1 \
+  -f lavfi -i color=0x808080:size=720x528:rate=24:duration=1 \
+  -f lavfi -i "color=black:size=720x528:rate=24:duration=1,drawtext=fontfile=$2:text=EPISODE 1:fontcolor=white:fontsize=40:x=(w-text_w)/2:y=(h-text_h)/2" \
+  -an -i "$1" -filter_complex "[3:v]trim=0:3,setpts=PTS-STARTPTS,fade=t=out:st=1:d=2,fps=24,setsar=1[f];[0:v][1:v][2:v][f]concat=n=4:v=1[v]" \
+  -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$3"' _ "$src" "$font"
+# Damaged files.
+make truncated.mp4 sh -c 'head -c $(( $(stat -c %s "$1") / 2 )) "$1" > "$2"' _ "$out/ref.mp4"
+make truncated-faststart.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -i "$1" -c copy -movflags +faststart -f mp4 "$2.full" && head -c $(( $(stat -c %s "$2.full") / 2 )) "$2.full" > "$2" && rm "$2.full"' _ "$out/ref.mp4"
+make random.mp4 python3 -c 'import random,sys; random.seed(7); open(sys.argv[1],"wb").write(bytes(random.getrandbits(8) for _ in range(65536)))'
+make text.mp4 sh -c 'printf "This is a text file, not a video.\n" > "$1"' _
+make empty.mp4 sh -c ': > "$1"' _
+echo "gen-testdata: clips in $out"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The project's checks, as CI runs them (.ci/run calls this): installs the
+# system packages, fetches and generates the test videos, then format
+# check, clippy with warnings denied, docs, all tests, benches compiled.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+bash scripts/install-deps.sh
+bash scripts/fetch-testdata.sh
+bash scripts/gen-testdata.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+echo "== cargo test"
+cargo test --workspace --locked
+echo "== cargo bench --no-run"
+cargo bench --workspace --no-run --locked --quiet
+echo "test.sh: all checks passed"
