@@ -2,16 +2,22 @@
 //! black or blurred borders (letterbox, pillarbox, the 9:16 re-framing of
 //! short-video apps, with black or blurred fill).
 //!
-//! Borders are told apart from content by two statistics per row and per
-//! column of the working picture: the share of lit pixels (black bars are
-//! dark) and the mean texture (blurred fill is smooth). Over a window of
-//! frames, a row is content if it is lit and textured in any frame: bars
-//! stay dark or smooth in every frame, while a dark part of a scene lights
-//! up or moves sooner or later. From each edge, the content starts at the
-//! first solid run of content rows (a caption burned into a bar is too thin
-//! to count). Bars are centred, so each axis is cut by what both of its
-//! ends share: a shadowed wall at one edge is never cut. A window of flat
-//! or dark frames keeps the previous area.
+//! Per row and per column of the working picture, three statistics: the
+//! share of lit pixels, the mean texture (absolute Laplacian) and the share
+//! that steps from the previous row (a straight edge). Over a window of at
+//! least 4 s, and the two windows before it, a row is
+//! - a possible *black pad* if it is dark and flat in every frame;
+//! - a possible *smooth fill* if it is smooth in every frame.
+//!
+//! From each end, the border runs to the first solid run of other rows (a
+//! caption burned into a bar is too thin to stop it). Pads are cut by what
+//! both ends share: bars are centred, so a dark part of the scene next to
+//! one bar is kept. Smooth fill is ambiguous (a clear sky, a plain wall,
+//! an upscaled low-resolution scene are smooth too), so it is cut only
+//! where it ends in a straight edge across the picture, the border of an
+//! overlaid picture, or where both ends agree to within two pixels. A
+//! window of flat frames keeps the previous area; small wobbles keep it
+//! too, so a title's hashes do not drift from window to window.
 
 use crate::luma::{LumaImage, Rect};
 use std::collections::VecDeque;
@@ -21,6 +27,19 @@ use std::ops::Range;
 const LIT_LUMA: u8 = 40;
 /// A row or column with fewer lit pixels than this share is dark.
 const MIN_LIT_SHARE: f32 = 0.03;
+/// A dark row or column with less texture than this is flat: a black pad.
+/// Pads measure 0-0.2 away from their edge; the dark, smooth parts of an
+/// upscaled low-resolution scene 1.4-2.6.
+const PAD_TEXTURE: f32 = 1.0;
+/// Smooth fill is cut only if its two ends differ by at most this many
+/// pixels (fill around a centred picture differs by one at most).
+const SYMMETRY_PX: usize = 2;
+/// Neighbouring pixels differing by this much (0-255) form an edge.
+const EDGE_STEP: u32 = 3;
+/// A straight edge covers at least this share of its row (column)...
+const MIN_EDGE_COVERAGE: f32 = 0.5;
+/// ...and this many times the coverage of the rows just beside it.
+const EDGE_CONTRAST: f32 = 2.0;
 /// A row or column whose mean texture is below this share of the central
 /// content's is smooth (blurred fill). Texture is the absolute discrete
 /// Laplacian: unlike the gradient, it stays low on the broad ramps that a
@@ -32,9 +51,9 @@ const SMOOTH_SHARE: f32 = 0.2;
 /// frame and past 2 in some frames of a window; with 2.0 the test clip's
 /// blur fill stayed uncut in most windows, with 3.0 it is cut in all.
 const MIN_TEXTURE: f32 = 3.0;
-/// Frames whose central mean texture is below this (per pixel, 0-255
+/// Frames whose 90th-percentile row texture is below this (per pixel, 0-255
 /// scale) are too flat or dark to say where their borders are.
-const MIN_CENTRE_TEXTURE: f32 = 2.0;
+const MIN_REFERENCE_TEXTURE: f32 = 2.0;
 /// A side's border must be at least this share of the picture to be cut,
 /// so that the dark, smooth edges of a dim scene, which a low-bitrate copy
 /// loses texture in first, never change its crop (measured: 4% in the test
@@ -57,10 +76,10 @@ const MIN_ACTIVE_SHARE: f32 = 0.25;
 pub struct BorderDetector {
     side: usize,
     current: Rect,
-    /// Row content masks of the last windows that could vote.
-    history_rows: VecDeque<Vec<bool>>,
-    /// Column content masks of the last windows that could vote.
-    history_cols: VecDeque<Vec<bool>>,
+    /// Row masks of the last windows that could vote.
+    history_rows: VecDeque<Masks>,
+    /// Column masks of the last windows that could vote.
+    history_cols: VecDeque<Masks>,
 }
 
 /// One frame's statistics along one axis (rows or columns).
@@ -68,6 +87,9 @@ struct Profile {
     lit_share: Vec<f32>,
     /// Mean absolute discrete Laplacian.
     texture: Vec<f32>,
+    /// Share of the row (column) that differs by at least [`EDGE_STEP`]
+    /// from the previous row (column): a straight edge covers most of it.
+    edge: Vec<f32>,
 }
 
 impl BorderDetector {
@@ -96,16 +118,17 @@ impl BorderDetector {
         let s = self.side;
         let min_voters = window.len().clamp(1, MIN_VOTERS);
         let cur = self.current;
-        let Some(rows) = content_mask(window, Axis::Rows, 0..s, min_voters) else {
+        let Some(rows) = content_masks(window, Axis::Rows, 0..s, min_voters) else {
             return cur;
         };
         let (top, bottom) = decide(
-            remember(&mut self.history_rows, rows, s),
+            &remember(&mut self.history_rows, rows),
             (cur.y0, s - cur.y1),
         );
-        let (left, right) = match content_mask(window, Axis::Columns, top..s - bottom, min_voters) {
+        let (left, right) = match content_masks(window, Axis::Columns, top..s - bottom, min_voters)
+        {
             Some(cols) => decide(
-                remember(&mut self.history_cols, cols, s),
+                &remember(&mut self.history_cols, cols),
                 (cur.x0, s - cur.x1),
             ),
             None => (cur.x0, s - cur.x1),
@@ -130,17 +153,33 @@ enum Axis {
     Columns,
 }
 
-/// Which rows (columns) are content in any frame of the window: lit and
-/// textured. `None` if too few frames have a textured centre to say.
-/// Columns are measured over the rows in `span` only.
-fn content_mask(
+/// Per row (column) of a window: whether it could be part of a border of
+/// each kind. `true` means "content seen here", so that masks of several
+/// windows combine by `or`.
+#[derive(Clone, Debug)]
+struct Masks {
+    /// Lit or textured in some frame: not a black pad.
+    not_pad: Vec<bool>,
+    /// Textured in some frame: not a smooth (blurred) fill.
+    not_smooth: Vec<bool>,
+    /// Edge coverage (see [`Profile::edge`]), mean over the voting frames.
+    edge: Vec<f32>,
+}
+
+/// The [`Masks`] of a window. `None` if too few frames have a textured
+/// centre to say. Columns are measured over the rows in `span` only.
+fn content_masks(
     window: &[LumaImage],
     axis: Axis,
     span: Range<usize>,
     min_voters: usize,
-) -> Option<Vec<bool>> {
+) -> Option<Masks> {
     let s = window.first()?.side();
-    let mut content = vec![false; s];
+    let mut masks = Masks {
+        not_pad: vec![false; s],
+        not_smooth: vec![false; s],
+        edge: vec![0.0; s],
+    };
     let mut voters = 0;
     for img in window {
         debug_assert_eq!(img.side(), s);
@@ -149,49 +188,99 @@ fn content_mask(
             continue;
         };
         voters += 1;
-        for (i, c) in content.iter_mut().enumerate() {
-            *c |= p.lit_share[i] >= MIN_LIT_SHARE && p.texture[i] >= threshold;
+        for i in 0..s {
+            masks.not_pad[i] |= p.lit_share[i] >= MIN_LIT_SHARE || p.texture[i] >= PAD_TEXTURE;
+            masks.not_smooth[i] |= p.texture[i] >= threshold;
+            masks.edge[i] += p.edge[i];
         }
     }
-    (voters >= min_voters).then_some(content)
+    for e in &mut masks.edge {
+        *e /= voters.max(1) as f32;
+    }
+    (voters >= min_voters).then_some(masks)
 }
 
-/// Adds a window's mask to the history and returns the union of the
+/// Adds a window's masks to the history and returns the union of the
 /// history: content anywhere in the recent windows is content now, so a
 /// dark scene following a bright one does not shrink the picture.
-fn remember(history: &mut VecDeque<Vec<bool>>, mask: Vec<bool>, side: usize) -> Vec<bool> {
+fn remember(history: &mut VecDeque<Masks>, masks: Masks) -> Masks {
     if history.len() == HISTORY_WINDOWS {
         history.pop_front();
     }
-    history.push_back(mask);
-    let mut union = vec![false; side];
-    for mask in history.iter() {
-        for (u, m) in union.iter_mut().zip(mask) {
-            *u |= m;
+    history.push_back(masks);
+    let mut union = history[0].clone();
+    for m in history.iter().skip(1) {
+        for (u, c) in union.not_pad.iter_mut().zip(&m.not_pad) {
+            *u |= c;
         }
+        for (u, c) in union.not_smooth.iter_mut().zip(&m.not_smooth) {
+            *u |= c;
+        }
+        // The newest window's edges: fill boundaries persist.
+        union.edge.clone_from(&m.edge);
     }
     union
 }
 
-/// The border at both ends of an axis from its content mask, or `previous`
-/// if there is no content run.
-fn decide(content: Vec<bool>, previous: (usize, usize)) -> (usize, usize) {
-    let s = content.len();
+/// Whether there is a straight edge at the step into row (column) `i`:
+/// most of the row differs from its neighbour, clearly more than a few rows
+/// away. Scaling to the working size can spread the edge over two rows.
+fn is_straight_edge(edge: &[f32], i: usize) -> bool {
+    let n = edge.len();
+    if i == 0 || i >= n {
+        return false;
+    }
+    let strength = edge[i - 1..(i + 2).min(n)]
+        .iter()
+        .copied()
+        .fold(0.0f32, f32::max);
+    let around = (i.saturating_sub(6)..i.saturating_sub(2))
+        .chain((i + 3)..(i + 7).min(n))
+        .map(|j| edge[j])
+        .fold(0.0f32, f32::max);
+    strength >= MIN_EDGE_COVERAGE && strength >= EDGE_CONTRAST * around
+}
+
+/// Border rows (columns) at the two ends of a mask, or `None` if no solid
+/// run of content starts in either half.
+fn extents(content: &[bool]) -> Option<(usize, usize)> {
+    Some((
+        content_start(content.iter().copied())?,
+        content_start(content.iter().rev().copied())?,
+    ))
+}
+
+/// The border at both ends of an axis, or `previous` if the masks show no
+/// content run.
+///
+/// Black pads are unmistakable (dark and flat in every frame), so each end
+/// is cut by what both share: a dark part of the scene beside a pad at one
+/// end is kept. Smooth fill is not: a smooth wall or sky looks the same. It
+/// is cut by what both ends share only where the fill ends in a straight
+/// edge across the picture (the border of an overlaid picture), or where
+/// both ends agree to within [`SYMMETRY_PX`] as fill around a centred
+/// picture does and scenery almost never does.
+fn decide(masks: &Masks, previous: (usize, usize)) -> (usize, usize) {
+    let s = masks.not_pad.len();
     let min_border = (MIN_BORDER_SHARE * s as f32).ceil() as usize;
-    let (Some(a), Some(b)) = (
-        content_start(content.iter().copied()),
-        content_start(content.iter().rev().copied()),
-    ) else {
+    let Some((pad_a, pad_b)) = extents(&masks.not_pad) else {
         return previous;
     };
-    // Bars, pads and re-framing fill are centred; a dark or smooth part of
-    // a scene at one edge (a wall in shadow, a clear sky) is not. Cutting
-    // only what both ends share keeps such scenery.
-    let border = a.min(b);
+    let mut border = pad_a.min(pad_b);
+    if let Some((a, b)) = extents(&masks.not_smooth) {
+        let k = a.min(b);
+        // The first content row (column) at the end that defines `k`.
+        let boundary = if a <= b { k } else { s - k - 1 };
+        let edge_after = if a <= b { boundary } else { boundary + 1 };
+        if a.abs_diff(b) <= SYMMETRY_PX || is_straight_edge(&masks.edge, edge_after) {
+            border = border.max(k);
+        }
+    }
     let border = if border < min_border {
         0
     } else {
-        // Skip the row or column where bar and content blend.
+        // The last border row is the one where bar and content blend (its
+        // texture counts the step); cut it too.
         border + 1
     };
     // Small wobbles from window to window would change every hash of a
@@ -210,6 +299,7 @@ fn profile(img: &LumaImage, axis: Axis, span: Range<usize>) -> Profile {
     let px = img.pixels();
     let mut lit = vec![0u32; s];
     let mut texture = vec![0u32; s];
+    let mut edge = vec![0u32; s];
     let rows = match axis {
         Axis::Rows => 0..s,
         Axis::Columns => span,
@@ -232,26 +322,32 @@ fn profile(img: &LumaImage, axis: Axis, span: Range<usize>) -> Profile {
             let right = i32::from(row[(x + 1).min(s - 1)]);
             let t = (2 * p - left - right).unsigned_abs()
                 + (2 * p - i32::from(above[x]) - i32::from(below[x])).unsigned_abs();
-            let i = if axis == Axis::Rows { y } else { x };
+            let (i, previous) = match axis {
+                Axis::Rows => (y, i32::from(above[x])),
+                Axis::Columns => (x, left),
+            };
             lit[i] += u32::from(row[x] > LIT_LUMA);
             texture[i] += t;
+            edge[i] += u32::from((p - previous).unsigned_abs() >= EDGE_STEP);
         }
     }
     let share = |v: Vec<u32>| v.into_iter().map(|c| c as f32 / n as f32).collect();
     Profile {
         lit_share: share(lit),
         texture: share(texture),
+        edge: share(edge),
     }
 }
 
-/// The texture below which a row (column) counts as smooth, from the
-/// median of the central half; `None` if the centre itself is flat.
+/// The texture below which a row (column) counts as smooth, relative to
+/// the 90th percentile of all rows: the picture's own texture even when a
+/// 9:16 re-frame leaves it only a quarter of the rows. `None` if the frame
+/// is flat.
 fn smooth_threshold(p: &Profile) -> Option<f32> {
-    let s = p.texture.len();
-    let mut centre: Vec<f32> = p.texture[s / 4..s - s / 4].to_vec();
-    centre.sort_unstable_by(f32::total_cmp);
-    let median = centre[centre.len() / 2];
-    (median >= MIN_CENTRE_TEXTURE).then_some((median * SMOOTH_SHARE).max(MIN_TEXTURE))
+    let mut sorted = p.texture.clone();
+    sorted.sort_unstable_by(f32::total_cmp);
+    let reference = sorted[sorted.len() * 9 / 10];
+    (reference >= MIN_REFERENCE_TEXTURE).then_some((reference * SMOOTH_SHARE).max(MIN_TEXTURE))
 }
 
 /// Index of the first content row (column) that opens a solid run of
@@ -311,15 +407,7 @@ mod tests {
         };
         let mut d = BorderDetector::new(S);
         let r = d.update(&window(content, |_, _| 16));
-        assert_eq!(
-            r,
-            Rect {
-                x0: 0,
-                x1: S,
-                y0: 21,
-                y1: 75
-            }
-        );
+        assert_eq!(r, content);
     }
 
     #[test]
@@ -332,15 +420,7 @@ mod tests {
         };
         let mut d = BorderDetector::new(S);
         let r = d.update(&window(content, |_, _| 20));
-        assert_eq!(
-            r,
-            Rect {
-                x0: 13,
-                x1: 83,
-                y0: 0,
-                y1: S
-            }
-        );
+        assert_eq!(r, content);
     }
 
     #[test]
@@ -378,7 +458,7 @@ mod tests {
             }
         };
         let mut d = BorderDetector::new(S);
-        assert_eq!(d.update(&window(content, fill)).y0, 31);
+        assert_eq!(d.update(&window(content, fill)).y0, 30);
     }
 
     #[test]
@@ -429,7 +509,7 @@ mod tests {
         };
         let mut d = BorderDetector::new(S);
         let r = d.update(&window(content, |_, _| 16));
-        assert_eq!((r.x0, r.x1), (13, 83));
+        assert_eq!((r.x0, r.x1), (12, 84));
     }
 
     #[test]
@@ -478,10 +558,10 @@ mod tests {
             |_, _| 16,
         );
         for _ in 1..HISTORY_WINDOWS {
-            assert_eq!(d.update(&wider_bars).y0, 21, "old content still remembered");
+            assert_eq!(d.update(&wider_bars).y0, 20, "old content still remembered");
         }
         let r = d.update(&wider_bars);
-        assert_eq!((r.y0, r.y1), (31, 65));
+        assert_eq!((r.y0, r.y1), (30, 66));
     }
 
     #[test]
@@ -495,6 +575,68 @@ mod tests {
         };
         let mut d = BorderDetector::new(S);
         assert_eq!(d.update(&window(content, |_, _| 10)), Rect::full(S));
+    }
+
+    #[test]
+    fn smooth_scenery_at_both_ends_is_kept() {
+        // A smooth sky above and a smooth floor below, of different heights
+        // and fading into the textured middle (no straight edge): scenery.
+        let frames: Vec<LumaImage> = (0..8)
+            .map(|i| {
+                let textured = framed(
+                    Rect {
+                        x0: 0,
+                        x1: S,
+                        y0: 0,
+                        y1: S,
+                    },
+                    |_, _| 0,
+                    i,
+                );
+                let px = textured
+                    .pixels()
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &v)| {
+                        let y = j / S;
+                        // Blend weight: 0 in the smooth parts, ramping to 1.
+                        let w = if y < 20 {
+                            0.0
+                        } else if y < 32 {
+                            (y - 20) as f32 / 12.0
+                        } else if y > 66 {
+                            0.0
+                        } else if y > 54 {
+                            (66 - y) as f32 / 12.0
+                        } else {
+                            1.0
+                        };
+                        (w * f32::from(v) + (1.0 - w) * 120.0) as u8
+                    })
+                    .collect();
+                LumaImage::new(S, px)
+            })
+            .collect();
+        let mut d = BorderDetector::new(S);
+        assert_eq!(d.update(&frames), Rect::full(S));
+    }
+
+    #[test]
+    fn dark_textured_edges_are_not_pads() {
+        // Dark (below the lit level) but textured top and bottom, like a
+        // black shirt: not flat, so not a pad.
+        let content = Rect {
+            x0: 0,
+            x1: S,
+            y0: 20,
+            y1: 76,
+        };
+        let mut d = BorderDetector::new(S);
+        let r = d.update(&window(
+            content,
+            |x, y| if (x + y) % 2 == 0 { 4 } else { 30 },
+        ));
+        assert_eq!(r, Rect::full(S));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod luma;
 mod sample;
 
 pub use error::ExtractError;
-pub use luma::{LumaImage, Rect};
+pub use luma::{LumaImage, Rect, Resampler};
 
 use borders::BorderDetector;
 use decode::{DecodeOptions, VideoInput};
@@ -174,7 +174,9 @@ fn hash_file(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
 struct WindowHasher {
     params: ExtractParams,
     detector: BorderDetector,
-    window: Vec<(u32, LumaImage)>,
+    /// Sample times and pictures of the open window.
+    times_ms: Vec<u32>,
+    pictures: Vec<LumaImage>,
     frames: Vec<HashedFrame>,
 }
 
@@ -183,15 +185,17 @@ impl WindowHasher {
         WindowHasher {
             params,
             detector: BorderDetector::new(luma::WORK_SIDE),
-            window: Vec::new(),
+            times_ms: Vec::new(),
+            pictures: Vec::new(),
             frames: Vec::new(),
         }
     }
 
     fn push(&mut self, t_ms: u32, picture: LumaImage, observe: &mut impl FnMut(SampleView<'_>)) {
-        self.window.push((t_ms, picture));
-        let span_ms = t_ms - self.window[0].0;
-        let n = self.window.len();
+        self.times_ms.push(t_ms);
+        self.pictures.push(picture);
+        let span_ms = t_ms - self.times_ms[0];
+        let n = self.times_ms.len();
         if (span_ms >= BORDER_WINDOW_MS && n >= BORDER_WINDOW_MIN_SAMPLES)
             || n >= BORDER_WINDOW_MAX_SAMPLES
         {
@@ -200,18 +204,18 @@ impl WindowHasher {
     }
 
     fn flush(&mut self, observe: &mut impl FnMut(SampleView<'_>)) {
-        if self.window.is_empty() {
+        if self.pictures.is_empty() {
             return;
         }
         let active = if self.params.hash.crop_borders {
-            let pictures: Vec<LumaImage> = self.window.iter().map(|(_, p)| p.clone()).collect();
-            self.detector.update(&pictures)
+            self.detector.update(&self.pictures)
         } else {
             Rect::full(luma::WORK_SIDE)
         };
+        let resampler = Resampler::new(active, luma::WORK_SIDE);
         let keyframe = self.params.sampling == Sampling::Keyframes;
-        for (t_ms, picture) in self.window.drain(..) {
-            let frame = hash_sample(t_ms, &picture, active, &self.params, keyframe);
+        for (t_ms, picture) in self.times_ms.drain(..).zip(self.pictures.drain(..)) {
+            let frame = hash_sample(t_ms, &resampler.resample(&picture), &self.params, keyframe);
             observe(SampleView {
                 frame: &frame,
                 picture: &picture,
@@ -227,15 +231,15 @@ impl WindowHasher {
     }
 }
 
-/// Hashes the active area of one working picture.
+/// Hashes one sample's 64×64 active picture (see [`Resampler`]) into a
+/// stored frame, flagging low information.
 pub fn hash_sample(
     t_ms: u32,
-    picture: &LumaImage,
-    active: Rect,
+    hash_input: &[f32],
     params: &ExtractParams,
     keyframe: bool,
 ) -> HashedFrame {
-    let h = hash::hash_picture(&picture.resample(active));
+    let h = hash::hash_picture(hash_input);
     let mut flags = FrameFlags::empty();
     if h.quality < params.hash.low_information_quality {
         flags = flags.with(FrameFlags::LOW_INFORMATION);

@@ -67,21 +67,52 @@ impl LumaImage {
 
     /// The part inside `rect` resampled to `HASH_SIDE`², as floats, each
     /// output pixel the area-weighted mean of the input pixels it covers.
+    /// For many pictures with the same crop, build a [`Resampler`] once.
     pub fn resample(&self, rect: Rect) -> Vec<f32> {
-        let rect = rect.clamped(self.side);
-        let xs = area_weights(rect.x0, rect.x1, HASH_SIDE);
-        let ys = area_weights(rect.y0, rect.y1, HASH_SIDE);
+        Resampler::new(rect, self.side).resample(self)
+    }
+}
+
+/// Area resampling of one crop of `side`² pictures to `HASH_SIDE`², with
+/// the filter taps computed once.
+#[derive(Clone, Debug)]
+pub struct Resampler {
+    side: usize,
+    rect: Rect,
+    xs: Vec<Vec<(usize, f32)>>,
+    ys: Vec<Vec<(usize, f32)>>,
+}
+
+impl Resampler {
+    /// A resampler of `rect` (clamped to the picture) of `side`² pictures.
+    pub fn new(rect: Rect, side: usize) -> Self {
+        let rect = rect.clamped(side);
+        Resampler {
+            side,
+            rect,
+            xs: area_weights(rect.x0, rect.x1, HASH_SIDE),
+            ys: area_weights(rect.y0, rect.y1, HASH_SIDE),
+        }
+    }
+
+    /// The crop of `picture` at `HASH_SIDE`², row-major.
+    pub fn resample(&self, picture: &LumaImage) -> Vec<f32> {
+        assert_eq!(
+            picture.side, self.side,
+            "picture size differs from the resampler's"
+        );
+        let rect = self.rect;
         // Horizontal pass over the rows the crop uses, then vertical.
-        let mut rows = vec![0f32; (rect.y1 - rect.y0) * HASH_SIDE];
+        let mut rows = vec![0f32; rect.height() * HASH_SIDE];
         for (ry, y) in (rect.y0..rect.y1).enumerate() {
-            let src = self.row(y);
+            let src = picture.row(y);
             let dst = &mut rows[ry * HASH_SIDE..(ry + 1) * HASH_SIDE];
-            for (d, taps) in dst.iter_mut().zip(&xs) {
+            for (d, taps) in dst.iter_mut().zip(&self.xs) {
                 *d = taps.iter().map(|&(i, w)| w * f32::from(src[i])).sum();
             }
         }
         let mut out = vec![0f32; HASH_SIDE * HASH_SIDE];
-        for (oy, taps) in ys.iter().enumerate() {
+        for (oy, taps) in self.ys.iter().enumerate() {
             let dst = &mut out[oy * HASH_SIDE..(oy + 1) * HASH_SIDE];
             for &(i, w) in taps {
                 let src = &rows[(i - rect.y0) * HASH_SIDE..(i - rect.y0 + 1) * HASH_SIDE];

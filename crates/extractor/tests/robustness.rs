@@ -53,7 +53,7 @@ fn downscale_to_240p_stays_near() {
 
 #[test]
 fn letterbox_to_16x9_stays_near() {
-    assert_near("letterbox-16x9.mp4", false, 28, 40);
+    assert_near("letterbox-16x9.mp4", false, 12, 20);
 }
 
 #[test]

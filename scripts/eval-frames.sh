@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Per-frame hash distances on the shared evaluation harness's dev set
+# (../shared/eval, not needed by the project's own tests): per transform,
+# how far a query frame is from the catalog title's frame at the true time,
+# and how near negative query frames come to any catalog frame.
+#   scripts/eval-frames.sh [QUERY_FPS]   (default 30: queries sampled densely)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+eval_dir=${VFP_EVAL_HARNESS:-$root/../shared/eval}
+[ -d "$eval_dir" ] || { echo "eval-frames: no harness at $eval_dir (set VFP_EVAL_HARNESS)" >&2; exit 2; }
+export VFP_EVAL_CACHE=${VFP_EVAL_CACHE:-$root/target/eval-cache}
+set_dir=${VFP_EVAL_SETS:-$VFP_EVAL_CACHE/sets}/dev
+if [ ! -s "$set_dir/truth.csv" ]; then
+  bash "$eval_dir/run_all.sh" dev
+fi
+cd "$root"
+cargo run --release -q -p vfp-extractor --example eval_frames -- "$set_dir" "${1:-30}"
