@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use vfp_extractor::ExtractOptions;
-use vfp_fingerprint::{ExtractParams, HashParams, Sampling};
+use vfp_fingerprint::Sampling;
 
 /// Perceptual video fingerprinting: find leaked catalog content in
 /// re-encoded, cropped, mirrored and watermarked copies.
@@ -109,11 +109,8 @@ impl ExtractArgs {
             format: self.format,
             jobs,
             options: ExtractOptions {
-                params: ExtractParams {
-                    sampling,
-                    hash: HashParams::default(),
-                },
                 decoder_threads,
+                ..ExtractOptions::with_sampling(sampling)
             },
         })
     }

@@ -39,8 +39,7 @@ fn csv(path: &Path) -> Vec<HashMap<String, String>> {
 }
 
 fn fingerprint(path: &Path, fps: f32) -> Option<Fingerprint> {
-    let mut opts = ExtractOptions::default();
-    opts.params.sampling = vfp_fingerprint::Sampling::Dense { fps };
+    let opts = ExtractOptions::with_sampling(vfp_fingerprint::Sampling::Dense { fps });
     match extract(path, &opts) {
         Ok(fp) => Some(fp),
         Err(e) => {

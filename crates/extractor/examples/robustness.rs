@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use vfp_extractor::{extract_observed, ExtractOptions, LumaImage, Rect};
 use vfp_fingerprint::stats::Distribution;
-use vfp_fingerprint::{ExtractParams, FrameHash, HashedFrame, Sampling};
+use vfp_fingerprint::{FrameHash, HashedFrame, Sampling};
 
 /// One sample: vfp's frame plus image_hasher's hashes of the same crop.
 struct Sample {
@@ -41,13 +41,7 @@ fn samples(path: &Path, fps: f32) -> Vec<Sample> {
         .hash_alg(HashAlg::Median)
         .preproc_dct()
         .to_hasher();
-    let opts = ExtractOptions {
-        params: ExtractParams {
-            sampling: Sampling::Dense { fps },
-            ..Default::default()
-        },
-        decoder_threads: 0,
-    };
+    let opts = ExtractOptions::with_sampling(Sampling::Dense { fps });
     let mut out = Vec::new();
     extract_observed(path, &opts, |view| {
         let img = crop(view.picture, view.active);

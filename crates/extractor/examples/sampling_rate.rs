@@ -13,16 +13,10 @@
 use std::path::{Path, PathBuf};
 use vfp_extractor::{extract, ExtractOptions};
 use vfp_fingerprint::stats::Distribution;
-use vfp_fingerprint::{ExtractParams, Fingerprint, Sampling};
+use vfp_fingerprint::{Fingerprint, Sampling};
 
 fn all_frames(path: &Path) -> Fingerprint {
-    let opts = ExtractOptions {
-        params: ExtractParams {
-            sampling: Sampling::Dense { fps: 60.0 },
-            ..Default::default()
-        },
-        decoder_threads: 0,
-    };
+    let opts = ExtractOptions::with_sampling(Sampling::Dense { fps: 60.0 });
     extract(path, &opts).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -391,6 +391,21 @@ mod tests {
         (0..8).map(|i| framed(rect, fill, i)).collect()
     }
 
+    /// Content in rows `y0..y1`, full width.
+    fn rows(y0: usize, y1: usize) -> Rect {
+        Rect {
+            x0: 0,
+            x1: S,
+            y0,
+            y1,
+        }
+    }
+
+    /// The active area a new detector finds in one window.
+    fn detect(content: Rect, fill: impl Fn(usize, usize) -> u8 + Copy) -> Rect {
+        BorderDetector::new(S).update(&window(content, fill))
+    }
+
     #[test]
     fn a_full_frame_video_keeps_the_full_frame() {
         let mut d = BorderDetector::new(S);
@@ -399,14 +414,8 @@ mod tests {
 
     #[test]
     fn letterbox_bars_are_cut() {
-        let content = Rect {
-            x0: 0,
-            x1: S,
-            y0: 20,
-            y1: 76,
-        };
-        let mut d = BorderDetector::new(S);
-        let r = d.update(&window(content, |_, _| 16));
+        let content = rows(20, 76);
+        let r = detect(content, |_, _| 16);
         assert_eq!(r, content);
     }
 
@@ -418,21 +427,14 @@ mod tests {
             y0: 0,
             y1: S,
         };
-        let mut d = BorderDetector::new(S);
-        let r = d.update(&window(content, |_, _| 20));
+        let r = detect(content, |_, _| 20);
         assert_eq!(r, content);
     }
 
     #[test]
     fn smooth_bright_fill_is_cut_like_black() {
-        let content = Rect {
-            x0: 0,
-            x1: S,
-            y0: 30,
-            y1: 66,
-        };
-        let mut d = BorderDetector::new(S);
-        let r = d.update(&window(content, |_, y| 90 + (y / 8) as u8));
+        let content = rows(30, 66);
+        let r = detect(content, |_, y| 90 + (y / 8) as u8);
         // The row where fill and content meet may land on either side.
         assert!(
             (30..=31).contains(&r.y0) && (65..=66).contains(&r.y1),
@@ -443,12 +445,7 @@ mod tests {
 
     #[test]
     fn a_caption_in_the_bar_does_not_stop_the_cut() {
-        let content = Rect {
-            x0: 0,
-            x1: S,
-            y0: 30,
-            y1: 66,
-        };
+        let content = rows(30, 66);
         // Bright text-like stripes in rows 5..8 of the top bar.
         let fill = |x: usize, y: usize| {
             if (5..8).contains(&y) && x.is_multiple_of(3) {
@@ -463,12 +460,7 @@ mod tests {
 
     #[test]
     fn flat_frames_keep_the_previous_area() {
-        let content = Rect {
-            x0: 0,
-            x1: S,
-            y0: 20,
-            y1: 76,
-        };
+        let content = rows(20, 76);
         let mut d = BorderDetector::new(S);
         let first = d.update(&window(content, |_, _| 16));
         let black = vec![LumaImage::new(S, vec![16; S * S]); 8];
@@ -507,56 +499,23 @@ mod tests {
             y0: 0,
             y1: S,
         };
-        let mut d = BorderDetector::new(S);
-        let r = d.update(&window(content, |_, _| 16));
+        let r = detect(content, |_, _| 16);
         assert_eq!((r.x0, r.x1), (12, 84));
     }
 
     #[test]
     fn small_wobbles_keep_the_previous_area() {
         let mut d = BorderDetector::new(S);
-        let first = d.update(&window(
-            Rect {
-                x0: 0,
-                x1: S,
-                y0: 20,
-                y1: 76,
-            },
-            |_, _| 16,
-        ));
-        let second = d.update(&window(
-            Rect {
-                x0: 0,
-                x1: S,
-                y0: 21,
-                y1: 75,
-            },
-            |_, _| 16,
-        ));
+        let first = d.update(&window(rows(20, 76), |_, _| 16));
+        let second = d.update(&window(rows(21, 75), |_, _| 16));
         assert_eq!(first, second);
     }
 
     #[test]
     fn a_new_framing_is_taken_once_the_old_one_has_left_the_history() {
         let mut d = BorderDetector::new(S);
-        d.update(&window(
-            Rect {
-                x0: 0,
-                x1: S,
-                y0: 20,
-                y1: 76,
-            },
-            |_, _| 16,
-        ));
-        let wider_bars = window(
-            Rect {
-                x0: 0,
-                x1: S,
-                y0: 30,
-                y1: 66,
-            },
-            |_, _| 16,
-        );
+        d.update(&window(rows(20, 76), |_, _| 16));
+        let wider_bars = window(rows(30, 66), |_, _| 16);
         for _ in 1..HISTORY_WINDOWS {
             assert_eq!(d.update(&wider_bars).y0, 20, "old content still remembered");
         }
@@ -583,16 +542,7 @@ mod tests {
         // and fading into the textured middle (no straight edge): scenery.
         let frames: Vec<LumaImage> = (0..8)
             .map(|i| {
-                let textured = framed(
-                    Rect {
-                        x0: 0,
-                        x1: S,
-                        y0: 0,
-                        y1: S,
-                    },
-                    |_, _| 0,
-                    i,
-                );
+                let textured = framed(rows(0, S), |_, _| 0, i);
                 let px = textured
                     .pixels()
                     .iter()
@@ -625,29 +575,15 @@ mod tests {
     fn dark_textured_edges_are_not_pads() {
         // Dark (below the lit level) but textured top and bottom, like a
         // black shirt: not flat, so not a pad.
-        let content = Rect {
-            x0: 0,
-            x1: S,
-            y0: 20,
-            y1: 76,
-        };
-        let mut d = BorderDetector::new(S);
-        let r = d.update(&window(
-            content,
-            |x, y| if (x + y) % 2 == 0 { 4 } else { 30 },
-        ));
+        let content = rows(20, 76);
+        let r = detect(content, |x, y| if (x + y) % 2 == 0 { 4 } else { 30 });
         assert_eq!(r, Rect::full(S));
     }
 
     #[test]
     fn thin_edges_are_not_cut() {
         // Two dark rows at the top: under MIN_BORDER_SHARE, left alone.
-        let content = Rect {
-            x0: 0,
-            x1: S,
-            y0: 2,
-            y1: S,
-        };
+        let content = rows(2, S);
         let mut d = BorderDetector::new(S);
         assert_eq!(d.update(&window(content, |_, _| 0)), Rect::full(S));
     }

@@ -58,6 +58,20 @@ pub struct ExtractOptions {
     pub decoder_threads: usize,
 }
 
+impl ExtractOptions {
+    /// Default hash parameters with the given sampling, decoder threads
+    /// chosen by FFmpeg.
+    pub fn with_sampling(sampling: Sampling) -> Self {
+        ExtractOptions {
+            params: ExtractParams {
+                sampling,
+                ..Default::default()
+            },
+            decoder_threads: 0,
+        }
+    }
+}
+
 /// One hashed sample with the pictures it came from, for measurements.
 #[derive(Debug)]
 pub struct SampleView<'a> {

@@ -7,7 +7,7 @@ mod common;
 
 use common::{dense, fetched, generated};
 use vfp_extractor::{extract, ExtractOptions};
-use vfp_fingerprint::{ExtractParams, FrameFlags, Sampling};
+use vfp_fingerprint::{FrameFlags, Sampling};
 
 #[test]
 fn dense_sampling_follows_the_time_grid() {
@@ -117,13 +117,7 @@ fn a_real_variable_rate_phone_video_decodes() {
 #[test]
 fn keyframe_mode_hashes_keyframes_only() {
     let path = fetched("vtest.avi");
-    let opts = ExtractOptions {
-        params: ExtractParams {
-            sampling: Sampling::Keyframes,
-            ..Default::default()
-        },
-        decoder_threads: 0,
-    };
+    let opts = ExtractOptions::with_sampling(Sampling::Keyframes);
     let keys = extract(&path, &opts).unwrap();
     let all = dense(&path, 10.0);
     assert!(!keys.frames.is_empty());

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use vfp_extractor::{extract, ExtractOptions};
-use vfp_fingerprint::{ExtractParams, Fingerprint, Sampling};
+use vfp_fingerprint::{Fingerprint, Sampling};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -38,12 +38,9 @@ pub fn generated(name: &str) -> PathBuf {
 
 /// Extracts with default hash parameters at `fps` samples per second.
 pub fn dense(path: &Path, fps: f32) -> Fingerprint {
-    let opts = ExtractOptions {
-        params: ExtractParams {
-            sampling: Sampling::Dense { fps },
-            ..Default::default()
-        },
-        decoder_threads: 0,
-    };
-    extract(path, &opts).unwrap_or_else(|e| panic!("{e}"))
+    extract(
+        path,
+        &ExtractOptions::with_sampling(Sampling::Dense { fps }),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
