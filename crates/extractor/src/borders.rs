@@ -116,6 +116,10 @@ impl BorderDetector {
     /// statistics.
     pub fn update(&mut self, window: &[LumaImage]) -> Rect {
         let s = self.side;
+        if s < 3 || window.iter().any(|img| img.side() != s) {
+            // Too small to have borders, or not pictures of this detector.
+            return self.current;
+        }
         let min_voters = window.len().clamp(1, MIN_VOTERS);
         let cur = self.current;
         let Some(rows) = content_masks(window, Axis::Rows, 0..s, min_voters) else {
@@ -182,7 +186,6 @@ fn content_masks(
     };
     let mut voters = 0;
     for img in window {
-        debug_assert_eq!(img.side(), s);
         let p = profile(img, axis, span.clone());
         let Some(threshold) = smooth_threshold(&p) else {
             continue;
@@ -300,35 +303,49 @@ fn profile(img: &LumaImage, axis: Axis, span: Range<usize>) -> Profile {
     let mut lit = vec![0u32; s];
     let mut texture = vec![0u32; s];
     let mut edge = vec![0u32; s];
-    let rows = match axis {
-        Axis::Rows => 0..s,
-        Axis::Columns => span,
+    let (rows, n) = match axis {
+        Axis::Rows => (0..s, s),
+        Axis::Columns => (span.clone(), span.len().max(1)),
     };
-    let n = match axis {
-        Axis::Rows => s,
-        Axis::Columns => rows.len().max(1),
-    };
+    // Per-pixel texture of the current row; written as whole-row slice
+    // operations so that the compiler vectorizes them (this runs on every
+    // sample).
+    let mut row_texture = vec![0u16; s];
     for y in rows {
         let row = &px[y * s..(y + 1) * s];
+        // Outside the picture, the edge pixel repeats.
         let above = if y > 0 { &px[(y - 1) * s..y * s] } else { row };
         let below = if y + 1 < s {
             &px[(y + 1) * s..(y + 2) * s]
         } else {
             row
         };
-        for x in 0..s {
-            let p = i32::from(row[x]);
-            let left = i32::from(row[x.saturating_sub(1)]);
-            let right = i32::from(row[(x + 1).min(s - 1)]);
-            let t = (2 * p - left - right).unsigned_abs()
-                + (2 * p - i32::from(above[x]) - i32::from(below[x])).unsigned_abs();
-            let (i, previous) = match axis {
-                Axis::Rows => (y, i32::from(above[x])),
-                Axis::Columns => (x, left),
-            };
-            lit[i] += u32::from(row[x] > LIT_LUMA);
-            texture[i] += t;
-            edge[i] += u32::from((p - previous).unsigned_abs() >= EDGE_STEP);
+        for (t, ((&p, &a), &b)) in row_texture.iter_mut().zip(row.iter().zip(above).zip(below)) {
+            *t = (2 * i16::from(p) - i16::from(a) - i16::from(b)).unsigned_abs();
+        }
+        for (t, w) in row_texture[1..s - 1].iter_mut().zip(row.windows(3)) {
+            *t += (2 * i16::from(w[1]) - i16::from(w[0]) - i16::from(w[2])).unsigned_abs();
+        }
+        row_texture[0] += u16::from(row[0].abs_diff(row[1]));
+        row_texture[s - 1] += u16::from(row[s - 1].abs_diff(row[s - 2]));
+        let steps = |a: u8, b: u8| u32::from(u32::from(a.abs_diff(b)) >= EDGE_STEP);
+        match axis {
+            Axis::Rows => {
+                texture[y] = row_texture.iter().map(|&t| u32::from(t)).sum();
+                lit[y] = row.iter().map(|&p| u32::from(p > LIT_LUMA)).sum();
+                edge[y] = row.iter().zip(above).map(|(&p, &a)| steps(p, a)).sum();
+            }
+            Axis::Columns => {
+                for (acc, &t) in texture.iter_mut().zip(&row_texture) {
+                    *acc += u32::from(t);
+                }
+                for (acc, &p) in lit.iter_mut().zip(row) {
+                    *acc += u32::from(p > LIT_LUMA);
+                }
+                for (acc, w) in edge[1..].iter_mut().zip(row.windows(2)) {
+                    *acc += steps(w[1], w[0]);
+                }
+            }
         }
     }
     let share = |v: Vec<u32>| v.into_iter().map(|c| c as f32 / n as f32).collect();
