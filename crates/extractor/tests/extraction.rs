@@ -106,6 +106,14 @@ fn odd_sizes_decode() {
 }
 
 #[test]
+fn huge_frames_decode() {
+    let fp = dense(&generated("huge-8k.mkv"), 4.0);
+    assert_eq!((fp.source.width, fp.source.height), (7680, 4320));
+    assert_eq!(fp.frames.len(), 4);
+    assert!(fp.frames.iter().all(|f| f.is_informative()));
+}
+
+#[test]
 fn a_real_variable_rate_phone_video_decodes() {
     let fp = dense(&fetched("phone.mp4"), 4.0);
     assert_eq!((fp.source.width, fp.source.height), (1920, 1080));
