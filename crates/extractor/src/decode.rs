@@ -207,7 +207,18 @@ impl VideoInput {
                     .saturating_add(packet.duration().max(0));
                 packets_end_s = packets_end_s.max(end as f64 * self.time_base_s);
             }
-            if let Err(e) = self.decoder.send_packet(&packet) {
+            let mut sent = self.decoder.send_packet(&packet);
+            if sent
+                == Err(ffmpeg::Error::Other {
+                    errno: ffmpeg::util::error::EAGAIN,
+                })
+            {
+                // The decoder wants its output read first; then it takes
+                // the packet.
+                decoded += self.drain(&mut frame, &mut clock, &mut on_frame)?;
+                sent = self.decoder.send_packet(&packet);
+            }
+            if let Err(e) = sent {
                 // A damaged packet: conceal it like FFmpeg's CLI does, but
                 // remember why, in case nothing decodes at all.
                 last_decode_error = Some(e);
