@@ -98,6 +98,29 @@ fn extract_json_prints_one_object_per_line() {
 }
 
 #[test]
+fn json_output_takes_inputs_with_the_same_name() {
+    // Two inputs named ref.mp4 would collide as ref.vfp, but not on stdout.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("ref.mp4");
+    std::fs::copy(generated("ref.mp4"), &copy).unwrap();
+    let a = generated("ref.mp4");
+    let out = vfp(
+        dir.path(),
+        &[
+            os("extract"),
+            os("--format"),
+            os("json"),
+            os("--fps"),
+            os("1"),
+            a.as_os_str(),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+}
+
+#[test]
 fn keyframes_flag_sets_keyframe_sampling() {
     let dir = tempfile::tempdir().unwrap();
     let a = generated("ref.mp4");

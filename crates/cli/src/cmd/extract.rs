@@ -27,8 +27,9 @@ struct JsonRecord<'a> {
 /// What to do with one input.
 struct Job {
     video: PathBuf,
-    /// Where its `.vfp` goes, or why it cannot go anywhere.
-    target: Result<PathBuf, String>,
+    /// Where its `.vfp` goes (`None` for JSON output), or why it cannot go
+    /// anywhere.
+    target: Result<Option<PathBuf>, String>,
 }
 
 pub fn run(cfg: ExtractConfig) -> Result<Status> {
@@ -36,7 +37,17 @@ pub fn run(cfg: ExtractConfig) -> Result<Status> {
         std::fs::create_dir_all(&cfg.output)
             .with_context(|| format!("cannot create output folder {}", cfg.output.display()))?;
     }
-    let jobs = plan(&cfg.videos, &cfg.output);
+    let jobs = match cfg.format {
+        ExtractFormat::Vfp => plan(&cfg.videos, &cfg.output),
+        ExtractFormat::Json => cfg
+            .videos
+            .iter()
+            .map(|video| Job {
+                video: video.clone(),
+                target: Ok(None),
+            })
+            .collect(),
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .build()
@@ -55,9 +66,9 @@ pub fn run(cfg: ExtractConfig) -> Result<Status> {
                     .as_ref()
                     .map_err(|why| anyhow::anyhow!("{why}"))?;
                 let fp = vfp_extractor::extract(&job.video, &cfg.options)?;
-                match cfg.format {
-                    ExtractFormat::Vfp => vfp_format::write_file(target, &fp)?,
-                    ExtractFormat::Json => {
+                match target {
+                    Some(target) => vfp_format::write_file(target, &fp)?,
+                    None => {
                         let record = JsonRecord {
                             input: job.video.display().to_string(),
                             fingerprint: &fp,
@@ -81,7 +92,11 @@ pub fn run(cfg: ExtractConfig) -> Result<Status> {
                 Ok(fp) => progress.suspend(|| {
                     eprintln!(
                         "{}",
-                        summary_line(&job.video, job.target.as_ref().ok(), &fp, cfg.format)
+                        summary_line(
+                            &job.video,
+                            job.target.as_ref().ok().and_then(Option::as_ref),
+                            &fp
+                        )
                     )
                 }),
                 Err(e) => {
@@ -137,7 +152,7 @@ fn plan(videos: &[PathBuf], output: &Path) -> Vec<Job> {
                         )),
                         None => {
                             claimed.insert(target.clone(), video);
-                            Ok(target)
+                            Ok(Some(target))
                         }
                     }
                 }
@@ -150,16 +165,8 @@ fn plan(videos: &[PathBuf], output: &Path) -> Vec<Job> {
         .collect()
 }
 
-fn summary_line(
-    video: &Path,
-    target: Option<&PathBuf>,
-    fp: &Fingerprint,
-    format: ExtractFormat,
-) -> String {
-    let dest = match (format, target) {
-        (ExtractFormat::Vfp, Some(t)) => format!(" -> {}", t.display()),
-        _ => String::new(),
-    };
+fn summary_line(video: &Path, target: Option<&PathBuf>, fp: &Fingerprint) -> String {
+    let dest = target.map_or_else(String::new, |t| format!(" -> {}", t.display()));
     format!(
         "{}: {} frames ({} informative) over {:.1} s{dest}",
         video.display(),
