@@ -144,12 +144,18 @@ fn main() {
         all.extend_from_slice(&d);
         row(&name, d);
     }
+    let mut shares = String::new();
+    for r in [7u32, 11, 15, 23, 31, 40, 47] {
+        let within = all.iter().filter(|&&d| d <= r).count() as f64 / all.len().max(1) as f64;
+        shares.push_str(&format!(" <= {r}: {within:.3};"));
+    }
     row("**all positives** (to the true title frame)", all);
     let mut sorted = negatives.clone();
     sorted.sort_unstable();
     row("**negatives** (to the nearest catalog frame)", negatives);
+    println!("\nshare of positive frames within a radius:{shares}");
     println!(
-        "\nnegative frames' nearest catalog distance, lowest: {:?}; low-information query frames: {} of {}",
+        "negative frames' nearest catalog distance, lowest: {:?}; low-information query frames: {} of {}",
         &sorted[..sorted.len().min(10)],
         low_information.0,
         low_information.1
