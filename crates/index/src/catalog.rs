@@ -1,0 +1,634 @@
+//! A catalog directory: a manifest naming immutable segment files.
+//!
+//! ```text
+//! CATALOG/
+//!   MANIFEST          line 1: "vfp-catalog <version> <crc32 of the rest, 8 hex digits>"
+//!                     rest:   JSON {hash, segments: [{file, titles, frames, bytes}],
+//!                                   removed: [{segment, id}], next_segment}
+//!   seg-000001.vfps   segment files (see the segment module), never changed once written
+//! ```
+//!
+//! Every change writes new segment files under new names, then replaces
+//! the manifest by an atomic rename, then deletes the files the new
+//! manifest no longer names. A reader holds the segments it mapped even if
+//! they are deleted after; a change killed before its rename leaves the old
+//! manifest, whose files are all still there.
+
+use crate::segment::{Segment, SegmentBuilder};
+use crate::{IndexError, TitleRecord};
+use memmap2::Mmap;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use vfp_fingerprint::{format::atomic_write, Fingerprint, FrameHash, HashParams};
+
+/// The manifest's file name inside a catalog directory.
+pub const MANIFEST: &str = "MANIFEST";
+/// First word of the manifest.
+pub const MANIFEST_MAGIC: &str = "vfp-catalog";
+/// The manifest version this code writes and reads.
+pub const MANIFEST_VERSION: u32 = 1;
+/// With more segments than this after an add, all are merged into one:
+/// each segment costs a lookup per query frame.
+pub const MAX_SEGMENTS: usize = 8;
+/// Largest radius searched by probing; beyond it (more than this many
+/// flips per chunk) a scan is cheaper.
+const MAX_PROBE_FLIPS: u32 = 2;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct ManifestBody {
+    hash: HashParams,
+    segments: Vec<SegmentEntry>,
+    removed: Vec<Removed>,
+    next_segment: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct SegmentEntry {
+    file: String,
+    titles: u32,
+    frames: u64,
+    bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+struct Removed {
+    segment: String,
+    id: String,
+}
+
+/// One frame of the catalog within a query's radius.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hit {
+    /// Hamming distance to the query.
+    pub distance: u32,
+    /// Index of the title in [`Catalog::title`].
+    pub title: usize,
+    /// Time of the frame in the title, ms.
+    pub t_ms: u32,
+    /// The frame is on the stop-list (its picture recurs across titles).
+    pub common: bool,
+}
+
+/// A title as listed by the catalog.
+#[derive(Clone, Copy, Debug)]
+pub struct TitleEntry<'a> {
+    /// Index for [`Catalog::title`] and [`Hit::title`].
+    pub index: usize,
+    /// The record.
+    pub record: &'a TitleRecord,
+    /// Frames stored (informative frames only).
+    pub frames: usize,
+}
+
+/// An opened catalog: read-only, safe to share between threads.
+#[derive(Debug)]
+pub struct Catalog {
+    dir: PathBuf,
+    body: ManifestBody,
+    segments: Vec<Segment<Mmap>>,
+    /// Global index of each segment's first title.
+    title_base: Vec<usize>,
+    /// Per global title index: removed.
+    removed: Vec<bool>,
+}
+
+fn io<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> IndexError + 'a {
+    move |source| IndexError::Io {
+        path: path.to_owned(),
+        what,
+        source,
+    }
+}
+
+fn read_manifest(dir: &Path) -> Result<ManifestBody, IndexError> {
+    let path = dir.join(MANIFEST);
+    if dir.is_file() {
+        return Err(IndexError::NotACatalog {
+            path: dir.to_owned(),
+            reason: "it is a file, a catalog is a folder".into(),
+        });
+    }
+    let text = match std::fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let reason = if dir.is_dir() {
+                "the folder has no MANIFEST".to_owned()
+            } else {
+                "no such folder".to_owned()
+            };
+            return Err(IndexError::NotACatalog {
+                path: dir.to_owned(),
+                reason,
+            });
+        }
+        Err(e) => return Err(io(&path, "cannot read the catalog manifest")(e)),
+    };
+    let bad = |reason: String| IndexError::Manifest {
+        path: path.clone(),
+        reason,
+    };
+    let split = text
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or_else(|| bad("no header line".into()))?;
+    let header =
+        std::str::from_utf8(&text[..split]).map_err(|_| bad("header is not text".into()))?;
+    let words: Vec<&str> = header.split(' ').collect();
+    if words.len() != 3 || words[0] != MANIFEST_MAGIC {
+        return Err(IndexError::NotACatalog {
+            path: dir.to_owned(),
+            reason: "its MANIFEST is not a vfp catalog manifest".into(),
+        });
+    }
+    let version: u32 = words[1]
+        .parse()
+        .map_err(|_| bad(format!("version {:?}", words[1])))?;
+    if version != MANIFEST_VERSION {
+        return Err(bad(format!(
+            "manifest version {version}, this vfp reads version {MANIFEST_VERSION}"
+        )));
+    }
+    let stored =
+        u32::from_str_radix(words[2], 16).map_err(|_| bad(format!("checksum {:?}", words[2])))?;
+    let body = &text[split + 1..];
+    let computed = crc32fast::hash(body);
+    if stored != computed {
+        return Err(bad(format!(
+            "checksum mismatch (stored {stored:08x}, computed {computed:08x})"
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| bad(e.to_string()))
+}
+
+fn write_manifest(dir: &Path, body: &ManifestBody) -> Result<(), IndexError> {
+    let json = serde_json::to_vec_pretty(body).map_err(|e| IndexError::Manifest {
+        path: dir.join(MANIFEST),
+        reason: e.to_string(),
+    })?;
+    let mut text = format!(
+        "{MANIFEST_MAGIC} {MANIFEST_VERSION} {:08x}\n",
+        crc32fast::hash(&json)
+    )
+    .into_bytes();
+    text.extend_from_slice(&json);
+    let path = dir.join(MANIFEST);
+    atomic_write(&path, &text).map_err(io(&path, "cannot write the catalog manifest"))
+}
+
+fn map_segment(path: &Path) -> Result<Segment<Mmap>, IndexError> {
+    let file = std::fs::File::open(path).map_err(io(path, "cannot open a catalog segment"))?;
+    // SAFETY: segment files are never modified after they are written: vfp
+    // writes them under fresh names and only ever deletes or replaces them
+    // by rename, so the mapped bytes do not change under the map. (Another
+    // program writing into the file would break this; nothing in vfp does.)
+    let map = unsafe { Mmap::map(&file) }.map_err(io(path, "cannot map a catalog segment"))?;
+    Segment::open(map).map_err(|source| IndexError::Segment {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl Catalog {
+    /// Opens a catalog: reads the manifest and maps the segments, with the
+    /// cheap checks of each (no pass over the frames).
+    pub fn open(dir: &Path) -> Result<Catalog, IndexError> {
+        let body = read_manifest(dir)?;
+        let mut segments = Vec::with_capacity(body.segments.len());
+        for entry in &body.segments {
+            let path = dir.join(&entry.file);
+            let seg = map_segment(&path)?;
+            if seg.frame_count() as u64 != entry.frames
+                || seg.titles().len() as u64 != u64::from(entry.titles)
+                || seg.byte_len() as u64 != entry.bytes
+            {
+                return Err(IndexError::Segment {
+                    path,
+                    source: crate::SegmentError::Invalid {
+                        what: "segment",
+                        reason: "does not match what the manifest says of it".into(),
+                    },
+                });
+            }
+            if !seg.hash_params().is_compatible_with(&body.hash) {
+                return Err(IndexError::Segment {
+                    path,
+                    source: crate::SegmentError::Invalid {
+                        what: "hash parameters",
+                        reason: "differ from the catalog's".into(),
+                    },
+                });
+            }
+            segments.push(seg);
+        }
+        let mut title_base = Vec::with_capacity(segments.len());
+        let mut removed = Vec::new();
+        let gone: HashSet<&Removed> = body.removed.iter().collect();
+        for (entry, seg) in body.segments.iter().zip(&segments) {
+            title_base.push(removed.len());
+            for t in seg.titles() {
+                removed.push(gone.contains(&Removed {
+                    segment: entry.file.clone(),
+                    id: t.id.clone(),
+                }));
+            }
+        }
+        Ok(Catalog {
+            dir: dir.to_owned(),
+            body,
+            segments,
+            title_base,
+            removed,
+        })
+    }
+
+    /// The catalog folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Hash parameters of every stored frame.
+    pub fn hash_params(&self) -> HashParams {
+        self.body.hash
+    }
+
+    /// Refuses hashes made with parameters that cannot be compared with
+    /// the catalog's.
+    pub fn check_compatible(&self, query: &HashParams) -> Result<(), IndexError> {
+        if self.body.hash.is_compatible_with(query) {
+            Ok(())
+        } else {
+            Err(IndexError::IncompatibleHash {
+                path: self.dir.clone(),
+                catalog: self.body.hash.to_string(),
+                query: query.to_string(),
+            })
+        }
+    }
+
+    /// The live titles, in catalog order.
+    pub fn titles(&self) -> Vec<TitleEntry<'_>> {
+        let mut out = Vec::new();
+        for (s, seg) in self.segments.iter().enumerate() {
+            for (t, record) in seg.titles().iter().enumerate() {
+                let index = self.title_base[s] + t;
+                if !self.removed[index] {
+                    out.push(TitleEntry {
+                        index,
+                        record,
+                        frames: seg.title_frames(t),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The title with index `index` (from [`Hit::title`]).
+    pub fn title(&self, index: usize) -> Option<&TitleRecord> {
+        let s = self
+            .title_base
+            .partition_point(|&b| b <= index)
+            .checked_sub(1)?;
+        self.segments
+            .get(s)?
+            .titles()
+            .get(index - self.title_base[s])
+    }
+
+    /// Frames stored, over live titles.
+    pub fn frame_count(&self) -> usize {
+        self.titles().iter().map(|t| t.frames).sum()
+    }
+
+    /// Segment count, bytes on disk, bytes of the search structures.
+    pub fn storage(&self) -> (usize, u64, u64) {
+        let bytes = self.segments.iter().map(|s| s.byte_len() as u64).sum();
+        let search = self
+            .segments
+            .iter()
+            .map(|s| s.search_structure_bytes() as u64)
+            .sum();
+        (self.segments.len(), bytes, search)
+    }
+
+    /// Checks every checksum of every segment.
+    pub fn verify(&self) -> Result<(), IndexError> {
+        for (entry, seg) in self.body.segments.iter().zip(&self.segments) {
+            seg.verify().map_err(|source| IndexError::Segment {
+                path: self.dir.join(&entry.file),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Every stored frame within `radius` of `query`, exactly, sorted by
+    /// distance (then title and time).
+    pub fn search_radius(&self, query: &FrameHash, radius: u32) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.search_into(query, radius, &mut hits);
+        hits.sort_unstable();
+        hits
+    }
+
+    /// [`search_radius`](Self::search_radius) for a batch of queries.
+    pub fn search_batch(&self, queries: &[FrameHash], radius: u32) -> Vec<Vec<Hit>> {
+        queries
+            .iter()
+            .map(|q| self.search_radius(q, radius))
+            .collect()
+    }
+
+    /// The `k` stored frames nearest to `query` (fewer if the catalog is
+    /// smaller), exactly: radius search with growing radius until `k`
+    /// frames are within it.
+    pub fn search_top_k(&self, query: &FrameHash, k: usize) -> Vec<Hit> {
+        if k == 0 {
+            return Vec::new();
+        }
+        for radius in [15, 31, 47, 63, 95, 127, FrameHash::BITS] {
+            let mut hits = self.search_radius(query, radius);
+            if hits.len() >= k || radius == FrameHash::BITS {
+                hits.truncate(k);
+                return hits;
+            }
+        }
+        unreachable!("the last radius covers every frame")
+    }
+
+    fn search_into(&self, query: &FrameHash, radius: u32, hits: &mut Vec<Hit>) {
+        for (s, seg) in self.segments.iter().enumerate() {
+            let base = self.title_base[s];
+            let mut found = |i: usize, distance: u32| {
+                if let Some(f) = seg.frame(i) {
+                    let title = base + f.title;
+                    if !self.removed.get(title).copied().unwrap_or(true) {
+                        hits.push(Hit {
+                            distance,
+                            title,
+                            t_ms: f.t_ms,
+                            common: f.common,
+                        });
+                    }
+                }
+            };
+            if seg.geometry().flips_for_radius(radius) <= MAX_PROBE_FLIPS {
+                seg.search_radius(query, radius, &mut found);
+            } else {
+                seg.scan_radius(query, radius, &mut found);
+            }
+        }
+    }
+}
+
+/// A title ready to be stored: its record and fingerprint.
+#[derive(Clone, Debug)]
+pub struct NewTitle {
+    /// The record (id, name, source, ...).
+    pub record: TitleRecord,
+    /// Its fingerprint; only informative frames are stored.
+    pub fingerprint: Fingerprint,
+}
+
+fn segment_name(n: u64) -> String {
+    format!("seg-{n:06}.vfps")
+}
+
+fn check_titles(dir: &Path, hash: &HashParams, titles: &[NewTitle]) -> Result<(), IndexError> {
+    let mut seen = HashSet::new();
+    for t in titles {
+        if !seen.insert(t.record.id.as_str()) {
+            return Err(IndexError::DuplicateTitle {
+                id: t.record.id.clone(),
+                first: "this batch".into(),
+                second: t.record.source_path.clone(),
+            });
+        }
+        if !t.fingerprint.params.hash.is_compatible_with(hash) {
+            return Err(IndexError::IncompatibleHash {
+                path: dir.to_owned(),
+                catalog: hash.to_string(),
+                query: format!("{} ({})", t.fingerprint.params.hash, t.record.source_path),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn write_segment(
+    dir: &Path,
+    name: &str,
+    builder: SegmentBuilder,
+) -> Result<SegmentEntry, IndexError> {
+    let frames = builder.frames() as u64;
+    let bytes = builder.finish();
+    let titles = Segment::open(AlignedCopy::new(&bytes))
+        .map(|s| s.titles().len() as u32)
+        .map_err(|source| IndexError::Segment {
+            path: dir.join(name),
+            source,
+        })?;
+    let path = dir.join(name);
+    atomic_write(&path, &bytes).map_err(io(&path, "cannot write a catalog segment"))?;
+    Ok(SegmentEntry {
+        file: name.to_owned(),
+        titles,
+        frames,
+        bytes: bytes.len() as u64,
+    })
+}
+
+/// An 8-byte-aligned copy of bytes, to check a segment before writing it.
+struct AlignedCopy(Vec<u64>, usize);
+
+impl AlignedCopy {
+    fn new(bytes: &[u8]) -> Self {
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
+        AlignedCopy(words, bytes.len())
+    }
+}
+
+impl AsRef<[u8]> for AlignedCopy {
+    fn as_ref(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.0)[..self.1]
+    }
+}
+
+fn builder_with(hash: HashParams, titles: Vec<NewTitle>) -> Result<SegmentBuilder, IndexError> {
+    let mut builder = SegmentBuilder::new(hash);
+    add_new(&mut builder, titles)?;
+    Ok(builder)
+}
+
+fn add_new(builder: &mut SegmentBuilder, titles: Vec<NewTitle>) -> Result<(), IndexError> {
+    for t in titles {
+        let frames = t
+            .fingerprint
+            .frames
+            .iter()
+            .filter(|f| f.is_informative())
+            .map(|f| (f.t_ms, f.hash))
+            .collect::<Vec<_>>();
+        builder.add_title(t.record, frames)?;
+    }
+    Ok(())
+}
+
+/// Deletes segment files of `dir` that `body` does not name (left by an
+/// earlier change, or by one that was killed).
+fn remove_unlisted(dir: &Path, body: &ManifestBody) {
+    let keep: HashSet<&str> = body.segments.iter().map(|s| s.file.as_str()).collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("seg-") && name.ends_with(".vfps") && !keep.contains(name.as_ref()) {
+            // Best effort: a file left behind is harmless and retried later.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Builds a catalog in `dir` from `titles`, replacing any catalog there
+/// atomically. Titles must have unique ids and hashes compatible with
+/// `hash`.
+pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), IndexError> {
+    check_titles(dir, &hash, &titles)?;
+    std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the catalog folder"))?;
+    let next = match read_manifest(dir) {
+        Ok(old) => old.next_segment,
+        Err(IndexError::NotACatalog { .. }) => 1,
+        // A damaged manifest is replaced; its segments are unlisted below.
+        Err(IndexError::Manifest { .. }) => 1 + max_segment_number(dir),
+        Err(e) => return Err(e),
+    };
+    let entry = write_segment(dir, &segment_name(next), builder_with(hash, titles)?)?;
+    let body = ManifestBody {
+        hash,
+        segments: vec![entry],
+        removed: Vec::new(),
+        next_segment: next + 1,
+    };
+    write_manifest(dir, &body)?;
+    remove_unlisted(dir, &body);
+    Ok(())
+}
+
+fn max_segment_number(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("seg-")?
+                .strip_suffix(".vfps")?
+                .parse()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Adds titles to the catalog in `dir` as a new segment, without touching
+/// the existing ones; merges all segments into one when there would be
+/// more than [`MAX_SEGMENTS`]. Ids already in the catalog are refused.
+pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
+    let catalog = Catalog::open(dir)?;
+    let hash = catalog.hash_params();
+    check_titles(dir, &hash, &titles)?;
+    for t in &titles {
+        if let Some(existing) = catalog.titles().iter().find(|e| e.record.id == t.record.id) {
+            return Err(IndexError::DuplicateTitle {
+                id: t.record.id.clone(),
+                first: format!("in the catalog, from {}", existing.record.source_path),
+                second: t.record.source_path.clone(),
+            });
+        }
+    }
+    let mut body = catalog.body.clone();
+    let next = body.next_segment;
+    if body.segments.len() < MAX_SEGMENTS {
+        let entry = write_segment(dir, &segment_name(next), builder_with(hash, titles)?)?;
+        body.segments.push(entry);
+    } else {
+        // Merge: every live title of every segment, then the new ones.
+        let mut builder = SegmentBuilder::new(hash);
+        for (s, seg) in catalog.segments.iter().enumerate() {
+            let mut first = 0;
+            for (t, record) in seg.titles().iter().enumerate() {
+                let count = seg.title_frames(t);
+                if !catalog.removed[catalog.title_base[s] + t] {
+                    let frames = (first..first + count)
+                        .filter_map(|i| seg.frame(i))
+                        .map(|f| (f.t_ms, f.hash))
+                        .collect::<Vec<_>>();
+                    builder.add_title(record.clone(), frames)?;
+                }
+                first += count;
+            }
+        }
+        add_new(&mut builder, titles)?;
+        let entry = write_segment(dir, &segment_name(next), builder)?;
+        body.segments = vec![entry];
+        body.removed.clear();
+    }
+    body.next_segment = next + 1;
+    write_manifest(dir, &body)?;
+    drop(catalog);
+    remove_unlisted(dir, &body);
+    Ok(())
+}
+
+/// Removes title `id` from the catalog in `dir`: its frames stop matching
+/// at once; the space is reclaimed when its segment has no live title left
+/// or segments are merged.
+pub fn remove(dir: &Path, id: &str) -> Result<(), IndexError> {
+    let catalog = Catalog::open(dir)?;
+    let mut body = catalog.body.clone();
+    let mut found = false;
+    for (s, seg) in catalog.segments.iter().enumerate() {
+        for (t, record) in seg.titles().iter().enumerate() {
+            if record.id == id && !catalog.removed[catalog.title_base[s] + t] {
+                body.removed.push(Removed {
+                    segment: body.segments[s].file.clone(),
+                    id: id.to_owned(),
+                });
+                found = true;
+            }
+        }
+    }
+    if !found {
+        return Err(IndexError::UnknownTitle {
+            path: dir.to_owned(),
+            id: id.to_owned(),
+        });
+    }
+    // Drop segments whose titles are all removed.
+    let gone: HashSet<Removed> = body.removed.iter().cloned().collect();
+    let keep: Vec<bool> = catalog
+        .segments
+        .iter()
+        .zip(&body.segments)
+        .map(|(seg, entry)| {
+            seg.titles().iter().any(|t| {
+                !gone.contains(&Removed {
+                    segment: entry.file.clone(),
+                    id: t.id.clone(),
+                })
+            })
+        })
+        .collect();
+    let mut kept = keep.iter();
+    body.segments.retain(|_| *kept.next().unwrap_or(&true));
+    let live: HashSet<&str> = body.segments.iter().map(|s| s.file.as_str()).collect();
+    body.removed.retain(|r| live.contains(r.segment.as_str()));
+    write_manifest(dir, &body)?;
+    drop(catalog);
+    remove_unlisted(dir, &body);
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The `vfp` catalog: the protected titles' frame hashes on disk, opened
+//! instantly through memory maps and searched exactly by Hamming radius.
+//!
+//! - [`segment`]: one immutable, versioned, checksummed segment file (frame
+//!   hashes, times, stop-list flags, title table, search structure).
+//! - [`mih`]: multi-index hashing, the search structure.
+//! - [`catalog`]: a catalog directory: a manifest naming its segments;
+//!   build, add (a new segment), remove, verify, search.
+//! - [`titles`]: title records and the titles CSV manifest.
+//!
+//! Writes are atomic: segments are written under new names and the
+//! manifest is replaced by rename, so readers see the old catalog or the
+//! new one, and a killed build leaves the old one intact.
+
+pub mod catalog;
+pub mod mih;
+pub mod segment;
+pub mod titles;
+
+pub use catalog::{Catalog, Hit};
+pub use segment::{Segment, SegmentBuilder, SegmentError};
+pub use titles::{TitleRecord, TitleSource};
+
+use std::path::PathBuf;
+
+/// Errors of the catalog, each naming the file it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// A file could not be read or written.
+    #[error("{}: {what}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What was being done.
+        what: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The path is not a catalog at all.
+    #[error("{}: not a vfp catalog ({reason}); build one with `vfp index build -o {}`", path.display(), path.display())]
+    NotACatalog {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The catalog manifest is damaged or from another version.
+    #[error("{}: damaged or unsupported catalog manifest ({reason}); rebuild with `vfp index build`", path.display())]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A segment file is damaged, truncated or from another version.
+    #[error("{}: damaged or unsupported catalog segment; rebuild with `vfp index build`", path.display())]
+    Segment {
+        /// The segment file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: SegmentError,
+    },
+    /// Hashes made with other parameters cannot be compared.
+    #[error("{}: the catalog holds {catalog} hashes but these were made with {query}; extract them again with the catalog's settings", path.display())]
+    IncompatibleHash {
+        /// The catalog.
+        path: PathBuf,
+        /// The catalog's parameters.
+        catalog: String,
+        /// The other parameters.
+        query: String,
+    },
+    /// A title id is used twice.
+    #[error("title id {id:?} is used twice ({first} and {second})")]
+    DuplicateTitle {
+        /// The id.
+        id: String,
+        /// Where it was first seen.
+        first: String,
+        /// Where it was seen again.
+        second: String,
+    },
+    /// No such title in the catalog.
+    #[error("{}: no title {id:?} in the catalog", path.display())]
+    UnknownTitle {
+        /// The catalog.
+        path: PathBuf,
+        /// The id.
+        id: String,
+    },
+    /// A line of a titles CSV is wrong.
+    #[error("{}:{line}: {reason}", path.display())]
+    ManifestLine {
+        /// The CSV file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// More frames than a segment can address.
+    #[error("a segment can hold at most 2^32 - 1 frames, got {frames}; build the catalog in several adds")]
+    TooLarge {
+        /// Frames asked for.
+        frames: u64,
+    },
+}

@@ -1,0 +1,180 @@
+//! Multi-index hashing (Norouzi, Punjani and Fleet, 2012): exact Hamming
+//! radius search over 256-bit codes.
+//!
+//! The code is cut into `m` chunks of `b` bits (the last `256 - m·b` bits
+//! are not indexed). If two codes differ in at most `r` bits, then, by the
+//! pigeonhole principle, some chunk differs in at most `⌊r / m⌋` bits. So
+//! for each chunk, the table lists the codes whose chunk equals the query's
+//! chunk or any value within `⌊r / m⌋` flips of it; every candidate is then
+//! checked against the full code. Nothing within `r` is missed.
+//!
+//! `b` grows with the number of codes (about `log2 N`, so that a bucket
+//! holds a few codes), which keeps candidates few: see [`Geometry::for_codes`].
+
+use vfp_fingerprint::FrameHash;
+
+/// Smallest chunk width used.
+pub const MIN_CHUNK_BITS: u32 = 10;
+/// Largest chunk width used: 2^22 buckets of 4-byte offsets per chunk.
+pub const MAX_CHUNK_BITS: u32 = 22;
+
+/// How codes are cut into chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Bits per chunk, `b`.
+    pub chunk_bits: u32,
+    /// Number of chunks, `m = ⌊256 / b⌋`.
+    pub chunks: u32,
+}
+
+impl Geometry {
+    /// The geometry for `n` codes: `b = ⌈log2 n⌉` within
+    /// [`MIN_CHUNK_BITS`]..=[`MAX_CHUNK_BITS`].
+    pub fn for_codes(n: u64) -> Geometry {
+        let log2 = 64 - n.max(1).saturating_sub(1).leading_zeros();
+        Geometry::with_chunk_bits(log2.clamp(MIN_CHUNK_BITS, MAX_CHUNK_BITS))
+    }
+
+    /// The geometry with `b`-bit chunks.
+    pub fn with_chunk_bits(chunk_bits: u32) -> Geometry {
+        Geometry {
+            chunk_bits,
+            chunks: FrameHash::BITS / chunk_bits,
+        }
+    }
+
+    /// Whether the geometry is one this code writes and reads.
+    pub fn is_valid(&self) -> bool {
+        (MIN_CHUNK_BITS..=MAX_CHUNK_BITS).contains(&self.chunk_bits)
+            && self.chunks == FrameHash::BITS / self.chunk_bits
+    }
+
+    /// Buckets per chunk, `2^b`.
+    pub fn buckets(&self) -> usize {
+        1 << self.chunk_bits
+    }
+
+    /// Chunk `j` of `code`.
+    #[inline]
+    pub fn chunk(&self, code: &FrameHash, j: u32) -> u32 {
+        let bit = (j * self.chunk_bits) as usize;
+        let (word, shift) = (bit / 64, bit % 64);
+        let mut v = code.0[word] >> shift;
+        if shift + self.chunk_bits as usize > 64 && word + 1 < 4 {
+            v |= code.0[word + 1] << (64 - shift);
+        }
+        (v & ((1u64 << self.chunk_bits) - 1)) as u32
+    }
+
+    /// Flips per chunk that make a radius-`r` search exact.
+    pub fn flips_for_radius(&self, radius: u32) -> u32 {
+        radius / self.chunks
+    }
+}
+
+/// Calls `f` with every `b`-bit value within `flips` bit flips of `value`
+/// (`value` itself first).
+pub fn for_each_neighbour(value: u32, bits: u32, flips: u32, mut f: impl FnMut(u32)) {
+    fn rec(value: u32, from: u32, bits: u32, left: u32, f: &mut impl FnMut(u32)) {
+        for bit in from..bits {
+            let v = value ^ (1 << bit);
+            f(v);
+            if left > 1 {
+                rec(v, bit + 1, bits, left - 1, f);
+            }
+        }
+    }
+    f(value);
+    if flips > 0 {
+        rec(value, 0, bits, flips, &mut f);
+    }
+}
+
+/// Builds the tables: for each chunk, bucket offsets (`2^b + 1` prefix
+/// sums) and the code ids sorted by chunk value (counting sort, stable).
+pub fn build_tables(geometry: Geometry, codes: &[FrameHash]) -> (Vec<u32>, Vec<u32>) {
+    let buckets = geometry.buckets();
+    let n = codes.len();
+    let mut offsets = vec![0u32; geometry.chunks as usize * (buckets + 1)];
+    let mut ids = vec![0u32; geometry.chunks as usize * n];
+    for j in 0..geometry.chunks {
+        let offs = &mut offsets[j as usize * (buckets + 1)..(j as usize + 1) * (buckets + 1)];
+        for code in codes {
+            offs[geometry.chunk(code, j) as usize + 1] += 1;
+        }
+        for k in 1..offs.len() {
+            offs[k] += offs[k - 1];
+        }
+        let mut next: Vec<u32> = offs[..buckets].to_vec();
+        let out = &mut ids[j as usize * n..(j as usize + 1) * n];
+        for (id, code) in codes.iter().enumerate() {
+            let c = geometry.chunk(code, j) as usize;
+            out[next[c] as usize] = id as u32;
+            next[c] += 1;
+        }
+    }
+    (offsets, ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geometry_grows_with_the_catalog() {
+        assert_eq!(Geometry::for_codes(0).chunk_bits, MIN_CHUNK_BITS);
+        assert_eq!(Geometry::for_codes(1 << 16).chunk_bits, 16);
+        assert_eq!(Geometry::for_codes((1 << 16) + 1).chunk_bits, 17);
+        assert_eq!(Geometry::for_codes(10_000_000).chunk_bits, MAX_CHUNK_BITS);
+        let g = Geometry::for_codes(1 << 16);
+        assert_eq!(g.chunks, 16);
+        assert!(g.is_valid());
+    }
+
+    #[test]
+    fn chunks_cover_the_code_including_word_boundaries() {
+        let g = Geometry::with_chunk_bits(20);
+        // Chunk 3 is bits 60..80, across words 0 and 1.
+        let mut code = FrameHash::default();
+        for bit in 56..68 {
+            code.set_bit(bit);
+        }
+        assert_eq!(g.chunk(&code, 2), 0xF << 16, "bits 56..60 end chunk 2");
+        assert_eq!(g.chunk(&code, 3), 0xFF, "bits 60..68 start chunk 3");
+        assert_eq!(g.chunk(&code, 4), 0);
+    }
+
+    #[test]
+    fn neighbours_are_all_values_within_the_flips() {
+        for flips in 0..=3 {
+            let mut seen = Vec::new();
+            for_each_neighbour(0b1010, 10, flips, |v| seen.push(v));
+            let expected: Vec<u32> = (0..1024u32)
+                .filter(|v| (v ^ 0b1010).count_ones() <= flips)
+                .collect();
+            seen.sort_unstable();
+            assert_eq!(seen, expected, "flips {flips}");
+        }
+    }
+
+    #[test]
+    fn tables_list_every_code_under_its_chunk_value() {
+        let codes: Vec<FrameHash> = (0..300u64)
+            .map(|i| FrameHash([i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i, !i, i << 7]))
+            .collect();
+        let g = Geometry::with_chunk_bits(10);
+        let (offsets, ids) = build_tables(g, &codes);
+        let b = g.buckets();
+        for j in 0..g.chunks as usize {
+            let offs = &offsets[j * (b + 1)..(j + 1) * (b + 1)];
+            assert_eq!(offs[b] as usize, codes.len());
+            for v in 0..b {
+                for &id in
+                    &ids[j * codes.len() + offs[v] as usize..j * codes.len() + offs[v + 1] as usize]
+                {
+                    assert_eq!(g.chunk(&codes[id as usize], j as u32) as usize, v);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Catalog directories: build, open, search, add, remove, and what happens
+//! to damaged, foreign, future and half-written catalogs.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::path::Path;
+use vfp_fingerprint::{
+    ExtractParams, Fingerprint, FrameFlags, FrameHash, HashParams, HashedFrame, SourceInfo,
+};
+use vfp_index::catalog::{self, NewTitle, MANIFEST};
+use vfp_index::{Catalog, IndexError, TitleRecord};
+
+fn code(seed: u64) -> FrameHash {
+    let mut x = seed
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(0x2545_F491_4F6C_DD1D);
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    FrameHash([next(), next(), next(), next()])
+}
+
+fn title(id: &str, seed: u64, frames: u32) -> NewTitle {
+    let fingerprint = Fingerprint {
+        source: SourceInfo {
+            file_name: format!("{id}.mp4"),
+            file_size: 1,
+            sha256: [0; 32],
+            duration_ms: u64::from(frames) * 250,
+            width: 640,
+            height: 360,
+            fps: 25.0,
+            codec: "h264".into(),
+            rotation_deg: 0,
+        },
+        params: ExtractParams::default(),
+        frames: (0..frames)
+            .map(|i| HashedFrame {
+                t_ms: i * 250,
+                hash: code(seed * 1_000_000 + u64::from(i)),
+                mirrored: FrameHash::default(),
+                quality: 80,
+                // Every tenth frame is low-information: never stored.
+                flags: if i % 10 == 9 {
+                    FrameFlags::LOW_INFORMATION
+                } else {
+                    FrameFlags::empty()
+                },
+            })
+            .collect(),
+    };
+    NewTitle {
+        record: TitleRecord {
+            id: id.into(),
+            name: format!("Title {id}"),
+            source_path: format!("/src/{id}.mp4"),
+            duration_ms: u64::from(frames) * 250,
+            sha256: "ab".repeat(32),
+            added_unix_s: 1_760_000_000,
+            labels: "release=2026-12-01".into(),
+        },
+        fingerprint,
+    }
+}
+
+fn ids(c: &Catalog) -> Vec<String> {
+    c.titles().iter().map(|t| t.record.id.clone()).collect()
+}
+
+fn build(dir: &Path, titles: Vec<NewTitle>) {
+    catalog::build(dir, HashParams::default(), titles).unwrap();
+}
+
+#[test]
+fn build_open_list_and_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 400), title("B", 2, 200)]);
+    let c = Catalog::open(&dir).unwrap();
+    c.verify().unwrap();
+    assert_eq!(ids(&c), ["A", "B"]);
+    assert_eq!(
+        c.titles()[0].frames,
+        360,
+        "low-information frames are not stored"
+    );
+    assert_eq!(c.frame_count(), 540);
+    // Frame 37 of B, with 5 bits flipped.
+    let mut q = code(2_000_037);
+    q.0[0] ^= 0b11111;
+    let hits = c.search_radius(&q, 15);
+    assert_eq!(hits.len(), 1);
+    let h = hits[0];
+    assert_eq!(
+        (c.title(h.title).unwrap().id.as_str(), h.t_ms, h.distance),
+        ("B", 37 * 250, 5)
+    );
+    assert!(c.search_radius(&code(99), 15).is_empty());
+    // Top-k returns the nearest first, exactly k.
+    let top = c.search_top_k(&q, 3);
+    assert_eq!(top.len(), 3);
+    assert_eq!(top[0], h);
+    assert!(top[1].distance >= top[0].distance && top[2].distance >= top[1].distance);
+}
+
+#[test]
+fn add_appends_a_segment_and_keeps_the_old_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 100)]);
+    let first_segment = std::fs::read(dir.join("seg-000001.vfps")).unwrap();
+    catalog::add(&dir, vec![title("B", 2, 100)]).unwrap();
+    assert_eq!(
+        std::fs::read(dir.join("seg-000001.vfps")).unwrap(),
+        first_segment,
+        "not rewritten"
+    );
+    let c = Catalog::open(&dir).unwrap();
+    assert_eq!(ids(&c), ["A", "B"]);
+    assert_eq!(c.storage().0, 2);
+    let hit = c.search_radius(&code(2_000_005), 0);
+    assert_eq!(c.title(hit[0].title).unwrap().id, "B");
+    // The same id again is refused, and nothing changes.
+    let err = catalog::add(&dir, vec![title("A", 3, 10)]).unwrap_err();
+    assert!(matches!(err, IndexError::DuplicateTitle { .. }), "{err}");
+    assert_eq!(ids(&Catalog::open(&dir).unwrap()), ["A", "B"]);
+}
+
+#[test]
+fn many_adds_merge_into_one_segment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("T0", 100, 50)]);
+    for i in 1..=catalog::MAX_SEGMENTS as u64 + 1 {
+        catalog::add(&dir, vec![title(&format!("T{i}"), 100 + i, 50)]).unwrap();
+    }
+    catalog::remove(&dir, "T3").unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    assert!(c.storage().0 <= catalog::MAX_SEGMENTS);
+    assert_eq!(c.titles().len(), catalog::MAX_SEGMENTS + 1);
+    for i in [0u64, 5, 9] {
+        let hit = c.search_radius(&code((100 + i) * 1_000_000 + 7), 0);
+        assert_eq!(c.title(hit[0].title).unwrap().id, format!("T{i}"));
+    }
+    // Only the files the manifest names are left.
+    let files = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(files, c.storage().0 + 1);
+}
+
+#[test]
+fn remove_hides_a_title_and_drops_empty_segments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 100), title("B", 2, 100)]);
+    catalog::add(&dir, vec![title("C", 3, 100)]).unwrap();
+    catalog::remove(&dir, "A").unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    assert_eq!(ids(&c), ["B", "C"]);
+    assert!(
+        c.search_radius(&code(1_000_005), 0).is_empty(),
+        "A no longer matches"
+    );
+    catalog::remove(&dir, "C").unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    assert_eq!(c.storage().0, 1, "C's segment is gone");
+    assert!(!dir.join("seg-000002.vfps").exists());
+    let err = catalog::remove(&dir, "C").unwrap_err();
+    assert!(matches!(err, IndexError::UnknownTitle { .. }));
+    // A removed id can come back.
+    catalog::add(&dir, vec![title("A", 1, 100)]).unwrap();
+    assert_eq!(ids(&Catalog::open(&dir).unwrap()), ["B", "A"]);
+}
+
+#[test]
+fn incompatible_hashes_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    let mut t = title("A", 1, 10);
+    t.fingerprint.params.hash.crop_borders = false;
+    let err = catalog::build(&dir, HashParams::default(), vec![t]).unwrap_err();
+    assert!(matches!(err, IndexError::IncompatibleHash { .. }), "{err}");
+    build(&dir, vec![title("A", 1, 10)]);
+    let c = Catalog::open(&dir).unwrap();
+    let other = HashParams {
+        crop_borders: false,
+        ..HashParams::default()
+    };
+    assert!(c.check_compatible(&HashParams::default()).is_ok());
+    let err = c.check_compatible(&other).unwrap_err().to_string();
+    assert!(err.contains("extract them again"), "{err}");
+}
+
+#[test]
+fn missing_and_foreign_paths_are_not_catalogs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope");
+    let err = Catalog::open(&missing).unwrap_err();
+    assert!(matches!(err, IndexError::NotACatalog { .. }));
+    assert!(err.to_string().contains("nope") && err.to_string().contains("vfp index build"));
+    let file = tmp.path().join("file.bin");
+    std::fs::write(&file, b"x").unwrap();
+    assert!(matches!(
+        Catalog::open(&file),
+        Err(IndexError::NotACatalog { .. })
+    ));
+    let foreign = tmp.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join(MANIFEST), "hello\n{}").unwrap();
+    assert!(matches!(
+        Catalog::open(&foreign),
+        Err(IndexError::NotACatalog { .. })
+    ));
+}
+
+#[test]
+fn damaged_manifests_and_segments_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 300)]);
+    let manifest = std::fs::read(dir.join(MANIFEST)).unwrap();
+    let segment_path = dir.join("seg-000001.vfps");
+    let segment = std::fs::read(&segment_path).unwrap();
+
+    // Manifest: a flipped byte in the body, a future version, truncation.
+    let mut m = manifest.clone();
+    let last = m.len() - 3;
+    m[last] ^= 1;
+    std::fs::write(dir.join(MANIFEST), &m).unwrap();
+    let err = Catalog::open(&dir).unwrap_err().to_string();
+    assert!(
+        err.contains("MANIFEST") && err.contains("checksum"),
+        "{err}"
+    );
+    let future = String::from_utf8(manifest.clone()).unwrap().replacen(
+        "vfp-catalog 1 ",
+        "vfp-catalog 2 ",
+        1,
+    );
+    std::fs::write(dir.join(MANIFEST), future).unwrap();
+    assert!(Catalog::open(&dir)
+        .unwrap_err()
+        .to_string()
+        .contains("manifest version 2"));
+    std::fs::write(dir.join(MANIFEST), &manifest[..manifest.len() / 2]).unwrap();
+    assert!(matches!(
+        Catalog::open(&dir),
+        Err(IndexError::Manifest { .. })
+    ));
+    std::fs::write(dir.join(MANIFEST), &manifest).unwrap();
+
+    // Segment: truncated at several offsets (open fails), a flipped byte in
+    // the frames (open succeeds, verify fails and names the section).
+    for cut in [0, 10, 100, segment.len() / 3, segment.len() - 1] {
+        std::fs::write(&segment_path, &segment[..cut]).unwrap();
+        let err = Catalog::open(&dir).unwrap_err();
+        assert!(
+            matches!(err, IndexError::Segment { .. }),
+            "cut {cut}: {err}"
+        );
+        assert!(err.to_string().contains("seg-000001.vfps"));
+    }
+    let mut s = segment.clone();
+    let at = 4096 + 7;
+    s[at] ^= 0x10;
+    std::fs::write(&segment_path, &s).unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    let err = c.verify().unwrap_err();
+    assert!(format!("{err:#}").contains("seg-000001.vfps"), "{err}");
+    let _ = c.search_radius(&code(1_000_001), 31);
+    // A deleted segment.
+    std::fs::remove_file(&segment_path).unwrap();
+    let err = Catalog::open(&dir).unwrap_err().to_string();
+    assert!(err.contains("seg-000001.vfps"), "{err}");
+}
+
+#[test]
+fn a_killed_build_leaves_the_previous_catalog_usable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 100)]);
+    // What a build killed before its manifest rename leaves: a new segment
+    // file and a temporary manifest, both unlisted.
+    std::fs::write(dir.join("seg-000002.vfps"), b"half-written").unwrap();
+    std::fs::write(dir.join(".vfp-tmp-abc"), b"half-written manifest").unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    c.verify().unwrap();
+    assert_eq!(ids(&c), ["A"]);
+    // The next change cleans the leftover segment up.
+    catalog::add(&dir, vec![title("B", 2, 10)]).unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    assert_eq!(ids(&c), ["A", "B"]);
+    c.verify().unwrap();
+}
+
+#[test]
+fn rebuilding_replaces_the_catalog() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 100)]);
+    let reader = Catalog::open(&dir).unwrap();
+    build(&dir, vec![title("Z", 9, 100)]);
+    // An open reader keeps its mapped (now deleted) segment.
+    assert_eq!(ids(&reader), ["A"]);
+    assert_eq!(reader.search_radius(&code(1_000_001), 0).len(), 1);
+    assert_eq!(ids(&Catalog::open(&dir).unwrap()), ["Z"]);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+}
+
+#[test]
+fn a_catalog_is_shared_by_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 1000)]);
+    let c = Catalog::open(&dir).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..4u64 {
+            let c = &c;
+            s.spawn(move || {
+                for i in 0..200 {
+                    let q = code(1_000_000 + (i * 4 + t) % 1000);
+                    let hits = c.search_radius(&q, 0);
+                    assert!(hits.len() <= 1);
+                }
+            });
+        }
+    });
+}
