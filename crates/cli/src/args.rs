@@ -24,6 +24,132 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Check and describe .vfp fingerprint files.
     Show(ShowArgs),
+    /// Build and maintain the catalog of protected titles.
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+/// `vfp index` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Build a catalog from videos or .vfp fingerprints (replaces any
+    /// catalog at the output path, atomically).
+    Build(BuildArgs),
+    /// Add titles to a catalog without touching what is there.
+    Add(AddArgs),
+    /// Remove a title from a catalog.
+    Remove {
+        /// The catalog folder.
+        catalog: PathBuf,
+        /// The title id.
+        id: String,
+    },
+    /// List the titles: id, name, duration, frames.
+    List {
+        /// The catalog folder.
+        catalog: PathBuf,
+    },
+    /// Counts, sizes, parameters and format version.
+    Info {
+        /// The catalog folder.
+        catalog: PathBuf,
+    },
+    /// Check every checksum; status 0 only if all hold.
+    Verify {
+        /// The catalog folder.
+        catalog: PathBuf,
+    },
+}
+
+/// The titles to put in a catalog.
+#[derive(Debug, Args)]
+pub struct TitleArgs {
+    /// A titles CSV: `id,path[,name][,labels]` per line (paths relative to
+    /// the CSV's folder).
+    #[arg(long, value_name = "CSV", conflicts_with = "inputs")]
+    pub manifest: Option<PathBuf>,
+    /// Videos, .vfp fingerprints, or folders searched for them; each title
+    /// id is the file stem.
+    #[arg(
+        value_name = "VIDEO_OR_VFP_OR_DIR",
+        required_unless_present = "manifest"
+    )]
+    pub inputs: Vec<PathBuf>,
+    /// Samples per second of video for the catalog (dense sampling).
+    #[arg(long, value_name = "N", default_value_t = Sampling::DEFAULT_FPS)]
+    pub fps: f32,
+    /// Files fingerprinted in parallel [default: number of cores].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// Arguments of `vfp index build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The catalog folder to write.
+    #[arg(short, long, value_name = "CATALOG")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub titles: TitleArgs,
+}
+
+/// Arguments of `vfp index add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The catalog folder.
+    pub catalog: PathBuf,
+    #[command(flatten)]
+    pub titles: TitleArgs,
+}
+
+/// Where a catalog's titles come from.
+#[derive(Debug)]
+pub enum TitleSpec {
+    /// A titles CSV.
+    Manifest(PathBuf),
+    /// Files and folders; ids are file stems.
+    Paths(Vec<PathBuf>),
+}
+
+/// Validated titles to fingerprint and store.
+#[derive(Debug)]
+pub struct TitlesConfig {
+    pub spec: TitleSpec,
+    pub jobs: usize,
+    pub options: ExtractOptions,
+}
+
+impl TitleArgs {
+    /// Checks the rate and the thread layout.
+    pub fn into_config(self) -> Result<TitlesConfig> {
+        let sampling = Sampling::Dense { fps: self.fps };
+        if !sampling.is_valid() {
+            bail!(
+                "--fps must be above 0 and at most {}, got {}",
+                Sampling::MAX_FPS,
+                self.fps
+            );
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let jobs = match self.jobs {
+            Some(0) => bail!("--jobs must be at least 1"),
+            Some(j) => j,
+            None => cores,
+        };
+        let spec = match self.manifest {
+            Some(csv) => TitleSpec::Manifest(csv),
+            None => TitleSpec::Paths(self.inputs),
+        };
+        Ok(TitlesConfig {
+            spec,
+            jobs,
+            options: ExtractOptions {
+                // Many titles in flight share the cores.
+                decoder_threads: (cores / jobs).max(1),
+                ..ExtractOptions::with_sampling(sampling)
+            },
+        })
+    }
 }
 
 /// Output format of `vfp extract`.
@@ -162,8 +288,39 @@ mod tests {
         full.extend_from_slice(args);
         match Cli::try_parse_from(full)?.command {
             Command::Extract(a) => a.into_config(),
-            Command::Show(_) => unreachable!("parsed extract"),
+            _ => unreachable!("parsed extract"),
         }
+    }
+
+    fn parse_build(args: &[&str]) -> Result<(PathBuf, TitlesConfig)> {
+        let mut full = vec!["vfp", "index", "build"];
+        full.extend_from_slice(args);
+        match Cli::try_parse_from(full)?.command {
+            Command::Index(IndexCommand::Build(b)) => Ok((b.output, b.titles.into_config()?)),
+            _ => unreachable!("parsed index build"),
+        }
+    }
+
+    #[test]
+    fn index_build_takes_paths_or_a_manifest() {
+        let (out, c) = parse_build(&["-o", "cat", "a.mp4", "dir"]).unwrap();
+        assert_eq!(out, PathBuf::from("cat"));
+        assert!(matches!(c.spec, TitleSpec::Paths(ref p) if p.len() == 2));
+        assert_eq!(c.options.params.sampling, Sampling::default());
+        let (_, c) = parse_build(&["-o", "cat", "--manifest", "t.csv", "--fps", "8"]).unwrap();
+        assert!(matches!(c.spec, TitleSpec::Manifest(_)));
+        assert_eq!(c.options.params.sampling, Sampling::Dense { fps: 8.0 });
+    }
+
+    #[test]
+    fn index_build_needs_an_output_and_titles() {
+        assert!(parse_build(&["a.mp4"]).is_err(), "no -o");
+        assert!(parse_build(&["-o", "cat"]).is_err(), "no titles");
+        assert!(
+            parse_build(&["-o", "cat", "--manifest", "t.csv", "a.mp4"]).is_err(),
+            "both"
+        );
+        assert!(parse_build(&["-o", "cat", "--fps", "0", "a.mp4"]).is_err());
     }
 
     #[test]

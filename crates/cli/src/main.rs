@@ -1,7 +1,7 @@
 //! `vfp`: fingerprint videos and find leaked catalog content.
 //!
 //! This binary only parses arguments, calls the library crates and prints;
-//! the work lives in `vfp-extractor` and `vfp-fingerprint`.
+//! the work lives in `vfp-extractor`, `vfp-index` and `vfp-fingerprint`.
 
 mod args;
 mod cmd;
@@ -25,5 +25,6 @@ fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
     match cli.command {
         args::Command::Extract(a) => cmd::extract::run(a.into_config()?),
         args::Command::Show(a) => cmd::show::run(a.into_config()),
+        args::Command::Index(c) => cmd::index::run(c),
     }
 }

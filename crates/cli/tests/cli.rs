@@ -248,3 +248,169 @@ fn bad_arguments_exit_with_status_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn index_build_list_info_verify_add_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (film, odd) = (generated("ref.mp4"), generated("odd-size.mkv"));
+    // A .vfp input too: fingerprinted elsewhere, shipped as a file.
+    let out = vfp(
+        d,
+        &[
+            os("extract"),
+            os("-o"),
+            os("fps"),
+            generated("vfr.mp4").as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            film.as_os_str(),
+            odd.as_os_str(),
+            os("fps/vfr.vfp"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("3 titles"), "{}", stderr(&out));
+
+    let out = vfp(d, &[os("index"), os("list"), os("cat")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = stdout(&out);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(lines[0].starts_with("ref\tref\t00:00:11.30"), "{list}");
+
+    let out = vfp(d, &[os("index"), os("info"), os("cat")]);
+    assert!(
+        stdout(&out).contains("titles         3") && stdout(&out).contains("dct256-v1"),
+        "{}",
+        stdout(&out)
+    );
+    let out = vfp(d, &[os("index"), os("verify"), os("cat")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("every checksum holds"));
+
+    // Add from a titles CSV with names and labels; then remove one.
+    std::fs::copy(generated("downscale-240p.mp4"), d.join("small.mp4")).unwrap();
+    std::fs::write(
+        d.join("titles.csv"),
+        "id,path,name,labels\nep9,small.mp4,Episode Nine,embargo=yes\n",
+    )
+    .unwrap();
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("add"),
+            os("cat"),
+            os("--manifest"),
+            os("titles.csv"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = stdout(&vfp(d, &[os("index"), os("list"), os("cat")]));
+    assert!(list.contains("ep9\tEpisode Nine\t"), "{list}");
+    let out = vfp(d, &[os("index"), os("remove"), os("cat"), os("odd-size")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = stdout(&vfp(d, &[os("index"), os("list"), os("cat")]));
+    assert!(
+        !list.contains("odd-size") && list.lines().count() == 3,
+        "{list}"
+    );
+}
+
+#[test]
+fn index_errors_name_the_path_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let film = generated("ref.mp4");
+    // A missing catalog.
+    let out = vfp(d, &[os("index"), os("list"), os("nowhere")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nowhere") && stderr(&out).contains("not a vfp catalog"),
+        "{}",
+        stderr(&out)
+    );
+    // A bad titles CSV line, with its number.
+    std::fs::write(d.join("bad.csv"), "ep1,a.mp4\nep2\n").unwrap();
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            os("--manifest"),
+            os("bad.csv"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad.csv:2:"), "{}", stderr(&out));
+    // Duplicate ids (the same stem twice).
+    std::fs::create_dir(d.join("other")).unwrap();
+    std::fs::copy(&film, d.join("other/ref.mp4")).unwrap();
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            film.as_os_str(),
+            os("other/ref.mp4"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("used twice"), "{}", stderr(&out));
+    // One unreadable title fails the whole build and writes nothing.
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            film.as_os_str(),
+            generated("random.mp4").as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("random.mp4") && stderr(&out).contains("not changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!d.join("cat").exists());
+    // A damaged segment: open fails or verify fails, naming the file.
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            film.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seg = d.join("cat/seg-000001.vfps");
+    let mut bytes = std::fs::read(&seg).unwrap();
+    let at = bytes.len() - 20;
+    bytes[at] ^= 0xff;
+    std::fs::write(&seg, &bytes).unwrap();
+    let out = vfp(d, &[os("index"), os("verify"), os("cat")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("seg-000001.vfps"), "{}", stderr(&out));
+}

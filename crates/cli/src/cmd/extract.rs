@@ -2,10 +2,9 @@
 //! files; a file that fails is reported and the others go on.
 
 use crate::args::{ExtractConfig, ExtractFormat};
-use crate::cmd::isolate;
+use crate::cmd::{isolate, progress_bar};
 use crate::exit::Status;
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -180,15 +179,4 @@ fn short_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// A progress bar on a terminal; hidden when stderr is not one.
-fn progress_bar(len: usize) -> ProgressBar {
-    let bar = ProgressBar::new(len as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} files, {per_sec}, eta {eta} {msg}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }

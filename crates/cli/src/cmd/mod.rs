@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod extract;
+pub mod index;
 pub mod show;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -24,4 +25,16 @@ pub fn isolate<T>(input: &Path, job: impl FnOnce() -> anyhow::Result<T>) -> anyh
             ))
         }
     }
+}
+
+/// A progress bar over `len` files on a terminal; hidden when stderr is
+/// not one.
+pub fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} files, {per_sec}, eta {eta} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
