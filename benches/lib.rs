@@ -1,1 +1,2 @@
-//! Criterion benchmarks live in the bench targets of this package.
+//! Criterion benchmarks live in the bench targets of this package:
+//! `hash.rs` (per-frame hash) and `index.rs` (catalog search).

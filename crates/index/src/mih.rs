@@ -11,6 +11,7 @@
 //! `b` grows with the number of codes (about `log2 N`, so that a bucket
 //! holds a few codes), which keeps candidates few: see [`Geometry::for_codes`].
 
+use rayon::prelude::*;
 use vfp_fingerprint::FrameHash;
 
 /// Smallest chunk width used.
@@ -97,22 +98,26 @@ pub fn build_tables(geometry: Geometry, codes: &[FrameHash]) -> (Vec<u32>, Vec<u
     let n = codes.len();
     let mut offsets = vec![0u32; geometry.chunks as usize * (buckets + 1)];
     let mut ids = vec![0u32; geometry.chunks as usize * n];
-    for j in 0..geometry.chunks {
-        let offs = &mut offsets[j as usize * (buckets + 1)..(j as usize + 1) * (buckets + 1)];
-        for code in codes {
-            offs[geometry.chunk(code, j) as usize + 1] += 1;
-        }
-        for k in 1..offs.len() {
-            offs[k] += offs[k - 1];
-        }
-        let mut next: Vec<u32> = offs[..buckets].to_vec();
-        let out = &mut ids[j as usize * n..(j as usize + 1) * n];
-        for (id, code) in codes.iter().enumerate() {
-            let c = geometry.chunk(code, j) as usize;
-            out[next[c] as usize] = id as u32;
-            next[c] += 1;
-        }
-    }
+    // Chunks are independent: one counting sort each, in parallel.
+    offsets
+        .par_chunks_mut(buckets + 1)
+        .zip(ids.par_chunks_mut(n.max(1)))
+        .enumerate()
+        .for_each(|(j, (offs, out))| {
+            let j = j as u32;
+            for code in codes {
+                offs[geometry.chunk(code, j) as usize + 1] += 1;
+            }
+            for k in 1..offs.len() {
+                offs[k] += offs[k - 1];
+            }
+            let mut next: Vec<u32> = offs[..buckets].to_vec();
+            for (id, code) in codes.iter().enumerate() {
+                let c = geometry.chunk(code, j) as usize;
+                out[next[c] as usize] = id as u32;
+                next[c] += 1;
+            }
+        });
     (offsets, ids)
 }
 

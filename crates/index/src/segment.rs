@@ -42,6 +42,7 @@
 
 use crate::mih::{self, Geometry};
 use crate::{IndexError, TitleRecord};
+use rayon::prelude::*;
 use serde::Deserialize;
 use std::ops::RangeInclusive;
 use vfp_fingerprint::{FrameHash, HashAlgorithm, HashParams};
@@ -201,26 +202,24 @@ impl SegmentBuilder {
         let n = self.codes.len();
         let geometry = Geometry::for_codes(n as u64);
         let (offsets, ids) = mih::build_tables(geometry, &self.codes);
-        let title_of = |frame: usize| self.starts.partition_point(|&s| s as usize <= frame) - 1;
-        let flags = common_flags(geometry, &self.codes, &self.times, &offsets, &ids, title_of);
-
-        let mut hashes = Vec::with_capacity(n * 32);
-        for c in &self.codes {
-            hashes.extend_from_slice(&c.to_le_bytes());
-        }
-        let le32 = |v: &[u32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let flags = common_flags(
+            geometry,
+            &self.codes,
+            &self.times,
+            &offsets,
+            &ids,
+            &self.starts,
+        );
         let titles_json = serde_json::to_vec(&self.titles).unwrap_or_else(|_| b"[]".to_vec());
-        let bodies: [(Kind, Vec<u8>); SECTION_COUNT] = [
-            (Kind::Hashes, hashes),
-            (Kind::Times, le32(&self.times)),
-            (Kind::Flags, flags),
-            (Kind::TitleStarts, le32(&self.starts)),
-            (Kind::MihOffsets, le32(&offsets)),
-            (Kind::MihIds, le32(&ids)),
-            (Kind::Titles, titles_json),
-        ];
 
-        let mut out = vec![0u8; TABLE_END];
+        let mut out = Vec::with_capacity(
+            TABLE_END
+                + n * (BYTES_PER_FRAME + 4 * geometry.chunks as usize)
+                + offsets.len() * 4
+                + titles_json.len()
+                + 8 * ALIGN,
+        );
+        out.resize(TABLE_END, 0);
         out[..8].copy_from_slice(&MAGIC);
         out[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
         out[10..12].copy_from_slice(&self.hash.algorithm.id().to_le_bytes());
@@ -230,70 +229,118 @@ impl SegmentBuilder {
         out[16..20].copy_from_slice(&(SECTION_COUNT as u32).to_le_bytes());
         out[20..24].copy_from_slice(&(self.titles.len() as u32).to_le_bytes());
         out[24..32].copy_from_slice(&(n as u64).to_le_bytes());
-        for (i, (kind, body)) in bodies.iter().enumerate() {
+        let section = |out: &mut Vec<u8>, i: usize, kind: Kind, write: &dyn Fn(&mut Vec<u8>)| {
             out.resize(out.len().next_multiple_of(ALIGN), 0);
+            let start = out.len();
+            write(out);
             let entry = HEADER_LEN + i * SECTION_ENTRY_LEN;
-            out[entry..entry + 4].copy_from_slice(&(*kind as u32).to_le_bytes());
-            let offset = out.len() as u64;
-            out[entry + 8..entry + 16].copy_from_slice(&offset.to_le_bytes());
-            out[entry + 16..entry + 24].copy_from_slice(&(body.len() as u64).to_le_bytes());
-            out[entry + 24..entry + 28].copy_from_slice(&crc32fast::hash(body).to_le_bytes());
-            out.extend_from_slice(body);
-        }
+            let crc = crc32fast::hash(&out[start..]);
+            let len = (out.len() - start) as u64;
+            out[entry..entry + 4].copy_from_slice(&(kind as u32).to_le_bytes());
+            out[entry + 8..entry + 16].copy_from_slice(&(start as u64).to_le_bytes());
+            out[entry + 16..entry + 24].copy_from_slice(&len.to_le_bytes());
+            out[entry + 24..entry + 28].copy_from_slice(&crc.to_le_bytes());
+        };
+        section(&mut out, 0, Kind::Hashes, &|o| {
+            for c in &self.codes {
+                o.extend_from_slice(&c.to_le_bytes());
+            }
+        });
+        section(&mut out, 1, Kind::Times, &|o| extend_le32(o, &self.times));
+        section(&mut out, 2, Kind::Flags, &|o| o.extend_from_slice(&flags));
+        section(&mut out, 3, Kind::TitleStarts, &|o| {
+            extend_le32(o, &self.starts)
+        });
+        section(&mut out, 4, Kind::MihOffsets, &|o| extend_le32(o, &offsets));
+        section(&mut out, 5, Kind::MihIds, &|o| extend_le32(o, &ids));
+        section(&mut out, 6, Kind::Titles, &|o| {
+            o.extend_from_slice(&titles_json)
+        });
         let crc = crc32fast::hash(&out[..TABLE_END]);
         out[32..36].copy_from_slice(&crc.to_le_bytes());
         out
     }
 }
 
+/// Appends `values` as little-endian u32s (a plain copy on little-endian
+/// hosts).
+fn extend_le32(out: &mut Vec<u8>, values: &[u32]) {
+    if cfg!(target_endian = "little") {
+        out.extend_from_slice(bytemuck::cast_slice(values));
+    } else {
+        for v in values {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
 /// The stop-list: frames whose picture recurs across titles or within a
-/// title (see [`COMMON_TITLES`], [`COMMON_REPEATS`]).
+/// title (see [`COMMON_TITLES`], [`COMMON_REPEATS`]). A self-join through
+/// the search tables, in parallel over frames.
 fn common_flags(
     geometry: Geometry,
     codes: &[FrameHash],
     times: &[u32],
     offsets: &[u32],
     ids: &[u32],
-    title_of: impl Fn(usize) -> usize,
+    starts: &[u32],
 ) -> Vec<u8> {
     let n = codes.len();
     let buckets = geometry.buckets();
-    let mut flags = vec![0u8; n];
-    let mut titles_seen: Vec<usize> = Vec::new();
-    for (i, code) in codes.iter().enumerate() {
-        let own_title = title_of(i);
-        titles_seen.clear();
-        titles_seen.push(own_title);
-        let mut repeats = 0;
-        // COMMON_RADIUS < m, so equal chunks find every neighbour.
-        for j in 0..geometry.chunks {
-            let c = geometry.chunk(code, j) as usize;
-            let base = j as usize * (buckets + 1);
-            let (a, b) = (offsets[base + c] as usize, offsets[base + c + 1] as usize);
-            for &id in &ids[j as usize * n + a..j as usize * n + b] {
-                let id = id as usize;
-                let other = &codes[id];
-                if id == i || (0..j).any(|k| geometry.chunk(other, k) == geometry.chunk(code, k)) {
-                    continue;
-                }
-                if code.hamming(other) > COMMON_RADIUS {
-                    continue;
-                }
-                let t = title_of(id);
-                if t != own_title {
-                    if !titles_seen.contains(&t) {
-                        titles_seen.push(t);
+    let title_of = |frame: usize| starts.partition_point(|&s| s as usize <= frame) - 1;
+    (0..n)
+        .into_par_iter()
+        .map_init(Vec::new, |titles_seen: &mut Vec<usize>, i| {
+            let code = &codes[i];
+            let own = title_of(i);
+            let own_range = starts[own] as usize..starts[own + 1] as usize;
+            // Frames of the same shot: same title, within the gap in time.
+            // Times increase within a title, so they are a range of ids.
+            let own_times = &times[own_range.clone()];
+            let t = times[i];
+            let near = own_range.start
+                + own_times.partition_point(|&x| x + COMMON_REPEAT_GAP_MS <= t)
+                ..own_range.start
+                    + own_times.partition_point(|&x| x < t.saturating_add(COMMON_REPEAT_GAP_MS));
+            titles_seen.clear();
+            titles_seen.push(own);
+            let mut repeats = 0;
+            // COMMON_RADIUS < m, so equal chunks find every neighbour.
+            for j in 0..geometry.chunks {
+                let c = geometry.chunk(code, j) as usize;
+                let base = j as usize * (buckets + 1);
+                let (a, b) = (offsets[base + c] as usize, offsets[base + c + 1] as usize);
+                for &id in &ids[j as usize * n + a..j as usize * n + b] {
+                    let id = id as usize;
+                    // Most candidates are the same shot; they are neither
+                    // kind of recurrence.
+                    if near.contains(&id) {
+                        continue;
                     }
-                } else if times[id].abs_diff(times[i]) >= COMMON_REPEAT_GAP_MS {
-                    repeats += 1;
+                    let same_title = own_range.contains(&id);
+                    let other = &codes[id];
+                    if (0..j).any(|k| geometry.chunk(other, k) == geometry.chunk(code, k))
+                        || code.hamming(other) > COMMON_RADIUS
+                    {
+                        continue;
+                    }
+                    if same_title {
+                        repeats += 1;
+                    } else {
+                        let t = title_of(id);
+                        if !titles_seen.contains(&t) {
+                            titles_seen.push(t);
+                        }
+                    }
                 }
             }
-        }
-        if titles_seen.len() >= COMMON_TITLES || repeats >= COMMON_REPEATS {
-            flags[i] = FLAG_COMMON;
-        }
-    }
-    flags
+            if titles_seen.len() >= COMMON_TITLES || repeats >= COMMON_REPEATS {
+                FLAG_COMMON
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, Default)]
