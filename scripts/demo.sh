@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on real videos, from a fresh machine: installs what is
-# needed, fetches real videos from Debian packages, builds vfp and
-# fingerprints them (dense and keyframe-only), then shows one fingerprint.
-# Later issues grow this into catalog build + scan.
+# needed, fetches real videos from Debian packages, builds vfp,
+# fingerprints them (dense and keyframe-only), shows one fingerprint, and
+# builds, lists and verifies a catalog of them. A later issue adds the scan.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -27,3 +27,9 @@ echo "== vfp show $out/dense/Megamind.vfp"
 echo "== first frames as JSON (vfp extract --format json)"
 "$vfp" extract --format json --fps 1 "$cache/Megamind.avi" 2>/dev/null \
   | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); [print(f["t_ms"], "ms", f["hash"], "quality", f["quality"]) for f in d["frames"][:5]]'
+echo "== vfp index build: a catalog of the real videos, from their fingerprints"
+rm -rf "$out/catalog"
+"$vfp" index build -o "$out/catalog" "$out/dense"
+"$vfp" index list "$out/catalog"
+"$vfp" index info "$out/catalog"
+"$vfp" index verify "$out/catalog"
