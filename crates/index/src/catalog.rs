@@ -501,7 +501,21 @@ pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), 
     std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the catalog folder"))?;
     let next = match read_manifest(dir) {
         Ok(old) => old.next_segment,
-        Err(IndexError::NotACatalog { .. }) => 1,
+        Err(IndexError::NotACatalog { .. }) => {
+            // Never scatter catalog files among someone's videos.
+            let not_empty = std::fs::read_dir(dir)
+                .map_err(io(dir, "cannot read the catalog folder"))?
+                .next()
+                .is_some();
+            if not_empty {
+                return Err(IndexError::NotACatalog {
+                    path: dir.to_owned(),
+                    reason: "the folder is not empty; build a catalog into a new or empty folder"
+                        .into(),
+                });
+            }
+            1
+        }
         // A damaged manifest is replaced; its segments are unlisted below.
         Err(IndexError::Manifest { .. }) => 1 + max_segment_number(dir),
         Err(e) => return Err(e),

@@ -296,6 +296,16 @@ fn a_killed_build_leaves_the_previous_catalog_usable() {
 }
 
 #[test]
+fn a_build_never_writes_into_a_folder_of_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("holiday.mp4"), b"video").unwrap();
+    let err =
+        catalog::build(tmp.path(), HashParams::default(), vec![title("A", 1, 10)]).unwrap_err();
+    assert!(err.to_string().contains("not empty"), "{err}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
 fn rebuilding_replaces_the_catalog() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cat");
