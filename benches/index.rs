@@ -103,10 +103,12 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.sample_size(10);
+    let scanned = &queries[..50];
+    group.throughput(Throughput::Elements(scanned.len() as u64));
     group.bench_function("baseline_flat_scan_radius_15", |b| {
         b.iter(|| {
             let mut hits = 0usize;
-            for q in &queries[..50] {
+            for q in scanned {
                 seg.scan_radius(black_box(q), 15, |_, _| hits += 1);
             }
             hits
