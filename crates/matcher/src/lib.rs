@@ -1,0 +1,567 @@
+//! Temporal alignment: from the per-frame catalog hits of a clip to matched
+//! segments, each a stretch of the clip that shows a stretch of a title.
+//!
+//! Pure functions, no I/O. The data flow:
+//!
+//! 1. [`QueryHit`]s: for each sampled clip frame, the catalog frames near
+//!    it (direct or mirrored hash), common (stop-listed) frames marked.
+//! 2. Votes: a clip shown at speed `s` with offset `o` puts clip time `q`
+//!    at title time `t = o + s·q`. Every hit votes, for each speed of the
+//!    grid (0.80-1.25), for its (title, orientation, speed, offset bin);
+//!    a clip frame votes at most once per bin. Unrelated hits scatter over
+//!    offsets; a copy's hits pile up on one line.
+//! 3. The strongest line is refined by a least-squares fit of its inliers
+//!    (speed and offset), its inliers are split where the clip has no hit
+//!    for [`MatchParams::max_gap_ms`], and each run long and dense enough
+//!    becomes a [`MatchSegment`]. Its hits are consumed; repeat.
+//!
+//! Common and low-information frames never count: callers drop
+//! low-information frames before searching, and common hits are ignored.
+
+use std::collections::HashMap;
+
+/// Most alignment rounds per clip (each finds one line).
+const MAX_ROUNDS: usize = 64;
+
+/// One catalog frame near one clip frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QueryHit {
+    /// Time of the clip frame, ms from the clip start.
+    pub query_ms: u32,
+    /// Title index in the catalog.
+    pub title: usize,
+    /// Time of the catalog frame in its title, ms.
+    pub title_ms: u32,
+    /// Hamming distance.
+    pub distance: u32,
+    /// Found through the clip frame's mirrored hash.
+    pub mirrored: bool,
+    /// The catalog frame is on the stop-list.
+    pub common: bool,
+}
+
+/// The decision policy and the alignment's tolerances.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchParams {
+    /// Radius the hits were searched with (distances are scored against it).
+    pub radius: u32,
+    /// Playback speeds tried: title time per clip time.
+    pub speeds: Vec<f64>,
+    /// Hits within this many ms of a line are on it (about one catalog
+    /// sample period plus the encoder's frame jitter).
+    pub offset_tolerance_ms: u32,
+    /// A segment ends after this long without a hit on its line.
+    pub max_gap_ms: u32,
+    /// Shortest segment reported, in clip time.
+    pub min_duration_ms: u32,
+    /// Fewest distinct clip frames on the line for a segment.
+    pub min_frames: usize,
+}
+
+impl Default for MatchParams {
+    fn default() -> Self {
+        MatchParams {
+            radius: 10,
+            speeds: (0..10).map(|i| 0.80 + 0.05 * f64::from(i)).collect(),
+            offset_tolerance_ms: 300,
+            max_gap_ms: 3_000,
+            min_duration_ms: 2_000,
+            min_frames: 5,
+        }
+    }
+}
+
+/// A stretch of the clip that shows a stretch of a title.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchSegment {
+    /// Title index in the catalog.
+    pub title: usize,
+    /// The clip shows the title mirrored.
+    pub mirrored: bool,
+    /// Title time per clip time (1.0 = same speed).
+    pub speed: f64,
+    /// Title time at clip time 0, ms: `title_ms = offset_ms + speed · clip_ms`.
+    pub offset_ms: f64,
+    /// First matched clip frame, ms.
+    pub clip_start_ms: u32,
+    /// Last matched clip frame, ms.
+    pub clip_end_ms: u32,
+    /// Title time at `clip_start_ms`.
+    pub title_start_ms: u32,
+    /// Title time at `clip_end_ms`.
+    pub title_end_ms: u32,
+    /// Distinct clip frames on the line.
+    pub matched_frames: usize,
+    /// Informative clip frames sampled within the segment.
+    pub sampled_frames: usize,
+    /// `matched_frames / sampled_frames`.
+    pub coverage: f64,
+    /// Mean distance of the matched frames' best hits.
+    pub mean_distance: f64,
+    /// Confidence in 0..=1, from the matched frames, coverage and
+    /// distances (see [`score`]).
+    pub score: f64,
+}
+
+/// A segment's score in 0..=1: grows with the number of matched frames
+/// (half-way at 8), with coverage, and falls with the mean distance.
+pub fn score(matched_frames: usize, coverage: f64, mean_distance: f64, radius: u32) -> f64 {
+    let support = 1.0 - (-(matched_frames as f64) / 8.0 * std::f64::consts::LN_2).exp();
+    let closeness = 1.0 - mean_distance / (2.0 * f64::from(radius.max(1)));
+    (support * coverage.clamp(0.0, 1.0).sqrt() * closeness.clamp(0.0, 1.0)).clamp(0.0, 1.0)
+}
+
+/// The matched segments of a clip, strongest first.
+///
+/// `hits` are the catalog hits of the clip's frames; `sampled_ms` the times
+/// of all informative clip frames that were searched (for coverage).
+pub fn align(hits: &[QueryHit], sampled_ms: &[u32], params: &MatchParams) -> Vec<MatchSegment> {
+    let mut live: Vec<QueryHit> = hits.iter().filter(|h| !h.common).copied().collect();
+    let mut segments = Vec::new();
+    let tol = f64::from(params.offset_tolerance_ms.max(1));
+    // Each round takes the strongest line; a line too weak ends the search.
+    // Each round consumes at least one hit; the cap bounds the work on a
+    // clip whose hits form many weak lines.
+    let mut rounds = 0;
+    while let Some(line) = strongest_line(&live, params, tol) {
+        rounds += 1;
+        if rounds > MAX_ROUNDS {
+            break;
+        }
+        let inliers = refine(&live, line, params, tol);
+        let mut consumed = false;
+        for run in runs(&inliers, params.max_gap_ms) {
+            let segment = to_segment(&run, &line_of(&run, line), sampled_ms, params);
+            // Consume the run's hits of this title and orientation either
+            // way, so that the next round looks elsewhere.
+            let (a, b) = (run[0].query_ms, run[run.len() - 1].query_ms);
+            live.retain(|h| {
+                !(h.title == line.title
+                    && h.mirrored == line.mirrored
+                    && h.query_ms >= a
+                    && h.query_ms <= b)
+            });
+            consumed = true;
+            if let Some(s) = segment {
+                segments.push(s);
+            }
+        }
+        if !consumed {
+            break;
+        }
+    }
+    segments.sort_by(|a, b| b.score.total_cmp(&a.score));
+    segments
+}
+
+/// A candidate alignment line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Line {
+    title: usize,
+    mirrored: bool,
+    speed: f64,
+    offset_ms: f64,
+}
+
+/// The line with the most distinct clip frames voting for it (a bin and
+/// its two neighbours), if it has at least `min_frames`.
+fn strongest_line(hits: &[QueryHit], params: &MatchParams, tol: f64) -> Option<Line> {
+    // (title, mirrored, speed index, offset bin) → distinct clip frames.
+    let mut votes: HashMap<(usize, bool, usize, i64), Vec<u32>> = HashMap::new();
+    for h in hits {
+        for (si, &speed) in params.speeds.iter().enumerate() {
+            let offset = f64::from(h.title_ms) - speed * f64::from(h.query_ms);
+            let bin = (offset / tol).floor() as i64;
+            let frames = votes.entry((h.title, h.mirrored, si, bin)).or_default();
+            if frames.last() != Some(&h.query_ms) && !frames.contains(&h.query_ms) {
+                frames.push(h.query_ms);
+            }
+        }
+    }
+    let count = |key: &(usize, bool, usize, i64)| -> usize {
+        let (t, m, s, b) = *key;
+        (b - 1..=b + 1)
+            .map(|bin| votes.get(&(t, m, s, bin)).map_or(0, Vec::len))
+            .sum()
+    };
+    let (best, n) = votes
+        .keys()
+        .map(|k| (*k, count(k)))
+        // Deterministic: most votes, then lowest title, speed nearest 1.
+        .max_by(|(ka, na), (kb, nb)| {
+            na.cmp(nb)
+                .then_with(|| kb.0.cmp(&ka.0))
+                .then_with(|| {
+                    let da = (params.speeds[ka.2] - 1.0).abs();
+                    let db = (params.speeds[kb.2] - 1.0).abs();
+                    db.total_cmp(&da)
+                })
+                .then_with(|| kb.3.cmp(&ka.3))
+                .then_with(|| kb.1.cmp(&ka.1))
+        })?;
+    if n < params.min_frames {
+        return None;
+    }
+    let (title, mirrored, si, bin) = best;
+    Some(Line {
+        title,
+        mirrored,
+        speed: params.speeds[si],
+        offset_ms: (bin as f64 + 0.5) * tol,
+    })
+}
+
+/// Hits of the line's title and orientation within `tol` of it, one per
+/// clip frame (the nearest to the line), sorted by clip time; refitted
+/// twice by least squares so that speeds between grid points and offsets
+/// inside a bin are found exactly.
+fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> Vec<QueryHit> {
+    let (lo, hi) = (
+        params.speeds.iter().copied().fold(f64::INFINITY, f64::min),
+        params
+            .speeds
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max),
+    );
+    let mut current = line;
+    let mut inliers = Vec::new();
+    for round in 0..3 {
+        // The first round accepts the whole bin's neighbourhood.
+        let width = if round == 0 { 1.5 * tol } else { tol };
+        inliers = on_line(hits, current, width);
+        if inliers.len() < 2 {
+            break;
+        }
+        if let Some((speed, offset)) = fit(&inliers) {
+            if speed >= lo - 0.05 && speed <= hi + 0.05 {
+                current.speed = speed;
+                current.offset_ms = offset;
+            }
+        }
+    }
+    inliers
+}
+
+fn on_line(hits: &[QueryHit], line: Line, width: f64) -> Vec<QueryHit> {
+    let mut best: HashMap<u32, (f64, QueryHit)> = HashMap::new();
+    for h in hits
+        .iter()
+        .filter(|h| h.title == line.title && h.mirrored == line.mirrored)
+    {
+        let off =
+            (f64::from(h.title_ms) - line.offset_ms - line.speed * f64::from(h.query_ms)).abs();
+        if off <= width {
+            let e = best.entry(h.query_ms).or_insert((off, *h));
+            if (off, h.distance) < (e.0, e.1.distance) {
+                *e = (off, *h);
+            }
+        }
+    }
+    let mut out: Vec<QueryHit> = best.into_values().map(|(_, h)| h).collect();
+    out.sort_by_key(|h| h.query_ms);
+    out
+}
+
+/// Least-squares line `title_ms = offset + speed · query_ms`; `None` if
+/// the clip times do not spread.
+fn fit(points: &[QueryHit]) -> Option<(f64, f64)> {
+    let n = points.len() as f64;
+    let mx = points.iter().map(|h| f64::from(h.query_ms)).sum::<f64>() / n;
+    let my = points.iter().map(|h| f64::from(h.title_ms)).sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for h in points {
+        let (dx, dy) = (f64::from(h.query_ms) - mx, f64::from(h.title_ms) - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+    }
+    // Under a second of spread, the slope is noise: keep the grid speed.
+    if sxx < n * 250_000.0 {
+        return None;
+    }
+    let speed = sxy / sxx;
+    Some((speed, my - speed * mx))
+}
+
+/// The line through a run's points (refitted on the run alone).
+fn line_of(run: &[QueryHit], fallback: Line) -> Line {
+    match fit(run) {
+        Some((speed, offset_ms)) if (speed - fallback.speed).abs() < 0.1 => Line {
+            speed,
+            offset_ms,
+            ..fallback
+        },
+        _ => fallback,
+    }
+}
+
+/// Splits hits sorted by clip time where consecutive ones are more than
+/// `max_gap_ms` apart.
+fn runs(inliers: &[QueryHit], max_gap_ms: u32) -> Vec<Vec<QueryHit>> {
+    let mut out: Vec<Vec<QueryHit>> = Vec::new();
+    for h in inliers {
+        match out.last_mut() {
+            Some(run) if h.query_ms - run[run.len() - 1].query_ms <= max_gap_ms => run.push(*h),
+            _ => out.push(vec![*h]),
+        }
+    }
+    out
+}
+
+fn to_segment(
+    run: &[QueryHit],
+    line: &Line,
+    sampled_ms: &[u32],
+    params: &MatchParams,
+) -> Option<MatchSegment> {
+    let (start, end) = (run.first()?.query_ms, run.last()?.query_ms);
+    if run.len() < params.min_frames || end - start < params.min_duration_ms {
+        return None;
+    }
+    let sampled = sampled_ms
+        .iter()
+        .filter(|&&t| t >= start && t <= end)
+        .count()
+        .max(run.len());
+    let coverage = run.len() as f64 / sampled as f64;
+    let mean_distance = run.iter().map(|h| f64::from(h.distance)).sum::<f64>() / run.len() as f64;
+    let at = |q: u32| {
+        (line.offset_ms + line.speed * f64::from(q))
+            .max(0.0)
+            .round() as u32
+    };
+    Some(MatchSegment {
+        title: line.title,
+        mirrored: line.mirrored,
+        speed: line.speed,
+        offset_ms: line.offset_ms,
+        clip_start_ms: start,
+        clip_end_ms: end,
+        title_start_ms: at(start),
+        title_end_ms: at(end),
+        matched_frames: run.len(),
+        sampled_frames: sampled,
+        coverage,
+        mean_distance,
+        score: score(run.len(), coverage, mean_distance, params.radius),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn hit(query_ms: u32, title: usize, title_ms: u32) -> QueryHit {
+        QueryHit {
+            query_ms,
+            title,
+            title_ms,
+            distance: 4,
+            mirrored: false,
+            common: false,
+        }
+    }
+
+    /// Clip frames every 100 ms over `0..len_ms`.
+    fn sampled(len_ms: u32) -> Vec<u32> {
+        (0..len_ms).step_by(100).collect()
+    }
+
+    /// Hits of a copy of `title` shown from clip time `from` to `to` at
+    /// `speed` with `offset`, on the catalog's 250 ms grid: each clip frame
+    /// hits the catalog sample nearest to its title time.
+    fn copy(title: usize, from: u32, to: u32, speed: f64, offset: f64) -> Vec<QueryHit> {
+        (from..to)
+            .step_by(100)
+            .filter_map(|q| {
+                let t = offset + speed * f64::from(q);
+                let snapped = (t / 250.0).round() * 250.0;
+                ((t - snapped).abs() <= 60.0 && snapped >= 0.0)
+                    .then(|| hit(q, title, snapped as u32))
+            })
+            .collect()
+    }
+
+    /// Deterministic scattered hits: unrelated frames of many titles.
+    fn noise(count: usize, seed: u64, len_ms: u32) -> Vec<QueryHit> {
+        let mut x = seed | 1;
+        (0..count)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                hit(
+                    ((x % u64::from(len_ms)) / 100 * 100) as u32,
+                    (x >> 20) as usize % 50,
+                    ((x >> 32) % 7_200_000 / 250 * 250) as u32,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_exact_copy_is_one_segment_at_its_offset() {
+        let hits = copy(3, 0, 10_000, 1.0, 5_000.0);
+        let s = align(&hits, &sampled(10_000), &MatchParams::default());
+        assert_eq!(s.len(), 1, "{s:?}");
+        let s = &s[0];
+        assert_eq!((s.title, s.mirrored), (3, false));
+        assert!((s.speed - 1.0).abs() < 0.01, "{}", s.speed);
+        assert!((s.offset_ms - 5_000.0).abs() < 60.0, "{}", s.offset_ms);
+        assert!(s.clip_start_ms <= 200 && s.clip_end_ms >= 9_700);
+        assert!(s.title_start_ms.abs_diff(5_000 + s.clip_start_ms) <= 60);
+        assert!(s.score > 0.5, "{}", s.score);
+    }
+
+    #[test]
+    fn speed_changes_are_found_between_grid_points() {
+        for speed in [0.9, 1.1, 1.23, 0.83] {
+            let hits = copy(1, 0, 20_000, speed, 30_000.0);
+            let s = align(&hits, &sampled(20_000), &MatchParams::default());
+            assert_eq!(s.len(), 1, "speed {speed}: {s:?}");
+            assert!(
+                (s[0].speed - speed).abs() < 0.01,
+                "speed {speed}: {}",
+                s[0].speed
+            );
+            assert!(
+                (s[0].offset_ms - 30_000.0).abs() < 150.0,
+                "speed {speed}: {}",
+                s[0].offset_ms
+            );
+        }
+    }
+
+    #[test]
+    fn mirrored_hits_make_a_mirrored_segment() {
+        let hits: Vec<QueryHit> = copy(2, 0, 8_000, 1.0, 0.0)
+            .into_iter()
+            .map(|h| QueryHit {
+                mirrored: true,
+                ..h
+            })
+            .collect();
+        let s = align(&hits, &sampled(8_000), &MatchParams::default());
+        assert_eq!(s.len(), 1);
+        assert!(s[0].mirrored);
+    }
+
+    #[test]
+    fn an_excerpt_inside_other_footage_is_located() {
+        let mut hits = copy(7, 6_000, 14_000, 1.0, 60_000.0);
+        hits.extend(noise(200, 11, 20_000));
+        let s = align(&hits, &sampled(20_000), &MatchParams::default());
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!(
+            s[0].clip_start_ms.abs_diff(6_000) <= 300 && s[0].clip_end_ms.abs_diff(13_900) <= 300,
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn a_compilation_gives_one_segment_per_title() {
+        let mut hits = copy(1, 0, 6_000, 1.0, 100_000.0);
+        hits.extend(copy(2, 6_000, 12_000, 1.0, 40_000.0));
+        hits.extend(copy(1, 12_000, 18_000, 1.0, 500_000.0));
+        let s = align(&hits, &sampled(18_000), &MatchParams::default());
+        let mut found: Vec<(usize, u32)> = s
+            .iter()
+            .map(|s| (s.title, s.clip_start_ms / 1000))
+            .collect();
+        found.sort_unstable();
+        assert_eq!(found, vec![(1, 0), (1, 12), (2, 6)], "{s:?}");
+    }
+
+    #[test]
+    fn scattered_hits_match_nothing() {
+        for seed in 1..20 {
+            let hits = noise(400, seed, 30_000);
+            let s = align(&hits, &sampled(30_000), &MatchParams::default());
+            assert!(s.is_empty(), "seed {seed}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn common_frames_never_count() {
+        let hits: Vec<QueryHit> = copy(4, 0, 10_000, 1.0, 0.0)
+            .into_iter()
+            .map(|h| QueryHit { common: true, ..h })
+            .collect();
+        assert!(align(&hits, &sampled(10_000), &MatchParams::default()).is_empty());
+    }
+
+    #[test]
+    fn too_short_runs_and_too_few_frames_are_not_reported() {
+        let short = copy(4, 0, 1_500, 1.0, 0.0);
+        assert!(align(&short, &sampled(1_500), &MatchParams::default()).is_empty());
+        let four: Vec<QueryHit> = copy(4, 0, 10_000, 1.0, 0.0)
+            .into_iter()
+            .step_by(15)
+            .collect();
+        assert_eq!(four.len(), 4);
+        assert!(align(&four, &sampled(10_000), &MatchParams::default()).is_empty());
+    }
+
+    #[test]
+    fn gaps_split_segments_and_sparse_support_scores_lower() {
+        let dense = align(
+            &copy(4, 0, 10_000, 1.0, 0.0),
+            &sampled(10_000),
+            &MatchParams::default(),
+        );
+        let sparse_hits: Vec<QueryHit> = copy(4, 0, 10_000, 1.0, 0.0)
+            .into_iter()
+            .step_by(8)
+            .collect();
+        let sparse = align(&sparse_hits, &sampled(10_000), &MatchParams::default());
+        assert_eq!((dense.len(), sparse.len()), (1, 1));
+        assert!(
+            sparse[0].score < dense[0].score / 2.0,
+            "{} vs {}",
+            sparse[0].score,
+            dense[0].score
+        );
+        // A 4 s hole (longer than max_gap) splits the copy in two.
+        let holed: Vec<QueryHit> = copy(4, 0, 16_000, 1.0, 0.0)
+            .into_iter()
+            .filter(|h| !(6_000..10_000).contains(&h.query_ms))
+            .collect();
+        assert_eq!(
+            align(&holed, &sampled(16_000), &MatchParams::default()).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn scores_rise_with_support_and_fall_with_distance() {
+        assert!(score(20, 1.0, 4.0, 10) > score(6, 1.0, 4.0, 10));
+        assert!(score(20, 1.0, 2.0, 10) > score(20, 1.0, 9.0, 10));
+        assert!(score(20, 1.0, 4.0, 10) > score(20, 0.3, 4.0, 10));
+        assert!((0.0..=1.0).contains(&score(1000, 1.0, 0.0, 10)));
+    }
+
+    proptest! {
+        #[test]
+        fn shifting_the_clip_shifts_the_offset_exactly(shift_s in 0u32..30, offset_s in 0u32..3_000) {
+            let shift = shift_s * 1000;
+            let offset = f64::from(offset_s) * 1000.0;
+            let base = align(&copy(5, 0, 10_000, 1.0, offset), &sampled(10_000), &MatchParams::default());
+            // The same content shown `shift` ms later in a longer clip.
+            let later: Vec<QueryHit> = copy(5, 0, 10_000, 1.0, offset)
+                .into_iter()
+                .map(|h| QueryHit { query_ms: h.query_ms + shift, ..h })
+                .collect();
+            let moved = align(&later, &sampled(10_000 + shift), &MatchParams::default());
+            prop_assert_eq!(base.len(), 1);
+            prop_assert_eq!(moved.len(), 1);
+            // title = offset + speed · clip: a later clip start lowers the
+            // offset by speed × shift, and maps to the same title times.
+            let expected = base[0].offset_ms - moved[0].speed * f64::from(shift);
+            prop_assert!((moved[0].speed - base[0].speed).abs() < 1e-9);
+            prop_assert!((moved[0].offset_ms - expected).abs() < 1e-6);
+            prop_assert_eq!(moved[0].clip_start_ms, base[0].clip_start_ms + shift);
+            prop_assert_eq!(moved[0].title_start_ms, base[0].title_start_ms);
+        }
+    }
+}
