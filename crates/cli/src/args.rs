@@ -27,6 +27,57 @@ pub enum Command {
     /// Build and maintain the catalog of protected titles.
     #[command(subcommand)]
     Index(IndexCommand),
+    /// Scan videos (or .vfp fingerprints) for catalog content.
+    Scan(ScanArgs),
+}
+
+/// Output format of `vfp scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// One line per file, one indented line per match.
+    Human,
+    /// One JSON record per file and line.
+    Jsonl,
+    /// One CSV row per match (or per file without one).
+    Csv,
+}
+
+/// Arguments of `vfp scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The catalog folder.
+    #[arg(long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    /// Videos, .vfp fingerprints, folders (with -r), or `-` to read paths
+    /// from stdin, one per line.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Search folders recursively.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Files scanned in parallel [default: number of cores].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
+    pub format: ScanFormat,
+    /// Triage: decode keyframes only; a file with any hit is re-checked
+    /// densely before it is reported as a match.
+    #[arg(long)]
+    pub fast: bool,
+    /// Shortest match reported, in seconds of the scanned file.
+    #[arg(long, value_name = "S", default_value_t = 2.0)]
+    pub min_duration: f64,
+    /// Skip files already in this jsonl results file (from an earlier,
+    /// interrupted scan), except those that failed.
+    #[arg(long, value_name = "RESULTS")]
+    pub resume: Option<PathBuf>,
+    /// Hamming radius of the per-frame catalog search.
+    #[arg(long, value_name = "BITS", default_value_t = 10)]
+    pub radius: u32,
+    /// Frames per second sampled from scanned videos.
+    #[arg(long, value_name = "N", default_value_t = 30.0)]
+    pub fps: f32,
 }
 
 /// `vfp index` subcommands.
@@ -282,6 +333,26 @@ impl ShowArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scan_defaults_and_checks() {
+        let parsed = Cli::try_parse_from(["vfp", "scan", "--catalog", "cat", "a.mp4"]).unwrap();
+        let Command::Scan(s) = parsed.command else {
+            unreachable!("parsed scan")
+        };
+        assert_eq!(
+            (s.radius, s.fps, s.min_duration, s.format),
+            (10, 30.0, 2.0, ScanFormat::Human)
+        );
+        assert!(
+            Cli::try_parse_from(["vfp", "scan", "a.mp4"]).is_err(),
+            "no catalog"
+        );
+        assert!(
+            Cli::try_parse_from(["vfp", "scan", "--catalog", "cat"]).is_err(),
+            "no path"
+        );
+    }
 
     fn parse(args: &[&str]) -> Result<ExtractConfig> {
         let mut full = vec!["vfp", "extract"];

@@ -1,12 +1,15 @@
-//! Exit statuses, like grep's: 0 success, 2 if anything failed.
+//! Exit statuses, like grep's: 0 success (for `scan`: a match), 1 no match,
+//! 2 if anything failed.
 
 use std::process::ExitCode;
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
-    /// Every input was processed.
+    /// Every input was processed (`scan`: and something matched).
     Success = 0,
+    /// `scan`: every input was processed and nothing matched.
+    NoMatch = 1,
     /// At least one input failed (others may have succeeded).
     Error = 2,
 }

@@ -26,5 +26,6 @@ fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
         args::Command::Extract(a) => cmd::extract::run(a.into_config()?),
         args::Command::Show(a) => cmd::show::run(a.into_config()),
         args::Command::Index(c) => cmd::index::run(c),
+        args::Command::Scan(a) => cmd::scan::run(a),
     }
 }

@@ -414,3 +414,121 @@ fn index_errors_name_the_path_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("seg-000001.vfps"), "{}", stderr(&out));
 }
+
+#[test]
+fn scan_reports_matches_no_matches_and_errors_with_grep_like_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let film = generated("ref.mp4");
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            film.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let copy = generated("crf-low-bitrate.mp4");
+    let mirrored = generated("mirrored.mp4");
+    let other = generated("odd-size.mkv");
+
+    // A match: exit 0, a jsonl record with the agreed fields.
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("--catalog"),
+            os("cat"),
+            os("--format"),
+            os("jsonl"),
+            copy.as_os_str(),
+            mirrored.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        assert_eq!(r["verdict"], "match", "{r}");
+        assert_eq!(r["sha256"].as_str().unwrap().len(), 64);
+        let m = &r["matches"][0];
+        assert_eq!(m["title_id"], "ref");
+        for field in [
+            "title_name",
+            "score",
+            "clip_start_s",
+            "clip_end_s",
+            "title_start_s",
+            "title_end_s",
+            "matched_frames",
+            "speed",
+            "mirrored",
+        ] {
+            assert!(!m[field].is_null(), "{field} missing in {m}");
+        }
+        // The copies keep the film's timeline.
+        let offset = m["title_start_s"].as_f64().unwrap() - m["clip_start_s"].as_f64().unwrap();
+        assert!(offset.abs() < 0.5, "{m}");
+    }
+    let mirrored_flag = |r: &serde_json::Value| r["matches"][0]["mirrored"].as_bool().unwrap();
+    assert_eq!(records.iter().filter(|r| mirrored_flag(r)).count(), 1);
+
+    // No match: exit 1.
+    let out = vfp(
+        d,
+        &[os("scan"), os("--catalog"), os("cat"), other.as_os_str()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no match"));
+
+    // An error among others: exit 2, an error record, the others still scanned.
+    let bad = generated("random.mp4");
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("--catalog"),
+            os("cat"),
+            os("--format"),
+            os("jsonl"),
+            bad.as_os_str(),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(
+        text.contains("\"verdict\":\"error\"") && text.contains("random.mp4"),
+        "{text}"
+    );
+    assert!(text.contains("\"verdict\":\"match\""), "{text}");
+
+    // Resume: files already done are skipped; the failed one is retried.
+    std::fs::write(d.join("done.jsonl"), &text).unwrap();
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("--catalog"),
+            os("cat"),
+            os("--format"),
+            os("jsonl"),
+            os("--resume"),
+            os("done.jsonl"),
+            bad.as_os_str(),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "only the failed file is scanned again"
+    );
+}

@@ -2,23 +2,17 @@
 //! titles.
 
 use crate::args::{IndexCommand, TitleSpec, TitlesConfig};
-use crate::cmd::{isolate, progress_bar};
+use crate::cmd::{isolate, progress_bar, walk};
 use crate::exit::Status;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use vfp_fingerprint::{format as vfp_format, Fingerprint, HashParams, Sampling};
 use vfp_index::catalog::{self, NewTitle};
 use vfp_index::titles::{check_unique, read_manifest};
 use vfp_index::{Catalog, TitleRecord, TitleSource};
-
-/// File extensions taken from folders: fingerprints and common videos.
-const INPUT_EXTENSIONS: &[&str] = &[
-    "vfp", "mp4", "m4v", "mkv", "webm", "mov", "avi", "mpg", "mpeg", "ts", "m2ts", "flv", "wmv",
-    "ogv", "3gp",
-];
 
 pub fn run(command: IndexCommand) -> Result<Status> {
     match command {
@@ -140,25 +134,6 @@ fn title_sources(spec: &TitleSpec) -> Result<Vec<TitleSource>> {
     }
     check_unique(&sources)?;
     Ok(sources)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| INPUT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Fingerprints (or loads) every title in parallel. All or nothing: a

@@ -2,10 +2,11 @@
 
 pub mod extract;
 pub mod index;
+pub mod scan;
 pub mod show;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Runs `job` on one input and turns a panic into an error naming the
 /// input, so that a bug hit by one file of a bulk run is reported and the
@@ -37,4 +38,30 @@ pub fn progress_bar(len: usize) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// File extensions taken from folders: fingerprints and common videos.
+pub const INPUT_EXTENSIONS: &[&str] = &[
+    "vfp", "mp4", "m4v", "mkv", "webm", "mov", "avi", "mpg", "mpeg", "ts", "m2ts", "flv", "wmv",
+    "ogv", "3gp",
+];
+
+/// Appends the videos and `.vfp` files under `dir` (recursively, sorted).
+pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| INPUT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
 }

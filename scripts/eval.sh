@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Accuracy on the shared evaluation harness (../shared/eval; the project's
+# own tests do not need it): builds the dev set if missing, builds a
+# catalog from its refs, scans its queries, converts the jsonl results to
+# the harness's results CSV and prints the scores.
+#   scripts/eval.sh [extra vfp scan options, e.g. --radius 15]
+# Env: VFP_EVAL_HARNESS (default ../shared/eval), VFP_EVAL_CACHE (default
+# target/eval-cache), SPLIT (default dev).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+harness=${VFP_EVAL_HARNESS:-$root/../shared/eval}
+[ -d "$harness" ] || { echo "eval: no harness at $harness (set VFP_EVAL_HARNESS)" >&2; exit 2; }
+export VFP_EVAL_CACHE=${VFP_EVAL_CACHE:-$root/target/eval-cache}
+split=${SPLIT:-dev}
+set_dir=${VFP_EVAL_SETS:-$VFP_EVAL_CACHE/sets}/$split
+[ -s "$set_dir/truth.csv" ] || bash "$harness/run_all.sh" "$split"
+cd "$root"
+cargo build --release --locked -q -p vfp-cli
+vfp=$root/target/release/vfp
+work=$root/target/eval/$split
+mkdir -p "$work"
+
+# Titles: only the title_id and file columns of catalog.csv.
+python3 - "$set_dir" "$work/titles.csv" <<'PY'
+import csv, sys, os
+set_dir, out = sys.argv[1], sys.argv[2]
+with open(os.path.join(set_dir, "catalog.csv")) as f, open(out, "w", newline="") as o:
+    w = csv.writer(o)
+    for row in csv.DictReader(f):
+        w.writerow([row["title_id"], os.path.join(set_dir, row["file"])])
+PY
+rm -rf "$work/catalog"
+"$vfp" index build -o "$work/catalog" --manifest "$work/titles.csv"
+start=$(date +%s)
+status=0
+"$vfp" scan --catalog "$work/catalog" --format jsonl -r "$set_dir/queries" "$@" > "$work/results.jsonl" || status=$?
+[ "$status" -le 1 ] || echo "eval: some queries failed (exit $status); see $work/results.jsonl" >&2
+echo "eval: scanned $(wc -l < "$work/results.jsonl") queries in $(( $(date +%s) - start )) s"
+
+# jsonl -> query_id,title_id,score,title_start_s,query_start_s
+python3 - "$work/results.jsonl" "$work/results.csv" <<'PY'
+import csv, json, os, sys
+src, out = sys.argv[1], sys.argv[2]
+with open(src) as f, open(out, "w", newline="") as o:
+    w = csv.writer(o)
+    w.writerow(["query_id", "title_id", "score", "title_start_s", "query_start_s"])
+    for line in f:
+        r = json.loads(line)
+        qid = os.path.splitext(os.path.basename(r["file"]))[0]
+        if not r["matches"]:
+            w.writerow([qid, "", "", "", ""])
+        for m in r["matches"]:
+            w.writerow([qid, m["title_id"], m["score"], m["title_start_s"], m["clip_start_s"]])
+PY
+python3 "$harness/score.py" --truth "$set_dir/truth.csv" --results "$work/results.csv" --json "$work/score.json"
