@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on real videos, from a fresh machine: installs what is
 # needed, fetches real videos from Debian packages, builds vfp,
-# fingerprints them (dense and keyframe-only), shows one fingerprint, and
-# builds, lists and verifies a catalog of them. A later issue adds the scan.
+# fingerprints them (dense and keyframe-only), shows one fingerprint,
+# builds, lists and verifies a catalog of them, then makes leaked-style
+# copies with the ffmpeg CLI (excerpt, mirror, 9:16 re-frame with blurred
+# fill, speed-up, an unrelated clip) and scans them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -33,3 +35,16 @@ rm -rf "$out/catalog"
 "$vfp" index list "$out/catalog"
 "$vfp" index info "$out/catalog"
 "$vfp" index verify "$out/catalog"
+echo "== leaked-style copies of Megamind.avi, made with the ffmpeg CLI -> $out/clips"
+clips=$out/clips
+mkdir -p "$clips"
+src=$cache/Megamind.avi
+ff() { ffmpeg -nostdin -loglevel error -y "$@"; }
+ff -ss 3 -t 6 -i "$src" -an -vf hflip -c:v libx264 -crf 28 "$clips/excerpt-mirrored.mp4"
+ff -i "$src" -an -filter_complex "split[fg][bg];[bg]scale=360:640:force_original_aspect_ratio=increase,crop=360:640,gblur=sigma=18[b];[fg]scale=360:-2[f];[b][f]overlay=(W-w)/2:(H-h)/2" -c:v libx264 -crf 28 "$clips/vertical-blur.mp4"
+ff -i "$src" -an -vf "setpts=PTS/1.1,scale=-2:240" -r 30 -c:v libx264 -crf 30 "$clips/sped-up-240p.mp4"
+cp "$cache/phone.mp4" "$clips/unrelated-phone.mp4"
+echo "== vfp scan (exit status 0 if anything matched)"
+"$vfp" scan --catalog "$out/catalog" "$clips" -r || true
+echo "== the same as jsonl, for takedown tools"
+"$vfp" scan --catalog "$out/catalog" --format jsonl "$clips/excerpt-mirrored.mp4" || true
