@@ -50,6 +50,9 @@ make start-offset.mp4    enc "null" -crf 18 -output_ts_offset 10
 # Variable frame rate: drop two frames in three after the first second.
 make vfr.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -vf "select=lt(n\,24)+not(mod(n\,3))" -fps_mode vfr -c:v libx264 -preset veryfast -pix_fmt yuv420p -an -f mp4 "$2"' _ "$out/ref.mp4"
 
+# Ogg Theora, whose container states durations only roughly.
+make theora.ogv sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -c:v libtheora -q:v 5 -f ogg "$2"' _ "$src"
+
 # --- Synthetic edge cases.
 make odd-size.mkv ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=3 -vf scale=321:241,format=yuv444p -c:v ffv1 -f matroska
 # 8K frames (lossless, so tiny on disk): the scaler must take any size.

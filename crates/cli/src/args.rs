@@ -72,6 +72,9 @@ pub struct ScanArgs {
     /// interrupted scan), except those that failed.
     #[arg(long, value_name = "RESULTS")]
     pub resume: Option<PathBuf>,
+    /// Fewest time-consistent matched frames for a match.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_frames: usize,
     /// Hamming radius of the per-frame catalog search.
     #[arg(long, value_name = "BITS", default_value_t = 10)]
     pub radius: u32,

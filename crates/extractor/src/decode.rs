@@ -42,9 +42,10 @@ pub(crate) struct StreamFacts {
     pub fps: f64,
     /// Duration from the stream or container header, if it says.
     pub duration_s: Option<f64>,
-    /// Duration from the video stream's own header, if it says; unlike the
-    /// container's, it does not stretch to a longer audio track.
-    pub stream_duration_s: Option<f64>,
+    /// Duration from the video stream's own header, if it says and the
+    /// container's index makes it exact (MP4/QuickTime, AVI); unlike the
+    /// container's duration, it does not stretch to a longer audio track.
+    pub indexed_duration_s: Option<f64>,
     /// Clockwise display rotation in degrees: 0, 90, 180 or 270.
     pub rotation_deg: u16,
 }
@@ -104,6 +105,15 @@ impl VideoInput {
         let stream_duration_s = Some(stream.duration())
             .filter(|&d| d > 0 && d != ffmpeg::ffi::AV_NOPTS_VALUE)
             .map(|d| d as f64 * time_base_s);
+        // Only containers whose sample index states the duration exactly
+        // (MP4/QuickTime, AVI) can reveal a truncated file by it; Ogg, for
+        // one, estimates it from the last page and overshoots valid files
+        // by seconds (seen: 12.9 s of frames, 14.4 s declared).
+        let format_name = input.format().name().to_owned();
+        let indexed = format_name
+            .split(',')
+            .any(|n| matches!(n, "mov" | "mp4" | "avi"));
+        let indexed_duration_s = stream_duration_s.filter(|_| indexed);
         let duration_s = stream_duration_s.or_else(|| {
             (input.duration() > 0)
                 .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE))
@@ -150,7 +160,7 @@ impl VideoInput {
             height: decoder.height(),
             fps,
             duration_s,
-            stream_duration_s,
+            indexed_duration_s,
             rotation_deg,
         };
         Ok(VideoInput {
@@ -199,13 +209,20 @@ impl VideoInput {
             if packet.stream() != self.stream_index {
                 continue;
             }
-            if let Some(pts) = packet.pts().or(packet.dts()) {
-                let start = self.start_pts.or(first_packet_pts).unwrap_or(pts);
-                first_packet_pts.get_or_insert(pts);
-                let end = pts
-                    .saturating_sub(start)
-                    .saturating_add(packet.duration().max(0));
-                packets_end_s = packets_end_s.max(end as f64 * self.time_base_s);
+            let duration_s = match packet.duration() {
+                d if d > 0 => d as f64 * self.time_base_s,
+                _ => clock.frame_s,
+            };
+            match packet.pts().or(packet.dts()) {
+                Some(pts) => {
+                    let start = self.start_pts.or(first_packet_pts).unwrap_or(pts);
+                    first_packet_pts.get_or_insert(pts);
+                    let at_s = pts.saturating_sub(start) as f64 * self.time_base_s;
+                    packets_end_s = packets_end_s.max(at_s + duration_s);
+                }
+                // Some containers (Ogg) stamp only the last packet of a
+                // page; the others follow on from it.
+                None => packets_end_s += duration_s,
             }
             let mut sent = self.decoder.send_packet(&packet);
             if sent
@@ -231,12 +248,15 @@ impl VideoInput {
         if self.decoder.send_eof().is_ok() {
             decoded += self.drain(&mut frame, &mut clock, &mut on_frame)?;
         }
-        if let Some(declared_s) = self.facts.stream_duration_s {
+        // How far the stream really reaches: its packets, or its decoded
+        // frames (whose times FFmpeg interpolates where packets have none).
+        let reach_s = packets_end_s.max(clock.last_s + clock.frame_s);
+        if let Some(declared_s) = self.facts.indexed_duration_s {
             let tolerance = TRUNCATION_TOLERANCE_S.max(declared_s * TRUNCATION_TOLERANCE_SHARE);
-            if packets_end_s + tolerance < declared_s {
+            if reach_s + tolerance < declared_s {
                 return Err(self.damaged(
-                    packets_end_s,
-                    &format!("the video stream ends at {packets_end_s:.3} s but its header declares {declared_s:.3} s"),
+                    reach_s,
+                    &format!("the video stream ends at {reach_s:.3} s but its header declares {declared_s:.3} s"),
                 ));
             }
         }

@@ -84,6 +84,7 @@ pub fn run(args: ScanArgs) -> Result<Status> {
         params: MatchParams {
             radius: args.radius,
             min_duration_ms: (args.min_duration * 1000.0).round() as u32,
+            min_frames: args.min_frames.max(2),
             ..MatchParams::default()
         },
         dense: ExtractOptions {
