@@ -48,3 +48,5 @@ echo "== vfp scan (exit status 0 if anything matched)"
 "$vfp" scan --catalog "$out/catalog" "$clips" -r || true
 echo "== the same as jsonl, for takedown tools"
 "$vfp" scan --catalog "$out/catalog" --format jsonl "$clips/excerpt-mirrored.mp4" || true
+echo "== vfp verify: the thorough re-check a reviewer signs off"
+"$vfp" verify --catalog "$out/catalog" "$clips/excerpt-mirrored.mp4" || true

@@ -29,6 +29,39 @@ pub enum Command {
     Index(IndexCommand),
     /// Scan videos (or .vfp fingerprints) for catalog content.
     Scan(ScanArgs),
+    /// Re-check one takedown target thoroughly, with timecoded evidence.
+    Verify(VerifyArgs),
+}
+
+/// Output format of `vfp verify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    /// Segments with HH:MM:SS.mmm timecodes.
+    Human,
+    /// One JSON document with every segment and its per-frame distances.
+    Json,
+}
+
+/// Arguments of `vfp verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The catalog folder.
+    #[arg(long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    /// The clip to verify (a video or a .vfp fingerprint).
+    pub clip: PathBuf,
+    /// Only segments of this title.
+    #[arg(long, value_name = "TITLE_ID")]
+    pub title: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
+    /// Hamming radius of the per-frame search (wider than a scan's).
+    #[arg(long, value_name = "BITS", default_value_t = 31)]
+    pub radius: u32,
+    /// Frames per second sampled from the clip.
+    #[arg(long, value_name = "N", default_value_t = 30.0)]
+    pub fps: f32,
 }
 
 /// Output format of `vfp scan`.

@@ -27,5 +27,6 @@ fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
         args::Command::Show(a) => cmd::show::run(a.into_config()),
         args::Command::Index(c) => cmd::index::run(c),
         args::Command::Scan(a) => cmd::scan::run(a),
+        args::Command::Verify(a) => cmd::verify::run(a),
     }
 }

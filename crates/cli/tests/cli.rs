@@ -532,3 +532,85 @@ fn scan_reports_matches_no_matches_and_errors_with_grep_like_status() {
         "only the failed file is scanned again"
     );
 }
+
+#[test]
+fn verify_gives_timecoded_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let film = generated("ref.mp4");
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            film.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let copy = generated("mirrored.mp4");
+    let out = vfp(
+        d,
+        &[os("verify"), os("--catalog"), os("cat"), copy.as_os_str()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("segment 1: ref")
+            && text.contains("mirrored")
+            && text.contains("clip  00:00:00."),
+        "{text}"
+    );
+
+    let out = vfp(
+        d,
+        &[
+            os("verify"),
+            os("--catalog"),
+            os("cat"),
+            os("--format"),
+            os("json"),
+            os("--title"),
+            os("ref"),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let s = &v["segments"][0];
+    assert_eq!(s["title_id"], "ref");
+    assert_eq!(s["mirrored"], true);
+    let frames = s["frames"].as_array().unwrap();
+    assert!(frames.len() >= 20 && frames.len() == s["matched_frames"].as_u64().unwrap() as usize);
+    // Each frame shows the title at (about) the same time: the copy keeps the timeline.
+    for f in frames {
+        let (clip_ms, title_ms) = (f[0].as_i64().unwrap(), f[1].as_i64().unwrap());
+        assert!((clip_ms - title_ms).abs() <= 300, "{f}");
+    }
+
+    // Unrelated clip: exit 1. Unknown title: exit 2 naming it.
+    let out = vfp(
+        d,
+        &[
+            os("verify"),
+            os("--catalog"),
+            os("cat"),
+            generated("odd-size.mkv").as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let out = vfp(
+        d,
+        &[
+            os("verify"),
+            os("--catalog"),
+            os("cat"),
+            os("--title"),
+            os("nope"),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("\"nope\""));
+}

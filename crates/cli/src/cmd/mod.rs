@@ -4,6 +4,7 @@ pub mod extract;
 pub mod index;
 pub mod scan;
 pub mod show;
+pub mod verify;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

@@ -201,29 +201,8 @@ impl Scanner<'_> {
         })
     }
 
-    /// The catalog hits of every informative frame, direct and mirrored.
     fn hits(&self, path: &Path, fp: &Fingerprint) -> Result<(Vec<QueryHit>, Vec<u32>)> {
-        self.catalog
-            .check_compatible(&fp.params.hash)
-            .with_context(|| format!("{}", path.display()))?;
-        let mut hits = Vec::new();
-        let mut sampled = Vec::new();
-        for f in fp.frames.iter().filter(|f| f.is_informative()) {
-            sampled.push(f.t_ms);
-            for (hash, mirrored) in [(&f.hash, false), (&f.mirrored, true)] {
-                for h in self.catalog.search_radius(hash, self.params.radius) {
-                    hits.push(QueryHit {
-                        query_ms: f.t_ms,
-                        title: h.title,
-                        title_ms: h.t_ms,
-                        distance: h.distance,
-                        mirrored,
-                        common: h.common,
-                    });
-                }
-            }
-        }
-        Ok((hits, sampled))
+        catalog_hits(self.catalog, path, fp, self.params.radius)
     }
 
     fn matches(&self, path: &Path, fp: &Fingerprint) -> Result<Vec<MatchSegment>> {
@@ -253,6 +232,38 @@ impl Scanner<'_> {
             mirrored: s.mirrored,
         })
     }
+}
+
+/// The catalog hits of every informative frame of `fp`, direct and
+/// mirrored, and the times of those frames; refuses fingerprints hashed
+/// otherwise than the catalog.
+pub fn catalog_hits(
+    catalog: &Catalog,
+    path: &Path,
+    fp: &Fingerprint,
+    radius: u32,
+) -> Result<(Vec<QueryHit>, Vec<u32>)> {
+    catalog
+        .check_compatible(&fp.params.hash)
+        .with_context(|| format!("{}", path.display()))?;
+    let mut hits = Vec::new();
+    let mut sampled = Vec::new();
+    for f in fp.frames.iter().filter(|f| f.is_informative()) {
+        sampled.push(f.t_ms);
+        for (hash, mirrored) in [(&f.hash, false), (&f.mirrored, true)] {
+            for h in catalog.search_radius(hash, radius) {
+                hits.push(QueryHit {
+                    query_ms: f.t_ms,
+                    title: h.title,
+                    title_ms: h.t_ms,
+                    distance: h.distance,
+                    mirrored,
+                    common: h.common,
+                });
+            }
+        }
+    }
+    Ok((hits, sampled))
 }
 
 /// The files to scan: paths as given, folders expanded (with -r), `-`

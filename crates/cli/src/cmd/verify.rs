@@ -1,0 +1,197 @@
+//! `vfp verify`: a thorough dense re-check of one takedown target, for the
+//! reviewer who signs the notice: every matched segment with timecodes,
+//! and per matched clip frame the distance to the title frame it shows.
+
+use crate::args::{VerifyArgs, VerifyFormat};
+use crate::cmd::index::timecode;
+use crate::cmd::scan::catalog_hits;
+use crate::exit::Status;
+use anyhow::{bail, Result};
+use serde::Serialize;
+use vfp_extractor::ExtractOptions;
+use vfp_fingerprint::{format as vfp_format, Sampling};
+use vfp_index::Catalog;
+use vfp_matcher::{align, MatchParams, MatchSegment};
+
+/// The evidence for one segment.
+#[derive(Debug, Serialize)]
+struct SegmentEvidence {
+    title_id: String,
+    title_name: String,
+    title_duration_s: f64,
+    title_sha256: String,
+    score: f64,
+    clip_start: String,
+    clip_end: String,
+    title_start: String,
+    title_end: String,
+    clip_start_s: f64,
+    clip_end_s: f64,
+    title_start_s: f64,
+    title_end_s: f64,
+    speed: f64,
+    mirrored: bool,
+    matched_frames: usize,
+    sampled_frames: usize,
+    coverage: f64,
+    mean_distance: f64,
+    /// `[clip_ms, title_ms, distance]` of every matched clip frame.
+    frames: Vec<[u32; 3]>,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+struct Report {
+    clip: String,
+    clip_sha256: String,
+    clip_duration_s: f64,
+    catalog: String,
+    radius: u32,
+    sampled_frames: usize,
+    segments: Vec<SegmentEvidence>,
+}
+
+pub fn run(args: VerifyArgs) -> Result<Status> {
+    let catalog = Catalog::open(&args.catalog)?;
+    let title_filter = match &args.title {
+        Some(id) => match catalog.titles().iter().find(|t| &t.record.id == id) {
+            Some(t) => Some(t.index),
+            None => bail!("{}: no title {id:?} in the catalog", args.catalog.display()),
+        },
+        None => None,
+    };
+    let sampling = Sampling::Dense { fps: args.fps };
+    if !sampling.is_valid() {
+        bail!("--fps must be above 0 and at most {}", Sampling::MAX_FPS);
+    }
+    let is_vfp = args
+        .clip
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("vfp"));
+    let fp = if is_vfp {
+        vfp_format::read_file(&args.clip)?
+    } else {
+        vfp_extractor::extract(&args.clip, &ExtractOptions::with_sampling(sampling))?
+    };
+    let (mut hits, sampled) = catalog_hits(&catalog, &args.clip, &fp, args.radius)?;
+    if let Some(t) = title_filter {
+        hits.retain(|h| h.title == t);
+    }
+    let params = MatchParams {
+        radius: args.radius,
+        ..MatchParams::default()
+    };
+    let segments = align(&hits, &sampled, &params);
+    let evidence: Vec<SegmentEvidence> = segments
+        .iter()
+        .filter_map(|s| evidence(&catalog, s, &hits, &params))
+        .collect();
+    let report = Report {
+        clip: args.clip.display().to_string(),
+        clip_sha256: fp
+            .source
+            .sha256
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        clip_duration_s: fp.source.duration_ms as f64 / 1000.0,
+        catalog: args.catalog.display().to_string(),
+        radius: args.radius,
+        sampled_frames: sampled.len(),
+        segments: evidence,
+    };
+    match args.format {
+        VerifyFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        VerifyFormat::Human => print!("{}", human(&report)),
+    }
+    Ok(if report.segments.is_empty() {
+        Status::NoMatch
+    } else {
+        Status::Success
+    })
+}
+
+fn evidence(
+    catalog: &Catalog,
+    s: &MatchSegment,
+    hits: &[vfp_matcher::QueryHit],
+    params: &MatchParams,
+) -> Option<SegmentEvidence> {
+    let title = catalog.title(s.title)?;
+    // Per clip frame of the segment: the hit nearest to the line.
+    let tol = f64::from(params.offset_tolerance_ms);
+    let mut frames: Vec<[u32; 3]> = Vec::new();
+    for h in hits.iter().filter(|h| {
+        h.title == s.title
+            && h.mirrored == s.mirrored
+            && !h.common
+            && h.query_ms >= s.clip_start_ms
+            && h.query_ms <= s.clip_end_ms
+    }) {
+        let expected = s.offset_ms + s.speed * f64::from(h.query_ms);
+        if (f64::from(h.title_ms) - expected).abs() > tol {
+            continue;
+        }
+        match frames.iter_mut().find(|f| f[0] == h.query_ms) {
+            Some(f) if h.distance < f[2] => *f = [h.query_ms, h.title_ms, h.distance],
+            Some(_) => {}
+            None => frames.push([h.query_ms, h.title_ms, h.distance]),
+        }
+    }
+    frames.sort_unstable();
+    let secs = |ms: u32| f64::from(ms) / 1000.0;
+    Some(SegmentEvidence {
+        title_id: title.id.clone(),
+        title_name: title.name.clone(),
+        title_duration_s: title.duration_ms as f64 / 1000.0,
+        title_sha256: title.sha256.clone(),
+        score: s.score,
+        clip_start: timecode(u64::from(s.clip_start_ms)),
+        clip_end: timecode(u64::from(s.clip_end_ms)),
+        title_start: timecode(u64::from(s.title_start_ms)),
+        title_end: timecode(u64::from(s.title_end_ms)),
+        clip_start_s: secs(s.clip_start_ms),
+        clip_end_s: secs(s.clip_end_ms),
+        title_start_s: secs(s.title_start_ms),
+        title_end_s: secs(s.title_end_ms),
+        speed: s.speed,
+        mirrored: s.mirrored,
+        matched_frames: s.matched_frames,
+        sampled_frames: s.sampled_frames,
+        coverage: s.coverage,
+        mean_distance: s.mean_distance,
+        frames,
+    })
+}
+
+fn human(r: &Report) -> String {
+    let mut out = format!(
+        "clip     {} ({:.3} s, sha256 {})\ncatalog  {} (radius {} bits, {} clip frames searched)\n",
+        r.clip, r.clip_duration_s, r.clip_sha256, r.catalog, r.radius, r.sampled_frames
+    );
+    if r.segments.is_empty() {
+        out.push_str("no match\n");
+    }
+    for (i, s) in r.segments.iter().enumerate() {
+        out.push_str(&format!(
+            "segment {}: {} \"{}\" score {:.3}\n  clip  {} - {}\n  title {} - {} (of {}, sha256 {})\n  speed {:.3}{}, {} of {} frames matched ({:.0} %), mean distance {:.1} bits\n",
+            i + 1,
+            s.title_id,
+            s.title_name,
+            s.score,
+            s.clip_start,
+            s.clip_end,
+            s.title_start,
+            s.title_end,
+            timecode((s.title_duration_s * 1000.0).round() as u64),
+            s.title_sha256,
+            s.speed,
+            if s.mirrored { ", mirrored" } else { "" },
+            s.matched_frames,
+            s.sampled_frames,
+            s.coverage * 100.0,
+            s.mean_distance
+        ));
+    }
+    out
+}
