@@ -299,6 +299,68 @@ impl VideoInput {
     }
 }
 
+impl VideoInput {
+    /// For each time in `times_s` (ascending), the first frame shown at or
+    /// after it: seeks to the keyframe before it and decodes forward.
+    /// Calls `on_frame(i, frame)` for the i-th time that was reached.
+    pub(crate) fn frames_at<F>(
+        &mut self,
+        times_s: &[f64],
+        mut on_frame: F,
+    ) -> Result<(), ExtractError>
+    where
+        F: FnMut(usize, &VideoFrame) -> Result<(), ExtractError>,
+    {
+        let mut frame = VideoFrame::empty();
+        let mut packet = ffmpeg::Packet::empty();
+        for (i, &target) in times_s.iter().enumerate() {
+            let start_s = self.start_pts.map_or(0.0, |p| p as f64 * self.time_base_s);
+            let ts = ((start_s + target.max(0.0)) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
+            // A failed seek (an unseekable stream) falls back to decoding
+            // on from where the previous frame was found.
+            if self.input.seek(ts, ..ts + 1).is_ok() {
+                self.decoder.flush();
+            }
+            // After a seek the first frame is not the stream start: an
+            // undeclared start counts as 0.
+            let start = Some(self.start_pts.unwrap_or(0));
+            let mut clock = FrameClock::new(start, self.time_base_s, self.facts.fps);
+            let mut found = false;
+            let mut bad = 0u32;
+            while !found {
+                match packet.read(&mut self.input) {
+                    Ok(()) => bad = 0,
+                    Err(ffmpeg::Error::Eof) => break,
+                    Err(ffmpeg::Error::InvalidData) if bad < MAX_CONSECUTIVE_BAD_PACKETS => {
+                        bad += 1;
+                        continue;
+                    }
+                    Err(e) => return Err(self.damaged(target, &e.to_string())),
+                }
+                if packet.stream() != self.stream_index
+                    || self.decoder.send_packet(&packet).is_err()
+                {
+                    continue;
+                }
+                while self.decoder.receive_frame(&mut frame).is_ok() {
+                    // Times count from the stream start, as in `decode`.
+                    let t = clock.time_of(frame.timestamp());
+                    if t + clock.frame_s / 2.0 >= target {
+                        on_frame(i, &frame)?;
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if !found {
+                // Past the end of the stream: this time and any later one.
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Turns decoder timestamps into seconds from the stream start, filling in
 /// frames without a timestamp and never going backwards.
 struct FrameClock {

@@ -152,6 +152,47 @@ pub fn extract_observed(
     })
 }
 
+/// A small RGB picture of one moment of a video, for evidence pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Thumbnail {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Row-major RGB, 3 bytes a pixel.
+    pub rgb: Vec<u8>,
+}
+
+/// Pictures of `path` at each of `times_ms` (from the stream start), `width`
+/// pixels wide, upright; `None` for a time past the end.
+pub fn thumbnails(
+    path: &Path,
+    times_ms: &[u32],
+    width: u32,
+) -> Result<Vec<Option<Thumbnail>>, ExtractError> {
+    let mut order: Vec<usize> = (0..times_ms.len()).collect();
+    order.sort_by_key(|&i| times_ms[i]);
+    let sorted_s: Vec<f64> = order
+        .iter()
+        .map(|&i| f64::from(times_ms[i]) / 1000.0)
+        .collect();
+    let mut input = VideoInput::open(
+        path,
+        DecodeOptions {
+            threads: 0,
+            keyframes_only: false,
+        },
+    )?;
+    let rotation = input.facts.rotation_deg;
+    let mut out = vec![None; times_ms.len()];
+    let mut scaler = luma::RgbScaler::new(width.clamp(16, 4096));
+    input.frames_at(&sorted_s, |k, frame| {
+        out[order[k]] = Some(scaler.scale(frame, rotation, path)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// Size and SHA-256 of a file; rejects what is not a non-empty regular file
 /// before FFmpeg sees it, with a clearer message than FFmpeg's.
 fn hash_file(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {

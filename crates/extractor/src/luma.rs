@@ -211,6 +211,7 @@ impl WorkScaler {
         frame: &VideoFrame,
         path: &Path,
     ) -> Result<LumaImage, ExtractError> {
+        check_frame(frame, path)?;
         let key = (frame.format(), frame.width(), frame.height());
         let stale = self.context.as_ref().is_none_or(|(_, k)| *k != key);
         if stale {
@@ -250,6 +251,130 @@ impl WorkScaler {
         }
         Ok(LumaImage::new(WORK_SIDE, pixels))
     }
+}
+
+/// Source format and size, output size: when they change, the RGB scaler
+/// is rebuilt.
+type RgbKey = (Pixel, u32, u32, u32, u32);
+
+/// Scales decoded frames to small upright RGB pictures of a fixed width
+/// (evidence thumbnails).
+pub(crate) struct RgbScaler {
+    width: u32,
+    context: Option<(scaling::Context, RgbKey)>,
+    out: VideoFrame,
+}
+
+impl RgbScaler {
+    pub(crate) fn new(width: u32) -> Self {
+        RgbScaler {
+            width,
+            context: None,
+            out: VideoFrame::empty(),
+        }
+    }
+
+    pub(crate) fn scale(
+        &mut self,
+        frame: &VideoFrame,
+        rotation_deg: u16,
+        path: &Path,
+    ) -> Result<crate::Thumbnail, ExtractError> {
+        check_frame(frame, path)?;
+        let (fw, fh) = (frame.width(), frame.height());
+        let sideways = rotation_deg == 90 || rotation_deg == 270;
+        // Output size before rotation, so that the upright picture is
+        // `width` wide with the frame's aspect.
+        let (ow, oh) = if sideways {
+            let h = self.width;
+            (
+                ((u64::from(h) * u64::from(fw)) / u64::from(fh)).max(2) as u32,
+                h,
+            )
+        } else {
+            let w = self.width;
+            (
+                w,
+                ((u64::from(w) * u64::from(fh)) / u64::from(fw)).max(2) as u32,
+            )
+        };
+        let (ow, oh) = (ow & !1, oh & !1);
+        let key = (frame.format(), fw, fh, ow, oh);
+        if self.context.as_ref().is_none_or(|(_, k)| *k != key) {
+            let context =
+                scaling::Context::get(key.0, fw, fh, Pixel::RGB24, ow, oh, scaling::Flags::AREA)
+                    .map_err(|e| ExtractError::Decoder {
+                        path: path.to_owned(),
+                        codec: format!("{:?}", key.0),
+                        reason: format!("cannot convert a frame to RGB: {e}"),
+                    })?;
+            self.context = Some((context, key));
+        }
+        let Some((context, _)) = self.context.as_mut() else {
+            unreachable!("the scaler was just built");
+        };
+        context
+            .run(frame, &mut self.out)
+            .map_err(|e| ExtractError::Decoder {
+                path: path.to_owned(),
+                codec: format!("{:?}", key.0),
+                reason: format!("scaling a frame failed: {e}"),
+            })?;
+        let stride = self.out.stride(0);
+        let data = self.out.data(0);
+        let (w, h) = (ow as usize, oh as usize);
+        let mut rgb = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            rgb.extend_from_slice(&data[y * stride..y * stride + w * 3]);
+        }
+        Ok(rotate_rgb(w, h, rgb, rotation_deg))
+    }
+}
+
+/// An RGB picture turned clockwise by `deg` (0, 90, 180, 270).
+fn rotate_rgb(w: usize, h: usize, rgb: Vec<u8>, deg: u16) -> crate::Thumbnail {
+    let src = |x: usize, y: usize| &rgb[(y * w + x) * 3..(y * w + x) * 3 + 3];
+    // Output size, and for an output pixel the source pixel.
+    let (nw, nh) = match deg {
+        90 | 270 => (h, w),
+        180 => (w, h),
+        _ => {
+            return crate::Thumbnail {
+                width: w as u32,
+                height: h as u32,
+                rgb,
+            }
+        }
+    };
+    let at = |x: usize, y: usize| match deg {
+        90 => (y, h - 1 - x),
+        180 => (w - 1 - x, h - 1 - y),
+        _ => (w - 1 - y, x),
+    };
+    let mut out = Vec::with_capacity(rgb.len());
+    for y in 0..nh {
+        for x in 0..nw {
+            let (sx, sy) = at(x, y);
+            out.extend_from_slice(src(sx, sy));
+        }
+    }
+    crate::Thumbnail {
+        width: nw as u32,
+        height: nh as u32,
+        rgb: out,
+    }
+}
+
+/// swscale aborts the whole process on an empty frame; refuse one here.
+fn check_frame(frame: &VideoFrame, path: &Path) -> Result<(), ExtractError> {
+    if frame.format() == Pixel::None || frame.width() == 0 || frame.height() == 0 {
+        return Err(ExtractError::Decoder {
+            path: path.to_owned(),
+            codec: format!("{:?}", frame.format()),
+            reason: "the decoder returned an empty frame".into(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

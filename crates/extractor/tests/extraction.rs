@@ -178,3 +178,37 @@ fn low_information_frames_are_flagged() {
     // Quality falls as the picture fades.
     assert!(at(5750).quality < at(4500).quality);
 }
+
+#[test]
+fn thumbnails_are_upright_pictures_at_the_asked_times() {
+    let times = [1000, 5000, 3000, 999_000];
+    let film = vfp_extractor::thumbnails(&generated("ref.mp4"), &times, 160).unwrap();
+    assert!(film[3].is_none(), "past the end");
+    let t = film[0].as_ref().unwrap();
+    assert_eq!((t.width, t.height, t.rgb.len()), (160, 116, 160 * 116 * 3));
+    // The sideways copy, turned upright, shows the same pictures.
+    let sideways = vfp_extractor::thumbnails(&generated("sideways.mp4"), &times, 160).unwrap();
+    for i in 0..3 {
+        let (a, b) = (film[i].as_ref().unwrap(), sideways[i].as_ref().unwrap());
+        assert_eq!((a.width, a.height), (b.width, b.height));
+        let diff: u64 = a
+            .rgb
+            .iter()
+            .zip(&b.rgb)
+            .map(|(x, y)| u64::from(x.abs_diff(*y)))
+            .sum();
+        let mean = diff as f64 / a.rgb.len() as f64;
+        assert!(mean < 12.0, "time {}: mean difference {mean}", times[i]);
+        // Different moments differ more.
+        if i > 0 {
+            let other = film[0].as_ref().unwrap();
+            let d: u64 = a
+                .rgb
+                .iter()
+                .zip(&other.rgb)
+                .map(|(x, y)| u64::from(x.abs_diff(*y)))
+                .sum();
+            assert!(d as f64 / a.rgb.len() as f64 > mean, "time {}", times[i]);
+        }
+    }
+}
