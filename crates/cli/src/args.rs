@@ -56,6 +56,9 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
+    /// Also write a self-contained HTML evidence page here.
+    #[arg(long, value_name = "HTML")]
+    pub report: Option<PathBuf>,
     /// Hamming radius of the per-frame search (wider than a scan's).
     #[arg(long, value_name = "BITS", default_value_t = 31)]
     pub radius: u32,

@@ -589,6 +589,32 @@ fn verify_gives_timecoded_evidence() {
         assert!((clip_ms - title_ms).abs() <= 300, "{f}");
     }
 
+    // The evidence page: self-contained, clip and catalog frames side by
+    // side (the catalog was built from the video, which is still here).
+    let out = vfp(
+        d,
+        &[
+            os("verify"),
+            os("--catalog"),
+            os("cat"),
+            os("--report"),
+            os("evidence.html"),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = std::fs::read_to_string(d.join("evidence.html")).unwrap();
+    assert_eq!(
+        html.matches("<img src=\"data:image/png;base64,").count(),
+        8,
+        "4 clip + 4 catalog frames"
+    );
+    assert!(html.contains("<svg") && html.contains("Segment 1: ref") && html.contains("mirrored"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("<script"),
+        "no external resources"
+    );
+
     // Unrelated clip: exit 1. Unknown title: exit 2 naming it.
     let out = vfp(
         d,

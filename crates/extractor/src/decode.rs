@@ -353,6 +353,20 @@ impl VideoInput {
                 }
             }
             if !found {
+                // At the end of the file: the decoder still holds its last
+                // frames (B-frame reordering); take the first one due.
+                if self.decoder.send_eof().is_ok() {
+                    while !found && self.decoder.receive_frame(&mut frame).is_ok() {
+                        let t = clock.time_of(frame.timestamp());
+                        if t + clock.frame_s / 2.0 >= target {
+                            on_frame(i, &frame)?;
+                            found = true;
+                        }
+                    }
+                }
+                self.decoder.flush();
+            }
+            if !found {
                 // Past the end of the stream: this time and any later one.
                 break;
             }

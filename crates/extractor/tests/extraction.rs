@@ -181,9 +181,13 @@ fn low_information_frames_are_flagged() {
 
 #[test]
 fn thumbnails_are_upright_pictures_at_the_asked_times() {
-    let times = [1000, 5000, 3000, 999_000];
+    let times = [1000, 5000, 3000, 999_000, 11_250];
     let film = vfp_extractor::thumbnails(&generated("ref.mp4"), &times, 160).unwrap();
     assert!(film[3].is_none(), "past the end");
+    assert!(
+        film[4].is_some(),
+        "the last frame, held back by the decoder until the end"
+    );
     let t = film[0].as_ref().unwrap();
     assert_eq!((t.width, t.height, t.rgb.len()), (160, 116, 160 * 116 * 3));
     // The sideways copy, turned upright, shows the same pictures.

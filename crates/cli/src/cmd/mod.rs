@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod evidence;
 pub mod extract;
 pub mod index;
 pub mod scan;

@@ -8,6 +8,7 @@ use crate::cmd::scan::catalog_hits;
 use crate::exit::Status;
 use anyhow::{bail, Result};
 use serde::Serialize;
+use std::path::Path;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::{format as vfp_format, Sampling};
 use vfp_index::Catalog;
@@ -15,40 +16,40 @@ use vfp_matcher::{align, MatchParams, MatchSegment};
 
 /// The evidence for one segment.
 #[derive(Debug, Serialize)]
-struct SegmentEvidence {
-    title_id: String,
-    title_name: String,
-    title_duration_s: f64,
-    title_sha256: String,
-    score: f64,
-    clip_start: String,
-    clip_end: String,
-    title_start: String,
-    title_end: String,
-    clip_start_s: f64,
-    clip_end_s: f64,
-    title_start_s: f64,
-    title_end_s: f64,
-    speed: f64,
-    mirrored: bool,
-    matched_frames: usize,
-    sampled_frames: usize,
-    coverage: f64,
-    mean_distance: f64,
+pub struct SegmentEvidence {
+    pub title_id: String,
+    pub title_name: String,
+    pub title_duration_s: f64,
+    pub title_sha256: String,
+    pub score: f64,
+    pub clip_start: String,
+    pub clip_end: String,
+    pub title_start: String,
+    pub title_end: String,
+    pub clip_start_s: f64,
+    pub clip_end_s: f64,
+    pub title_start_s: f64,
+    pub title_end_s: f64,
+    pub speed: f64,
+    pub mirrored: bool,
+    pub matched_frames: usize,
+    pub sampled_frames: usize,
+    pub coverage: f64,
+    pub mean_distance: f64,
     /// `[clip_ms, title_ms, distance]` of every matched clip frame.
-    frames: Vec<[u32; 3]>,
+    pub frames: Vec<[u32; 3]>,
 }
 
 /// The whole report.
 #[derive(Debug, Serialize)]
-struct Report {
-    clip: String,
-    clip_sha256: String,
-    clip_duration_s: f64,
-    catalog: String,
-    radius: u32,
-    sampled_frames: usize,
-    segments: Vec<SegmentEvidence>,
+pub struct Report {
+    pub clip: String,
+    pub clip_sha256: String,
+    pub clip_duration_s: f64,
+    pub catalog: String,
+    pub radius: u32,
+    pub sampled_frames: usize,
+    pub segments: Vec<SegmentEvidence>,
 }
 
 pub fn run(args: VerifyArgs) -> Result<Status> {
@@ -103,6 +104,22 @@ pub fn run(args: VerifyArgs) -> Result<Status> {
     match args.format {
         VerifyFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         VerifyFormat::Human => print!("{}", human(&report)),
+    }
+    if let Some(out) = &args.report {
+        // The titles' source videos, where this machine still has them.
+        let titles = catalog.titles();
+        let sources: Vec<Option<&Path>> = report
+            .segments
+            .iter()
+            .map(|s| {
+                titles
+                    .iter()
+                    .find(|t| t.record.id == s.title_id)
+                    .map(|t| Path::new(t.record.source_path.as_str()))
+            })
+            .collect();
+        crate::cmd::evidence::write(&report, &args.clip, &sources, out)?;
+        eprintln!("vfp: evidence page written to {}", out.display());
     }
     Ok(if report.segments.is_empty() {
         Status::NoMatch
