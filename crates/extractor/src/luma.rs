@@ -190,47 +190,60 @@ fn area_weights(from: usize, to: usize, n: usize) -> Vec<Vec<(usize, f32)>> {
         .collect()
 }
 
-/// Scales decoded frames of any pixel format to the square grey working
-/// picture, rebuilding the swscale context if the frame format changes
-/// mid-stream.
-pub(crate) struct WorkScaler {
-    context: Option<(scaling::Context, (Pixel, u32, u32))>,
+/// swscale from decoded frames of any pixel format and size to one output
+/// format and size, the context rebuilt when the input changes mid-stream;
+/// returns the output rows without their padding.
+struct Sws {
+    context: Option<(scaling::Context, SwsKey)>,
     out: VideoFrame,
 }
 
-impl WorkScaler {
-    pub(crate) fn new() -> Self {
-        WorkScaler {
+/// Input format and size, output format and size.
+type SwsKey = (Pixel, u32, u32, Pixel, u32, u32);
+
+impl Sws {
+    fn new() -> Self {
+        Sws {
             context: None,
             out: VideoFrame::empty(),
         }
     }
 
-    pub(crate) fn scale(
+    /// `frame` as `width`×`height` pixels of `format` (`bytes_per_pixel`
+    /// each, one plane), row-major without padding.
+    fn run(
         &mut self,
         frame: &VideoFrame,
+        (format, width, height, bytes_per_pixel): (Pixel, u32, u32, usize),
         path: &Path,
-    ) -> Result<LumaImage, ExtractError> {
+    ) -> Result<Vec<u8>, ExtractError> {
         check_frame(frame, path)?;
-        let key = (frame.format(), frame.width(), frame.height());
-        let stale = self.context.as_ref().is_none_or(|(_, k)| *k != key);
-        if stale {
+        let key = (
+            frame.format(),
+            frame.width(),
+            frame.height(),
+            format,
+            width,
+            height,
+        );
+        let failed = |what: &str, e: ffmpeg::Error| ExtractError::Decoder {
+            path: path.to_owned(),
+            codec: format!("{:?} {}x{}", key.0, key.1, key.2),
+            reason: format!("{what}: {e}"),
+        };
+        if self.context.as_ref().is_none_or(|(_, k)| *k != key) {
             // Area averaging: the right filter for large reductions; it also
             // anti-aliases, so the hash sees no moiré from fine textures.
             let context = scaling::Context::get(
                 key.0,
                 key.1,
                 key.2,
-                Pixel::GRAY8,
-                WORK_SIDE as u32,
-                WORK_SIDE as u32,
+                format,
+                width,
+                height,
                 scaling::Flags::AREA,
             )
-            .map_err(|e| ExtractError::Decoder {
-                path: path.to_owned(),
-                codec: format!("{:?} {}x{}", key.0, key.1, key.2),
-                reason: format!("cannot convert the decoded pictures to grey: {e}"),
-            })?;
+            .map_err(|e| failed("cannot convert the decoded pictures", e))?;
             self.context = Some((context, key));
         }
         let Some((context, _)) = self.context.as_mut() else {
@@ -238,39 +251,49 @@ impl WorkScaler {
         };
         context
             .run(frame, &mut self.out)
-            .map_err(|e| ExtractError::Decoder {
-                path: path.to_owned(),
-                codec: format!("{:?}", key.0),
-                reason: format!("scaling a frame failed: {e}"),
-            })?;
-        let stride = self.out.stride(0);
+            .map_err(|e| failed("scaling a frame failed", e))?;
+        let (stride, row) = (self.out.stride(0), width as usize * bytes_per_pixel);
         let data = self.out.data(0);
-        let mut pixels = Vec::with_capacity(WORK_SIDE * WORK_SIDE);
-        for y in 0..WORK_SIDE {
-            pixels.extend_from_slice(&data[y * stride..y * stride + WORK_SIDE]);
+        let mut pixels = Vec::with_capacity(row * height as usize);
+        for y in 0..height as usize {
+            pixels.extend_from_slice(&data[y * stride..y * stride + row]);
         }
-        Ok(LumaImage::new(WORK_SIDE, pixels))
+        Ok(pixels)
     }
 }
 
-/// Source format and size, output size: when they change, the RGB scaler
-/// is rebuilt.
-type RgbKey = (Pixel, u32, u32, u32, u32);
+/// Scales decoded frames of any pixel format to the square grey working
+/// picture.
+pub(crate) struct WorkScaler(Sws);
+
+impl WorkScaler {
+    pub(crate) fn new() -> Self {
+        WorkScaler(Sws::new())
+    }
+
+    pub(crate) fn scale(
+        &mut self,
+        frame: &VideoFrame,
+        path: &Path,
+    ) -> Result<LumaImage, ExtractError> {
+        let side = WORK_SIDE as u32;
+        let pixels = self.0.run(frame, (Pixel::GRAY8, side, side, 1), path)?;
+        Ok(LumaImage::new(WORK_SIDE, pixels))
+    }
+}
 
 /// Scales decoded frames to small upright RGB pictures of a fixed width
 /// (evidence thumbnails).
 pub(crate) struct RgbScaler {
     width: u32,
-    context: Option<(scaling::Context, RgbKey)>,
-    out: VideoFrame,
+    sws: Sws,
 }
 
 impl RgbScaler {
     pub(crate) fn new(width: u32) -> Self {
         RgbScaler {
             width,
-            context: None,
-            out: VideoFrame::empty(),
+            sws: Sws::new(),
         }
     }
 
@@ -281,53 +304,18 @@ impl RgbScaler {
         path: &Path,
     ) -> Result<crate::Thumbnail, ExtractError> {
         check_frame(frame, path)?;
-        let (fw, fh) = (frame.width(), frame.height());
-        let sideways = rotation_deg == 90 || rotation_deg == 270;
-        // Output size before rotation, so that the upright picture is
-        // `width` wide with the frame's aspect.
-        let (ow, oh) = if sideways {
-            let h = self.width;
-            (
-                ((u64::from(h) * u64::from(fw)) / u64::from(fh)).max(2) as u32,
-                h,
-            )
+        let (fw, fh) = (u64::from(frame.width()), u64::from(frame.height()));
+        // Size before rotation, so that the upright picture is `width`
+        // wide with the frame's aspect; even, as swscale prefers.
+        let w = u64::from(self.width);
+        let (ow, oh) = if rotation_deg == 90 || rotation_deg == 270 {
+            ((w * fw / fh).max(2), w)
         } else {
-            let w = self.width;
-            (
-                w,
-                ((u64::from(w) * u64::from(fh)) / u64::from(fw)).max(2) as u32,
-            )
+            (w, (w * fh / fw).max(2))
         };
-        let (ow, oh) = (ow & !1, oh & !1);
-        let key = (frame.format(), fw, fh, ow, oh);
-        if self.context.as_ref().is_none_or(|(_, k)| *k != key) {
-            let context =
-                scaling::Context::get(key.0, fw, fh, Pixel::RGB24, ow, oh, scaling::Flags::AREA)
-                    .map_err(|e| ExtractError::Decoder {
-                        path: path.to_owned(),
-                        codec: format!("{:?}", key.0),
-                        reason: format!("cannot convert a frame to RGB: {e}"),
-                    })?;
-            self.context = Some((context, key));
-        }
-        let Some((context, _)) = self.context.as_mut() else {
-            unreachable!("the scaler was just built");
-        };
-        context
-            .run(frame, &mut self.out)
-            .map_err(|e| ExtractError::Decoder {
-                path: path.to_owned(),
-                codec: format!("{:?}", key.0),
-                reason: format!("scaling a frame failed: {e}"),
-            })?;
-        let stride = self.out.stride(0);
-        let data = self.out.data(0);
-        let (w, h) = (ow as usize, oh as usize);
-        let mut rgb = Vec::with_capacity(w * h * 3);
-        for y in 0..h {
-            rgb.extend_from_slice(&data[y * stride..y * stride + w * 3]);
-        }
-        Ok(rotate_rgb(w, h, rgb, rotation_deg))
+        let (ow, oh) = (ow as u32 & !1, oh as u32 & !1);
+        let rgb = self.sws.run(frame, (Pixel::RGB24, ow, oh, 3), path)?;
+        Ok(rotate_rgb(ow as usize, oh as usize, rgb, rotation_deg))
     }
 }
 
