@@ -6,7 +6,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use vfp_fingerprint::{FrameHash, HashParams};
-use vfp_index::segment::{Segment, SegmentBuilder};
+use vfp_index::segment::{AlignedBytes, Segment, SegmentBuilder};
 use vfp_index::TitleRecord;
 
 struct Rng(u64);
@@ -31,16 +31,7 @@ impl Rng {
     }
 }
 
-/// Segment bytes at an 8-byte boundary, as a memory map gives them.
-struct Aligned(Vec<u64>, usize);
-
-impl AsRef<[u8]> for Aligned {
-    fn as_ref(&self) -> &[u8] {
-        &bytemuck::cast_slice(&self.0)[..self.1]
-    }
-}
-
-fn catalog(n: usize, rng: &mut Rng) -> (Aligned, Vec<FrameHash>) {
+fn catalog(n: usize, rng: &mut Rng) -> (AlignedBytes, Vec<FrameHash>) {
     let mut codes = Vec::with_capacity(n);
     let mut shot = rng.code();
     for i in 0..n {
@@ -67,10 +58,7 @@ fn catalog(n: usize, rng: &mut Rng) -> (Aligned, Vec<FrameHash>) {
         )
         .expect("add");
     }
-    let bytes = b.finish();
-    let mut words = vec![0u64; bytes.len().div_ceil(8)];
-    bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(&bytes);
-    (Aligned(words, bytes.len()), codes)
+    (AlignedBytes::new(&b.finish()), codes)
 }
 
 fn bench(c: &mut Criterion) {

@@ -14,7 +14,7 @@
 //! they are deleted after; a change killed before its rename leaves the old
 //! manifest, whose files are all still there.
 
-use crate::segment::{Segment, SegmentBuilder};
+use crate::segment::{AlignedBytes, Segment, SegmentBuilder};
 use crate::{IndexError, TitleRecord};
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
@@ -423,7 +423,7 @@ fn write_segment(
 ) -> Result<SegmentEntry, IndexError> {
     let frames = builder.frames() as u64;
     let bytes = builder.finish();
-    let titles = Segment::open(AlignedCopy::new(&bytes))
+    let titles = Segment::open(AlignedBytes::new(&bytes))
         .map(|s| s.titles().len() as u32)
         .map_err(|source| IndexError::Segment {
             path: dir.join(name),
@@ -437,23 +437,6 @@ fn write_segment(
         frames,
         bytes: bytes.len() as u64,
     })
-}
-
-/// An 8-byte-aligned copy of bytes, to check a segment before writing it.
-struct AlignedCopy(Vec<u64>, usize);
-
-impl AlignedCopy {
-    fn new(bytes: &[u8]) -> Self {
-        let mut words = vec![0u64; bytes.len().div_ceil(8)];
-        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
-        AlignedCopy(words, bytes.len())
-    }
-}
-
-impl AsRef<[u8]> for AlignedCopy {
-    fn as_ref(&self) -> &[u8] {
-        &bytemuck::cast_slice(&self.0)[..self.1]
-    }
 }
 
 fn builder_with(hash: HashParams, titles: Vec<NewTitle>) -> Result<SegmentBuilder, IndexError> {

@@ -756,6 +756,25 @@ pub struct StoredFrame {
     pub common: bool,
 }
 
+/// Bytes copied to an 8-byte boundary, as a memory map gives them: to
+/// open a segment held in memory (a `Vec<u8>` may start anywhere).
+pub struct AlignedBytes(Vec<u64>, usize);
+
+impl AlignedBytes {
+    /// A copy of `bytes`.
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
+        AlignedBytes(words, bytes.len())
+    }
+}
+
+impl AsRef<[u8]> for AlignedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.0)[..self.1]
+    }
+}
+
 fn range(s: Section) -> std::ops::Range<usize> {
     s.offset..s.offset + s.len
 }
@@ -767,23 +786,6 @@ fn cast_u32(bytes: &[u8]) -> &[u32] {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-
-    /// Bytes at an 8-byte boundary, as a memory map gives them.
-    pub(crate) struct Aligned(Vec<u64>, usize);
-
-    impl Aligned {
-        pub(crate) fn new(bytes: &[u8]) -> Self {
-            let mut words = vec![0u64; bytes.len().div_ceil(8)];
-            bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
-            Aligned(words, bytes.len())
-        }
-    }
-
-    impl AsRef<[u8]> for Aligned {
-        fn as_ref(&self) -> &[u8] {
-            &bytemuck::cast_slice(&self.0)[..self.1]
-        }
-    }
 
     pub(crate) fn record(id: &str) -> TitleRecord {
         TitleRecord {
@@ -835,7 +837,7 @@ pub(crate) mod tests {
 
     #[test]
     fn round_trip_and_verify() {
-        let seg = Segment::open(Aligned::new(&sample())).unwrap();
+        let seg = Segment::open(AlignedBytes::new(&sample())).unwrap();
         seg.verify().unwrap();
         assert_eq!(seg.frame_count(), 800);
         assert_eq!(seg.titles().len(), 2);
@@ -847,7 +849,7 @@ pub(crate) mod tests {
 
     #[test]
     fn radius_search_is_exact() {
-        let seg = Segment::open(Aligned::new(&sample())).unwrap();
+        let seg = Segment::open(AlignedBytes::new(&sample())).unwrap();
         for radius in [0, 7, 15, 23, 31, 47, 100] {
             for q in 0..40u64 {
                 let query = flip(
@@ -895,7 +897,7 @@ pub(crate) mod tests {
             }),
         )
         .unwrap();
-        let seg = Segment::open(Aligned::new(&b.finish())).unwrap();
+        let seg = Segment::open(AlignedBytes::new(&b.finish())).unwrap();
         for i in [0, 100, 200] {
             assert!(seg.frame(i).unwrap().common, "logo frame {i}");
         }
@@ -930,7 +932,7 @@ pub(crate) mod tests {
             all.extend(frames.iter().map(|&(tm, h)| (t, tm, h)));
             b.add_title(record(&format!("T{t}")), frames).unwrap();
         }
-        let seg = Segment::open(Aligned::new(&b.finish())).unwrap();
+        let seg = Segment::open(AlignedBytes::new(&b.finish())).unwrap();
         let mut flagged = 0;
         for (i, &(ti, tm, h)) in all.iter().enumerate() {
             let mut titles = vec![ti];
@@ -959,7 +961,7 @@ pub(crate) mod tests {
 
     #[test]
     fn empty_segment_opens() {
-        let seg = Segment::open(Aligned::new(
+        let seg = Segment::open(AlignedBytes::new(
             &SegmentBuilder::new(HashParams::default()).finish(),
         ))
         .unwrap();
@@ -973,11 +975,11 @@ pub(crate) mod tests {
     fn foreign_truncated_and_future_files_are_refused() {
         let bytes = sample();
         assert!(matches!(
-            Segment::open(Aligned::new(b"hello world, not a segment")),
+            Segment::open(AlignedBytes::new(b"hello world, not a segment")),
             Err(SegmentError::BadMagic { .. })
         ));
         assert!(matches!(
-            Segment::open(Aligned::new(&[])),
+            Segment::open(AlignedBytes::new(&[])),
             Err(SegmentError::Truncated { .. })
         ));
         for cut in [
@@ -990,7 +992,7 @@ pub(crate) mod tests {
             bytes.len() - 1,
         ] {
             assert!(
-                Segment::open(Aligned::new(&bytes[..cut])).is_err(),
+                Segment::open(AlignedBytes::new(&bytes[..cut])).is_err(),
                 "cut at {cut}"
             );
         }
@@ -1001,7 +1003,7 @@ pub(crate) mod tests {
             let crc = crc32fast::hash(&b[..TABLE_END]);
             b[32..36].copy_from_slice(&crc.to_le_bytes());
             assert_eq!(
-                Segment::open(Aligned::new(&b)).unwrap_err(),
+                Segment::open(AlignedBytes::new(&b)).unwrap_err(),
                 SegmentError::UnsupportedVersion { found: v }
             );
         }
@@ -1016,7 +1018,7 @@ pub(crate) mod tests {
         for at in positions {
             let mut b = bytes.clone();
             b[at] ^= 0x41;
-            let Ok(seg) = Segment::open(Aligned::new(&b)) else {
+            let Ok(seg) = Segment::open(AlignedBytes::new(&b)) else {
                 continue;
             };
             // Whatever verify says, searching must not panic.
@@ -1040,11 +1042,11 @@ pub(crate) mod tests {
         fn arbitrary_bytes_never_panic(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
             let mut bytes = sample()[..TABLE_END].to_vec();
             bytes.extend_from_slice(&tail);
-            if let Ok(seg) = Segment::open(Aligned::new(&bytes)) {
+            if let Ok(seg) = Segment::open(AlignedBytes::new(&bytes)) {
                 let _ = seg.verify();
                 seg.search_radius(&code(1), 64, |_, _| {});
             }
-            let _ = Segment::open(Aligned::new(&tail));
+            let _ = Segment::open(AlignedBytes::new(&tail));
         }
     }
 }
