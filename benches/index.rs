@@ -5,77 +5,15 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
-use vfp_fingerprint::{FrameHash, HashParams};
-use vfp_index::segment::{AlignedBytes, Segment, SegmentBuilder};
-use vfp_index::TitleRecord;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn code(&mut self) -> FrameHash {
-        FrameHash([self.next(), self.next(), self.next(), self.next()])
-    }
-    fn flip(&mut self, h: FrameHash, bits: u32) -> FrameHash {
-        let mut out = h;
-        while out.hamming(&h) < bits {
-            let b = (self.next() % 256) as usize;
-            out.0[b / 64] ^= 1 << (b % 64);
-        }
-        out
-    }
-}
-
-fn catalog(n: usize, rng: &mut Rng) -> (AlignedBytes, Vec<FrameHash>) {
-    let mut codes = Vec::with_capacity(n);
-    let mut shot = rng.code();
-    for i in 0..n {
-        if i % 20 == 0 {
-            shot = rng.code();
-        }
-        let drift = (rng.next() % 7) as u32;
-        codes.push(rng.flip(shot, drift));
-    }
-    let mut b = SegmentBuilder::new(HashParams::default());
-    for (t, chunk) in codes.chunks(14_400).enumerate() {
-        let record = TitleRecord {
-            id: format!("T{t}"),
-            name: String::new(),
-            source_path: String::new(),
-            duration_ms: 0,
-            sha256: String::new(),
-            added_unix_s: 0,
-            labels: String::new(),
-        };
-        b.add_title(
-            record,
-            chunk.iter().enumerate().map(|(i, c)| (i as u32 * 250, *c)),
-        )
-        .expect("add");
-    }
-    (AlignedBytes::new(&b.finish()), codes)
-}
+use vfp_index::segment::{AlignedBytes, Segment};
+use vfp_index::synthetic::{planted_queries, segment_bytes, shot_codes, Rng};
 
 fn bench(c: &mut Criterion) {
     let mut rng = Rng(0x5eed_1234_abcd_0001);
-    let (bytes, codes) = catalog(200_000, &mut rng);
+    let codes = shot_codes(200_000, &mut rng);
+    let bytes = AlignedBytes::new(&segment_bytes(&codes));
     let seg = Segment::open(&bytes).expect("open");
-    let queries: Vec<FrameHash> = (0..1000)
-        .map(|i| {
-            if i % 10 == 9 {
-                rng.code()
-            } else {
-                let k = (rng.next() % 32) as u32;
-                let stored = codes[(rng.next() % codes.len() as u64) as usize];
-                rng.flip(stored, k)
-            }
-        })
-        .collect();
+    let queries = planted_queries(&codes, 1000, &mut rng);
 
     let mut group = c.benchmark_group("catalog_search_200k");
     group.throughput(Throughput::Elements(queries.len() as u64));

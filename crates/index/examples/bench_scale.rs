@@ -13,34 +13,8 @@
 
 use std::path::PathBuf;
 use std::time::Instant;
-use vfp_fingerprint::{FrameHash, HashParams};
-use vfp_index::segment::{Segment, SegmentBuilder, BYTES_PER_FRAME};
-use vfp_index::TitleRecord;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn code(&mut self) -> FrameHash {
-        FrameHash([self.next(), self.next(), self.next(), self.next()])
-    }
-    /// `h` with exactly `bits` distinct bits flipped.
-    fn flip(&mut self, h: FrameHash, bits: u32) -> FrameHash {
-        let mut out = h;
-        while out.hamming(&h) < bits {
-            let b = (self.next() % 256) as usize;
-            if out.bit(b) == h.bit(b) {
-                out.0[b / 64] ^= 1 << (b % 64);
-            }
-        }
-        out
-    }
-}
+use vfp_index::segment::{Segment, BYTES_PER_FRAME};
+use vfp_index::synthetic::{planted_queries, segment_bytes, shot_codes, Rng, FRAMES_PER_TITLE};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -49,37 +23,15 @@ fn main() {
         .map_or(1_000_000, |v| v.parse().expect("FRAMES"));
     let dir = args.next().map_or_else(std::env::temp_dir, PathBuf::from);
     let path = dir.join(format!("vfp-bench-{n}.vfps"));
-    let frames_per_title = 14_400; // one hour at 4 samples per second
+    let frames_per_title = FRAMES_PER_TITLE;
     let mut rng = Rng(0x1234_5678_9abc_def1);
 
     let t0 = Instant::now();
-    let mut codes = Vec::with_capacity(n);
-    let mut shot = rng.code();
-    for i in 0..n {
-        if i % 20 == 0 {
-            shot = rng.code();
-        }
-        let drift = (rng.next() % 7) as u32;
-        codes.push(rng.flip(shot, drift));
-    }
+    let codes = shot_codes(n, &mut rng);
     let gen_s = t0.elapsed().as_secs_f64();
 
     let t0 = Instant::now();
-    let mut builder = SegmentBuilder::new(HashParams::default());
-    for (t, chunk) in codes.chunks(frames_per_title).enumerate() {
-        let record = TitleRecord {
-            id: format!("T{t:05}"),
-            name: format!("Synthetic title {t}"),
-            source_path: String::new(),
-            duration_ms: chunk.len() as u64 * 250,
-            sha256: String::new(),
-            added_unix_s: 0,
-            labels: String::new(),
-        };
-        let frames = chunk.iter().enumerate().map(|(i, c)| (i as u32 * 250, *c));
-        builder.add_title(record, frames).expect("add");
-    }
-    let bytes = builder.finish();
+    let bytes = segment_bytes(&codes);
     let build_s = t0.elapsed().as_secs_f64();
     std::fs::write(&path, &bytes).expect("write");
     drop(bytes);
@@ -111,20 +63,8 @@ fn main() {
     );
     println!("open                    {open_ms:.3} ms");
 
-    // Queries: 9 in 10 a stored frame with k flips (k uniform in 0..32),
-    // 1 in 10 an unrelated code.
     let q_count = 20_000;
-    let queries: Vec<FrameHash> = (0..q_count)
-        .map(|i| {
-            if i % 10 == 9 {
-                rng.code()
-            } else {
-                let stored = codes[(rng.next() % n as u64) as usize];
-                let k = (rng.next() % 32) as u32;
-                rng.flip(stored, k)
-            }
-        })
-        .collect();
+    let queries = planted_queries(&codes, q_count, &mut rng);
     let exact_sample = 100.min(q_count);
     println!();
     println!("| radius | MIH queries/s, 1 core | hits/query | recall vs exact scan | scan queries/s, 1 core |");

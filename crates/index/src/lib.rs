@@ -7,6 +7,7 @@
 //! - [`catalog`]: a catalog directory: a manifest naming its segments;
 //!   build, add (a new segment), remove, verify, search.
 //! - [`titles`]: title records and the titles CSV manifest.
+//! - [`synthetic`]: synthetic catalogs for benchmarks.
 //!
 //! Writes are atomic: segments are written under new names and the
 //! manifest is replaced by rename, so readers see the old catalog or the
@@ -15,6 +16,7 @@
 pub mod catalog;
 pub mod mih;
 pub mod segment;
+pub mod synthetic;
 pub mod titles;
 
 pub use catalog::{Catalog, Hit};
