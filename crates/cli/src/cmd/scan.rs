@@ -48,6 +48,9 @@ pub struct FileRecord {
     pub matches: Vec<MatchRecord>,
 }
 
+/// Radius of the keyframe triage of `--fast` (see `Scanner::any_hit`).
+const TRIAGE_RADIUS: u32 = 31;
+
 struct Scanner<'a> {
     catalog: &'a Catalog,
     params: MatchParams,
@@ -210,9 +213,13 @@ impl Scanner<'_> {
         Ok(align(&hits, &sampled, &self.params))
     }
 
-    /// Triage: does any keyframe hit a catalog frame that is not common?
+    /// Triage: does any keyframe come near a catalog frame that is not
+    /// common? Keyframes fall anywhere between the catalog's samples, so the
+    /// triage searches wider than the dense scan ([`TRIAGE_RADIUS`]); there
+    /// are only a few keyframes per file.
     fn any_hit(&self, path: &Path, keys: &Fingerprint) -> Result<bool> {
-        let (hits, _) = self.hits(path, keys)?;
+        let radius = self.params.radius.max(TRIAGE_RADIUS);
+        let (hits, _) = catalog_hits(self.catalog, path, keys, radius)?;
         Ok(hits.iter().any(|h| !h.common))
     }
 
