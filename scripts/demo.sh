@@ -29,9 +29,9 @@ echo "== vfp show $out/dense/Megamind.vfp"
 echo "== first frames as JSON (vfp extract --format json)"
 "$vfp" extract --format json --fps 1 "$cache/Megamind.avi" 2>/dev/null \
   | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); [print(f["t_ms"], "ms", f["hash"], "quality", f["quality"]) for f in d["frames"][:5]]'
-echo "== vfp index build: a catalog of the real videos, from their fingerprints"
+echo "== vfp index build: a catalog of the real videos (from .vfp files works too: vfp index build -o CAT $out/dense)"
 rm -rf "$out/catalog"
-"$vfp" index build -o "$out/catalog" "$out/dense"
+"$vfp" index build -o "$out/catalog" "${videos[@]}"
 "$vfp" index list "$out/catalog"
 "$vfp" index info "$out/catalog"
 "$vfp" index verify "$out/catalog"
@@ -50,4 +50,4 @@ echo "== the same as jsonl, for takedown tools"
 "$vfp" scan --catalog "$out/catalog" --format jsonl "$clips/excerpt-mirrored.mp4" || true
 echo "== vfp verify: the thorough re-check a reviewer signs off"
 "$vfp" verify --catalog "$out/catalog" --report "$out/evidence.html" "$clips/excerpt-mirrored.mp4" || true
-echo "== evidence page: $out/evidence.html (catalog frames appear when the catalog is built from videos, not fingerprints)"
+echo "== evidence page: $out/evidence.html (open it in a browser)"
