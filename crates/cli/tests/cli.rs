@@ -509,8 +509,9 @@ fn scan_reports_matches_no_matches_and_errors_with_grep_like_status() {
     );
     assert!(text.contains("\"verdict\":\"match\""), "{text}");
 
-    // Resume: files already done are skipped; the failed one is retried.
-    std::fs::write(d.join("done.jsonl"), &text).unwrap();
+    // Resume: files already done are skipped; the failed one is retried;
+    // a line cut short by an interrupted scan is ignored.
+    std::fs::write(d.join("done.jsonl"), format!("{text}{{\"file\":\"cut sh")).unwrap();
     let out = vfp(
         d,
         &[
