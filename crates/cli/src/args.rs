@@ -7,6 +7,32 @@ use std::path::PathBuf;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::Sampling;
 
+/// The number of cores, the default for `--jobs`.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `--jobs`: at least 1, the core count when not given.
+pub fn jobs_or_cores(jobs: Option<usize>) -> Result<usize> {
+    match jobs {
+        Some(0) => bail!("--jobs must be at least 1"),
+        Some(j) => Ok(j),
+        None => Ok(cores()),
+    }
+}
+
+/// Dense sampling at `--fps N`, refused outside `0 < N <= MAX_FPS`.
+pub fn dense_sampling(fps: f32) -> Result<Sampling> {
+    let sampling = Sampling::Dense { fps };
+    if !sampling.is_valid() {
+        bail!(
+            "--fps must be above 0 and at most {}, got {fps}",
+            Sampling::MAX_FPS
+        );
+    }
+    Ok(sampling)
+}
+
 /// Perceptual video fingerprinting: find leaked catalog content in
 /// re-encoded, cropped, mirrored and watermarked copies.
 #[derive(Debug, Parser)]
@@ -212,20 +238,9 @@ pub struct TitlesConfig {
 impl TitleArgs {
     /// Checks the rate and the thread layout.
     pub fn into_config(self) -> Result<TitlesConfig> {
-        let sampling = Sampling::Dense { fps: self.fps };
-        if !sampling.is_valid() {
-            bail!(
-                "--fps must be above 0 and at most {}, got {}",
-                Sampling::MAX_FPS,
-                self.fps
-            );
-        }
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let jobs = match self.jobs {
-            Some(0) => bail!("--jobs must be at least 1"),
-            Some(j) => j,
-            None => cores,
-        };
+        let sampling = dense_sampling(self.fps)?;
+        let cores = cores();
+        let jobs = jobs_or_cores(self.jobs)?;
         let spec = match self.manifest {
             Some(csv) => TitleSpec::Manifest(csv),
             None => TitleSpec::Paths(self.inputs),
@@ -294,22 +309,11 @@ impl ExtractArgs {
     pub fn into_config(self) -> Result<ExtractConfig> {
         let sampling = match (self.fps, self.keyframes) {
             (_, true) => Sampling::Keyframes,
-            (Some(fps), false) => Sampling::Dense { fps },
+            (Some(fps), false) => dense_sampling(fps)?,
             (None, false) => Sampling::default(),
         };
-        if !sampling.is_valid() {
-            bail!(
-                "--fps must be above 0 and at most {}, got {}",
-                Sampling::MAX_FPS,
-                self.fps.unwrap_or_default()
-            );
-        }
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let jobs = match self.jobs {
-            Some(0) => bail!("--jobs must be at least 1"),
-            Some(j) => j,
-            None => cores,
-        };
+        let cores = cores();
+        let jobs = jobs_or_cores(self.jobs)?;
         // Files in flight share the cores: one file gets them all, as many
         // files as cores get one decoder thread each.
         let in_flight = jobs.min(self.videos.len()).max(1);
@@ -475,7 +479,7 @@ mod tests {
     fn files_in_flight_share_the_cores() {
         let c = parse(&["-j", "2", "a.mp4", "b.mp4", "c.mp4"]).unwrap();
         assert_eq!(c.jobs, 2);
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = cores();
         assert_eq!(c.options.decoder_threads, (cores / 2).max(1));
         let c = parse(&["--threads", "3", "a.mp4"]).unwrap();
         assert_eq!(c.options.decoder_threads, 3);

@@ -5,7 +5,7 @@
 //! catalog search of every informative frame (direct and mirrored hash) →
 //! hits → temporal alignment → segments → record.
 
-use crate::args::{ScanArgs, ScanFormat};
+use crate::args::{cores, dense_sampling, jobs_or_cores, ScanArgs, ScanFormat};
 use crate::cmd::{isolate, progress_bar, walk};
 use crate::exit::Status;
 use anyhow::{bail, Context, Result};
@@ -63,16 +63,9 @@ pub fn run(args: ScanArgs) -> Result<Status> {
     if !(args.min_duration.is_finite() && args.min_duration >= 0.0) {
         bail!("--min-duration must be a number of seconds >= 0");
     }
-    let sampling = Sampling::Dense { fps: args.fps };
-    if !sampling.is_valid() {
-        bail!("--fps must be above 0 and at most {}", Sampling::MAX_FPS);
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = match args.jobs {
-        Some(0) => bail!("--jobs must be at least 1"),
-        Some(j) => j,
-        None => cores,
-    };
+    let sampling = dense_sampling(args.fps)?;
+    let cores = cores();
+    let jobs = jobs_or_cores(args.jobs)?;
     let inputs = inputs(&args.paths, args.recursive)?;
     let done = match &args.resume {
         Some(path) => finished_files(path)?,

@@ -2,7 +2,7 @@
 //! reviewer who signs the notice: every matched segment with timecodes,
 //! and per matched clip frame the distance to the title frame it shows.
 
-use crate::args::{VerifyArgs, VerifyFormat};
+use crate::args::{dense_sampling, VerifyArgs, VerifyFormat};
 use crate::cmd::index::timecode;
 use crate::cmd::scan::catalog_hits;
 use crate::exit::Status;
@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 use std::path::Path;
 use vfp_extractor::ExtractOptions;
-use vfp_fingerprint::{format as vfp_format, Sampling};
+use vfp_fingerprint::format as vfp_format;
 use vfp_index::Catalog;
 use vfp_matcher::{align, MatchParams, MatchSegment};
 
@@ -61,10 +61,7 @@ pub fn run(args: VerifyArgs) -> Result<Status> {
         },
         None => None,
     };
-    let sampling = Sampling::Dense { fps: args.fps };
-    if !sampling.is_valid() {
-        bail!("--fps must be above 0 and at most {}", Sampling::MAX_FPS);
-    }
+    let sampling = dense_sampling(args.fps)?;
     let is_vfp = args
         .clip
         .extension()
