@@ -538,11 +538,17 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
     let catalog = Catalog::open(dir)?;
     let hash = catalog.hash_params();
     check_titles(dir, &hash, &titles)?;
+    // Built once: listing the catalog's titles walks every segment.
+    let existing: std::collections::HashMap<&str, &TitleRecord> = catalog
+        .titles()
+        .into_iter()
+        .map(|e| (e.record.id.as_str(), e.record))
+        .collect();
     for t in &titles {
-        if let Some(existing) = catalog.titles().iter().find(|e| e.record.id == t.record.id) {
+        if let Some(existing) = existing.get(t.record.id.as_str()) {
             return Err(IndexError::DuplicateTitle {
                 id: t.record.id.clone(),
-                first: format!("in the catalog, from {}", existing.record.source_path),
+                first: format!("in the catalog, from {}", existing.source_path),
                 second: t.record.source_path.clone(),
             });
         }
