@@ -184,31 +184,13 @@ impl VideoInput {
         let mut frame = VideoFrame::empty();
         let mut clock = FrameClock::new(self.start_pts, self.time_base_s, self.facts.fps);
         let mut decoded = 0u64;
-        let mut bad_packets = 0u32;
         let mut last_decode_error: Option<ffmpeg::Error> = None;
         let mut packet = ffmpeg::Packet::empty();
         // End of the last video packet, in seconds from the stream start:
         // how far the file really reaches, also when only keyframes decode.
         let mut packets_end_s = 0.0f64;
         let mut first_packet_pts: Option<i64> = None;
-        loop {
-            match packet.read(&mut self.input) {
-                Ok(()) => {}
-                Err(ffmpeg::Error::Eof) => break,
-                // One corrupt packet: the demuxer can resync past it.
-                Err(ffmpeg::Error::InvalidData) => {
-                    bad_packets += 1;
-                    if bad_packets > MAX_CONSECUTIVE_BAD_PACKETS {
-                        return Err(self.damaged(clock.last_s, "too many unreadable packets"));
-                    }
-                    continue;
-                }
-                Err(e) => return Err(self.damaged(clock.last_s, &e.to_string())),
-            }
-            bad_packets = 0;
-            if packet.stream() != self.stream_index {
-                continue;
-            }
+        while self.next_video_packet(&mut packet, clock.last_s)? {
             let duration_s = match packet.duration() {
                 d if d > 0 => d as f64 * self.time_base_s,
                 _ => clock.frame_s,
@@ -290,6 +272,31 @@ impl VideoInput {
         Ok(n)
     }
 
+    /// Reads the next packet of the video stream into `packet`, skipping
+    /// other streams and single corrupt packets (the demuxer can resync past
+    /// them); `false` at the end of the file. `at_s` dates any error.
+    fn next_video_packet(
+        &mut self,
+        packet: &mut ffmpeg::Packet,
+        at_s: f64,
+    ) -> Result<bool, ExtractError> {
+        let mut bad_packets = 0u32;
+        loop {
+            match packet.read(&mut self.input) {
+                Ok(()) if packet.stream() == self.stream_index => return Ok(true),
+                Ok(()) => bad_packets = 0,
+                Err(ffmpeg::Error::Eof) => return Ok(false),
+                Err(ffmpeg::Error::InvalidData) => {
+                    bad_packets += 1;
+                    if bad_packets > MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(self.damaged(at_s, "too many unreadable packets"));
+                    }
+                }
+                Err(e) => return Err(self.damaged(at_s, &e.to_string())),
+            }
+        }
+    }
+
     fn damaged(&self, at_s: f64, reason: &str) -> ExtractError {
         ExtractError::Damaged {
             path: self.path.clone(),
@@ -326,20 +333,11 @@ impl VideoInput {
             let start = Some(self.start_pts.unwrap_or(0));
             let mut clock = FrameClock::new(start, self.time_base_s, self.facts.fps);
             let mut found = false;
-            let mut bad = 0u32;
             while !found {
-                match packet.read(&mut self.input) {
-                    Ok(()) => bad = 0,
-                    Err(ffmpeg::Error::Eof) => break,
-                    Err(ffmpeg::Error::InvalidData) if bad < MAX_CONSECUTIVE_BAD_PACKETS => {
-                        bad += 1;
-                        continue;
-                    }
-                    Err(e) => return Err(self.damaged(target, &e.to_string())),
+                if !self.next_video_packet(&mut packet, target)? {
+                    break;
                 }
-                if packet.stream() != self.stream_index
-                    || self.decoder.send_packet(&packet).is_err()
-                {
+                if self.decoder.send_packet(&packet).is_err() {
                     continue;
                 }
                 while self.decoder.receive_frame(&mut frame).is_ok() {
