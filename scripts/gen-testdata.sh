@@ -41,6 +41,8 @@ make vertical-blur.mp4   enc "split[fg][bg];[bg]scale=360:640:force_original_asp
 make watermark-text.mp4  enc "drawtext=fontfile=$font:text='PROPERTY OF STUDIO - INTERNAL USE':fontcolor=white@0.7:fontsize=30:borderw=2:bordercolor=black@0.7:x=(w-text_w)/2:y=h-text_h-h/12"
 make brightness-contrast.mp4 enc "eq=brightness=0.12:contrast=1.35"
 make mirrored.mp4        enc "hflip"
+make crop-85.mp4         enc "crop=trunc(iw*0.85/2)*2:trunc(ih*0.85/2)*2"
+make tilt-5deg.mp4       enc "rotate=5*PI/180:fillcolor=black"
 # Content stored sideways (turned clockwise) with a display matrix that
 # turns it back, as phones record it; `ffmpeg -i sideways.mp4 x.png` shows
 # it upright.

@@ -48,6 +48,9 @@ pub(crate) struct StreamFacts {
     pub indexed_duration_s: Option<f64>,
     /// Clockwise display rotation in degrees: 0, 90, 180 or 270.
     pub rotation_deg: u16,
+    /// Displayed width / height, upright (pixel aspect and rotation
+    /// applied).
+    pub display_aspect: f32,
 }
 
 /// An opened file with its best video stream and a ready decoder.
@@ -154,7 +157,19 @@ impl VideoInput {
                 e => e.to_string(),
             },
         })?;
+        let sar = decoder.aspect_ratio();
+        let pixel_aspect = if sar.numerator() > 0 && sar.denominator() > 0 {
+            f64::from(sar.numerator()) / f64::from(sar.denominator())
+        } else {
+            1.0
+        };
+        let mut display_aspect =
+            f64::from(decoder.width().max(1)) * pixel_aspect / f64::from(decoder.height().max(1));
+        if rotation_deg % 180 == 90 {
+            display_aspect = 1.0 / display_aspect;
+        }
         let facts = StreamFacts {
+            display_aspect: display_aspect.clamp(0.01, 100.0) as f32,
             codec: codec_name,
             width: decoder.width(),
             height: decoder.height(),

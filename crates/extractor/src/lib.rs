@@ -11,8 +11,12 @@
 //!    grey picture and turned upright by the stream's display rotation.
 //! 4. [`borders`]: windows of samples vote on the active picture (dropping
 //!    letterbox, pillarbox and 9:16 re-framing borders).
-//! 5. [`hash`]: the active picture is resampled to 64×64 and hashed
-//!    (256-bit DCT hash, its mirrored variant and a quality score).
+//! 5. [`tilt`]: the same windows are checked for the black corners of a
+//!    picture turned by a few degrees inside its frame.
+//! 6. [`hash`]: the active picture, turned back if tilted, is resampled to
+//!    64×64 and hashed (256-bit DCT hash, its mirrored variant and a
+//!    quality score), whole and at each of the centred crops of
+//!    [`VIEW_ZOOMS_PCT`].
 //!
 //! This is the only crate of `vfp` that uses FFmpeg.
 
@@ -22,6 +26,7 @@ mod error;
 pub mod hash;
 pub mod luma;
 mod sample;
+pub mod tilt;
 
 pub use error::ExtractError;
 pub use luma::{LumaImage, Rect, Resampler};
@@ -33,7 +38,11 @@ use sample::Sampler;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
-use vfp_fingerprint::{ExtractParams, Fingerprint, FrameFlags, HashedFrame, Sampling, SourceInfo};
+use tilt::TiltedSampler;
+use vfp_fingerprint::{
+    ExtractParams, Fingerprint, FrameFlags, HashedFrame, Sampling, SourceInfo, ViewTrack,
+    FULL_VIEW_PCT, VIEW_ZOOMS_PCT,
+};
 
 /// Samples vote together on the active picture in windows of at least this
 /// many milliseconds and [`BORDER_WINDOW_MIN_SAMPLES`] samples: long enough
@@ -81,6 +90,9 @@ pub struct SampleView<'a> {
     pub picture: &'a LumaImage,
     /// The active area the hash was computed on.
     pub active: Rect,
+    /// The angle the picture was found turned by inside its frame, in
+    /// degrees clockwise, and turned back by before hashing.
+    pub tilt_deg: Option<f32>,
 }
 
 /// Fingerprints one video file.
@@ -113,7 +125,7 @@ pub fn extract_observed(
     let facts = input.facts.clone();
     let mut sampler = Sampler::new(params.sampling);
     let mut scaler = WorkScaler::new();
-    let mut hasher = WindowHasher::new(params);
+    let mut hasher = WindowHasher::new(params, facts.display_aspect);
     let max_s = f64::from(MAX_DURATION_H) * 3600.0;
     let mut last_t_s = 0.0f64;
     input.decode(|t_s, frame| {
@@ -130,7 +142,7 @@ pub fn extract_observed(
         }
         Ok(())
     })?;
-    let frames = hasher.finish(&mut observe);
+    let (frames, views) = hasher.finish(&mut observe);
     let duration_s = facts.duration_s.unwrap_or(last_t_s).max(last_t_s);
     Ok(Fingerprint {
         source: SourceInfo {
@@ -149,6 +161,7 @@ pub fn extract_observed(
         },
         params,
         frames,
+        views,
     })
 }
 
@@ -225,24 +238,45 @@ fn hash_file(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
 }
 
 /// Collects samples into windows, decides each window's active picture and
-/// hashes its samples.
+/// tilt, and hashes its samples whole and at each view zoom.
 struct WindowHasher {
     params: ExtractParams,
+    /// Displayed width / height of the whole frame.
+    display_aspect: f32,
     detector: BorderDetector,
     /// Sample times and pictures of the open window.
     times_ms: Vec<u32>,
     pictures: Vec<LumaImage>,
     frames: Vec<HashedFrame>,
+    /// One list per zoom of [`VIEW_ZOOMS_PCT`].
+    views: Vec<Vec<HashedFrame>>,
+}
+
+/// How one view of a window's samples is resampled to the hash input.
+enum ViewSampler {
+    Straight(Resampler),
+    Tilted(TiltedSampler),
+}
+
+impl ViewSampler {
+    fn resample(&self, picture: &LumaImage) -> Vec<f32> {
+        match self {
+            ViewSampler::Straight(r) => r.resample(picture),
+            ViewSampler::Tilted(t) => t.resample(picture),
+        }
+    }
 }
 
 impl WindowHasher {
-    fn new(params: ExtractParams) -> Self {
+    fn new(params: ExtractParams, display_aspect: f32) -> Self {
         WindowHasher {
             params,
+            display_aspect,
             detector: BorderDetector::new(luma::WORK_SIDE),
             times_ms: Vec::new(),
             pictures: Vec::new(),
             frames: Vec::new(),
+            views: vec![Vec::new(); VIEW_ZOOMS_PCT.len()],
         }
     }
 
@@ -262,28 +296,83 @@ impl WindowHasher {
         if self.pictures.is_empty() {
             return;
         }
-        let active = if self.params.hash.crop_borders {
-            self.detector.update(&self.pictures)
+        let (active, tilt_deg) = if self.params.hash.crop_borders {
+            let active = self.detector.update(&self.pictures);
+            let geometry = self.geometry(active);
+            (active, tilt::detect(&self.pictures, geometry))
         } else {
-            Rect::full(luma::WORK_SIDE)
+            (Rect::full(luma::WORK_SIDE), None)
         };
-        let resampler = Resampler::new(active, luma::WORK_SIDE);
+        let geometry = self.geometry(active);
+        let samplers: Vec<ViewSampler> = std::iter::once(FULL_VIEW_PCT)
+            .chain(VIEW_ZOOMS_PCT)
+            .map(|pct| {
+                let zoom = f32::from(pct) / 100.0;
+                match tilt_deg {
+                    Some(deg) => ViewSampler::Tilted(TiltedSampler::new(geometry, deg, zoom)),
+                    None => ViewSampler::Straight(Resampler::new(
+                        centred(active, zoom),
+                        luma::WORK_SIDE,
+                    )),
+                }
+            })
+            .collect();
         let keyframe = self.params.sampling == Sampling::Keyframes;
         for (t_ms, picture) in self.times_ms.drain(..).zip(self.pictures.drain(..)) {
-            let frame = hash_sample(t_ms, &resampler.resample(&picture), &self.params, keyframe);
+            let mut hashed = samplers
+                .iter()
+                .map(|s| hash_sample(t_ms, &s.resample(&picture), &self.params, keyframe));
+            let Some(frame) = hashed.next() else {
+                unreachable!("the whole picture is always a view");
+            };
+            for (track, view) in self.views.iter_mut().zip(hashed) {
+                track.push(view);
+            }
             observe(SampleView {
                 frame: &frame,
                 picture: &picture,
                 active,
+                tilt_deg,
             });
             self.frames.push(frame);
         }
     }
 
-    fn finish(mut self, observe: &mut impl FnMut(SampleView<'_>)) -> Vec<HashedFrame> {
-        self.flush(observe);
-        self.frames
+    /// The geometry of `active` in this video.
+    fn geometry(&self, active: Rect) -> tilt::Geometry {
+        tilt::Geometry {
+            active,
+            // The working picture is square: its pixels are as wide as the
+            // displayed frame's aspect.
+            aspect: self.display_aspect * active.width() as f32 / active.height().max(1) as f32,
+        }
     }
+
+    fn finish(
+        mut self,
+        observe: &mut impl FnMut(SampleView<'_>),
+    ) -> (Vec<HashedFrame>, Vec<ViewTrack>) {
+        self.flush(observe);
+        let views = VIEW_ZOOMS_PCT
+            .iter()
+            .zip(self.views)
+            .map(|(&zoom_pct, frames)| ViewTrack { zoom_pct, frames })
+            .collect();
+        (self.frames, views)
+    }
+}
+
+/// The centred `zoom` (0-1] of `rect`, at least one pixel each way.
+fn centred(rect: Rect, zoom: f32) -> Rect {
+    let cut = |from: usize, to: usize| {
+        let len = to - from;
+        let keep = ((len as f32 * zoom).round() as usize).clamp(1, len);
+        let start = from + (len - keep) / 2;
+        (start, start + keep)
+    };
+    let (x0, x1) = cut(rect.x0, rect.x1);
+    let (y0, y1) = cut(rect.y0, rect.y1);
+    Rect { x0, x1, y0, y1 }
 }
 
 /// Hashes one sample's 64×64 active picture (see [`Resampler`]) into a

@@ -8,8 +8,9 @@
 mod common;
 
 use common::{dense, fetched, generated};
+use vfp_extractor::{extract_observed, ExtractOptions};
 use vfp_fingerprint::stats::{pairs_by_time, Distribution};
-use vfp_fingerprint::Fingerprint;
+use vfp_fingerprint::{Fingerprint, Sampling, CATALOG_VIEW_PCT};
 
 const FPS: f32 = 8.0;
 
@@ -91,6 +92,80 @@ fn mirrored_copy_is_near_through_the_mirrored_variant_only() {
         direct.median >= 80,
         "a mirrored frame hashes like a new picture: {direct:?}"
     );
+}
+
+/// Per moment, the distance from the reference's catalog view to the
+/// nearest of the copy's views (what a scan compares).
+fn view_distances(reference: &Fingerprint, copy: &Fingerprint) -> Distribution {
+    let stored = reference.view(CATALOG_VIEW_PCT).expect("catalog view");
+    let stored = Fingerprint {
+        frames: stored.frames.clone(),
+        ..reference.clone()
+    };
+    let mut best: Vec<u32> = Vec::new();
+    for (_, frames) in copy.tracks() {
+        let copy = Fingerprint {
+            frames: frames.to_vec(),
+            ..copy.clone()
+        };
+        let d: Vec<u32> = pairs_by_time(&stored, &copy, 1)
+            .into_iter()
+            .map(|(x, y)| x.hash.hamming(&y.hash))
+            .collect();
+        if best.is_empty() {
+            best = d;
+        } else {
+            best.iter_mut().zip(d).for_each(|(b, d)| *b = (*b).min(d));
+        }
+    }
+    assert!(best.len() >= 60, "only {} frame pairs", best.len());
+    Distribution::of(best).expect("pairs")
+}
+
+#[test]
+fn a_cropped_copy_is_near_through_a_centred_view() {
+    let reference = dense(&generated("ref.mp4"), FPS);
+    let cropped = dense(&generated("crop-85.mp4"), FPS);
+    // The whole pictures are far apart...
+    let whole = distances(&reference, &cropped, false);
+    assert!(whole.median >= 40, "{whole:?}");
+    // ...but the copy's 87 % view shows the reference's 75 % (0.87 x 0.85).
+    let d = view_distances(&reference, &cropped);
+    assert!(d.median <= 20 && d.p95 <= 30, "{d:?}");
+}
+
+#[test]
+fn a_tilted_copy_is_detected_and_turned_back() {
+    let mut tilts = Vec::new();
+    let path = generated("tilt-5deg.mp4");
+    let tilted = extract_observed(
+        &path,
+        &ExtractOptions::with_sampling(Sampling::Dense { fps: FPS }),
+        |s| tilts.push(s.tilt_deg),
+    )
+    .unwrap();
+    let found: Vec<f32> = tilts.iter().flatten().copied().collect();
+    assert!(found.len() * 10 >= tilts.len() * 9, "{tilts:?}");
+    assert!(
+        found.iter().all(|t| (t.abs() - 5.0).abs() <= 0.5),
+        "{found:?}"
+    );
+    let reference = dense(&generated("ref.mp4"), FPS);
+    let whole = distances(&reference, &tilted, false);
+    let d = view_distances(&reference, &tilted);
+    assert!(
+        d.median <= 12 && d.p95 <= 20,
+        "{d:?} (whole pictures {whole:?})"
+    );
+    // Upright videos are never turned.
+    let mut upright = Vec::new();
+    extract_observed(
+        &generated("ref.mp4"),
+        &ExtractOptions::with_sampling(Sampling::Dense { fps: FPS }),
+        |s| upright.push(s.tilt_deg),
+    )
+    .unwrap();
+    assert!(upright.iter().all(Option::is_none), "{upright:?}");
 }
 
 #[test]

@@ -13,7 +13,7 @@
 //!     12     1  sampling mode, u8 (0 = dense, 1 = keyframes)
 //!     13     1  hash options, u8 (bit 0: borders cropped; other bits 0)
 //!     14     1  low-information quality threshold, u8 (0..=100)
-//!     15     1  reserved, 0
+//!     15     1  view track count K, u8 (<= MAX_VIEWS; version 1: reserved, 0)
 //!     16     4  dense samples per second, f32 (0 < fps <= 60; 0 for keyframes)
 //!     20     2  display rotation in degrees, u16 (0, 90, 180, 270)
 //!     22     2  codec name length C, u16 (<= 64)
@@ -35,19 +35,25 @@
 //!                 +6   2  reserved, 0
 //!                 +8  32  hash (four u64, little-endian; see FrameHash)
 //!                +40  32  mirrored hash
+//!          K × view tracks (version 2), each:
+//!                 +0   1  zoom, u8 (1..=99, strictly decreasing track to track)
+//!                 +1   3  reserved, 0
+//!                 +4  72*N  the N frames hashed on the centred crop, records
+//!                         as above with the same t_ms as the frames
 //!    end     4  CRC-32 (IEEE) of every byte before it, u32
 //! ```
 //!
 //! All integers are little-endian. A file is exactly
-//! `HEADER_LEN + C + F + 72 * N + 4` bytes long. Loading checks, in order:
-//! magic, version, length, checksum, then every field's range, and names
-//! the first problem found.
+//! `HEADER_LEN + C + F + 72 * N + K * (4 + 72 * N) + 4` bytes long. Loading
+//! checks, in order: magic, version, length, checksum, then every field's
+//! range, and names the first problem found. Version 1 is version 2 without
+//! view tracks (its byte 15 was reserved as 0), and still reads.
 
-use crate::Fingerprint;
 use crate::{
     ExtractParams, FrameFlags, FrameHash, HashAlgorithm, HashParams, HashedFrame, Sampling,
     SourceInfo,
 };
+use crate::{Fingerprint, ViewTrack, FULL_VIEW_PCT};
 use std::io::Write;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -55,13 +61,17 @@ use std::path::{Path, PathBuf};
 /// The first eight bytes of every `.vfp` file.
 pub const MAGIC: [u8; 8] = *b"\x89VFP\r\n\x1a\n";
 /// The format version this code writes.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// The format versions this code reads.
-pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=1;
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=2;
 /// Size of the fixed header before the two names.
 pub const HEADER_LEN: usize = 96;
 /// Size of one stored frame.
 pub const FRAME_LEN: usize = 72;
+/// Size of a view track's header.
+pub const TRACK_HEADER_LEN: usize = 4;
+/// Most view tracks in a file.
+pub const MAX_VIEWS: usize = 16;
 /// Size of the trailing checksum.
 pub const CHECKSUM_LEN: usize = 4;
 /// Longest codec name stored.
@@ -155,7 +165,10 @@ pub fn encode(fp: &Fingerprint) -> Result<Vec<u8>, FormatError> {
     let codec = fp.source.codec.as_bytes();
     let name = fp.source.file_name.as_bytes();
     let n = fp.frames.len();
-    let mut out = Vec::with_capacity(HEADER_LEN + codec.len() + name.len() + FRAME_LEN * n + 4);
+    let k = fp.views.len();
+    let mut out = Vec::with_capacity(
+        HEADER_LEN + codec.len() + name.len() + FRAME_LEN * n * (k + 1) + TRACK_HEADER_LEN * k + 4,
+    );
     let (mode, fps) = match fp.params.sampling {
         Sampling::Dense { fps } => (0u8, fps),
         Sampling::Keyframes => (1u8, 0.0),
@@ -166,7 +179,7 @@ pub fn encode(fp: &Fingerprint) -> Result<Vec<u8>, FormatError> {
     out.push(mode);
     out.push(u8::from(fp.params.hash.crop_borders));
     out.push(fp.params.hash.low_information_quality);
-    out.push(0);
+    out.push(k as u8);
     out.extend_from_slice(&fps.to_le_bytes());
     out.extend_from_slice(&fp.source.rotation_deg.to_le_bytes());
     out.extend_from_slice(&(codec.len() as u16).to_le_bytes());
@@ -182,7 +195,18 @@ pub fn encode(fp: &Fingerprint) -> Result<Vec<u8>, FormatError> {
     debug_assert_eq!(out.len(), HEADER_LEN);
     out.extend_from_slice(codec);
     out.extend_from_slice(name);
-    for f in &fp.frames {
+    encode_frames(&mut out, &fp.frames);
+    for view in &fp.views {
+        out.extend_from_slice(&[view.zoom_pct, 0, 0, 0]);
+        encode_frames(&mut out, &view.frames);
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+fn encode_frames(out: &mut Vec<u8>, frames: &[HashedFrame]) {
+    for f in frames {
         out.extend_from_slice(&f.t_ms.to_le_bytes());
         out.push(f.quality);
         out.push(f.flags.bits());
@@ -190,9 +214,6 @@ pub fn encode(fp: &Fingerprint) -> Result<Vec<u8>, FormatError> {
         out.extend_from_slice(&f.hash.to_le_bytes());
         out.extend_from_slice(&f.mirrored.to_le_bytes());
     }
-    let crc = crc32fast::hash(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    Ok(out)
 }
 
 /// Parses and validates `.vfp` bytes.
@@ -223,7 +244,12 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
     let codec_len = usize::from(r.u16(22));
     let name_len = usize::from(r.u16(24));
     let n = r.u32(28) as u64;
-    let expected = (HEADER_LEN + codec_len + name_len + CHECKSUM_LEN) as u64 + FRAME_LEN as u64 * n;
+    // Version 1 reserved byte 15 as zero, so it reads as "no view tracks";
+    // a count above the limit is refused below, after the checksum.
+    let k = u64::from(bytes[15]);
+    let expected = (HEADER_LEN + codec_len + name_len + CHECKSUM_LEN) as u64
+        + FRAME_LEN as u64 * n * (k + 1)
+        + TRACK_HEADER_LEN as u64 * k;
     if len < expected {
         return Err(FormatError::Truncated { expected, len });
     }
@@ -265,8 +291,20 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
             format!("{low_information_quality} > 100"),
         ));
     }
-    if bytes[15] != 0 || r.u16(26) != 0 {
+    if r.u16(26) != 0 {
         return Err(invalid("reserved header bytes", "must be zero"));
+    }
+    if version == 1 && k != 0 {
+        return Err(invalid(
+            "reserved header bytes",
+            "must be zero in version 1",
+        ));
+    }
+    if k as usize > MAX_VIEWS {
+        return Err(invalid(
+            "view track count",
+            format!("{k}, at most {MAX_VIEWS} allowed"),
+        ));
     }
     let rotation_deg = r.u16(20);
     if ![0, 90, 180, 270].contains(&rotation_deg) {
@@ -303,11 +341,54 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
     }
 
     let frames_at = HEADER_LEN + codec_len + name_len;
-    let mut frames = Vec::with_capacity(n as usize);
-    for (i, rec) in bytes[frames_at..body_len]
-        .chunks_exact(FRAME_LEN)
-        .enumerate()
-    {
+    let track_len = FRAME_LEN * n as usize;
+    let frames = decode_frames(&bytes[frames_at..frames_at + track_len], None)?;
+    let mut views: Vec<ViewTrack> = Vec::with_capacity(k as usize);
+    let mut at = frames_at + track_len;
+    for t in 0..k as usize {
+        let zoom_pct = bytes[at];
+        if !(1..FULL_VIEW_PCT).contains(&zoom_pct)
+            || views.last().is_some_and(|v| v.zoom_pct <= zoom_pct)
+        {
+            return Err(invalid(
+                "view zoom",
+                format!("track {t}: {zoom_pct} % (1-99, decreasing track to track)"),
+            ));
+        }
+        if bytes[at + 1..at + TRACK_HEADER_LEN] != [0, 0, 0] {
+            return Err(invalid(
+                "view track reserved bytes",
+                format!("track {t}: must be zero"),
+            ));
+        }
+        at += TRACK_HEADER_LEN;
+        let frames = decode_frames(&bytes[at..at + track_len], Some(&frames))?;
+        at += track_len;
+        views.push(ViewTrack { zoom_pct, frames });
+    }
+    Ok(Fingerprint {
+        source,
+        params: ExtractParams {
+            sampling,
+            hash: HashParams {
+                algorithm,
+                crop_borders: options & 1 == 1,
+                low_information_quality,
+            },
+        },
+        frames,
+        views,
+    })
+}
+
+/// Parses frame records; times strictly increase, or equal those of
+/// `main` for a view track.
+fn decode_frames(
+    records: &[u8],
+    main: Option<&[HashedFrame]>,
+) -> Result<Vec<HashedFrame>, FormatError> {
+    let mut frames: Vec<HashedFrame> = Vec::with_capacity(records.len() / FRAME_LEN);
+    for (i, rec) in records.chunks_exact(FRAME_LEN).enumerate() {
         let rec = Le(rec);
         let t_ms = rec.u32(0);
         let quality = rec.0[4];
@@ -325,12 +406,24 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
                 format!("frame {i}: must be zero"),
             ));
         }
-        if let Some(prev) = frames.last().map(|f: &HashedFrame| f.t_ms) {
-            if t_ms <= prev {
-                return Err(invalid(
-                    "frame time",
-                    format!("frame {i} at {t_ms} ms does not come after {prev} ms"),
-                ));
+        match main {
+            Some(main) => {
+                if main.get(i).map(|f| f.t_ms) != Some(t_ms) {
+                    return Err(invalid(
+                        "view frame time",
+                        format!("frame {i} at {t_ms} ms is not at its frame's time"),
+                    ));
+                }
+            }
+            None => {
+                if let Some(prev) = frames.last().map(|f| f.t_ms) {
+                    if t_ms <= prev {
+                        return Err(invalid(
+                            "frame time",
+                            format!("frame {i} at {t_ms} ms does not come after {prev} ms"),
+                        ));
+                    }
+                }
             }
         }
         frames.push(HashedFrame {
@@ -341,18 +434,7 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
             mirrored: FrameHash::from_le_bytes(rec.bytes32(40)),
         });
     }
-    Ok(Fingerprint {
-        source,
-        params: ExtractParams {
-            sampling,
-            hash: HashParams {
-                algorithm,
-                crop_borders: options & 1 == 1,
-                low_information_quality,
-            },
-        },
-        frames,
-    })
+    Ok(frames)
 }
 
 /// Checks what [`encode`] must not write.
@@ -383,7 +465,35 @@ fn validate(fp: &Fingerprint) -> Result<(), FormatError> {
             ));
         }
     }
-    if let Some(f) = fp.frames.iter().find(|f| f.quality > 100) {
+    if fp.views.len() > MAX_VIEWS {
+        return Err(invalid("view track count", fp.views.len().to_string()));
+    }
+    for (t, view) in fp.views.iter().enumerate() {
+        let decreasing = t == 0 || fp.views[t - 1].zoom_pct > view.zoom_pct;
+        if !(1..FULL_VIEW_PCT).contains(&view.zoom_pct) || !decreasing {
+            return Err(invalid(
+                "view zoom",
+                format!("track {t}: {} %", view.zoom_pct),
+            ));
+        }
+        let same_times = view.frames.len() == fp.frames.len()
+            && view
+                .frames
+                .iter()
+                .zip(&fp.frames)
+                .all(|(v, f)| v.t_ms == f.t_ms);
+        if !same_times {
+            return Err(invalid(
+                "view frame time",
+                format!("track {t}: frames differ from the fingerprint's"),
+            ));
+        }
+    }
+    let mut all = fp
+        .frames
+        .iter()
+        .chain(fp.views.iter().flat_map(|v| &v.frames));
+    if let Some(f) = all.find(|f| f.quality > 100) {
         return Err(invalid("frame quality", format!("{} > 100", f.quality)));
     }
     Ok(())
@@ -514,6 +624,43 @@ mod tests {
                     },
                 })
                 .collect(),
+            views: Vec::new(),
+        }
+    }
+
+    /// [`sample`] with two view tracks.
+    pub(crate) fn sample_with_views(n: usize) -> Fingerprint {
+        let mut fp = sample(n);
+        fp.views = [(87u8, 11u64), (75, 13)]
+            .into_iter()
+            .map(|(zoom_pct, salt)| ViewTrack {
+                zoom_pct,
+                frames: fp
+                    .frames
+                    .iter()
+                    .map(|f| HashedFrame {
+                        hash: FrameHash([salt, f.hash.0[0], 1, 2]),
+                        mirrored: FrameHash([f.t_ms.into(), salt, 9, 9]),
+                        quality: f.quality / 2,
+                        ..*f
+                    })
+                    .collect(),
+            })
+            .collect();
+        fp
+    }
+
+    /// Each `(offset, value, field)`: `bytes` with that byte set (and the
+    /// checksum redone) is refused, naming `field`.
+    fn assert_invalid_fields(bytes: &[u8], cases: &[(usize, u8, &str)]) {
+        for &(at, value, field) in cases {
+            let mut b = bytes.to_vec();
+            b[at] = value;
+            let err = decode(&with_crc(b)).unwrap_err();
+            assert!(
+                matches!(&err, FormatError::Invalid { field: f, .. } if *f == field),
+                "byte {at}: {err:?}"
+            );
         }
     }
 
@@ -532,6 +679,64 @@ mod tests {
             assert_eq!(bytes.len(), HEADER_LEN + 4 + 11 + n * FRAME_LEN + 4);
             assert_eq!(decode(&bytes).unwrap(), fp);
         }
+    }
+
+    #[test]
+    fn view_tracks_round_trip() {
+        for n in [0, 1, 40] {
+            let fp = sample_with_views(n);
+            let bytes = encode(&fp).unwrap();
+            assert_eq!(
+                bytes.len(),
+                HEADER_LEN + 4 + 11 + 3 * n * FRAME_LEN + 2 * TRACK_HEADER_LEN + 4
+            );
+            assert_eq!(decode(&bytes).unwrap(), fp);
+        }
+    }
+
+    #[test]
+    fn encode_refuses_bad_view_tracks() {
+        let mut fp = sample_with_views(3);
+        fp.views[1].frames.pop();
+        assert!(matches!(
+            encode(&fp),
+            Err(FormatError::Invalid {
+                field: "view frame time",
+                ..
+            })
+        ));
+        let mut fp = sample_with_views(3);
+        fp.views.swap(0, 1);
+        assert!(matches!(
+            encode(&fp),
+            Err(FormatError::Invalid {
+                field: "view zoom",
+                ..
+            })
+        ));
+        let mut fp = sample_with_views(3);
+        fp.views[0].zoom_pct = FULL_VIEW_PCT;
+        assert!(encode(&fp).is_err());
+    }
+
+    #[test]
+    fn damaged_view_tracks_are_named_even_with_a_valid_checksum() {
+        let fp = sample_with_views(3);
+        let bytes = encode(&fp).unwrap();
+        let track0 = HEADER_LEN + 4 + 11 + 3 * FRAME_LEN;
+        let track1 = track0 + TRACK_HEADER_LEN + 3 * FRAME_LEN;
+        let cases: [(usize, u8, &str); 5] = [
+            (track0, 100, "view zoom"),
+            (track1, 87, "view zoom"),
+            (track0 + 2, 1, "view track reserved bytes"),
+            (track0 + TRACK_HEADER_LEN, 99, "view frame time"),
+            (track1 + TRACK_HEADER_LEN + 5, 0x80, "frame flags"),
+        ];
+        assert_invalid_fields(&bytes, &cases);
+        // A version 1 file cannot hold view tracks.
+        let mut b = bytes.clone();
+        b[8..10].copy_from_slice(&1u16.to_le_bytes());
+        assert!(decode(&with_crc(b)).is_err());
     }
 
     #[test]
@@ -574,7 +779,7 @@ mod tests {
 
     #[test]
     fn every_truncation_is_detected() {
-        let bytes = encode(&sample(3)).unwrap();
+        let bytes = encode(&sample_with_views(3)).unwrap();
         for cut in 0..bytes.len() {
             let err = decode(&bytes[..cut]).unwrap_err();
             assert!(
@@ -593,7 +798,7 @@ mod tests {
 
     #[test]
     fn every_flipped_byte_is_detected() {
-        let bytes = encode(&sample(3)).unwrap();
+        let bytes = encode(&sample_with_views(3)).unwrap();
         for i in 0..bytes.len() {
             let mut b = bytes.clone();
             b[i] ^= 0x5a;
@@ -611,15 +816,7 @@ mod tests {
             (HEADER_LEN + 15 + 4, 101, "frame quality"),
             (HEADER_LEN + 15 + 5, 0x80, "frame flags"),
         ];
-        for (at, value, field) in cases {
-            let mut b = bytes.clone();
-            b[at] = value;
-            let err = decode(&with_crc(b)).unwrap_err();
-            assert!(
-                matches!(&err, FormatError::Invalid { field: f, .. } if *f == field),
-                "byte {at}: {err:?}"
-            );
-        }
+        assert_invalid_fields(&bytes, &cases);
         // Times must increase: make frame 1 start at frame 0's time.
         let mut b = bytes.clone();
         let f1 = HEADER_LEN + 15 + FRAME_LEN;
@@ -672,6 +869,13 @@ mod tests {
         assert_eq!(fp, sample(4));
     }
 
+    #[test]
+    fn committed_version_2_fixture_still_opens() {
+        let bytes = include_bytes!("../../../testdata/format/v2-sample.vfp");
+        let fp = decode(bytes).expect("format version 2 must keep opening");
+        assert_eq!(fp, sample_with_views(4));
+    }
+
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -684,5 +888,24 @@ mod tests {
             bytes.extend_from_slice(&tail);
             let _ = decode(&bytes);
         }
+    }
+}
+
+#[cfg(test)]
+mod write_fixture {
+    /// Writes `testdata/format/v2-sample.vfp`; run once when the format
+    /// version changes: `cargo test -p vfp-fingerprint -- --ignored write_v2`.
+    #[test]
+    #[ignore]
+    fn write_v2() {
+        let bytes = super::encode(&super::tests::sample_with_views(4)).unwrap();
+        std::fs::write(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../testdata/format/v2-sample.vfp"
+            ),
+            bytes,
+        )
+        .unwrap();
     }
 }

@@ -5,7 +5,8 @@
 //! - [`HashedFrame`]: one sampled frame: presentation time, hash, the hash of
 //!   its horizontal mirror image, and a quality score.
 //! - [`Fingerprint`]: everything extracted from one video: facts about the
-//!   source file, the parameters used, and the hashed frames.
+//!   source file, the parameters used, the hashed frames, and the same
+//!   frames hashed again on centred parts of the picture ([`ViewTrack`]).
 //! - [`format`](mod@format): the versioned, checksummed `.vfp` file format.
 //! - [`stats`]: distance distributions used to measure robustness.
 
@@ -121,6 +122,10 @@ pub struct Fingerprint {
     pub params: ExtractParams,
     /// Hashed frames in presentation order (strictly increasing `t_ms`).
     pub frames: Vec<HashedFrame>,
+    /// The same frames hashed on centred crops of their active picture,
+    /// largest crop first (empty in fingerprints of format version 1).
+    #[serde(default)]
+    pub views: Vec<ViewTrack>,
 }
 
 impl Fingerprint {
@@ -128,6 +133,45 @@ impl Fingerprint {
     pub fn informative_frames(&self) -> usize {
         self.frames.iter().filter(|f| f.is_informative()).count()
     }
+
+    /// The view track of centred crops of `zoom_pct` percent, if hashed.
+    pub fn view(&self, zoom_pct: u8) -> Option<&ViewTrack> {
+        self.views.iter().find(|v| v.zoom_pct == zoom_pct)
+    }
+
+    /// Every hashing of the frames, the whole active picture first, each
+    /// with its zoom in percent (100 for the whole picture).
+    pub fn tracks(&self) -> impl Iterator<Item = (u8, &[HashedFrame])> {
+        std::iter::once((FULL_VIEW_PCT, self.frames.as_slice()))
+            .chain(self.views.iter().map(|v| (v.zoom_pct, v.frames.as_slice())))
+    }
+}
+
+/// The zoom of the whole active picture, in percent.
+pub const FULL_VIEW_PCT: u8 = 100;
+
+/// The centred crops every frame is hashed on besides the whole active
+/// picture: each side this percentage of the active picture's. A catalog
+/// stores the smallest (the part of a picture that crops, re-framings,
+/// tilts and corner logos leave intact); a query offers all of them, so a
+/// copy cropped by up to a quarter still has a view at the catalog's scale
+/// within 4 % (zoom steps of about 7.5 %, [`VIEW_ZOOMS_PCT`] from 93 down
+/// to 75, with the whole picture as 100).
+pub const VIEW_ZOOMS_PCT: [u8; 4] = [93, 87, 81, 75];
+
+/// The view a catalog stores: the smallest of [`VIEW_ZOOMS_PCT`].
+pub const CATALOG_VIEW_PCT: u8 = 75;
+
+/// A fingerprint's frames hashed on one centred crop of their active
+/// picture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewTrack {
+    /// Each side of the crop as a percentage of the active picture's side
+    /// (1..=99), centred.
+    pub zoom_pct: u8,
+    /// One per frame of the fingerprint, at the same times; quality and
+    /// low-information flag are those of the crop.
+    pub frames: Vec<HashedFrame>,
 }
 
 /// Serde helper: a 32-byte array as 64 lowercase hex digits.

@@ -3,7 +3,7 @@
 //! ```text
 //! CATALOG/
 //!   MANIFEST          line 1: "vfp-catalog <version> <crc32 of the rest, 8 hex digits>"
-//!                     rest:   JSON {hash, segments: [{file, titles, frames, bytes}],
+//!                     rest:   JSON {hash, view_pct, segments: [{file, titles, frames, bytes}],
 //!                                   removed: [{segment, id}], next_segment}
 //!   seg-000001.vfps   segment files (see the segment module), never changed once written
 //! ```
@@ -20,7 +20,10 @@ use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use vfp_fingerprint::{format::atomic_write, Fingerprint, FrameHash, HashParams};
+use vfp_fingerprint::{
+    format::atomic_write, Fingerprint, FrameHash, HashParams, HashedFrame, CATALOG_VIEW_PCT,
+    FULL_VIEW_PCT,
+};
 
 /// The manifest's file name inside a catalog directory.
 pub const MANIFEST: &str = "MANIFEST";
@@ -38,9 +41,17 @@ const MAX_PROBE_FLIPS: u32 = 2;
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 struct ManifestBody {
     hash: HashParams,
+    /// The view every segment stores (see [`Catalog::view_pct`]); absent
+    /// from catalogs written before views, which stored whole pictures.
+    #[serde(default = "full_view")]
+    view_pct: u8,
     segments: Vec<SegmentEntry>,
     removed: Vec<Removed>,
     next_segment: u64,
+}
+
+fn full_view() -> u8 {
+    FULL_VIEW_PCT
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -210,12 +221,13 @@ impl Catalog {
                     },
                 });
             }
-            if !seg.hash_params().is_compatible_with(&body.hash) {
+            if !seg.hash_params().is_compatible_with(&body.hash) || seg.view_pct() != body.view_pct
+            {
                 return Err(IndexError::Segment {
                     path,
                     source: crate::SegmentError::Invalid {
                         what: "hash parameters",
-                        reason: "differ from the catalog's".into(),
+                        reason: "differ from the catalog's (hash or stored view)".into(),
                     },
                 });
             }
@@ -252,6 +264,13 @@ impl Catalog {
         self.body.hash
     }
 
+    /// The view the catalog stores: each side of the centred crop of the
+    /// active picture that its hashes were made on, in percent (100: the
+    /// whole picture, as catalogs made before views).
+    pub fn view_pct(&self) -> u8 {
+        self.body.view_pct
+    }
+
     /// Refuses hashes made with parameters that cannot be compared with
     /// the catalog's.
     pub fn check_compatible(&self, query: &HashParams) -> Result<(), IndexError> {
@@ -264,6 +283,29 @@ impl Catalog {
                 query: query.to_string(),
             })
         }
+    }
+
+    /// The hashings of a query fingerprint to search this catalog with,
+    /// each with its zoom in percent: every view at least as large as the
+    /// catalog's, each standing for the query being a crop of the title by
+    /// `1 - catalog / view` (the catalog's own view: not cropped). Refuses
+    /// a fingerprint made with other parameters or without the catalog's
+    /// view (a `.vfp` of an older vfp).
+    pub fn query_views<'f>(
+        &self,
+        query: &'f Fingerprint,
+    ) -> Result<Vec<(u8, &'f [HashedFrame])>, IndexError> {
+        self.check_compatible(&query.params.hash)?;
+        if query.tracks().all(|(pct, _)| pct != self.body.view_pct) {
+            return Err(IndexError::MissingView {
+                path: self.dir.clone(),
+                view_pct: self.body.view_pct,
+            });
+        }
+        Ok(query
+            .tracks()
+            .filter(|&(pct, _)| pct >= self.body.view_pct)
+            .collect())
     }
 
     /// The live titles, in catalog order.
@@ -395,7 +437,12 @@ fn segment_name(n: u64) -> String {
     format!("seg-{n:06}.vfps")
 }
 
-fn check_titles(dir: &Path, hash: &HashParams, titles: &[NewTitle]) -> Result<(), IndexError> {
+fn check_titles(
+    dir: &Path,
+    hash: &HashParams,
+    view_pct: u8,
+    titles: &[NewTitle],
+) -> Result<(), IndexError> {
     let mut seen = HashSet::new();
     for t in titles {
         if !seen.insert(t.record.id.as_str()) {
@@ -410,6 +457,12 @@ fn check_titles(dir: &Path, hash: &HashParams, titles: &[NewTitle]) -> Result<()
                 path: dir.to_owned(),
                 catalog: hash.to_string(),
                 query: format!("{} ({})", t.fingerprint.params.hash, t.record.source_path),
+            });
+        }
+        if t.fingerprint.tracks().all(|(pct, _)| pct != view_pct) {
+            return Err(IndexError::MissingView {
+                path: PathBuf::from(&t.record.source_path),
+                view_pct,
             });
         }
     }
@@ -439,17 +492,30 @@ fn write_segment(
     })
 }
 
-fn builder_with(hash: HashParams, titles: Vec<NewTitle>) -> Result<SegmentBuilder, IndexError> {
-    let mut builder = SegmentBuilder::new(hash);
-    add_new(&mut builder, titles)?;
+fn builder_with(
+    hash: HashParams,
+    view_pct: u8,
+    titles: Vec<NewTitle>,
+) -> Result<SegmentBuilder, IndexError> {
+    let mut builder = SegmentBuilder::new(hash, view_pct);
+    add_new(&mut builder, view_pct, titles)?;
     Ok(builder)
 }
 
-fn add_new(builder: &mut SegmentBuilder, titles: Vec<NewTitle>) -> Result<(), IndexError> {
+/// Adds the informative frames of each title's `view_pct` view (checked
+/// present by [`check_titles`]).
+fn add_new(
+    builder: &mut SegmentBuilder,
+    view_pct: u8,
+    titles: Vec<NewTitle>,
+) -> Result<(), IndexError> {
     for t in titles {
         let frames = t
             .fingerprint
-            .frames
+            .tracks()
+            .find(|&(pct, _)| pct == view_pct)
+            .map(|(_, frames)| frames)
+            .unwrap_or_default()
             .iter()
             .filter(|f| f.is_informative())
             .map(|f| (f.t_ms, f.hash))
@@ -480,7 +546,8 @@ fn remove_unlisted(dir: &Path, body: &ManifestBody) {
 /// atomically. Titles must have unique ids and hashes compatible with
 /// `hash`.
 pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), IndexError> {
-    check_titles(dir, &hash, &titles)?;
+    let view_pct = CATALOG_VIEW_PCT;
+    check_titles(dir, &hash, view_pct, &titles)?;
     std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the catalog folder"))?;
     let next = match read_manifest(dir) {
         Ok(old) => old.next_segment,
@@ -503,9 +570,14 @@ pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), 
         Err(IndexError::Manifest { .. }) => 1 + max_segment_number(dir),
         Err(e) => return Err(e),
     };
-    let entry = write_segment(dir, &segment_name(next), builder_with(hash, titles)?)?;
+    let entry = write_segment(
+        dir,
+        &segment_name(next),
+        builder_with(hash, view_pct, titles)?,
+    )?;
     let body = ManifestBody {
         hash,
+        view_pct,
         segments: vec![entry],
         removed: Vec::new(),
         next_segment: next + 1,
@@ -537,7 +609,8 @@ fn max_segment_number(dir: &Path) -> u64 {
 pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
     let catalog = Catalog::open(dir)?;
     let hash = catalog.hash_params();
-    check_titles(dir, &hash, &titles)?;
+    let view_pct = catalog.view_pct();
+    check_titles(dir, &hash, view_pct, &titles)?;
     // Built once: listing the catalog's titles walks every segment.
     let existing: std::collections::HashMap<&str, &TitleRecord> = catalog
         .titles()
@@ -556,11 +629,15 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
     let mut body = catalog.body.clone();
     let next = body.next_segment;
     if body.segments.len() < MAX_SEGMENTS {
-        let entry = write_segment(dir, &segment_name(next), builder_with(hash, titles)?)?;
+        let entry = write_segment(
+            dir,
+            &segment_name(next),
+            builder_with(hash, view_pct, titles)?,
+        )?;
         body.segments.push(entry);
     } else {
         // Merge: every live title of every segment, then the new ones.
-        let mut builder = SegmentBuilder::new(hash);
+        let mut builder = SegmentBuilder::new(hash, view_pct);
         for (s, seg) in catalog.segments.iter().enumerate() {
             let mut first = 0;
             for (t, record) in seg.titles().iter().enumerate() {
@@ -575,7 +652,7 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
                 first += count;
             }
         }
-        add_new(&mut builder, titles)?;
+        add_new(&mut builder, view_pct, titles)?;
         let entry = write_segment(dir, &segment_name(next), builder)?;
         body.segments = vec![entry];
         body.removed.clear();

@@ -74,6 +74,14 @@ pub enum IndexError {
         /// The other parameters.
         query: String,
     },
+    /// A fingerprint lacks the view the catalog stores.
+    #[error("{}: the catalog stores hashes of the centred {view_pct} % of each picture, and this fingerprint has none (made by an older vfp?); extract the video again", path.display())]
+    MissingView {
+        /// The catalog, or the title's source.
+        path: PathBuf,
+        /// The catalog's view.
+        view_pct: u8,
+    },
     /// A title id is used twice.
     #[error("title id {id:?} is used twice ({first} and {second})")]
     DuplicateTitle {

@@ -10,7 +10,9 @@
 //!     12     1  hash options, u8 (bit 0: borders cropped)
 //!     13     1  MIH chunk bits b, u8 (10..=22)
 //!     14     1  MIH chunk count m, u8 (= 256 / b)
-//!     15     1  reserved, 0
+//!     15     1  stored view, u8: each side of the centred crop hashed, in
+//!               percent of the active picture (1..=100; version 1: 0, the
+//!               whole picture)
 //!     16     4  section count, u32 (= 7)
 //!     20     4  title count T, u32
 //!     24     8  frame count N, u64 (< 2^32)
@@ -46,14 +48,15 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use vfp_fingerprint::{FrameHash, HashAlgorithm, HashParams};
+use vfp_fingerprint::{FrameHash, HashAlgorithm, HashParams, FULL_VIEW_PCT};
 
 /// The first eight bytes of every segment file.
 pub const MAGIC: [u8; 8] = *b"\x89VFS\r\n\x1a\n";
 /// The format version this code writes.
-pub const FORMAT_VERSION: u16 = 1;
-/// The format versions this code reads.
-pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=1;
+pub const FORMAT_VERSION: u16 = 2;
+/// The format versions this code reads (version 1 stored the whole
+/// picture's hash and had byte 15 reserved).
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=2;
 /// Size of the fixed header.
 pub const HEADER_LEN: usize = 64;
 const SECTION_ENTRY_LEN: usize = 32;
@@ -155,6 +158,7 @@ fn invalid(what: &'static str, reason: impl Into<String>) -> SegmentError {
 #[derive(Debug)]
 pub struct SegmentBuilder {
     hash: HashParams,
+    view_pct: u8,
     titles: Vec<TitleRecord>,
     starts: Vec<u32>,
     codes: Vec<FrameHash>,
@@ -162,10 +166,12 @@ pub struct SegmentBuilder {
 }
 
 impl SegmentBuilder {
-    /// An empty segment for hashes made with `hash`.
-    pub fn new(hash: HashParams) -> Self {
+    /// An empty segment for hashes made with `hash` on the centred
+    /// `view_pct` percent of the active picture (100: all of it).
+    pub fn new(hash: HashParams, view_pct: u8) -> Self {
         SegmentBuilder {
             hash,
+            view_pct: view_pct.clamp(1, FULL_VIEW_PCT),
             titles: Vec::new(),
             starts: vec![0],
             codes: Vec::new(),
@@ -227,6 +233,7 @@ impl SegmentBuilder {
         out[12] = u8::from(self.hash.crop_borders);
         out[13] = geometry.chunk_bits as u8;
         out[14] = geometry.chunks as u8;
+        out[15] = self.view_pct;
         out[16..20].copy_from_slice(&(SECTION_COUNT as u32).to_le_bytes());
         out[20..24].copy_from_slice(&(self.titles.len() as u32).to_le_bytes());
         out[24..32].copy_from_slice(&(n as u64).to_le_bytes());
@@ -384,6 +391,7 @@ struct Section {
 pub struct Segment<D> {
     data: D,
     hash: HashParams,
+    view_pct: u8,
     geometry: Geometry,
     frames: usize,
     sections: [Section; SECTION_COUNT],
@@ -465,9 +473,14 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 format!("unknown id {}", le_u16(bytes, 10)),
             )
         })?;
-        if bytes[12] & !1 != 0 || bytes[15] != 0 {
+        if bytes[12] & !1 != 0 {
             return Err(invalid("header", "reserved bits set"));
         }
+        let view_pct = match (version, bytes[15]) {
+            (1, 0) => FULL_VIEW_PCT,
+            (2.., pct @ 1..=FULL_VIEW_PCT) => pct,
+            (_, other) => return Err(invalid("stored view", format!("{other} %"))),
+        };
         let hash = HashParams {
             algorithm,
             crop_borders: bytes[12] & 1 == 1,
@@ -567,6 +580,7 @@ impl<D: AsRef<[u8]>> Segment<D> {
         Ok(Segment {
             data,
             hash,
+            view_pct,
             geometry,
             frames: n,
             sections,
@@ -643,6 +657,12 @@ impl<D: AsRef<[u8]>> Segment<D> {
     pub fn hash_params(&self) -> HashParams {
         self.hash
     }
+    /// The view its hashes were made on: each side of the centred crop in
+    /// percent of the active picture (100: the whole picture).
+    pub fn view_pct(&self) -> u8 {
+        self.view_pct
+    }
+
     /// The search structure's geometry.
     pub fn geometry(&self) -> Geometry {
         self.geometry
@@ -821,7 +841,7 @@ pub(crate) mod tests {
     }
 
     fn sample() -> Vec<u8> {
-        let mut b = SegmentBuilder::new(HashParams::default());
+        let mut b = SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT);
         b.add_title(
             record("A"),
             (0..500u32).map(|i| (i * 250, code(u64::from(i)))),
@@ -869,7 +889,7 @@ pub(crate) mod tests {
     #[test]
     fn common_frames_are_flagged() {
         let logo = code(999_999);
-        let mut b = SegmentBuilder::new(HashParams::default());
+        let mut b = SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT);
         for (t, id) in ["A", "B", "C"].iter().enumerate() {
             let frames = (0..100u32).map(move |i| {
                 let h = if i == 0 {
@@ -911,7 +931,7 @@ pub(crate) mod tests {
         // Five titles of 400 frames; pictures drawn from a small pool so
         // that near-duplicates recur across and within titles.
         let pool: Vec<FrameHash> = (0..60).map(|i| code(90_000 + i)).collect();
-        let mut b = SegmentBuilder::new(HashParams::default());
+        let mut b = SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT);
         let mut all: Vec<(usize, u32, FrameHash)> = Vec::new();
         let mut seed = 1u64;
         for t in 0..5usize {
@@ -962,7 +982,7 @@ pub(crate) mod tests {
     #[test]
     fn empty_segment_opens() {
         let seg = Segment::open(AlignedBytes::new(
-            &SegmentBuilder::new(HashParams::default()).finish(),
+            &SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT).finish(),
         ))
         .unwrap();
         seg.verify().unwrap();
@@ -1005,6 +1025,47 @@ pub(crate) mod tests {
             assert_eq!(
                 Segment::open(AlignedBytes::new(&b)).unwrap_err(),
                 SegmentError::UnsupportedVersion { found: v }
+            );
+        }
+    }
+
+    /// `bytes` with header bytes changed and the header checksum redone.
+    fn patched(bytes: &[u8], patch: impl Fn(&mut [u8])) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        patch(&mut b);
+        b[32..36].fill(0);
+        let crc = crc32fast::hash(&b[..TABLE_END]);
+        b[32..36].copy_from_slice(&crc.to_le_bytes());
+        b
+    }
+
+    #[test]
+    fn the_stored_view_is_recorded_and_version_1_means_whole_pictures() {
+        let bytes = sample();
+        let seg = Segment::open(AlignedBytes::new(&bytes)).unwrap();
+        assert_eq!(seg.view_pct(), vfp_fingerprint::CATALOG_VIEW_PCT);
+        // Version 1 had byte 15 reserved as zero: whole pictures.
+        let v1 = patched(&bytes, |b| {
+            b[8..10].copy_from_slice(&1u16.to_le_bytes());
+            b[15] = 0;
+        });
+        let seg = Segment::open(AlignedBytes::new(&v1)).unwrap();
+        assert_eq!(seg.view_pct(), FULL_VIEW_PCT);
+        for (version, view) in [(1u16, 75u8), (2, 0), (2, 101)] {
+            let b = patched(&bytes, |b| {
+                b[8..10].copy_from_slice(&version.to_le_bytes());
+                b[15] = view;
+            });
+            let err = Segment::open(AlignedBytes::new(&b)).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    SegmentError::Invalid {
+                        what: "stored view",
+                        ..
+                    }
+                ),
+                "v{version} view {view}: {err:?}"
             );
         }
     }

@@ -64,7 +64,7 @@ pub fn shot_codes(n: usize, rng: &mut Rng) -> Vec<FrameHash> {
 /// The bytes of a segment holding `codes` as titles of
 /// [`FRAMES_PER_TITLE`] frames, 250 ms apart.
 pub fn segment_bytes(codes: &[FrameHash]) -> Vec<u8> {
-    let mut builder = SegmentBuilder::new(HashParams::default());
+    let mut builder = SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT);
     for (t, chunk) in codes.chunks(FRAMES_PER_TITLE).enumerate() {
         let record = TitleRecord {
             id: format!("T{t:05}"),

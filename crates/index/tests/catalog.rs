@@ -6,6 +6,7 @@
 use std::path::Path;
 use vfp_fingerprint::{
     ExtractParams, Fingerprint, FrameFlags, FrameHash, HashParams, HashedFrame, SourceInfo,
+    ViewTrack, CATALOG_VIEW_PCT,
 };
 use vfp_index::catalog::{self, NewTitle, MANIFEST};
 use vfp_index::{Catalog, IndexError, TitleRecord};
@@ -23,8 +24,10 @@ fn code(seed: u64) -> FrameHash {
     FrameHash([next(), next(), next(), next()])
 }
 
+/// A title whose stored view (the catalog's) hashes to `code(seed * 1e6
+/// + frame)`; its whole pictures hash to something else.
 fn title(id: &str, seed: u64, frames: u32) -> NewTitle {
-    let fingerprint = Fingerprint {
+    let mut fingerprint = Fingerprint {
         source: SourceInfo {
             file_name: format!("{id}.mp4"),
             file_size: 1,
@@ -51,7 +54,16 @@ fn title(id: &str, seed: u64, frames: u32) -> NewTitle {
                 },
             })
             .collect(),
+        views: Vec::new(),
     };
+    let stored: Vec<HashedFrame> = fingerprint.frames.clone();
+    for f in &mut fingerprint.frames {
+        f.hash = code(u64::from(f.t_ms) + 7_777_777_777);
+    }
+    fingerprint.views = vec![ViewTrack {
+        zoom_pct: CATALOG_VIEW_PCT,
+        frames: stored,
+    }];
     NewTitle {
         record: TitleRecord {
             id: id.into(),
@@ -191,6 +203,38 @@ fn incompatible_hashes_are_refused() {
     assert!(c.check_compatible(&HashParams::default()).is_ok());
     let err = c.check_compatible(&other).unwrap_err().to_string();
     assert!(err.contains("extract them again"), "{err}");
+}
+
+#[test]
+fn fingerprints_without_the_stored_view_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    let mut t = title("A", 1, 10);
+    t.fingerprint.views.clear();
+    let err = catalog::build(&dir, HashParams::default(), vec![t]).unwrap_err();
+    assert!(
+        matches!(&err, IndexError::MissingView { path, view_pct: CATALOG_VIEW_PCT } if path.ends_with("A.mp4")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("extract the video again"), "{err}");
+    assert!(!dir.join(MANIFEST).exists());
+
+    build(&dir, vec![title("A", 1, 10)]);
+    let c = Catalog::open(&dir).unwrap();
+    assert_eq!(c.view_pct(), CATALOG_VIEW_PCT);
+    // A query offers its whole pictures and every view at least as large
+    // as the catalog's; smaller views stand for nothing.
+    let mut query = title("Q", 2, 5).fingerprint;
+    let view = |zoom_pct| ViewTrack {
+        zoom_pct,
+        frames: query.frames.clone(),
+    };
+    query.views = vec![view(90), view(CATALOG_VIEW_PCT), view(50)];
+    let zooms: Vec<u8> = c.query_views(&query).unwrap().iter().map(|v| v.0).collect();
+    assert_eq!(zooms, [100, 90, CATALOG_VIEW_PCT]);
+    query.views.retain(|v| v.zoom_pct != CATALOG_VIEW_PCT);
+    let err = c.query_views(&query).unwrap_err();
+    assert!(matches!(err, IndexError::MissingView { .. }), "{err}");
 }
 
 #[test]

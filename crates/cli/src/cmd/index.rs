@@ -62,6 +62,7 @@ pub fn run(command: IndexCommand) -> Result<Status> {
                 vfp_index::segment::FORMAT_VERSION
             );
             println!("hash           {}", c.hash_params());
+            println!("stored view    centred {} % of each picture", c.view_pct());
             println!("titles         {}", c.titles().len());
             println!("frames         {frames}");
             println!("segments       {segments}");

@@ -243,27 +243,40 @@ pub fn catalog_hits(
     fp: &Fingerprint,
     radius: u32,
 ) -> Result<(Vec<QueryHit>, Vec<u32>)> {
-    catalog
-        .check_compatible(&fp.params.hash)
+    let views = catalog
+        .query_views(fp)
         .with_context(|| format!("{}", path.display()))?;
     let mut hits = Vec::new();
-    let mut sampled = Vec::new();
-    for f in fp.frames.iter().filter(|f| f.is_informative()) {
-        sampled.push(f.t_ms);
-        for (hash, mirrored) in [(&f.hash, false), (&f.mirrored, true)] {
-            for h in catalog.search_radius(hash, radius) {
-                hits.push(QueryHit {
-                    query_ms: f.t_ms,
-                    title: h.title,
-                    title_ms: h.t_ms,
-                    distance: h.distance,
-                    mirrored,
-                    common: h.common,
-                });
+    // A moment counts as sampled when any of its views could match.
+    let mut sampled = vec![false; fp.frames.len()];
+    for (_, frames) in views {
+        for (i, f) in frames.iter().enumerate() {
+            if !f.is_informative() {
+                continue;
+            }
+            sampled[i] = true;
+            for (hash, mirrored) in [(&f.hash, false), (&f.mirrored, true)] {
+                for h in catalog.search_radius(hash, radius) {
+                    hits.push(QueryHit {
+                        query_ms: f.t_ms,
+                        title: h.title,
+                        title_ms: h.t_ms,
+                        distance: h.distance,
+                        mirrored,
+                        common: h.common,
+                    });
+                }
             }
         }
     }
-    Ok((hits, sampled))
+    let sampled_ms = fp
+        .frames
+        .iter()
+        .zip(sampled)
+        .filter(|(_, s)| *s)
+        .map(|(f, _)| f.t_ms)
+        .collect();
+    Ok((hits, sampled_ms))
 }
 
 /// The files to scan: paths as given, folders expanded (with -r), `-`

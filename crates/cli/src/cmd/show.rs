@@ -51,6 +51,17 @@ fn describe(fp: &Fingerprint) -> String {
     );
     let _ = writeln!(out, "sampling   {}", fp.params.sampling);
     let _ = writeln!(out, "hash       {}", fp.params.hash);
+    let views: Vec<String> = fp
+        .views
+        .iter()
+        .map(|v| format!("{} %", v.zoom_pct))
+        .collect();
+    let _ = writeln!(
+        out,
+        "views      whole picture{}{}",
+        if views.is_empty() { "" } else { ", centred " },
+        views.join(", ")
+    );
     let span = match (fp.frames.first(), fp.frames.last()) {
         (Some(a), Some(b)) => format!(
             ", {:.3} s to {:.3} s",

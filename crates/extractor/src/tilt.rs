@@ -1,0 +1,365 @@
+//! Tilted copies: a picture turned by a few degrees inside a frame of the
+//! same size, the corners it uncovers filled with black (what a re-upload
+//! "rotated to dodge detection" looks like). Even a 4° turn moves a global
+//! hash about as far as an unrelated picture, so a window of samples is
+//! checked for the black corners a turn leaves, and if they are there,
+//! the picture is turned back before hashing ([`TiltedSampler`]).
+//!
+//! The check fits the four corner triangles of a turned rectangle of the
+//! active picture's own shape to the pixels that stay dark in every frame
+//! of the window. A turn by `θ` is accepted when the triangles predicted for
+//! `θ` are dark and a band just inside their edges is lit: a smaller angle
+//! leaves that band in the black, a larger one puts lit content inside the
+//! triangles. A dark vignette or a night scene has no sharp straight
+//! boundary at any angle and is left alone.
+
+use crate::luma::{LumaImage, Rect, HASH_SIDE};
+
+/// A pixel brighter than this at any time of the window is content (video
+/// black is 16, plus coding noise)...
+const LIT_LUMA: u8 = 40;
+/// ...and so is a darker one that changes by more than this over the
+/// window: the fill of a turned picture is constant, while dark scenery
+/// moves and carries noise (a dim film is mostly below [`LIT_LUMA`]).
+const FILL_RANGE: u8 = 6;
+/// Angles tried, in degrees: `-MAX..=MAX` in steps of `STEP`, zero and
+/// angles below `MIN` excluded (a turn of under 1.5° barely moves the hash).
+const MAX_TILT_DEG: f32 = 12.0;
+const MIN_TILT_DEG: f32 = 1.5;
+const STEP_DEG: f32 = 0.25;
+/// Pixels this close to a predicted edge, in working pixels, are not
+/// judged (rasterization and scaling blur the edge).
+const EDGE_MARGIN_PX: f32 = 1.5;
+/// Width of the band inside the predicted edges that must be lit.
+const BAND_PX: f32 = 5.0;
+/// Share of the predicted corner pixels that must be dark...
+const MIN_DARK_SHARE: f32 = 0.97;
+/// ...and of the band inside them that must be lit.
+const MIN_LIT_SHARE: f32 = 0.8;
+/// The predicted corners must hold at least this share of the picture, so
+/// that a few dark pixels cannot decide.
+const MIN_CORNER_SHARE: f32 = 0.005;
+/// Fewest frames in a window to decide (a single frame's dark corners may
+/// be scenery).
+const MIN_FRAMES: usize = 3;
+
+/// The active picture's geometry: its rectangle in the working picture
+/// and its true width / height (the working picture is square, the video
+/// is not).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Geometry {
+    /// The active rectangle in working pixels.
+    pub active: Rect,
+    /// Displayed width / height of the active picture.
+    pub aspect: f32,
+}
+
+impl Geometry {
+    /// Maps a point of the active picture in height units centred on its
+    /// middle (x in `-aspect/2..aspect/2`, y in `-1/2..1/2`) to working
+    /// pixel coordinates.
+    fn work_point(&self, x: f32, y: f32) -> (f32, f32) {
+        let a = self.active;
+        (
+            (a.x0 + a.x1) as f32 / 2.0 + x * a.width() as f32 / self.aspect,
+            (a.y0 + a.y1) as f32 / 2.0 + y * a.height() as f32,
+        )
+    }
+
+    /// Inverse of [`work_point`](Self::work_point), at a pixel's centre.
+    fn picture_point(&self, u: usize, v: usize) -> (f32, f32) {
+        let a = self.active;
+        (
+            (u as f32 + 0.5 - (a.x0 + a.x1) as f32 / 2.0) * self.aspect / a.width() as f32,
+            (v as f32 + 0.5 - (a.y0 + a.y1) as f32 / 2.0) / a.height() as f32,
+        )
+    }
+
+    /// Working pixels per height unit, the smaller of the two directions.
+    fn px_per_unit(&self) -> f32 {
+        let a = self.active;
+        (a.height() as f32).min(a.width() as f32 / self.aspect)
+    }
+
+    /// Signed distance, in height units, from `(x, y)` to the border of
+    /// the active rectangle turned by `angle_rad`: positive inside.
+    fn inside_distance(&self, x: f32, y: f32, (sin, cos): (f32, f32)) -> f32 {
+        // Turn the point back by the angle and compare with the rectangle.
+        let xr = x * cos + y * sin;
+        let yr = -x * sin + y * cos;
+        (self.aspect / 2.0 - xr.abs()).min(0.5 - yr.abs())
+    }
+}
+
+/// The angle in degrees (positive: clockwise on screen) that the window's
+/// pictures were turned by inside their frame, if they show the black
+/// corners of one.
+pub fn detect(window: &[LumaImage], geometry: Geometry) -> Option<f32> {
+    if window.len() < MIN_FRAMES || geometry.active.width() < 16 || geometry.active.height() < 16 {
+        return None;
+    }
+    let a = geometry.active;
+    // Per pixel of the active picture, its darkest and brightest moments.
+    let mut low = vec![u8::MAX; a.width() * a.height()];
+    let mut peak = vec![0u8; a.width() * a.height()];
+    for picture in window {
+        for (i, y) in (a.y0..a.y1).enumerate() {
+            let src = &picture.row(y)[a.x0..a.x1];
+            let row = i * a.width()..(i + 1) * a.width();
+            for ((l, p), &s) in low[row.clone()].iter_mut().zip(&mut peak[row]).zip(src) {
+                *l = (*l).min(s);
+                *p = (*p).max(s);
+            }
+        }
+    }
+    let content: Vec<bool> = low
+        .iter()
+        .zip(&peak)
+        .map(|(&l, &p)| p > LIT_LUMA || p - l > FILL_RANGE)
+        .collect();
+    let px = geometry.px_per_unit();
+    let steps = (MAX_TILT_DEG / STEP_DEG).round() as i32;
+    let min_corner = (MIN_CORNER_SHARE * content.len() as f32) as usize;
+    let mut best: Option<(f32, f32)> = None;
+    for s in -steps..=steps {
+        let deg = s as f32 * STEP_DEG;
+        if deg.abs() < MIN_TILT_DEG {
+            continue;
+        }
+        let turn = deg.to_radians().sin_cos();
+        let mut fit = Fit::default();
+        for v in a.y0..a.y1 {
+            for u in a.x0..a.x1 {
+                let (x, y) = geometry.picture_point(u, v);
+                let d = geometry.inside_distance(x, y, turn) * px;
+                fit.add(d, content[(v - a.y0) * a.width() + (u - a.x0)]);
+            }
+        }
+        if fit.corner < min_corner || fit.band == 0 {
+            continue;
+        }
+        let dark_share = fit.dark as f32 / fit.corner as f32;
+        let lit_share = fit.lit as f32 / fit.band as f32;
+        if dark_share >= MIN_DARK_SHARE && lit_share >= MIN_LIT_SHARE {
+            // Among the angles that pass, the one whose edge separates
+            // dark from lit best right where it runs.
+            let accuracy = fit.agree as f32 / fit.near.max(1) as f32;
+            if best.is_none_or(|(_, a)| accuracy > a) {
+                best = Some((deg, accuracy));
+            }
+        }
+    }
+    best.map(|(deg, _)| deg)
+}
+
+/// Counts of one angle's prediction against the observed peaks.
+#[derive(Default)]
+struct Fit {
+    /// Pixels predicted well outside the turned picture, and how many of
+    /// them are dark.
+    corner: usize,
+    dark: usize,
+    /// Pixels in the band just inside its edges, and how many are lit.
+    band: usize,
+    lit: usize,
+    /// Pixels within the band width of the edge on either side, and how
+    /// many of them are as predicted (dark outside, lit inside).
+    near: usize,
+    agree: usize,
+}
+
+impl Fit {
+    /// Counts a pixel at signed distance `d_px` from the predicted edge
+    /// (positive inside).
+    fn add(&mut self, d_px: f32, lit: bool) {
+        if d_px < -EDGE_MARGIN_PX {
+            self.corner += 1;
+            self.dark += usize::from(!lit);
+        } else if d_px > EDGE_MARGIN_PX && d_px < EDGE_MARGIN_PX + BAND_PX {
+            self.band += 1;
+            self.lit += usize::from(lit);
+        }
+        if d_px.abs() < BAND_PX {
+            self.near += 1;
+            self.agree += usize::from(lit == (d_px > 0.0));
+        }
+    }
+}
+
+/// Resamples a centred crop of the active picture, turned back by a
+/// detected tilt, to the hash's 64×64 input.
+#[derive(Clone, Debug)]
+pub struct TiltedSampler {
+    /// Per output pixel, the working-picture points averaged for it.
+    taps: Vec<[(f32, f32); SUPERSAMPLE * SUPERSAMPLE]>,
+}
+
+/// Points per output pixel in each direction: the crop spans up to three
+/// working pixels per output pixel, so three points keep the average
+/// close to an area mean.
+const SUPERSAMPLE: usize = 3;
+
+impl TiltedSampler {
+    /// A sampler of the centred `zoom` (0-1] of the active picture of
+    /// `geometry`, turned back by `tilt_deg`.
+    pub fn new(geometry: Geometry, tilt_deg: f32, zoom: f32) -> Self {
+        let (sin, cos) = tilt_deg.to_radians().sin_cos();
+        let n = HASH_SIDE * SUPERSAMPLE;
+        let mut taps = Vec::with_capacity(HASH_SIDE * HASH_SIDE);
+        for oy in 0..HASH_SIDE {
+            for ox in 0..HASH_SIDE {
+                let mut points = [(0f32, 0f32); SUPERSAMPLE * SUPERSAMPLE];
+                for (k, p) in points.iter_mut().enumerate() {
+                    let sx = ox * SUPERSAMPLE + k % SUPERSAMPLE;
+                    let sy = oy * SUPERSAMPLE + k / SUPERSAMPLE;
+                    // The point of the upright content, in height units...
+                    let x = ((sx as f32 + 0.5) / n as f32 - 0.5) * geometry.aspect * zoom;
+                    let y = ((sy as f32 + 0.5) / n as f32 - 0.5) * zoom;
+                    // ...where the turn put it in the frame.
+                    *p = geometry.work_point(x * cos - y * sin, x * sin + y * cos);
+                }
+                taps.push(points);
+            }
+        }
+        TiltedSampler { taps }
+    }
+
+    /// The crop of `picture`, row-major floats at `HASH_SIDE`².
+    pub fn resample(&self, picture: &LumaImage) -> Vec<f32> {
+        let weight = 1.0 / (SUPERSAMPLE * SUPERSAMPLE) as f32;
+        self.taps
+            .iter()
+            .map(|points| {
+                points
+                    .iter()
+                    .map(|&(u, v)| bilinear(picture, u, v))
+                    .sum::<f32>()
+                    * weight
+            })
+            .collect()
+    }
+}
+
+/// The picture at a point in pixel coordinates (pixel centres at +0.5),
+/// clamped to the picture.
+fn bilinear(picture: &LumaImage, u: f32, v: f32) -> f32 {
+    let side = picture.side();
+    let max = (side - 1) as f32;
+    let (x, y) = ((u - 0.5).clamp(0.0, max), (v - 0.5).clamp(0.0, max));
+    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+    let (x1, y1) = ((x0 + 1).min(side - 1), (y0 + 1).min(side - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let at = |x: usize, y: usize| f32::from(picture.row(y)[x]);
+    let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+    let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+    top * (1.0 - fy) + bottom * fy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::luma::WORK_SIDE;
+
+    /// A textured scene of `aspect` squeezed into the square working
+    /// picture, turned by `deg` inside its frame with black corners, as
+    /// FFmpeg's `rotate` filter makes it.
+    fn turned(aspect: f32, deg: f32, seed: u32) -> LumaImage {
+        let g = Geometry {
+            active: Rect::full(WORK_SIDE),
+            aspect,
+        };
+        let (sin, cos) = deg.to_radians().sin_cos();
+        let mut pixels = Vec::with_capacity(WORK_SIDE * WORK_SIDE);
+        for v in 0..WORK_SIDE {
+            for u in 0..WORK_SIDE {
+                let (x, y) = g.picture_point(u, v);
+                // Back to the upright scene.
+                let (xs, ys) = (x * cos + y * sin, -x * sin + y * cos);
+                let inside = xs.abs() <= aspect / 2.0 && ys.abs() <= 0.5;
+                pixels.push(if inside { scene(xs, ys, seed) } else { 16 });
+            }
+        }
+        LumaImage::new(WORK_SIDE, pixels)
+    }
+
+    fn scene(x: f32, y: f32, seed: u32) -> u8 {
+        let t = seed as f32 * 0.7;
+        (128.0 + 60.0 * (9.0 * x + t).sin() * (7.0 * y - t).cos() + 40.0 * (23.0 * x * y).sin())
+            as u8
+    }
+
+    fn window(aspect: f32, deg: f32) -> Vec<LumaImage> {
+        (0..6).map(|s| turned(aspect, deg, s)).collect()
+    }
+
+    fn full(aspect: f32) -> Geometry {
+        Geometry {
+            active: Rect::full(WORK_SIDE),
+            aspect,
+        }
+    }
+
+    #[test]
+    fn turns_are_measured_both_ways_and_at_any_shape() {
+        for aspect in [16.0 / 9.0, 4.0 / 3.0, 9.0 / 16.0] {
+            for deg in [-7.5f32, -4.0, 3.0, 5.25, 8.0] {
+                let found = detect(&window(aspect, deg), full(aspect));
+                let found = found.unwrap_or_else(|| panic!("{aspect} {deg}: not found"));
+                assert!((found - deg).abs() <= 0.5, "{aspect} {deg}: {found}");
+            }
+        }
+    }
+
+    #[test]
+    fn upright_and_dark_cornered_pictures_are_not_turned() {
+        let aspect = 16.0 / 9.0;
+        assert_eq!(detect(&window(aspect, 0.0), full(aspect)), None);
+        // A vignette: corners fading to black, no straight edge.
+        let vignette: Vec<LumaImage> = (0..6)
+            .map(|s| {
+                let g = full(aspect);
+                let px = (0..WORK_SIDE * WORK_SIDE)
+                    .map(|i| {
+                        let (x, y) = g.picture_point(i % WORK_SIDE, i / WORK_SIDE);
+                        let fade = (1.6 - 2.2 * (x * x + y * y).sqrt()).clamp(0.0, 1.0);
+                        (f32::from(scene(x, y, s)) * fade) as u8
+                    })
+                    .collect();
+                LumaImage::new(WORK_SIDE, px)
+            })
+            .collect();
+        assert_eq!(detect(&vignette, full(aspect)), None);
+        // Too few frames to tell corners from scenery.
+        assert_eq!(detect(&window(aspect, 5.0)[..2], full(aspect)), None);
+    }
+
+    #[test]
+    fn turning_back_recovers_the_upright_centre() {
+        let aspect = 16.0 / 9.0;
+        let upright = turned(aspect, 0.0, 1);
+        let tilted = turned(aspect, 6.0, 1);
+        let straight = TiltedSampler::new(full(aspect), 0.0, 0.75).resample(&upright);
+        let back = TiltedSampler::new(full(aspect), 6.0, 0.75).resample(&tilted);
+        let naive = TiltedSampler::new(full(aspect), 0.0, 0.75).resample(&tilted);
+        let diff = |a: &[f32], b: &[f32]| {
+            a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
+        };
+        assert!(diff(&straight, &back) < 4.0, "{}", diff(&straight, &back));
+        assert!(diff(&straight, &naive) > 3.0 * diff(&straight, &back));
+    }
+
+    #[test]
+    fn an_untilted_sampler_matches_area_resampling() {
+        let picture = turned(1.0, 0.0, 2);
+        let g = full(1.0);
+        let ours = TiltedSampler::new(g, 0.0, 1.0).resample(&picture);
+        let area = picture.resample(Rect::full(WORK_SIDE));
+        let mean = ours
+            .iter()
+            .zip(&area)
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f32>()
+            / 4096.0;
+        assert!(mean < 3.0, "{mean}");
+    }
+}
