@@ -51,6 +51,9 @@ pub(crate) struct StreamFacts {
     /// Displayed width / height, upright (pixel aspect and rotation
     /// applied).
     pub display_aspect: f32,
+    /// Upright height in pixels (the coded width if the display turns the
+    /// picture by a quarter).
+    pub display_height: u32,
 }
 
 /// An opened file with its best video stream and a ready decoder.
@@ -168,8 +171,14 @@ impl VideoInput {
         if rotation_deg % 180 == 90 {
             display_aspect = 1.0 / display_aspect;
         }
+        let display_height = if rotation_deg % 180 == 90 {
+            decoder.width()
+        } else {
+            decoder.height()
+        };
         let facts = StreamFacts {
             display_aspect: display_aspect.clamp(0.01, 100.0) as f32,
+            display_height,
             codec: codec_name,
             width: decoder.width(),
             height: decoder.height(),

@@ -125,7 +125,7 @@ pub fn extract_observed(
     let facts = input.facts.clone();
     let mut sampler = Sampler::new(params.sampling);
     let mut scaler = WorkScaler::new();
-    let mut hasher = WindowHasher::new(params, facts.display_aspect);
+    let mut hasher = WindowHasher::new(params, facts.display_aspect, facts.display_height);
     let max_s = f64::from(MAX_DURATION_H) * 3600.0;
     let mut last_t_s = 0.0f64;
     input.decode(|t_s, frame| {
@@ -243,6 +243,8 @@ struct WindowHasher {
     params: ExtractParams,
     /// Displayed width / height of the whole frame.
     display_aspect: f32,
+    /// Displayed height of the whole frame in pixels.
+    display_height: u32,
     detector: BorderDetector,
     /// Sample times and pictures of the open window.
     times_ms: Vec<u32>,
@@ -268,10 +270,11 @@ impl ViewSampler {
 }
 
 impl WindowHasher {
-    fn new(params: ExtractParams, display_aspect: f32) -> Self {
+    fn new(params: ExtractParams, display_aspect: f32, display_height: u32) -> Self {
         WindowHasher {
             params,
             display_aspect,
+            display_height,
             detector: BorderDetector::new(luma::WORK_SIDE),
             times_ms: Vec::new(),
             pictures: Vec::new(),
@@ -345,6 +348,7 @@ impl WindowHasher {
             // The working picture is square: its pixels are as wide as the
             // displayed frame's aspect.
             aspect: self.display_aspect * active.width() as f32 / active.height().max(1) as f32,
+            height_px: self.display_height as f32 * active.height() as f32 / luma::WORK_SIDE as f32,
         }
     }
 
