@@ -20,8 +20,9 @@ use crate::luma::{LumaImage, Rect, HASH_SIDE};
 const LIT_LUMA: u8 = 40;
 /// ...and so is a darker one that changes by more than this over the
 /// window: the fill of a turned picture is constant, while dark scenery
-/// moves and carries noise (a dim film is mostly below [`LIT_LUMA`]).
-const FILL_RANGE: u8 = 6;
+/// moves (a dim film is mostly below [`LIT_LUMA`]). Coding noise on the
+/// fill of small low-bitrate copies reaches 6-10, hence the margin.
+const FILL_RANGE: u8 = 12;
 /// Angles tried, in degrees: `-MAX..=MAX` in steps of `STEP`, zero and
 /// angles below `MIN` excluded (a turn of under 1.5° barely moves the hash).
 const MAX_TILT_DEG: f32 = 12.0;
@@ -38,7 +39,10 @@ const EDGE_BLUR_SOURCE_PX: f32 = 1.0;
 const BAND_PX: f32 = 5.0;
 /// Share of the predicted corner pixels that must be dark...
 const MIN_DARK_SHARE: f32 = 0.97;
-/// ...and of the band inside them that must be lit.
+/// ...and of the band inside them that must be content: most of it, not
+/// all, since dark static scenery can border the edge (a dim film's band
+/// measured 0.65-0.8 content). A vignette still fails: its dark region
+/// has no straight edge, so no angle gets both shares.
 const MIN_LIT_SHARE: f32 = 0.6;
 /// The predicted corners must hold at least this share of the picture, so
 /// that a few dark pixels cannot decide.
@@ -121,7 +125,7 @@ pub fn detect(window: &[LumaImage], geometry: Geometry) -> Option<f32> {
     let content: Vec<bool> = low
         .iter()
         .zip(&peak)
-        .map(|(&l, &p)| p > LIT_LUMA || p - l > 12)
+        .map(|(&l, &p)| p > LIT_LUMA || p - l > FILL_RANGE)
         .collect();
     let px = geometry.px_per_unit();
     // The turned picture's edge is anti-aliased, and a partly covered
