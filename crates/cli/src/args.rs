@@ -85,8 +85,8 @@ pub struct VerifyArgs {
     /// Also write a self-contained HTML evidence page here.
     #[arg(long, value_name = "HTML")]
     pub report: Option<PathBuf>,
-    /// Hamming radius of the per-frame search (wider than a scan's).
-    #[arg(long, value_name = "BITS", default_value_t = 31)]
+    /// Hamming radius of the per-frame search.
+    #[arg(long, value_name = "BITS", default_value_t = vfp_matcher::DEFAULT_RADIUS)]
     pub radius: u32,
     /// Frames per second sampled from the clip.
     #[arg(long, value_name = "N", default_value_t = 30.0)]
@@ -138,7 +138,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_frames: usize,
     /// Hamming radius of the per-frame catalog search.
-    #[arg(long, value_name = "BITS", default_value_t = 10)]
+    #[arg(long, value_name = "BITS", default_value_t = vfp_matcher::DEFAULT_RADIUS)]
     pub radius: u32,
     /// Frames per second sampled from scanned videos.
     #[arg(long, value_name = "N", default_value_t = 30.0)]
@@ -385,7 +385,7 @@ mod tests {
         };
         assert_eq!(
             (s.radius, s.fps, s.min_duration, s.format),
-            (10, 30.0, 2.0, ScanFormat::Human)
+            (31, 30.0, 2.0, ScanFormat::Human)
         );
         assert!(
             Cli::try_parse_from(["vfp", "scan", "a.mp4"]).is_err(),

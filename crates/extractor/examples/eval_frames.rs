@@ -1,13 +1,16 @@
 //! Per-frame distances on an evaluation set of `../shared/eval`
-//! (`make_set.py`). Titles are sampled at the default dense rate, queries
-//! at QUERY_FPS. For every title sample inside a positive query's excerpt:
-//! the distance to the query frame nearest to that moment (the better of
-//! the direct and the mirrored hash), per transform. For every negative
-//! query frame: the distance to its nearest frame anywhere in the catalog.
-//! This is what the per-frame match threshold must separate.
+//! (`make_set.py`), as a scan sees them: titles are sampled at the default
+//! dense rate and stored by their catalog view, queries are sampled at
+//! QUERY_FPS and offer every view at least as large. For every title sample
+//! inside a positive query's excerpt: the distance to the query moment
+//! nearest to it (the best of its views, direct or mirrored), per
+//! transform. For every moment of a negative query, and of each video
+//! listed in NEGATIVES_LIST (one path per line): the distance to its nearest
+//! frame anywhere in the catalog. This is what the per-frame match radius
+//! must separate.
 //!
 //! ```text
-//! cargo run --release -p vfp-extractor --example eval_frames -- SET_DIR [QUERY_FPS]
+//! cargo run --release -p vfp-extractor --example eval_frames -- SET_DIR [QUERY_FPS [NEGATIVES_LIST]]
 //! ```
 //! Reads `catalog.csv` and `truth.csv` of the set (truth only to score).
 
@@ -15,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use vfp_extractor::{extract, ExtractOptions};
 use vfp_fingerprint::stats::Distribution;
-use vfp_fingerprint::{Fingerprint, HashedFrame};
+use vfp_fingerprint::{Fingerprint, HashedFrame, CATALOG_VIEW_PCT};
 
 fn csv(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -49,14 +52,43 @@ fn fingerprint(path: &Path, fps: f32) -> Option<Fingerprint> {
     }
 }
 
-fn distance(a: &HashedFrame, b: &HashedFrame) -> u32 {
-    a.hash.hamming(&b.hash).min(a.mirrored.hamming(&b.hash))
+/// Catalog frame `c` against every view of query moment `i` (direct or
+/// mirrored): the best distance.
+fn distance(c: &HashedFrame, query: &Fingerprint, i: usize) -> Option<u32> {
+    query
+        .tracks()
+        .filter(|&(pct, _)| pct >= CATALOG_VIEW_PCT)
+        .filter_map(|(_, frames)| frames.get(i))
+        .filter(|q| q.is_informative())
+        .map(|q| c.hash.hamming(&q.hash).min(c.hash.hamming(&q.mirrored)))
+        .min()
+}
+
+/// The moments of `query` with at least one informative view.
+fn moments(query: &Fingerprint) -> Vec<usize> {
+    (0..query.frames.len())
+        .filter(|&i| {
+            query
+                .tracks()
+                .any(|(_, frames)| frames.get(i).is_some_and(HashedFrame::is_informative))
+        })
+        .collect()
+}
+
+/// Distance from every moment of `query` to its nearest catalog frame.
+fn nearest_to_catalog(query: &Fingerprint, catalog: &[&HashedFrame], out: &mut Vec<u32>) {
+    for i in moments(query) {
+        if let Some(d) = catalog.iter().filter_map(|c| distance(c, query, i)).min() {
+            out.push(d);
+        }
+    }
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let set = PathBuf::from(args.next().expect("usage: eval_frames SET_DIR [QUERY_FPS]"));
     let query_fps: f32 = args.next().map_or(4.0, |v| v.parse().expect("QUERY_FPS"));
+    let negatives_list = args.next().map(PathBuf::from);
     let mut titles: HashMap<String, Fingerprint> = HashMap::new();
     for row in csv(&set.join("catalog.csv")) {
         if let Some(fp) = fingerprint(
@@ -66,9 +98,18 @@ fn main() {
             titles.insert(row["title_id"].clone(), fp);
         }
     }
-    let catalog: Vec<&HashedFrame> = titles
+    let stored = |t: &Fingerprint| {
+        t.view(CATALOG_VIEW_PCT)
+            .map(|v| v.frames.clone())
+            .expect("titles have the catalog view")
+    };
+    let stored: HashMap<String, Vec<HashedFrame>> = titles
+        .iter()
+        .map(|(id, t)| (id.clone(), stored(t)))
+        .collect();
+    let catalog: Vec<&HashedFrame> = stored
         .values()
-        .flat_map(|t| t.frames.iter().filter(|f| f.is_informative()))
+        .flat_map(|frames| frames.iter().filter(|f| f.is_informative()))
         .collect();
     let mut positives: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut negatives = Vec::new();
@@ -81,14 +122,10 @@ fn main() {
         low_information.1 += query.frames.len();
         let title = &row["title_id"];
         if title.is_empty() {
-            for q in query.frames.iter().filter(|f| f.is_informative()) {
-                if let Some(d) = catalog.iter().map(|c| distance(c, q)).min() {
-                    negatives.push(d);
-                }
-            }
+            nearest_to_catalog(&query, &catalog, &mut negatives);
             continue;
         }
-        let Some(reference) = titles.get(title) else {
+        let Some(reference) = stored.get(title) else {
             continue;
         };
         let num = |k: &str| row[k].parse::<f64>().unwrap_or(f64::NAN);
@@ -103,28 +140,34 @@ fn main() {
         // Each reference sample inside the excerpt against the query frame
         // nearest to it in time: what a lookup of that query frame sees.
         let half_period_ms = 500.0 / f64::from(query_fps) + 1.0;
-        for r in reference.frames.iter().filter(|f| f.is_informative()) {
+        let sampled = moments(&query);
+        for r in reference.iter().filter(|f| f.is_informative()) {
             let r_s = f64::from(r.t_ms) / 1000.0;
             let q_s = q0 + (r_s - t0) / speed;
             if q_s < q0 || q_s > q1 {
                 continue;
             }
-            let nearest = query
-                .frames
+            let gap = |i: usize| (f64::from(query.frames[i].t_ms) - q_s * 1000.0).abs();
+            let nearest = sampled
                 .iter()
-                .filter(|f| f.is_informative())
-                .min_by(|a, b| {
-                    let da = (f64::from(a.t_ms) - q_s * 1000.0).abs();
-                    let db = (f64::from(b.t_ms) - q_s * 1000.0).abs();
-                    da.total_cmp(&db)
-                });
-            if let Some(q) = nearest {
-                if (f64::from(q.t_ms) - q_s * 1000.0).abs() <= half_period_ms * speed.max(1.0) {
-                    positives
-                        .entry(transform.clone())
-                        .or_default()
-                        .push(distance(r, q));
+                .copied()
+                .min_by(|&a, &b| gap(a).total_cmp(&gap(b)));
+            if let Some(i) = nearest {
+                if gap(i) <= half_period_ms * speed.max(1.0) {
+                    if let Some(d) = distance(r, &query, i) {
+                        positives.entry(transform.clone()).or_default().push(d);
+                    }
                 }
+            }
+        }
+    }
+    let mut extra = Vec::new();
+    if let Some(list) = negatives_list {
+        let text =
+            std::fs::read_to_string(&list).unwrap_or_else(|e| panic!("{}: {e}", list.display()));
+        for path in text.lines().filter(|l| !l.trim().is_empty()) {
+            if let Some(video) = fingerprint(Path::new(path.trim()), query_fps) {
+                nearest_to_catalog(&video, &catalog, &mut extra);
             }
         }
     }
@@ -153,6 +196,14 @@ fn main() {
     let mut sorted = negatives.clone();
     sorted.sort_unstable();
     row("**negatives** (to the nearest catalog frame)", negatives);
+    let mut lowest_listed = extra.clone();
+    lowest_listed.sort_unstable();
+    if !extra.is_empty() {
+        row(
+            "**unrelated listed videos** (to the nearest catalog frame)",
+            extra,
+        );
+    }
     println!("\nshare of positive frames within a radius:{shares}");
     println!(
         "negative frames' nearest catalog distance, lowest: {:?}; low-information query frames: {} of {}",
@@ -160,4 +211,10 @@ fn main() {
         low_information.0,
         low_information.1
     );
+    if !lowest_listed.is_empty() {
+        println!(
+            "listed videos' nearest catalog distance, lowest: {:?}",
+            &lowest_listed[..lowest_listed.len().min(10)]
+        );
+    }
 }
