@@ -127,6 +127,14 @@ pub fn detect(window: &[LumaImage], geometry: Geometry) -> Option<f32> {
         .zip(&peak)
         .map(|(&l, &p)| p > LIT_LUMA || p - l > FILL_RANGE)
         .collect();
+    // Any turn uncovers the picture's four corners; almost every video
+    // shows content there, and is done with here (the fit below costs a
+    // pass over the picture per angle).
+    let (w, h) = (a.width(), a.height());
+    let corners = [0, w - 1, (h - 1) * w, h * w - 1];
+    if corners.iter().filter(|&&i| content[i]).count() > 1 {
+        return None;
+    }
     let px = geometry.px_per_unit();
     // The turned picture's edge is anti-aliased, and a partly covered
     // pixel already counts as content: its border shows this far outside
