@@ -43,6 +43,10 @@ make brightness-contrast.mp4 enc "eq=brightness=0.12:contrast=1.35"
 make mirrored.mp4        enc "hflip"
 make crop-85.mp4         enc "crop=trunc(iw*0.85/2)*2:trunc(ih*0.85/2)*2"
 make tilt-5deg.mp4       enc "rotate=5*PI/180:fillcolor=black"
+# The film at 45 % size over street footage (vtest.avi), as a reaction or
+# news video shows it; the film's timeline and frame rate are kept.
+film_fps=$(ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate -of csv=p=0 "$src")
+make pip.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -stream_loop -1 -i "$2" -filter_complex "[1:v]fps=$3,scale=720:528,setsar=1[bg];[0:v]scale=324:-2,setsar=1[fg];[bg][fg]overlay=360:48:shortest=1" -c:v libx264 -preset veryfast -pix_fmt yuv420p -an -f mp4 "$4"' _ "$src" "$cache/vtest.avi" "$film_fps"
 # Content stored sideways (turned clockwise) with a display matrix that
 # turns it back, as phones record it; `ffmpeg -i sideways.mp4 x.png` shows
 # it upright.

@@ -24,6 +24,7 @@ pub mod borders;
 mod decode;
 mod error;
 pub mod hash;
+pub mod inset;
 pub mod luma;
 mod sample;
 pub mod tilt;
@@ -40,8 +41,8 @@ use std::io::Read;
 use std::path::Path;
 use tilt::TiltedSampler;
 use vfp_fingerprint::{
-    ExtractParams, Fingerprint, FrameFlags, HashedFrame, Sampling, SourceInfo, ViewTrack,
-    FULL_VIEW_PCT, VIEW_ZOOMS_PCT,
+    ExtractParams, Fingerprint, FrameFlags, HashedFrame, Sampling, SourceInfo, ViewRegion,
+    ViewTrack, FULL_VIEW_PCT, VIEW_ZOOMS_PCT,
 };
 
 /// Samples vote together on the active picture in windows of at least this
@@ -93,6 +94,8 @@ pub struct SampleView<'a> {
     /// The angle the picture was found turned by inside its frame, in
     /// degrees clockwise, and turned back by before hashing.
     pub tilt_deg: Option<f32>,
+    /// The inset picture (picture-in-picture) found, if any.
+    pub inset: Option<Rect>,
 }
 
 /// Fingerprints one video file.
@@ -252,6 +255,10 @@ struct WindowHasher {
     frames: Vec<HashedFrame>,
     /// One list per zoom of [`VIEW_ZOOMS_PCT`].
     views: Vec<Vec<HashedFrame>>,
+    /// The inset picture's view, per frame (low-information where none was
+    /// found), and whether one ever was.
+    inset: Vec<HashedFrame>,
+    any_inset: bool,
 }
 
 /// How one view of a window's samples is resampled to the hash input.
@@ -280,6 +287,8 @@ impl WindowHasher {
             pictures: Vec::new(),
             frames: Vec::new(),
             views: vec![Vec::new(); VIEW_ZOOMS_PCT.len()],
+            inset: Vec::new(),
+            any_inset: false,
         }
     }
 
@@ -299,25 +308,35 @@ impl WindowHasher {
         if self.pictures.is_empty() {
             return;
         }
-        let (active, tilt_deg) = if self.params.hash.crop_borders {
+        let (active, tilt_deg, inset) = if self.params.hash.crop_borders {
             let active = self.detector.update(&self.pictures);
             let geometry = self.geometry(active);
-            (active, tilt::detect(&self.pictures, geometry))
+            let tilt_deg = tilt::detect(&self.pictures, geometry);
+            let inset = match tilt_deg {
+                None => inset::detect(&self.pictures, active),
+                Some(_) => None,
+            };
+            (active, tilt_deg, inset)
         } else {
-            (Rect::full(luma::WORK_SIDE), None)
+            (Rect::full(luma::WORK_SIDE), None, None)
         };
+        self.any_inset |= inset.is_some();
+        let zoom = |pct: u8| f32::from(pct) / 100.0;
+        let inset_sampler = inset.map(|r| {
+            Resampler::new(
+                centred(r, zoom(vfp_fingerprint::INSET_VIEW_PCT)),
+                luma::WORK_SIDE,
+            )
+        });
         let geometry = self.geometry(active);
         let samplers: Vec<ViewSampler> = std::iter::once(FULL_VIEW_PCT)
             .chain(VIEW_ZOOMS_PCT)
-            .map(|pct| {
-                let zoom = f32::from(pct) / 100.0;
-                match tilt_deg {
-                    Some(deg) => ViewSampler::Tilted(TiltedSampler::new(geometry, deg, zoom)),
-                    None => ViewSampler::Straight(Resampler::new(
-                        centred(active, zoom),
-                        luma::WORK_SIDE,
-                    )),
-                }
+            .map(|pct| match tilt_deg {
+                Some(deg) => ViewSampler::Tilted(TiltedSampler::new(geometry, deg, zoom(pct))),
+                None => ViewSampler::Straight(Resampler::new(
+                    centred(active, zoom(pct)),
+                    luma::WORK_SIDE,
+                )),
             })
             .collect();
         let keyframe = self.params.sampling == Sampling::Keyframes;
@@ -331,11 +350,22 @@ impl WindowHasher {
             for (track, view) in self.views.iter_mut().zip(hashed) {
                 track.push(view);
             }
+            self.inset.push(match &inset_sampler {
+                Some(s) => hash_sample(t_ms, &s.resample(&picture), &self.params, keyframe),
+                None => HashedFrame {
+                    t_ms,
+                    hash: Default::default(),
+                    mirrored: Default::default(),
+                    quality: 0,
+                    flags: FrameFlags::LOW_INFORMATION,
+                },
+            });
             observe(SampleView {
                 frame: &frame,
                 picture: &picture,
                 active,
                 tilt_deg,
+                inset,
             });
             self.frames.push(frame);
         }
@@ -357,11 +387,22 @@ impl WindowHasher {
         observe: &mut impl FnMut(SampleView<'_>),
     ) -> (Vec<HashedFrame>, Vec<ViewTrack>) {
         self.flush(observe);
-        let views = VIEW_ZOOMS_PCT
+        let mut views: Vec<ViewTrack> = VIEW_ZOOMS_PCT
             .iter()
             .zip(self.views)
-            .map(|(&zoom_pct, frames)| ViewTrack { zoom_pct, frames })
+            .map(|(&zoom_pct, frames)| ViewTrack {
+                region: ViewRegion::Active,
+                zoom_pct,
+                frames,
+            })
             .collect();
+        if self.any_inset {
+            views.push(ViewTrack {
+                region: ViewRegion::Inset,
+                zoom_pct: vfp_fingerprint::INSET_VIEW_PCT,
+                frames: self.inset,
+            });
+        }
         (self.frames, views)
     }
 }

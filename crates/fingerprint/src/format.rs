@@ -36,8 +36,10 @@
 //!                 +8  32  hash (four u64, little-endian; see FrameHash)
 //!                +40  32  mirrored hash
 //!          K × view tracks (version 2), each:
-//!                 +0   1  zoom, u8 (1..=99, strictly decreasing track to track)
-//!                 +1   3  reserved, 0
+//!                 +0   1  zoom, u8 (1..=99)
+//!                 +1   1  region, u8 (0 active picture, 1 inset picture);
+//!                         tracks ordered by region, then by decreasing zoom
+//!                 +2   2  reserved, 0
 //!                 +4  72*N  the N frames hashed on the centred crop, records
 //!                         as above with the same t_ms as the frames
 //!    end     4  CRC-32 (IEEE) of every byte before it, u32
@@ -53,7 +55,7 @@ use crate::{
     ExtractParams, FrameFlags, FrameHash, HashAlgorithm, HashParams, HashedFrame, Sampling,
     SourceInfo,
 };
-use crate::{Fingerprint, ViewTrack, FULL_VIEW_PCT};
+use crate::{Fingerprint, ViewRegion, ViewTrack, FULL_VIEW_PCT};
 use std::io::Write;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -197,7 +199,7 @@ pub fn encode(fp: &Fingerprint) -> Result<Vec<u8>, FormatError> {
     out.extend_from_slice(name);
     encode_frames(&mut out, &fp.frames);
     for view in &fp.views {
-        out.extend_from_slice(&[view.zoom_pct, 0, 0, 0]);
+        out.extend_from_slice(&[view.zoom_pct, view.region.id(), 0, 0]);
         encode_frames(&mut out, &view.frames);
     }
     let crc = crc32fast::hash(&out);
@@ -347,15 +349,21 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
     let mut at = frames_at + track_len;
     for t in 0..k as usize {
         let zoom_pct = bytes[at];
+        let region = ViewRegion::from_id(bytes[at + 1]).ok_or_else(|| {
+            invalid(
+                "view region",
+                format!("track {t}: unknown id {}", bytes[at + 1]),
+            )
+        })?;
         if !(1..FULL_VIEW_PCT).contains(&zoom_pct)
-            || views.last().is_some_and(|v| v.zoom_pct <= zoom_pct)
+            || views.last().is_some_and(|v| !in_order(v, region, zoom_pct))
         {
             return Err(invalid(
                 "view zoom",
-                format!("track {t}: {zoom_pct} % (1-99, decreasing track to track)"),
+                format!("track {t}: {zoom_pct} % (1-99, by region, then decreasing)"),
             ));
         }
-        if bytes[at + 1..at + TRACK_HEADER_LEN] != [0, 0, 0] {
+        if bytes[at + 2..at + TRACK_HEADER_LEN] != [0, 0] {
             return Err(invalid(
                 "view track reserved bytes",
                 format!("track {t}: must be zero"),
@@ -364,7 +372,11 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
         at += TRACK_HEADER_LEN;
         let frames = decode_frames(&bytes[at..at + track_len], Some(&frames))?;
         at += track_len;
-        views.push(ViewTrack { zoom_pct, frames });
+        views.push(ViewTrack {
+            region,
+            zoom_pct,
+            frames,
+        });
     }
     Ok(Fingerprint {
         source,
@@ -379,6 +391,12 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
         frames,
         views,
     })
+}
+
+/// Whether a track of `region` and `zoom_pct` may follow `prev`: by
+/// region, then by decreasing zoom.
+fn in_order(prev: &ViewTrack, region: ViewRegion, zoom_pct: u8) -> bool {
+    (prev.region, std::cmp::Reverse(prev.zoom_pct)) < (region, std::cmp::Reverse(zoom_pct))
 }
 
 /// Parses frame records; times strictly increase, or equal those of
@@ -469,7 +487,7 @@ fn validate(fp: &Fingerprint) -> Result<(), FormatError> {
         return Err(invalid("view track count", fp.views.len().to_string()));
     }
     for (t, view) in fp.views.iter().enumerate() {
-        let decreasing = t == 0 || fp.views[t - 1].zoom_pct > view.zoom_pct;
+        let decreasing = t == 0 || in_order(&fp.views[t - 1], view.region, view.zoom_pct);
         if !(1..FULL_VIEW_PCT).contains(&view.zoom_pct) || !decreasing {
             return Err(invalid(
                 "view zoom",
@@ -631,22 +649,27 @@ mod tests {
     /// [`sample`] with two view tracks.
     pub(crate) fn sample_with_views(n: usize) -> Fingerprint {
         let mut fp = sample(n);
-        fp.views = [(87u8, 11u64), (75, 13)]
-            .into_iter()
-            .map(|(zoom_pct, salt)| ViewTrack {
-                zoom_pct,
-                frames: fp
-                    .frames
-                    .iter()
-                    .map(|f| HashedFrame {
-                        hash: FrameHash([salt, f.hash.0[0], 1, 2]),
-                        mirrored: FrameHash([f.t_ms.into(), salt, 9, 9]),
-                        quality: f.quality / 2,
-                        ..*f
-                    })
-                    .collect(),
-            })
-            .collect();
+        fp.views = [
+            (ViewRegion::Active, 87u8, 11u64),
+            (ViewRegion::Active, 75, 13),
+            (ViewRegion::Inset, 75, 17),
+        ]
+        .into_iter()
+        .map(|(region, zoom_pct, salt)| ViewTrack {
+            region,
+            zoom_pct,
+            frames: fp
+                .frames
+                .iter()
+                .map(|f| HashedFrame {
+                    hash: FrameHash([salt, f.hash.0[0], 1, 2]),
+                    mirrored: FrameHash([f.t_ms.into(), salt, 9, 9]),
+                    quality: f.quality / 2,
+                    ..*f
+                })
+                .collect(),
+        })
+        .collect();
         fp
     }
 
@@ -688,7 +711,7 @@ mod tests {
             let bytes = encode(&fp).unwrap();
             assert_eq!(
                 bytes.len(),
-                HEADER_LEN + 4 + 11 + 3 * n * FRAME_LEN + 2 * TRACK_HEADER_LEN + 4
+                HEADER_LEN + 4 + 11 + 4 * n * FRAME_LEN + 3 * TRACK_HEADER_LEN + 4
             );
             assert_eq!(decode(&bytes).unwrap(), fp);
         }
@@ -725,10 +748,15 @@ mod tests {
         let bytes = encode(&fp).unwrap();
         let track0 = HEADER_LEN + 4 + 11 + 3 * FRAME_LEN;
         let track1 = track0 + TRACK_HEADER_LEN + 3 * FRAME_LEN;
-        let cases: [(usize, u8, &str); 5] = [
+        let track2 = track1 + TRACK_HEADER_LEN + 3 * FRAME_LEN;
+        let cases: [(usize, u8, &str); 8] = [
             (track0, 100, "view zoom"),
             (track1, 87, "view zoom"),
             (track0 + 2, 1, "view track reserved bytes"),
+            (track0 + 1, 2, "view region"),
+            // An inset track before the active picture's.
+            (track1 + 1, 1, "view zoom"),
+            (track2 + 1, 0, "view zoom"),
             (track0 + TRACK_HEADER_LEN, 99, "view frame time"),
             (track1 + TRACK_HEADER_LEN + 5, 0x80, "frame flags"),
         ];

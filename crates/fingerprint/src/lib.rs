@@ -123,7 +123,8 @@ pub struct Fingerprint {
     /// Hashed frames in presentation order (strictly increasing `t_ms`).
     pub frames: Vec<HashedFrame>,
     /// The same frames hashed on centred crops of their active picture,
-    /// largest crop first (empty in fingerprints of format version 1).
+    /// largest crop first, then of an inset picture if one was found
+    /// (empty in fingerprints of format version 1).
     #[serde(default)]
     pub views: Vec<ViewTrack>,
 }
@@ -134,9 +135,22 @@ impl Fingerprint {
         self.frames.iter().filter(|f| f.is_informative()).count()
     }
 
-    /// The view track of centred crops of `zoom_pct` percent, if hashed.
+    /// The view track of centred crops of `zoom_pct` percent of the active
+    /// picture, if hashed.
     pub fn view(&self, zoom_pct: u8) -> Option<&ViewTrack> {
-        self.views.iter().find(|v| v.zoom_pct == zoom_pct)
+        self.views
+            .iter()
+            .find(|v| v.region == ViewRegion::Active && v.zoom_pct == zoom_pct)
+    }
+
+    /// The frames hashed on the centred `zoom_pct` percent of the active
+    /// picture (100: the frames themselves), if hashed.
+    pub fn active_view(&self, zoom_pct: u8) -> Option<&[HashedFrame]> {
+        if zoom_pct == FULL_VIEW_PCT {
+            Some(&self.frames)
+        } else {
+            self.view(zoom_pct).map(|v| v.frames.as_slice())
+        }
     }
 
     /// Every hashing of the frames, the whole active picture first, each
@@ -162,11 +176,50 @@ pub const VIEW_ZOOMS_PCT: [u8; 4] = [93, 87, 81, 75];
 /// The view a catalog stores: the smallest of [`VIEW_ZOOMS_PCT`].
 pub const CATALOG_VIEW_PCT: u8 = 75;
 
-/// A fingerprint's frames hashed on one centred crop of their active
-/// picture.
+/// The zoom of the view of an inset picture (picture-in-picture): the
+/// catalog's view, since an inset usually shows a whole picture.
+pub const INSET_VIEW_PCT: u8 = CATALOG_VIEW_PCT;
+
+/// The picture a view track crops.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ViewRegion {
+    /// The active picture (the frame without borders).
+    #[default]
+    Active,
+    /// A picture shown inside the frame (picture-in-picture), where one was
+    /// found; frames without one are flagged low-information.
+    Inset,
+}
+
+impl ViewRegion {
+    /// The id stored in `.vfp` files.
+    pub const fn id(self) -> u8 {
+        match self {
+            ViewRegion::Active => 0,
+            ViewRegion::Inset => 1,
+        }
+    }
+
+    /// Inverse of [`id`](Self::id).
+    pub const fn from_id(id: u8) -> Option<Self> {
+        match id {
+            0 => Some(ViewRegion::Active),
+            1 => Some(ViewRegion::Inset),
+            _ => None,
+        }
+    }
+}
+
+/// A fingerprint's frames hashed on one centred crop of a region.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewTrack {
-    /// Each side of the crop as a percentage of the active picture's side
+    /// The region cropped.
+    #[serde(default)]
+    pub region: ViewRegion,
+    /// Each side of the crop as a percentage of the region's side
     /// (1..=99), centred.
     pub zoom_pct: u8,
     /// One per frame of the fingerprint, at the same times; quality and

@@ -296,7 +296,7 @@ impl Catalog {
         query: &'f Fingerprint,
     ) -> Result<Vec<(u8, &'f [HashedFrame])>, IndexError> {
         self.check_compatible(&query.params.hash)?;
-        if query.tracks().all(|(pct, _)| pct != self.body.view_pct) {
+        if query.active_view(self.body.view_pct).is_none() {
             return Err(IndexError::MissingView {
                 path: self.dir.clone(),
                 view_pct: self.body.view_pct,
@@ -459,7 +459,7 @@ fn check_titles(
                 query: format!("{} ({})", t.fingerprint.params.hash, t.record.source_path),
             });
         }
-        if t.fingerprint.tracks().all(|(pct, _)| pct != view_pct) {
+        if t.fingerprint.active_view(view_pct).is_none() {
             return Err(IndexError::MissingView {
                 path: PathBuf::from(&t.record.source_path),
                 view_pct,
@@ -512,9 +512,7 @@ fn add_new(
     for t in titles {
         let frames = t
             .fingerprint
-            .tracks()
-            .find(|&(pct, _)| pct == view_pct)
-            .map(|(_, frames)| frames)
+            .active_view(view_pct)
             .unwrap_or_default()
             .iter()
             .filter(|f| f.is_informative())

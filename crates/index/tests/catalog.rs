@@ -6,7 +6,7 @@
 use std::path::Path;
 use vfp_fingerprint::{
     ExtractParams, Fingerprint, FrameFlags, FrameHash, HashParams, HashedFrame, SourceInfo,
-    ViewTrack, CATALOG_VIEW_PCT,
+    ViewRegion, ViewTrack, CATALOG_VIEW_PCT,
 };
 use vfp_index::catalog::{self, NewTitle, MANIFEST};
 use vfp_index::{Catalog, IndexError, TitleRecord};
@@ -61,6 +61,7 @@ fn title(id: &str, seed: u64, frames: u32) -> NewTitle {
         f.hash = code(u64::from(f.t_ms) + 7_777_777_777);
     }
     fingerprint.views = vec![ViewTrack {
+        region: ViewRegion::Active,
         zoom_pct: CATALOG_VIEW_PCT,
         frames: stored,
     }];
@@ -218,6 +219,11 @@ fn fingerprints_without_the_stored_view_are_refused() {
     );
     assert!(err.to_string().contains("extract the video again"), "{err}");
     assert!(!dir.join(MANIFEST).exists());
+    // An inset picture's view is not the active picture's.
+    let mut t = title("A", 1, 10);
+    t.fingerprint.views[0].region = ViewRegion::Inset;
+    let err = catalog::build(&dir, HashParams::default(), vec![t]).unwrap_err();
+    assert!(matches!(err, IndexError::MissingView { .. }), "{err}");
 
     build(&dir, vec![title("A", 1, 10)]);
     let c = Catalog::open(&dir).unwrap();
@@ -226,6 +232,7 @@ fn fingerprints_without_the_stored_view_are_refused() {
     // as the catalog's; smaller views stand for nothing.
     let mut query = title("Q", 2, 5).fingerprint;
     let view = |zoom_pct| ViewTrack {
+        region: ViewRegion::Active,
         zoom_pct,
         frames: query.frames.clone(),
     };

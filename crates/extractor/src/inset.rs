@@ -1,0 +1,251 @@
+//! Picture-in-picture: another video shown in a rectangle over the frame
+//! (reaction videos, news segments, a leak pasted over unrelated footage
+//! to dodge matching). A global hash of the frame sees mostly the host; the
+//! inset must be found and hashed on its own.
+//!
+//! An inset's border is a straight edge that stays put while the pictures
+//! on both sides of it change. Per window of samples, pixels where the
+//! picture steps sharply (to the left and above) in most frames form
+//! persistent edge runs; a rectangle whose four sides are each mostly
+//! covered by such runs, and that is clearly smaller than the frame, is
+//! the inset. Static scenery (a game's interface, a window border) can
+//! give such a rectangle too: hashing it as well costs a few lookups and
+//! cannot match anything that is not in the catalog.
+
+use crate::luma::{LumaImage, Rect};
+
+/// Neighbouring pixels differing by this much (0-255) form an edge: well
+/// above coding noise, below the step between two unrelated pictures.
+const EDGE_STEP: u8 = 12;
+/// A pixel is on a persistent edge when it is an edge in this share of
+/// the window's frames (two pictures' borders differ most of the time,
+/// not always: both can be dark at once).
+const PERSISTENT_SHARE: f32 = 0.6;
+/// Fewest frames to decide.
+const MIN_FRAMES: usize = 4;
+/// Gaps this long (pixels) inside an edge run are bridged.
+const MAX_GAP_PX: usize = 3;
+/// An inset side spans at least this share of the active picture's side...
+const MIN_SIDE_SHARE: f32 = 0.2;
+/// ...and the inset at most this share of its area (larger is a border,
+/// which [`borders`](crate::borders) handles).
+const MAX_AREA_SHARE: f32 = 0.75;
+/// Share of each side that persistent edges must cover (part of a side
+/// can run where the inset and the host look alike).
+const MIN_COVERAGE: f32 = 0.7;
+/// Candidate runs kept per direction (the longest): textured hosts have
+/// many long horizontal runs.
+const MAX_CANDIDATES: usize = 64;
+
+/// A run of persistent edge pixels along one line: `at` is the column (or
+/// row), `from..to` the span along it.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    at: usize,
+    from: usize,
+    to: usize,
+}
+
+impl Run {
+    fn len(&self) -> usize {
+        self.to - self.from
+    }
+}
+
+/// The inset picture shown inside `active` in the window's frames, if one
+/// is found.
+pub fn detect(window: &[LumaImage], active: Rect) -> Option<Rect> {
+    let (w, h) = (active.width(), active.height());
+    if window.len() < MIN_FRAMES || w < 32 || h < 32 {
+        return None;
+    }
+    // Per pixel, in how many frames it steps from its left (vertical
+    // edges) and from above (horizontal edges).
+    let mut left = vec![0u16; w * h];
+    let mut above = vec![0u16; w * h];
+    for picture in window {
+        for y in 0..h {
+            let row = &picture.row(active.y0 + y)[active.x0..active.x1];
+            let prev = (y > 0).then(|| &picture.row(active.y0 + y - 1)[active.x0..active.x1]);
+            for x in 0..w {
+                if x > 0 && row[x].abs_diff(row[x - 1]) >= EDGE_STEP {
+                    left[y * w + x] += 1;
+                }
+                if prev.is_some_and(|p| row[x].abs_diff(p[x]) >= EDGE_STEP) {
+                    above[y * w + x] += 1;
+                }
+            }
+        }
+    }
+    let need = (PERSISTENT_SHARE * window.len() as f32).ceil() as u16;
+    let columns = runs(w, h, MIN_SIDE_SHARE * h as f32, |x, y| {
+        left[y * w + x] >= need
+    });
+    let rows = runs(h, w, MIN_SIDE_SHARE * w as f32, |y, x| {
+        above[y * w + x] >= need
+    });
+    // Share of `from..to` along a line that is persistent edge, over all
+    // its runs: an inset's side can break where both pictures look alike.
+    let col_cover = |x: usize, from: usize, to: usize| {
+        (from..to).filter(|&y| left[y * w + x] >= need).count() as f32 / (to - from).max(1) as f32
+    };
+    let row_cover = |y: usize, from: usize, to: usize| {
+        (from..to).filter(|&x| above[y * w + x] >= need).count() as f32 / (to - from).max(1) as f32
+    };
+    let mut best: Option<(f32, Rect)> = None;
+    for (i, a) in columns.iter().enumerate() {
+        for b in &columns[i + 1..] {
+            let (l, r) = if a.at < b.at { (a, b) } else { (b, a) };
+            if ((r.at - l.at) as f32) < MIN_SIDE_SHARE * w as f32 {
+                continue;
+            }
+            // Rows that span this pair's width: the top and bottom sides.
+            let across: Vec<&Run> = rows
+                .iter()
+                .filter(|row| row_cover(row.at, l.at, r.at) >= MIN_COVERAGE)
+                .collect();
+            for (j, c) in across.iter().enumerate() {
+                for d in &across[j + 1..] {
+                    let (t, b) = if c.at < d.at { (c, d) } else { (d, c) };
+                    if ((b.at - t.at) as f32) < MIN_SIDE_SHARE * h as f32 {
+                        continue;
+                    }
+                    let area = ((r.at - l.at) * (b.at - t.at)) as f32;
+                    if area > MAX_AREA_SHARE * (w * h) as f32 {
+                        continue;
+                    }
+                    let sides = [
+                        col_cover(l.at, t.at, b.at),
+                        col_cover(r.at, t.at, b.at),
+                        row_cover(t.at, l.at, r.at),
+                        row_cover(b.at, l.at, r.at),
+                    ];
+                    if sides.iter().any(|&c| c < MIN_COVERAGE) {
+                        continue;
+                    }
+                    let fit: f32 = sides.iter().sum();
+                    if best.is_none_or(|(f, _)| fit > f) {
+                        let rect = Rect {
+                            x0: active.x0 + l.at,
+                            x1: active.x0 + r.at,
+                            y0: active.y0 + t.at,
+                            y1: active.y0 + b.at,
+                        };
+                        best = Some((fit, rect));
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(_, rect)| rect)
+}
+
+/// The longest runs (at most [`MAX_CANDIDATES`], each at least `min_len`)
+/// of `lines` lines of `len` pixels where `on(line, i)` holds, gaps of up
+/// to [`MAX_GAP_PX`] bridged.
+fn runs(lines: usize, len: usize, min_len: f32, on: impl Fn(usize, usize) -> bool) -> Vec<Run> {
+    let mut found = Vec::new();
+    for at in 1..lines {
+        let mut start: Option<usize> = None;
+        let mut last_on = 0;
+        for i in 0..=len {
+            let lit = i < len && on(at, i);
+            if lit {
+                if start.is_none() {
+                    start = Some(i);
+                }
+                last_on = i;
+            } else if let Some(s) = start {
+                if i == len || i - last_on > MAX_GAP_PX {
+                    let run = Run {
+                        at,
+                        from: s,
+                        to: last_on + 1,
+                    };
+                    if run.len() as f32 >= min_len {
+                        found.push(run);
+                    }
+                    start = None;
+                }
+            }
+        }
+    }
+    // One candidate per line, its longest run first.
+    found.sort_by_key(|r| (std::cmp::Reverse(r.len()), r.at));
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|r| seen.insert(r.at));
+    found.truncate(MAX_CANDIDATES);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::luma::WORK_SIDE;
+
+    /// Smooth moving scenery: neighbours differ by a few grey levels.
+    fn texture(x: usize, y: usize, seed: usize) -> u8 {
+        let (x, y, t) = (x as f32, y as f32, seed as f32);
+        (128.0 + 80.0 * (0.07 * x + 0.9 * t).sin() * (0.05 * y - 0.6 * t).cos()) as u8
+    }
+
+    /// A host scene with `inset` pasted over it, each moving on its own.
+    fn frame(inset: Option<Rect>, seed: usize) -> LumaImage {
+        let px = (0..WORK_SIDE * WORK_SIDE)
+            .map(|i| {
+                let (x, y) = (i % WORK_SIDE, i / WORK_SIDE);
+                match inset {
+                    Some(r) if (r.x0..r.x1).contains(&x) && (r.y0..r.y1).contains(&y) => {
+                        texture(2 * x + 7, y + 11, seed * 3 + 1)
+                    }
+                    _ => texture(x, y, seed),
+                }
+            })
+            .collect();
+        LumaImage::new(WORK_SIDE, px)
+    }
+
+    #[test]
+    fn an_inset_is_found_wherever_it_sits() {
+        let cases = [
+            Rect {
+                x0: 4,
+                x1: 100,
+                y0: 100,
+                y1: 154,
+            },
+            Rect {
+                x0: 48,
+                x1: 144,
+                y0: 40,
+                y1: 150,
+            },
+            Rect {
+                x0: 90,
+                x1: 186,
+                y0: 6,
+                y1: 90,
+            },
+        ];
+        for inset in cases {
+            let window: Vec<LumaImage> = (0..8).map(|s| frame(Some(inset), s)).collect();
+            let found = detect(&window, Rect::full(WORK_SIDE));
+            assert_eq!(found, Some(inset));
+        }
+    }
+
+    #[test]
+    fn plain_video_has_no_inset() {
+        let window: Vec<LumaImage> = (0..8).map(|s| frame(None, s)).collect();
+        assert_eq!(detect(&window, Rect::full(WORK_SIDE)), None);
+        // Too few frames to tell persistent edges from scenery.
+        let inset = Rect {
+            x0: 48,
+            x1: 144,
+            y0: 40,
+            y1: 150,
+        };
+        let window: Vec<LumaImage> = (0..3).map(|s| frame(Some(inset), s)).collect();
+        assert_eq!(detect(&window, Rect::full(WORK_SIDE)), None);
+    }
+}
