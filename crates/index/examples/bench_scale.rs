@@ -69,7 +69,7 @@ fn main() {
     println!();
     println!("| radius | MIH queries/s, 1 core | hits/query | recall vs exact scan | scan queries/s, 1 core |");
     println!("|---:|---:|---:|---:|---:|");
-    for radius in [7u32, 10, 15, 23] {
+    for radius in [7u32, 10, 15, 23, 31] {
         let t0 = Instant::now();
         let mut hits = 0usize;
         for q in &queries {
