@@ -4,7 +4,8 @@
 # fingerprints them (dense and keyframe-only), shows one fingerprint,
 # builds, lists and verifies a catalog of them, then makes leaked-style
 # copies with the ffmpeg CLI (excerpt, mirror, 9:16 re-frame with blurred
-# fill, speed-up, an unrelated clip) and scans them.
+# fill, speed-up, crop with a tilt, picture-in-picture, an unrelated clip)
+# and scans them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -43,6 +44,8 @@ ff() { ffmpeg -nostdin -loglevel error -y "$@"; }
 ff -ss 3 -t 6 -i "$src" -an -vf hflip -c:v libx264 -crf 28 "$clips/excerpt-mirrored.mp4"
 ff -i "$src" -an -filter_complex "split[fg][bg];[bg]scale=360:640:force_original_aspect_ratio=increase,crop=360:640,gblur=sigma=18[b];[fg]scale=360:-2[f];[b][f]overlay=(W-w)/2:(H-h)/2" -c:v libx264 -crf 28 "$clips/vertical-blur.mp4"
 ff -i "$src" -an -vf "setpts=PTS/1.1,scale=-2:240" -r 30 -c:v libx264 -crf 30 "$clips/sped-up-240p.mp4"
+ff -ss 2 -t 7 -i "$src" -an -vf "crop=iw*0.85:ih*0.85,rotate=4*PI/180:fillcolor=black" -c:v libx264 -crf 26 "$clips/cropped-tilted.mp4"
+ff -i "$cache/vtest.avi" -ss 1 -t 8 -i "$src" -an -filter_complex "[0:v]scale=720:528[bg];[1:v]scale=324:-2[fg];[bg][fg]overlay=360:48:shortest=1" -c:v libx264 -crf 26 "$clips/picture-in-picture.mp4"
 cp "$cache/phone.mp4" "$clips/unrelated-phone.mp4"
 echo "== vfp scan (exit status 0 if anything matched)"
 "$vfp" scan --catalog "$out/catalog" "$clips" -r || true
