@@ -90,10 +90,12 @@ pub fn hash_picture(pixels: &[f32]) -> PictureHash {
 /// One bit per coefficient: set when above the median of all of them, so
 /// half the bits are set and the hash does not depend on contrast.
 fn threshold_at_median(coeffs: &[f32; FREQS * FREQS]) -> FrameHash {
-    let mut sorted = *coeffs;
-    sorted.sort_unstable_by(f32::total_cmp);
-    let mid = sorted.len() / 2;
-    let median = (sorted[mid - 1] + sorted[mid]) / 2.0;
+    // The two middle values by selection, not a full sort.
+    let mut values = *coeffs;
+    let mid = values.len() / 2;
+    let (below, upper, _) = values.select_nth_unstable_by(mid, f32::total_cmp);
+    let lower = below.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let median = (lower + *upper) / 2.0;
     let mut hash = FrameHash::default();
     for (i, &c) in coeffs.iter().enumerate() {
         if c > median {
