@@ -128,14 +128,14 @@ pub struct ScanArgs {
     #[arg(long)]
     pub fast: bool,
     /// Shortest match reported, in seconds of the scanned file.
-    #[arg(long, value_name = "S", default_value_t = 2.0)]
+    #[arg(long, value_name = "S", default_value_t = f64::from(vfp_matcher::DEFAULT_MIN_DURATION_MS) / 1000.0)]
     pub min_duration: f64,
     /// Skip files already in this jsonl results file (from an earlier,
     /// interrupted scan), except those that failed.
     #[arg(long, value_name = "RESULTS")]
     pub resume: Option<PathBuf>,
     /// Fewest time-consistent matched frames for a match.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = vfp_matcher::DEFAULT_MIN_FRAMES)]
     pub min_frames: usize,
     /// Hamming radius of the per-frame catalog search.
     #[arg(long, value_name = "BITS", default_value_t = vfp_matcher::DEFAULT_RADIUS)]
@@ -385,7 +385,7 @@ mod tests {
         };
         assert_eq!(
             (s.radius, s.fps, s.min_duration, s.format),
-            (31, 30.0, 2.0, ScanFormat::Human)
+            (31, 30.0, 1.0, ScanFormat::Human)
         );
         assert!(
             Cli::try_parse_from(["vfp", "scan", "a.mp4"]).is_err(),
