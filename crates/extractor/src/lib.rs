@@ -255,10 +255,63 @@ struct WindowHasher {
     frames: Vec<HashedFrame>,
     /// One list per zoom of [`VIEW_ZOOMS_PCT`].
     views: Vec<Vec<HashedFrame>>,
-    /// The inset picture's view, per frame (low-information where none was
-    /// found), and whether one ever was.
-    inset: Vec<HashedFrame>,
-    any_inset: bool,
+    /// Views of regions found in some windows only: an inset picture, and
+    /// the whole frame where borders were cut (in case the cut was wrong:
+    /// heavy blur makes content as smooth as a blurred fill).
+    inset: SparseTrack,
+    whole_frame: SparseTrack,
+}
+
+/// A view of a region that only some windows have: per frame, the hash, or
+/// a low-information placeholder where the window has no such region.
+struct SparseTrack {
+    region: ViewRegion,
+    frames: Vec<HashedFrame>,
+    any: bool,
+}
+
+impl SparseTrack {
+    fn new(region: ViewRegion) -> Self {
+        SparseTrack {
+            region,
+            frames: Vec::new(),
+            any: false,
+        }
+    }
+
+    /// Adds sample `t_ms`: hashed through `sampler` if this window has the
+    /// region.
+    fn push(
+        &mut self,
+        t_ms: u32,
+        picture: &LumaImage,
+        sampler: Option<&Resampler>,
+        params: &ExtractParams,
+        keyframe: bool,
+    ) {
+        self.frames.push(match sampler {
+            Some(s) => {
+                self.any = true;
+                hash_sample(t_ms, &s.resample(picture), params, keyframe)
+            }
+            None => HashedFrame {
+                t_ms,
+                hash: Default::default(),
+                mirrored: Default::default(),
+                quality: 0,
+                flags: FrameFlags::LOW_INFORMATION,
+            },
+        });
+    }
+
+    /// The track, if any window had the region.
+    fn finish(self, zoom_pct: u8) -> Option<ViewTrack> {
+        self.any.then_some(ViewTrack {
+            region: self.region,
+            zoom_pct,
+            frames: self.frames,
+        })
+    }
 }
 
 /// How one view of a window's samples is resampled to the hash input.
@@ -287,8 +340,8 @@ impl WindowHasher {
             pictures: Vec::new(),
             frames: Vec::new(),
             views: vec![Vec::new(); VIEW_ZOOMS_PCT.len()],
-            inset: Vec::new(),
-            any_inset: false,
+            inset: SparseTrack::new(ViewRegion::Inset),
+            whole_frame: SparseTrack::new(ViewRegion::Frame),
         }
     }
 
@@ -320,14 +373,12 @@ impl WindowHasher {
         } else {
             (Rect::full(luma::WORK_SIDE), None, None)
         };
-        self.any_inset |= inset.is_some();
         let zoom = |pct: u8| f32::from(pct) / 100.0;
-        let inset_sampler = inset.map(|r| {
-            Resampler::new(
-                centred(r, zoom(vfp_fingerprint::INSET_VIEW_PCT)),
-                luma::WORK_SIDE,
-            )
-        });
+        let region_sampler =
+            |r: Rect| Resampler::new(centred(r, zoom(REGION_VIEW_PCT)), luma::WORK_SIDE);
+        let inset_sampler = inset.map(region_sampler);
+        let full = Rect::full(luma::WORK_SIDE);
+        let whole_sampler = (active != full && tilt_deg.is_none()).then(|| region_sampler(full));
         let geometry = self.geometry(active);
         let samplers: Vec<ViewSampler> = std::iter::once(FULL_VIEW_PCT)
             .chain(VIEW_ZOOMS_PCT)
@@ -350,16 +401,12 @@ impl WindowHasher {
             for (track, view) in self.views.iter_mut().zip(hashed) {
                 track.push(view);
             }
-            self.inset.push(match &inset_sampler {
-                Some(s) => hash_sample(t_ms, &s.resample(&picture), &self.params, keyframe),
-                None => HashedFrame {
-                    t_ms,
-                    hash: Default::default(),
-                    mirrored: Default::default(),
-                    quality: 0,
-                    flags: FrameFlags::LOW_INFORMATION,
-                },
-            });
+            let params = &self.params;
+            let inset_s = inset_sampler.as_ref();
+            self.inset.push(t_ms, &picture, inset_s, params, keyframe);
+            let whole_s = whole_sampler.as_ref();
+            self.whole_frame
+                .push(t_ms, &picture, whole_s, params, keyframe);
             observe(SampleView {
                 frame: &frame,
                 picture: &picture,
@@ -396,16 +443,15 @@ impl WindowHasher {
                 frames,
             })
             .collect();
-        if self.any_inset {
-            views.push(ViewTrack {
-                region: ViewRegion::Inset,
-                zoom_pct: vfp_fingerprint::INSET_VIEW_PCT,
-                frames: self.inset,
-            });
-        }
+        views.extend(self.inset.finish(REGION_VIEW_PCT));
+        views.extend(self.whole_frame.finish(REGION_VIEW_PCT));
         (self.frames, views)
     }
 }
+
+/// The zoom of the inset and whole-frame views: the catalog's view, since
+/// each stands for a whole picture of the title.
+const REGION_VIEW_PCT: u8 = vfp_fingerprint::CATALOG_VIEW_PCT;
 
 /// The centred `zoom` (0-1] of `rect`, at least one pixel each way.
 fn centred(rect: Rect, zoom: f32) -> Rect {

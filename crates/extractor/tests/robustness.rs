@@ -209,6 +209,14 @@ fn an_inset_picture_is_found_and_hashed_on_its_own() {
 }
 
 #[test]
+fn the_whole_frame_is_also_hashed_where_borders_were_cut() {
+    let has_frame_track = |fp: &Fingerprint| fp.views.iter().any(|v| v.region == ViewRegion::Frame);
+    let boxed = dense(&generated("letterbox-21x9.mp4"), FPS);
+    assert!(has_frame_track(&boxed));
+    assert!(!has_frame_track(&dense(&generated("ref.mp4"), FPS)));
+}
+
+#[test]
 fn display_rotation_is_applied() {
     let sideways = dense(&generated("sideways.mp4"), FPS);
     assert_ne!(

@@ -37,7 +37,8 @@
 //!                +40  32  mirrored hash
 //!          K × view tracks (version 2), each:
 //!                 +0   1  zoom, u8 (1..=99)
-//!                 +1   1  region, u8 (0 active picture, 1 inset picture);
+//!                 +1   1  region, u8 (0 active picture, 1 inset picture,
+//!                         2 whole frame with its borders);
 //!                         tracks ordered by region, then by decreasing zoom
 //!                 +2   2  reserved, 0
 //!                 +4  72*N  the N frames hashed on the centred crop, records
@@ -653,6 +654,7 @@ mod tests {
             (ViewRegion::Active, 87u8, 11u64),
             (ViewRegion::Active, 75, 13),
             (ViewRegion::Inset, 75, 17),
+            (ViewRegion::Frame, 75, 19),
         ]
         .into_iter()
         .map(|(region, zoom_pct, salt)| ViewTrack {
@@ -711,7 +713,7 @@ mod tests {
             let bytes = encode(&fp).unwrap();
             assert_eq!(
                 bytes.len(),
-                HEADER_LEN + 4 + 11 + 4 * n * FRAME_LEN + 3 * TRACK_HEADER_LEN + 4
+                HEADER_LEN + 4 + 11 + 5 * n * FRAME_LEN + 4 * TRACK_HEADER_LEN + 4
             );
             assert_eq!(decode(&bytes).unwrap(), fp);
         }
@@ -753,7 +755,7 @@ mod tests {
             (track0, 100, "view zoom"),
             (track1, 87, "view zoom"),
             (track0 + 2, 1, "view track reserved bytes"),
-            (track0 + 1, 2, "view region"),
+            (track0 + 1, 3, "view region"),
             // An inset track before the active picture's.
             (track1 + 1, 1, "view zoom"),
             (track2 + 1, 0, "view zoom"),

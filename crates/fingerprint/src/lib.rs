@@ -176,10 +176,6 @@ pub const VIEW_ZOOMS_PCT: [u8; 4] = [93, 87, 81, 75];
 /// The view a catalog stores: the smallest of [`VIEW_ZOOMS_PCT`].
 pub const CATALOG_VIEW_PCT: u8 = 75;
 
-/// The zoom of the view of an inset picture (picture-in-picture): the
-/// catalog's view, since an inset usually shows a whole picture.
-pub const INSET_VIEW_PCT: u8 = CATALOG_VIEW_PCT;
-
 /// The picture a view track crops.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
@@ -192,6 +188,9 @@ pub enum ViewRegion {
     /// A picture shown inside the frame (picture-in-picture), where one was
     /// found; frames without one are flagged low-information.
     Inset,
+    /// The whole frame, borders included, where borders were cut; frames
+    /// whose borders were not cut are flagged low-information.
+    Frame,
 }
 
 impl ViewRegion {
@@ -200,6 +199,7 @@ impl ViewRegion {
         match self {
             ViewRegion::Active => 0,
             ViewRegion::Inset => 1,
+            ViewRegion::Frame => 2,
         }
     }
 
@@ -208,6 +208,7 @@ impl ViewRegion {
         match id {
             0 => Some(ViewRegion::Active),
             1 => Some(ViewRegion::Inset),
+            2 => Some(ViewRegion::Frame),
             _ => None,
         }
     }
