@@ -23,6 +23,9 @@ const EDGE_STEP: u8 = 12;
 const PERSISTENT_SHARE: f32 = 0.6;
 /// Fewest frames to decide.
 const MIN_FRAMES: usize = 4;
+/// Most frames looked at per window, evenly spaced: persistence over a
+/// window's 4 s needs no more, and a dense query window holds 120.
+const MAX_FRAMES: usize = 16;
 /// Gaps this long (pixels) inside an edge run are bridged.
 const MAX_GAP_PX: usize = 3;
 /// An inset side spans at least this share of the active picture's side...
@@ -63,7 +66,11 @@ pub fn detect(window: &[LumaImage], active: Rect) -> Option<Rect> {
     // edges) and from above (horizontal edges).
     let mut left = vec![0u16; w * h];
     let mut above = vec![0u16; w * h];
-    for picture in window {
+    let used: Vec<&LumaImage> = window
+        .iter()
+        .step_by(window.len().div_ceil(MAX_FRAMES))
+        .collect();
+    for picture in &used {
         for y in 0..h {
             let row = &picture.row(active.y0 + y)[active.x0..active.x1];
             let prev = (y > 0).then(|| &picture.row(active.y0 + y - 1)[active.x0..active.x1]);
@@ -77,7 +84,7 @@ pub fn detect(window: &[LumaImage], active: Rect) -> Option<Rect> {
             }
         }
     }
-    let need = (PERSISTENT_SHARE * window.len() as f32).ceil() as u16;
+    let need = (PERSISTENT_SHARE * used.len() as f32).ceil() as u16;
     let columns = runs(w, h, MIN_SIDE_SHARE * h as f32, |x, y| {
         left[y * w + x] >= need
     });
@@ -86,11 +93,30 @@ pub fn detect(window: &[LumaImage], active: Rect) -> Option<Rect> {
     });
     // Share of `from..to` along a line that is persistent edge, over all
     // its runs: an inset's side can break where both pictures look alike.
-    let col_cover = |x: usize, from: usize, to: usize| {
-        (from..to).filter(|&y| left[y * w + x] >= need).count() as f32 / (to - from).max(1) as f32
-    };
+    // Prefix counts of persistent edge pixels down each column and along
+    // each row, so that a side's coverage costs two lookups.
+    let mut down = vec![0u32; w * (h + 1)];
+    for y in 0..h {
+        for x in 0..w {
+            down[(y + 1) * w + x] = down[y * w + x] + u32::from(left[y * w + x] >= need);
+        }
+    }
+    let mut along = vec![0u32; (w + 1) * h];
+    for y in 0..h {
+        for x in 0..w {
+            along[y * (w + 1) + x + 1] =
+                along[y * (w + 1) + x] + u32::from(above[y * w + x] >= need);
+        }
+    }
+    let share = |count: u32, from: usize, to: usize| count as f32 / (to - from).max(1) as f32;
+    let col_cover =
+        |x: usize, from: usize, to: usize| share(down[to * w + x] - down[from * w + x], from, to);
     let row_cover = |y: usize, from: usize, to: usize| {
-        (from..to).filter(|&x| above[y * w + x] >= need).count() as f32 / (to - from).max(1) as f32
+        share(
+            along[y * (w + 1) + to] - along[y * (w + 1) + from],
+            from,
+            to,
+        )
     };
     let mut best: Option<(f32, Rect)> = None;
     for (i, a) in columns.iter().enumerate() {

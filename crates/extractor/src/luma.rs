@@ -79,19 +79,51 @@ impl LumaImage {
 pub struct Resampler {
     side: usize,
     rect: Rect,
-    xs: Vec<Vec<(usize, f32)>>,
-    ys: Vec<Vec<(usize, f32)>>,
+    xs: Vec<Taps>,
+    ys: Vec<Taps>,
+}
+
+/// Most input pixels one output pixel covers: a crop of at most
+/// `WORK_SIDE` pixels over `HASH_SIDE` outputs spans 3, plus partial ends.
+const MAX_TAPS: usize = WORK_SIDE.div_ceil(HASH_SIDE) + 1;
+
+/// The input pixels `first..first + MAX_TAPS` and their weights (zero past
+/// the last covered one), fixed-size so that the inner loops unroll.
+#[derive(Clone, Copy, Debug)]
+struct Taps {
+    first: usize,
+    weights: [f32; MAX_TAPS],
+}
+
+impl Taps {
+    fn from_list(list: &[(usize, f32)], limit: usize) -> Taps {
+        let first = list
+            .first()
+            .map_or(0, |t| t.0)
+            .min(limit.saturating_sub(MAX_TAPS));
+        let mut weights = [0f32; MAX_TAPS];
+        for &(i, w) in list {
+            weights[i - first] = w;
+        }
+        Taps { first, weights }
+    }
 }
 
 impl Resampler {
     /// A resampler of `rect` (clamped to the picture) of `side`² pictures.
     pub fn new(rect: Rect, side: usize) -> Self {
         let rect = rect.clamped(side);
+        let taps = |from: usize, to: usize| -> Vec<Taps> {
+            area_weights(from, to, HASH_SIDE)
+                .iter()
+                .map(|list| Taps::from_list(list, side))
+                .collect()
+        };
         Resampler {
             side,
             rect,
-            xs: area_weights(rect.x0, rect.x1, HASH_SIDE),
-            ys: area_weights(rect.y0, rect.y1, HASH_SIDE),
+            xs: taps(rect.x0, rect.x1),
+            ys: taps(rect.y0, rect.y1),
         }
     }
 
@@ -102,20 +134,37 @@ impl Resampler {
             "picture size differs from the resampler's"
         );
         let rect = self.rect;
-        // Horizontal pass over the rows the crop uses, then vertical.
-        let mut rows = vec![0f32; rect.height() * HASH_SIDE];
-        for (ry, y) in (rect.y0..rect.y1).enumerate() {
+        // Horizontal pass over the rows the crop uses, then vertical. Rows
+        // are read from the first tap's row, so rows just outside the crop
+        // can be read with weight zero; they are inside the picture.
+        let (row0, row1) = (
+            self.ys.first().map_or(rect.y0, |t| t.first),
+            self.ys
+                .last()
+                .map_or(rect.y1, |t| (t.first + MAX_TAPS).min(self.side)),
+        );
+        let mut rows = vec![0f32; (row1 - row0) * HASH_SIDE];
+        for (ry, y) in (row0..row1).enumerate() {
             let src = picture.row(y);
             let dst = &mut rows[ry * HASH_SIDE..(ry + 1) * HASH_SIDE];
             for (d, taps) in dst.iter_mut().zip(&self.xs) {
-                *d = taps.iter().map(|&(i, w)| w * f32::from(src[i])).sum();
+                let px = &src[taps.first..taps.first + MAX_TAPS];
+                *d = px
+                    .iter()
+                    .zip(&taps.weights)
+                    .map(|(&p, &w)| w * f32::from(p))
+                    .sum();
             }
         }
         let mut out = vec![0f32; HASH_SIDE * HASH_SIDE];
         for (oy, taps) in self.ys.iter().enumerate() {
             let dst = &mut out[oy * HASH_SIDE..(oy + 1) * HASH_SIDE];
-            for &(i, w) in taps {
-                let src = &rows[(i - rect.y0) * HASH_SIDE..(i - rect.y0 + 1) * HASH_SIDE];
+            for (k, &w) in taps.weights.iter().enumerate() {
+                let y = taps.first + k;
+                if w == 0.0 || y >= row1 {
+                    continue;
+                }
+                let src = &rows[(y - row0) * HASH_SIDE..(y - row0 + 1) * HASH_SIDE];
                 for (d, s) in dst.iter_mut().zip(src) {
                     *d += w * s;
                 }

@@ -5,6 +5,7 @@ use crate::cmd::isolate;
 use crate::exit::Status;
 use anyhow::Result;
 use std::fmt::Write as _;
+use vfp_fingerprint::ViewRegion;
 use vfp_fingerprint::{format as vfp_format, Fingerprint};
 
 pub fn run(cfg: ShowConfig) -> Result<Status> {
@@ -54,14 +55,20 @@ fn describe(fp: &Fingerprint) -> String {
     let views: Vec<String> = fp
         .views
         .iter()
-        .map(|v| format!("{} %", v.zoom_pct))
+        .map(|v| {
+            let region = match v.region {
+                ViewRegion::Active => "centred",
+                ViewRegion::Inset => "inset picture",
+                ViewRegion::Frame => "uncut frame",
+            };
+            let used = v.frames.iter().filter(|f| f.is_informative()).count();
+            format!("{region} {} % ({used} informative)", v.zoom_pct)
+        })
         .collect();
-    let _ = writeln!(
-        out,
-        "views      whole picture{}{}",
-        if views.is_empty() { "" } else { ", centred " },
-        views.join(", ")
-    );
+    let _ = writeln!(out, "views      whole picture");
+    for v in views {
+        let _ = writeln!(out, "           {v}");
+    }
     let span = match (fp.frames.first(), fp.frames.last()) {
         (Some(a), Some(b)) => format!(
             ", {:.3} s to {:.3} s",
