@@ -41,8 +41,8 @@ pub struct QueryHit {
 }
 
 /// Default per-frame search radius, in bits of the 256-bit hash. Measured
-/// on the shared dev set (`scripts/eval-frames.sh 30`, every view): 73 % of
-/// positive frames lie within 31 bits of their true title frame (79 %
+/// on the shared dev set (`scripts/eval-frames.sh 30`, every view): 78 % of
+/// positive frames lie within 31 bits of their true title frame (84 %
 /// within 40), while no frame of 101 negative clips and 23 full-length
 /// unrelated videos (21,275 moments) came within 71 bits of any catalog
 /// frame, so 31 leaves 41 bits of margin to the nearest negative. Recall
