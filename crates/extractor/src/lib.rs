@@ -361,18 +361,7 @@ impl WindowHasher {
         if self.pictures.is_empty() {
             return;
         }
-        let (active, tilt_deg, inset) = if self.params.hash.crop_borders {
-            let active = self.detector.update(&self.pictures);
-            let geometry = self.geometry(active);
-            let tilt_deg = tilt::detect(&self.pictures, geometry);
-            let inset = match tilt_deg {
-                None => inset::detect(&self.pictures, active),
-                Some(_) => None,
-            };
-            (active, tilt_deg, inset)
-        } else {
-            (Rect::full(luma::WORK_SIDE), None, None)
-        };
+        let (active, tilt_deg, inset) = self.framing();
         let zoom = |pct: u8| f32::from(pct) / 100.0;
         let region_sampler =
             |r: Rect| Resampler::new(centred(r, zoom(REGION_VIEW_PCT)), luma::WORK_SIDE);
@@ -416,6 +405,22 @@ impl WindowHasher {
             });
             self.frames.push(frame);
         }
+    }
+
+    /// The open window's framing: its active picture, the angle it is
+    /// turned by inside the frame, an inset picture (not looked for in a
+    /// turned picture: its edges are the turn's).
+    fn framing(&mut self) -> (Rect, Option<f32>, Option<Rect>) {
+        if !self.params.hash.crop_borders {
+            return (Rect::full(luma::WORK_SIDE), None, None);
+        }
+        let active = self.detector.update(&self.pictures);
+        let tilt_deg = tilt::detect(&self.pictures, self.geometry(active));
+        let inset = match tilt_deg {
+            None => inset::detect(&self.pictures, active),
+            Some(_) => None,
+        };
+        (active, tilt_deg, inset)
     }
 
     /// The geometry of `active` in this video.
