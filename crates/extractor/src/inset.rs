@@ -274,4 +274,11 @@ mod tests {
         let window: Vec<LumaImage> = (0..3).map(|s| frame(Some(inset), s)).collect();
         assert_eq!(detect(&window, Rect::full(WORK_SIDE)), None);
     }
+
+    #[test]
+    fn arbitrary_pictures_and_areas_never_panic() {
+        for (window, active, seed) in crate::luma::testing::arbitrary_windows(40) {
+            let _ = (detect(&window, active), seed);
+        }
+    }
 }

@@ -414,6 +414,48 @@ fn check_frame(frame: &VideoFrame, path: &Path) -> Result<(), ExtractError> {
     Ok(())
 }
 
+/// Test inputs shared by the window analyses.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{LumaImage, Rect, WORK_SIDE};
+
+    /// `count` arbitrary windows (1-11 frames of noise, or flat black) with
+    /// an arbitrary area of the working picture, and a seed for each.
+    pub(crate) fn arbitrary_windows(count: u64) -> Vec<(Vec<LumaImage>, Rect, u64)> {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let side = WORK_SIDE;
+        (0..count)
+            .map(|seed| {
+                let frames = (next() % 12).max(1) as usize;
+                let flat = next() % 3 == 0;
+                let window = (0..frames)
+                    .map(|_| {
+                        let px = (0..side * side)
+                            .map(|_| if flat { 16 } else { next() as u8 })
+                            .collect();
+                        LumaImage::new(side, px)
+                    })
+                    .collect();
+                let mut at = || (next() % side as u64) as usize;
+                let (a, b, c, d) = (at(), at(), at(), at());
+                let area = Rect {
+                    x0: a.min(b),
+                    x1: a.max(b) + 1,
+                    y0: c.min(d),
+                    y1: c.max(d) + 1,
+                };
+                (window, area, seed)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

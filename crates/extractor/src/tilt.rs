@@ -389,4 +389,17 @@ mod tests {
             / 4096.0;
         assert!(mean < 3.0, "{mean}");
     }
+
+    #[test]
+    fn arbitrary_pictures_and_areas_never_panic() {
+        for (window, active, seed) in crate::luma::testing::arbitrary_windows(40) {
+            let geometry = Geometry {
+                active,
+                aspect: [0.01f32, 0.5, 1.0, 1.78, 100.0][seed as usize % 5],
+                height_px: [0.0f32, 1.0, 240.0, 4320.0][seed as usize % 4],
+            };
+            let _ = detect(&window, geometry);
+            let _ = TiltedSampler::new(geometry, 7.5, 0.75).resample(&window[0]);
+        }
+    }
 }
