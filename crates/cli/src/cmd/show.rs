@@ -5,8 +5,7 @@ use crate::cmd::isolate;
 use crate::exit::Status;
 use anyhow::Result;
 use std::fmt::Write as _;
-use vfp_fingerprint::ViewRegion;
-use vfp_fingerprint::{format as vfp_format, Fingerprint};
+use vfp_fingerprint::{format as vfp_format, Fingerprint, ViewRegion};
 
 pub fn run(cfg: ShowConfig) -> Result<Status> {
     let mut status = Status::Success;
@@ -52,22 +51,19 @@ fn describe(fp: &Fingerprint) -> String {
     );
     let _ = writeln!(out, "sampling   {}", fp.params.sampling);
     let _ = writeln!(out, "hash       {}", fp.params.hash);
-    let views: Vec<String> = fp
-        .views
-        .iter()
-        .map(|v| {
-            let region = match v.region {
-                ViewRegion::Active => "centred",
-                ViewRegion::Inset => "inset picture",
-                ViewRegion::Frame => "uncut frame",
-            };
-            let used = v.frames.iter().filter(|f| f.is_informative()).count();
-            format!("{region} {} % ({used} informative)", v.zoom_pct)
-        })
-        .collect();
     let _ = writeln!(out, "views      whole picture");
-    for v in views {
-        let _ = writeln!(out, "           {v}");
+    for v in &fp.views {
+        let region = match v.region {
+            ViewRegion::Active => "centred",
+            ViewRegion::Inset => "inset picture",
+            ViewRegion::Frame => "uncut frame",
+        };
+        let used = v.frames.iter().filter(|f| f.is_informative()).count();
+        let _ = writeln!(
+            out,
+            "           {region} {} % ({used} informative)",
+            v.zoom_pct
+        );
     }
     let span = match (fp.frames.first(), fp.frames.last()) {
         (Some(a), Some(b)) => format!(
