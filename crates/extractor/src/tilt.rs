@@ -6,12 +6,13 @@
 //! the picture is turned back before hashing ([`TiltedSampler`]).
 //!
 //! The check fits the four corner triangles of a turned rectangle of the
-//! active picture's own shape to the pixels that stay dark in every frame
-//! of the window. A turn by `θ` is accepted when the triangles predicted for
-//! `θ` are dark and a band just inside their edges is lit: a smaller angle
-//! leaves that band in the black, a larger one puts lit content inside the
-//! triangles. A dark vignette or a night scene has no sharp straight
-//! boundary at any angle and is left alone.
+//! active picture's own shape to the fill: pixels that stay dark and
+//! constant in every frame of the window. A turn by `θ` is accepted when
+//! the triangles predicted for `θ` are fill and a band just inside their
+//! edges is mostly content; among the angles that pass, the one whose edge
+//! separates fill from content best wins: a smaller angle leaves the band
+//! in the fill, a larger one puts content inside the triangles. A dark
+//! vignette has no sharp straight boundary at any angle and is left alone.
 
 use crate::luma::{LumaImage, Rect, HASH_SIDE};
 
