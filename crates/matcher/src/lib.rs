@@ -150,10 +150,10 @@ pub fn align(hits: &[QueryHit], sampled_ms: &[u32], params: &MatchParams) -> Vec
         if rounds > MAX_ROUNDS {
             break;
         }
-        let inliers = refine(&live, line, params, tol);
+        let (inliers, refined) = refine(&live, line, params, tol);
         let mut consumed = false;
         for run in runs(&inliers, params.max_gap_ms) {
-            let segment = to_segment(&run, &line_of(&run, line), sampled_ms, params);
+            let segment = to_segment(&run, &line_of(&run, refined), sampled_ms, params);
             // Consume the run's hits of this title and orientation either
             // way, so that the next round looks elsewhere.
             let (a, b) = (run[0].query_ms, run[run.len() - 1].query_ms);
@@ -237,7 +237,7 @@ fn strongest_line(hits: &[QueryHit], params: &MatchParams, tol: f64) -> Option<L
 /// clip frame (the nearest to the line), sorted by clip time; refitted
 /// twice by least squares so that speeds between grid points and offsets
 /// inside a bin are found exactly.
-fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> Vec<QueryHit> {
+fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> (Vec<QueryHit>, Line) {
     let (lo, hi) = (
         params.speeds.iter().copied().fold(f64::INFINITY, f64::min),
         params
@@ -248,6 +248,7 @@ fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> Vec<
     );
     let mut current = line;
     let mut inliers = Vec::new();
+    let mut measured = false;
     for round in 0..3 {
         // The first round accepts the whole bin's neighbourhood.
         let width = if round == 0 { 1.5 * tol } else { tol };
@@ -259,10 +260,24 @@ fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> Vec<
             if speed >= lo - 0.05 && speed <= hi + 0.05 {
                 current.speed = speed;
                 current.offset_ms = offset;
+                measured = true;
             }
         }
     }
-    inliers
+    if !measured && inliers.len() >= 2 {
+        // Too short a clip to measure a speed: the grid speed that won the
+        // vote is chance (an identical 1.5 s copy of a still scene won at
+        // 1.2), so assume normal speed through the median offset.
+        let mut offsets: Vec<f64> = inliers
+            .iter()
+            .map(|h| f64::from(h.title_ms) - f64::from(h.query_ms))
+            .collect();
+        offsets.sort_by(f64::total_cmp);
+        current.speed = 1.0;
+        current.offset_ms = offsets[offsets.len() / 2];
+        inliers = on_line(hits, current, tol);
+    }
+    (inliers, current)
 }
 
 fn on_line(hits: &[QueryHit], line: Line, width: f64) -> Vec<QueryHit> {
@@ -511,6 +526,110 @@ mod tests {
             .map(|h| QueryHit { common: true, ..h })
             .collect();
         assert!(align(&hits, &sampled(10_000), &MatchParams::default()).is_empty());
+    }
+
+    #[test]
+    fn a_clip_too_short_to_measure_speed_reads_normal_speed() {
+        // An identical 1.5 s copy of a slowly changing 1.5 s title (a phone
+        // video): every hit of its clip frames (30/s) on the catalog's
+        // samples (4/s), as measured: (clip ms, title ms, distance). Each
+        // clip frame matches two to four samples.
+        let measured: &[(u32, u32, u32)] = &[
+            (0, 0, 0),
+            (0, 251, 16),
+            (185, 0, 10),
+            (185, 251, 8),
+            (185, 518, 26),
+            (218, 0, 12),
+            (218, 251, 4),
+            (218, 518, 22),
+            (251, 0, 16),
+            (251, 251, 0),
+            (251, 518, 18),
+            (285, 0, 18),
+            (285, 251, 2),
+            (285, 518, 16),
+            (318, 0, 22),
+            (318, 251, 6),
+            (318, 518, 12),
+            (351, 0, 22),
+            (351, 251, 8),
+            (351, 518, 12),
+            (384, 0, 26),
+            (384, 251, 10),
+            (384, 518, 8),
+            (384, 751, 28),
+            (418, 0, 28),
+            (418, 251, 12),
+            (418, 518, 6),
+            (418, 751, 26),
+            (451, 0, 28),
+            (451, 251, 12),
+            (451, 518, 6),
+            (451, 751, 26),
+            (484, 0, 30),
+            (484, 251, 14),
+            (484, 518, 4),
+            (484, 751, 24),
+            (518, 251, 18),
+            (518, 518, 0),
+            (518, 751, 20),
+            (551, 251, 18),
+            (551, 518, 0),
+            (551, 751, 20),
+            (584, 251, 20),
+            (584, 518, 2),
+            (584, 751, 18),
+            (618, 251, 24),
+            (618, 518, 6),
+            (618, 751, 14),
+            (651, 251, 28),
+            (651, 518, 10),
+            (651, 751, 10),
+            (684, 518, 16),
+            (684, 751, 4),
+            (718, 518, 18),
+            (718, 751, 2),
+            (751, 518, 20),
+            (751, 751, 0),
+            (784, 518, 26),
+            (784, 751, 6),
+            (818, 518, 28),
+            (818, 751, 8),
+            (851, 751, 14),
+            (884, 751, 22),
+            (918, 751, 28),
+            (984, 1018, 18),
+            (1018, 1018, 0),
+            (1051, 1018, 20),
+            (1084, 1251, 26),
+            (1118, 1251, 18),
+            (1151, 1251, 12),
+            (1184, 1251, 8),
+            (1218, 1251, 4),
+            (1251, 1251, 0),
+            (1284, 1251, 2),
+            (1318, 1251, 6),
+            (1351, 1251, 6),
+            (1384, 1251, 6),
+            (1417, 1251, 8),
+            (1451, 1251, 8),
+            (1484, 1251, 8),
+        ];
+        let hits: Vec<QueryHit> = measured
+            .iter()
+            .map(|&(q, t, distance)| QueryHit {
+                distance,
+                ..hit(q, 0, t)
+            })
+            .collect();
+        let mut sampled: Vec<u32> = measured.iter().map(|m| m.0).collect();
+        sampled.dedup();
+        let found = align(&hits, &sampled, &MatchParams::default());
+        assert_eq!(found.len(), 1, "{found:?}");
+        let s = &found[0];
+        assert!((s.speed - 1.0).abs() < 0.05, "speed {}", s.speed);
+        assert!(s.title_start_ms <= 100, "{s:?}");
     }
 
     #[test]
