@@ -245,6 +245,27 @@ fn fingerprints_without_the_stored_view_are_refused() {
 }
 
 #[test]
+fn a_manifest_whose_view_differs_from_its_segments_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 20)]);
+    let text = std::fs::read_to_string(dir.join(MANIFEST)).unwrap();
+    let (_, body) = text.split_once('\n').unwrap();
+    let stored = format!("\"view_pct\": {CATALOG_VIEW_PCT}");
+    assert!(body.contains(&stored), "{body}");
+    // A consistent manifest (valid checksum) naming another view.
+    let body = body.replace(&stored, "\"view_pct\": 87");
+    let header = format!("vfp-catalog 1 {:08x}", crc32fast::hash(body.as_bytes()));
+    std::fs::write(dir.join(MANIFEST), format!("{header}\n{body}")).unwrap();
+    let err = Catalog::open(&dir).unwrap_err();
+    assert!(
+        matches!(&err, IndexError::Segment { path, .. } if path.ends_with("seg-000001.vfps")),
+        "{err}"
+    );
+    assert!(format!("{err:#}").contains("seg-000001.vfps"), "{err:#}");
+}
+
+#[test]
 fn missing_and_foreign_paths_are_not_catalogs() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("nope");
