@@ -12,11 +12,13 @@
 //! 4. [`borders`]: windows of samples vote on the active picture (dropping
 //!    letterbox, pillarbox and 9:16 re-framing borders).
 //! 5. [`tilt`]: the same windows are checked for the black corners of a
-//!    picture turned by a few degrees inside its frame.
+//!    picture turned by a few degrees inside its frame, and [`inset`] for
+//!    a picture shown inside the frame (picture-in-picture).
 //! 6. [`hash`]: the active picture, turned back if tilted, is resampled to
 //!    64×64 and hashed (256-bit DCT hash, its mirrored variant and a
 //!    quality score), whole and at each of the centred crops of
-//!    [`VIEW_ZOOMS_PCT`].
+//!    [`VIEW_ZOOMS_PCT`]; an inset, and the whole frame where borders were
+//!    cut, are hashed as views of their own.
 //!
 //! This is the only crate of `vfp` that uses FFmpeg.
 
