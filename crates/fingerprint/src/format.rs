@@ -488,8 +488,8 @@ fn validate(fp: &Fingerprint) -> Result<(), FormatError> {
         return Err(invalid("view track count", fp.views.len().to_string()));
     }
     for (t, view) in fp.views.iter().enumerate() {
-        let decreasing = t == 0 || in_order(&fp.views[t - 1], view.region, view.zoom_pct);
-        if !(1..FULL_VIEW_PCT).contains(&view.zoom_pct) || !decreasing {
+        let ordered = t == 0 || in_order(&fp.views[t - 1], view.region, view.zoom_pct);
+        if !(1..FULL_VIEW_PCT).contains(&view.zoom_pct) || !ordered {
             return Err(invalid(
                 "view zoom",
                 format!("track {t}: {} %", view.zoom_pct),
