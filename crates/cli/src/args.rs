@@ -88,6 +88,10 @@ pub struct VerifyArgs {
     /// Hamming radius of the per-frame search.
     #[arg(long, value_name = "BITS", default_value_t = vfp_matcher::DEFAULT_RADIUS)]
     pub radius: u32,
+    /// Hamming radius for frames along a match found by the search (each
+    /// is compared with the title's frames at its aligned time only).
+    #[arg(long, value_name = "BITS", default_value_t = vfp_matcher::DEFAULT_FOLLOW_RADIUS)]
+    pub follow_radius: u32,
     /// Frames per second sampled from the clip.
     #[arg(long, value_name = "N", default_value_t = 30.0)]
     pub fps: f32,
@@ -140,6 +144,10 @@ pub struct ScanArgs {
     /// Hamming radius of the per-frame catalog search.
     #[arg(long, value_name = "BITS", default_value_t = vfp_matcher::DEFAULT_RADIUS)]
     pub radius: u32,
+    /// Hamming radius for frames along a match found by the search (each
+    /// is compared with the title's frames at its aligned time only).
+    #[arg(long, value_name = "BITS", default_value_t = vfp_matcher::DEFAULT_FOLLOW_RADIUS)]
+    pub follow_radius: u32,
     /// Frames per second sampled from scanned videos.
     #[arg(long, value_name = "N", default_value_t = 30.0)]
     pub fps: f32,

@@ -584,6 +584,9 @@ fn verify_gives_timecoded_evidence() {
     assert_eq!(s["mirrored"], true);
     let frames = s["frames"].as_array().unwrap();
     assert!(frames.len() >= 20 && frames.len() == s["matched_frames"].as_u64().unwrap() as usize);
+    let searched = s["searched_frames"].as_u64().unwrap();
+    assert!(searched >= 2 && searched <= frames.len() as u64, "{s}");
+    assert_eq!(v["follow_radius"], vfp_matcher::DEFAULT_FOLLOW_RADIUS);
     // Each frame shows the title at (about) the same time: the copy keeps the timeline.
     for f in frames {
         let (clip_ms, title_ms) = (f[0].as_i64().unwrap(), f[1].as_i64().unwrap());

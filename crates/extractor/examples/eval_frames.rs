@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use vfp_extractor::{extract, ExtractOptions};
 use vfp_fingerprint::stats::Distribution;
-use vfp_fingerprint::{Fingerprint, HashedFrame, CATALOG_VIEW_PCT};
+use vfp_fingerprint::{Fingerprint, FrameHash, HashedFrame, CATALOG_VIEW_PCT};
 
 fn csv(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -75,12 +75,21 @@ fn moments(query: &Fingerprint) -> Vec<usize> {
         .collect()
 }
 
-/// Distance from every moment of `query` to its nearest catalog frame.
-fn nearest_to_catalog(query: &Fingerprint, catalog: &[&HashedFrame], out: &mut Vec<u32>) {
+/// Distance from every moment of `query` to its nearest catalog frame;
+/// every (moment, catalog frame) distance counted in `pairs` (by distance).
+fn nearest_to_catalog(
+    query: &Fingerprint,
+    catalog: &[&HashedFrame],
+    out: &mut Vec<u32>,
+    pairs: &mut [u64],
+) {
     for i in moments(query) {
-        if let Some(d) = catalog.iter().filter_map(|c| distance(c, query, i)).min() {
-            out.push(d);
+        let mut nearest = None;
+        for d in catalog.iter().filter_map(|c| distance(c, query, i)) {
+            pairs[d as usize] += 1;
+            nearest = Some(nearest.map_or(d, |n: u32| n.min(d)));
         }
+        out.extend(nearest);
     }
 }
 
@@ -113,6 +122,10 @@ fn main() {
         .collect();
     let mut positives: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut negatives = Vec::new();
+    // Unrelated (moment, catalog frame) pairs by distance: the chance that
+    // one comparison of an unrelated moment with one catalog frame comes
+    // within a radius (what a check along an alignment line risks).
+    let mut pairs = vec![0u64; FrameHash::BITS as usize + 1];
     let mut low_information = (0usize, 0usize);
     for row in csv(&set.join("truth.csv")) {
         let Some(query) = fingerprint(&set.join(&row["query_file"]), query_fps) else {
@@ -122,7 +135,7 @@ fn main() {
         low_information.1 += query.frames.len();
         let title = &row["title_id"];
         if title.is_empty() {
-            nearest_to_catalog(&query, &catalog, &mut negatives);
+            nearest_to_catalog(&query, &catalog, &mut negatives, &mut pairs);
             continue;
         }
         let Some(reference) = stored.get(title) else {
@@ -167,7 +180,7 @@ fn main() {
             std::fs::read_to_string(&list).unwrap_or_else(|e| panic!("{}: {e}", list.display()));
         for path in text.lines().filter(|l| !l.trim().is_empty()) {
             if let Some(video) = fingerprint(Path::new(path.trim()), query_fps) {
-                nearest_to_catalog(&video, &catalog, &mut extra);
+                nearest_to_catalog(&video, &catalog, &mut extra, &mut pairs);
             }
         }
     }
@@ -188,7 +201,7 @@ fn main() {
         row(&name, d);
     }
     let mut shares = String::new();
-    for r in [7u32, 11, 15, 23, 31, 40, 47] {
+    for r in [7u32, 11, 15, 23, 31, 40, 47, 55, 63] {
         let within = all.iter().filter(|&&d| d <= r).count() as f64 / all.len().max(1) as f64;
         shares.push_str(&format!(" <= {r}: {within:.3};"));
     }
@@ -215,6 +228,30 @@ fn main() {
         println!(
             "listed videos' nearest catalog distance, lowest: {:?}",
             &lowest_listed[..lowest_listed.len().min(10)]
+        );
+    }
+    let total: u64 = pairs.iter().sum();
+    if total > 0 {
+        let mean = pairs
+            .iter()
+            .enumerate()
+            .map(|(d, &n)| d as f64 * n as f64)
+            .sum::<f64>()
+            / total as f64;
+        let var = pairs
+            .iter()
+            .enumerate()
+            .map(|(d, &n)| (d as f64 - mean).powi(2) * n as f64)
+            .sum::<f64>()
+            / total as f64;
+        let mut within = String::new();
+        for r in [47usize, 55, 63, 71, 79, 87] {
+            let n: u64 = pairs[..=r].iter().sum();
+            within.push_str(&format!(" <= {r}: {n} ({:.1e});", n as f64 / total as f64));
+        }
+        println!(
+            "unrelated (moment, catalog frame) pairs: {total}, mean distance {mean:.1}, sd {:.1};{within}",
+            var.sqrt()
         );
     }
 }

@@ -9,8 +9,12 @@
 //! - a possible *black pad* if it is dark and flat in every frame;
 //! - a possible *smooth fill* if it is smooth in every frame.
 //!
-//! From each end, the border runs to the first solid run of other rows (a
-//! caption burned into a bar is too thin to stop it). Pads are cut by what
+//! A logo, watermark or caption laid over a bar stays put while the picture
+//! moves: pixels that stay lit and still through a window in which most
+//! of the frame moves are an overlay, left out of the statistics (unless
+//! they fill much of a row: a still band of scenery). From each end, the
+//! border runs to the first solid run of other rows (a caption burned into
+//! a bar is too thin to stop it). Pads are cut by what
 //! both ends share: bars are centred, so a dark part of the scene next to
 //! one bar is kept. Smooth fill is ambiguous (a clear sky, a plain wall,
 //! an upscaled low-resolution scene are smooth too), so it is cut only
@@ -70,6 +74,17 @@ const MIN_VOTERS: usize = 3;
 const HISTORY_WINDOWS: usize = 3;
 /// The active picture must keep at least this share of each dimension.
 const MIN_ACTIVE_SHARE: f32 = 0.25;
+/// A pixel whose luma spans at most this much over a window is still
+/// (coding noise moves a still logo by a few levels).
+const STILL_LUMA: u8 = 24;
+/// Overlays are looked for only while at least this share of the frame
+/// moves: in a still shot a logo cannot be told from scenery.
+const MIN_MOVING_SHARE: f32 = 0.3;
+/// A row (column) more than this share overlay is not a pad: a still band
+/// of scenery, not a logo in a bar.
+const MAX_OVERLAY_SHARE: f32 = 0.4;
+/// Fewest frames in a window to tell still pixels from moving ones.
+const MIN_OVERLAY_FRAMES: usize = 4;
 
 /// Tracks the active picture across windows of frames.
 #[derive(Clone, Debug)]
@@ -90,6 +105,12 @@ struct Profile {
     /// Share of the row (column) that differs by at least [`EDGE_STEP`]
     /// from the previous row (column): a straight edge covers most of it.
     edge: Vec<f32>,
+    /// Share of overlay pixels.
+    overlay_share: Vec<f32>,
+    /// [`lit_share`](Self::lit_share) with overlay pixels left out.
+    lit_share_beside_overlay: Vec<f32>,
+    /// [`texture`](Self::texture) with overlay pixels left out.
+    texture_beside_overlay: Vec<f32>,
 }
 
 impl BorderDetector {
@@ -164,6 +185,8 @@ enum Axis {
 struct Masks {
     /// Lit or textured in some frame: not a black pad.
     not_pad: Vec<bool>,
+    /// The same with the window's overlay left out (see [`overlay_mask`]).
+    not_pad_beside_overlay: Vec<bool>,
     /// Textured in some frame: not a smooth (blurred) fill.
     not_smooth: Vec<bool>,
     /// Edge coverage (see [`Profile::edge`]), mean over the voting frames.
@@ -179,20 +202,25 @@ fn content_masks(
     min_voters: usize,
 ) -> Option<Masks> {
     let s = window.first()?.side();
+    let overlay = overlay_mask(window);
     let mut masks = Masks {
         not_pad: vec![false; s],
+        not_pad_beside_overlay: vec![false; s],
         not_smooth: vec![false; s],
         edge: vec![0.0; s],
     };
     let mut voters = 0;
     for img in window {
-        let p = profile(img, axis, span.clone());
+        let p = profile(img, axis, span.clone(), overlay.as_deref());
         let Some(threshold) = smooth_threshold(&p) else {
             continue;
         };
         voters += 1;
         for i in 0..s {
             masks.not_pad[i] |= p.lit_share[i] >= MIN_LIT_SHARE || p.texture[i] >= PAD_TEXTURE;
+            masks.not_pad_beside_overlay[i] |= p.lit_share_beside_overlay[i] >= MIN_LIT_SHARE
+                || p.texture_beside_overlay[i] >= PAD_TEXTURE
+                || p.overlay_share[i] > MAX_OVERLAY_SHARE;
             masks.not_smooth[i] |= p.texture[i] >= threshold;
             masks.edge[i] += p.edge[i];
         }
@@ -201,6 +229,56 @@ fn content_masks(
         *e /= voters.max(1) as f32;
     }
     (voters >= min_voters).then_some(masks)
+}
+
+/// The window's overlay: pixels lit and still throughout (a logo,
+/// watermark or caption), and their neighbours (whose texture counts the
+/// overlay's edge). `None` if the window is too short or too still to
+/// tell.
+fn overlay_mask(window: &[LumaImage]) -> Option<Vec<bool>> {
+    let first = window.first()?;
+    let s = first.side();
+    if window.len() < MIN_OVERLAY_FRAMES || window.iter().any(|img| img.side() != s) {
+        return None;
+    }
+    let mut lo = first.pixels().to_vec();
+    let mut hi = lo.clone();
+    for img in &window[1..] {
+        for ((l, h), &p) in lo.iter_mut().zip(hi.iter_mut()).zip(img.pixels()) {
+            *l = (*l).min(p);
+            *h = (*h).max(p);
+        }
+    }
+    let moving = lo
+        .iter()
+        .zip(&hi)
+        .filter(|(&l, &h)| h - l > STILL_LUMA)
+        .count();
+    if (moving as f32) < MIN_MOVING_SHARE * (s * s) as f32 {
+        return None;
+    }
+    let core: Vec<bool> = lo
+        .iter()
+        .zip(&hi)
+        .map(|(&l, &h)| h - l <= STILL_LUMA && l > LIT_LUMA)
+        .collect();
+    if !core.contains(&true) {
+        return None;
+    }
+    let mut mask = core.clone();
+    for y in 0..s {
+        for x in 0..s {
+            if core[y * s + x] {
+                for (dy, dx) in [(0, 1), (2, 1), (1, 0), (1, 2)] {
+                    let (ny, nx) = ((y + dy).wrapping_sub(1), (x + dx).wrapping_sub(1));
+                    if ny < s && nx < s {
+                        mask[ny * s + nx] = true;
+                    }
+                }
+            }
+        }
+    }
+    Some(mask)
 }
 
 /// Adds a window's masks to the history and returns the union of the
@@ -214,6 +292,13 @@ fn remember(history: &mut VecDeque<Masks>, masks: Masks) -> Masks {
     let mut union = history[0].clone();
     for m in history.iter().skip(1) {
         for (u, c) in union.not_pad.iter_mut().zip(&m.not_pad) {
+            *u |= c;
+        }
+        for (u, c) in union
+            .not_pad_beside_overlay
+            .iter_mut()
+            .zip(&m.not_pad_beside_overlay)
+        {
             *u |= c;
         }
         for (u, c) in union.not_smooth.iter_mut().zip(&m.not_smooth) {
@@ -270,6 +355,12 @@ fn decide(masks: &Masks, previous: (usize, usize)) -> (usize, usize) {
         return previous;
     };
     let mut border = pad_a.min(pad_b);
+    // A logo laid over one bar hides its size; the other bar, clean, vouches
+    // for it. Both ends needing the overlay left out is more likely still
+    // scenery at a dark picture's edges than a logo in each bar.
+    if let Some((a, b)) = extents(&masks.not_pad_beside_overlay) {
+        border = border.max(a.max(pad_a).min(b.max(pad_b)).min(pad_a.max(pad_b)));
+    }
     if let Some((a, b)) = extents(&masks.not_smooth) {
         let k = a.min(b);
         // The first content row (column) at the end that defines `k`.
@@ -296,13 +387,17 @@ fn decide(masks: &Masks, previous: (usize, usize)) -> (usize, usize) {
 }
 
 /// Lit share and mean texture of every row (over all columns) or every
-/// column (over the rows in `span`).
-fn profile(img: &LumaImage, axis: Axis, span: Range<usize>) -> Profile {
+/// column (over the rows in `span`), `overlay` pixels left out.
+fn profile(img: &LumaImage, axis: Axis, span: Range<usize>, overlay: Option<&[bool]>) -> Profile {
     let s = img.side();
     let px = img.pixels();
     let mut lit = vec![0u32; s];
     let mut texture = vec![0u32; s];
     let mut edge = vec![0u32; s];
+    // Overlay pixels per row (column), and their lit count and texture.
+    let mut covered = vec![0u32; s];
+    let mut lit_on_overlay = vec![0u32; s];
+    let mut texture_on_overlay = vec![0u32; s];
     let (rows, n) = match axis {
         Axis::Rows => (0..s, s),
         Axis::Columns => (span.clone(), span.len().max(1)),
@@ -329,6 +424,10 @@ fn profile(img: &LumaImage, axis: Axis, span: Range<usize>) -> Profile {
         row_texture[0] += u16::from(row[0].abs_diff(row[1]));
         row_texture[s - 1] += u16::from(row[s - 1].abs_diff(row[s - 2]));
         let steps = |a: u8, b: u8| u32::from(u32::from(a.abs_diff(b)) >= EDGE_STEP);
+        // Overlay pixels of this row, if any: neither lit nor textured.
+        let row_overlay = overlay
+            .and_then(|m| m.get(y * s..(y + 1) * s))
+            .filter(|m| m.contains(&true));
         match axis {
             Axis::Rows => {
                 texture[y] = row_texture.iter().map(|&t| u32::from(t)).sum();
@@ -347,12 +446,34 @@ fn profile(img: &LumaImage, axis: Axis, span: Range<usize>) -> Profile {
                 }
             }
         }
+        // What the overlay pixels of this row added, to take out again.
+        if let Some(m) = row_overlay {
+            for (x, ((&o, &p), &t)) in m.iter().zip(row).zip(&row_texture).enumerate() {
+                if o {
+                    let i = if axis == Axis::Rows { y } else { x };
+                    covered[i] += 1;
+                    lit_on_overlay[i] += u32::from(p > LIT_LUMA);
+                    texture_on_overlay[i] += u32::from(t);
+                }
+            }
+        }
     }
-    let share = |v: Vec<u32>| v.into_iter().map(|c| c as f32 / n as f32).collect();
+    let share = |v: &[u32]| v.iter().map(|&c| c as f32 / n as f32).collect();
+    let beside = |all: &[u32], on: &[u32]| -> Vec<f32> {
+        let rest: Vec<u32> = all
+            .iter()
+            .zip(on)
+            .map(|(&a, &o)| a.saturating_sub(o))
+            .collect();
+        share(&rest)
+    };
     Profile {
-        lit_share: share(lit),
-        texture: share(texture),
-        edge: share(edge),
+        lit_share_beside_overlay: beside(&lit, &lit_on_overlay),
+        texture_beside_overlay: beside(&texture, &texture_on_overlay),
+        lit_share: share(&lit),
+        texture: share(&texture),
+        edge: share(&edge),
+        overlay_share: share(&covered),
     }
 }
 
@@ -473,6 +594,73 @@ mod tests {
         };
         let mut d = BorderDetector::new(S);
         assert_eq!(d.update(&window(content, fill)).y0, 30);
+    }
+
+    /// Fill 16, with a still bright box (a logo) over rows `y0..y1` at
+    /// columns 55..85 (under a third of the width).
+    fn logo_fill(y0: usize, y1: usize) -> impl Fn(usize, usize) -> u8 + Copy {
+        move |x, y| {
+            if (y0..y1).contains(&y) && (55..85).contains(&x) {
+                if y == y0 || x == 55 {
+                    255
+                } else {
+                    220
+                }
+            } else {
+                16
+            }
+        }
+    }
+
+    #[test]
+    fn a_logo_over_one_bar_does_not_stop_the_cut() {
+        // Bars of 24 rows; a 14-row logo in the bottom one. Without the
+        // overlay left out, the bottom bar would end at the logo (6 rows).
+        let content = rows(24, 72);
+        let r = detect(content, logo_fill(76, 90));
+        assert_eq!((r.y0, r.y1), (24, 72), "{r:?}");
+        assert_eq!((r.x0, r.x1), (0, S));
+    }
+
+    /// Masks with content from row `a` and up to row `s - b` (pads), and
+    /// from `oa` / up to `s - ob` once the overlay is left out; textured
+    /// throughout (no smooth fill).
+    fn pad_masks(s: usize, (a, b): (usize, usize), (oa, ob): (usize, usize)) -> Masks {
+        let content = |a: usize, b: usize| (0..s).map(|i| i >= a && i < s - b).collect();
+        Masks {
+            not_pad: content(a, b),
+            not_pad_beside_overlay: content(oa, ob),
+            not_smooth: vec![true; s],
+            edge: vec![0.0; s],
+        }
+    }
+
+    #[test]
+    fn overlays_are_lit_still_pixels_beside_motion() {
+        let moving = window(rows(24, 72), logo_fill(76, 90));
+        let mask = overlay_mask(&moving).expect("half the frame moves");
+        let at = |x: usize, y: usize| mask[y * S + x];
+        assert!(at(70, 80), "inside the logo");
+        assert!(at(54, 80) && at(85, 80), "its edge's neighbours");
+        assert!(!at(20, 80) && !at(70, 50), "bar and moving content");
+        // A still window cannot tell a logo from scenery; nor can too few
+        // frames.
+        let still = vec![moving[0].clone(); 8];
+        assert!(overlay_mask(&still).is_none());
+        assert!(overlay_mask(&moving[..MIN_OVERLAY_FRAMES - 1]).is_none());
+    }
+
+    #[test]
+    fn only_a_clean_bar_vouches_for_one_hidden_by_an_overlay() {
+        // The bottom bar ends at a logo 6 rows in; the top bar is clean:
+        // both are cut by the top's 24 (plus the blended row).
+        assert_eq!(decide(&pad_masks(S, (24, 6), (24, 24)), (0, 0)), (25, 25));
+        // Both ends reach 24 only with their still pixels left out: more
+        // likely still scenery at a dark picture's edges; cut by what the
+        // pads alone show.
+        assert_eq!(decide(&pad_masks(S, (6, 6), (24, 24)), (0, 0)), (7, 7));
+        // The overlay never cuts more than the larger clean pad.
+        assert_eq!(decide(&pad_masks(S, (10, 6), (30, 30)), (0, 0)), (11, 11));
     }
 
     #[test]

@@ -81,6 +81,17 @@ pub struct Hit {
     pub common: bool,
 }
 
+/// A stored frame of one title, as a lookup by time gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TitleFrame {
+    /// Time of the frame in the title, ms.
+    pub t_ms: u32,
+    /// Its hash.
+    pub hash: FrameHash,
+    /// The frame is on the stop-list (its picture recurs across titles).
+    pub common: bool,
+}
+
 /// A title as listed by the catalog.
 #[derive(Clone, Copy, Debug)]
 pub struct TitleEntry<'a> {
@@ -336,6 +347,38 @@ impl Catalog {
             .get(s)?
             .titles()
             .get(index - self.title_base[s])
+    }
+
+    /// The stored frames of title `index` (from [`Hit::title`]) timed
+    /// within `from_ms..=to_ms`, in time order; none for a removed or
+    /// unknown title. How a match found by search is checked along its
+    /// alignment, frame by frame.
+    pub fn title_frames_between(
+        &self,
+        index: usize,
+        from_ms: u32,
+        to_ms: u32,
+    ) -> impl Iterator<Item = TitleFrame> + '_ {
+        let s = self
+            .title_base
+            .partition_point(|&b| b <= index)
+            .checked_sub(1)
+            .filter(|_| !self.removed.get(index).copied().unwrap_or(true));
+        let (seg, range) = match s.and_then(|s| Some((self.segments.get(s)?, s))) {
+            Some((seg, s)) => (
+                Some(seg),
+                seg.title_frames_between(index - self.title_base[s], from_ms, to_ms),
+            ),
+            None => (None, 0..0),
+        };
+        range.filter_map(move |i| {
+            let f = seg?.frame(i)?;
+            Some(TitleFrame {
+                t_ms: f.t_ms,
+                hash: f.hash,
+                common: f.common,
+            })
+        })
     }
 
     /// Frames stored, over live titles.

@@ -19,7 +19,7 @@ pub mod segment;
 pub mod synthetic;
 pub mod titles;
 
-pub use catalog::{Catalog, Hit};
+pub use catalog::{Catalog, Hit, TitleFrame};
 pub use segment::{Segment, SegmentBuilder, SegmentError};
 pub use titles::{TitleRecord, TitleSource};
 

@@ -46,7 +46,7 @@ use crate::mih::{self, Geometry};
 use crate::{IndexError, TitleRecord};
 use rayon::prelude::*;
 use serde::Deserialize;
-use std::ops::RangeInclusive;
+use std::ops::{Range, RangeInclusive};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use vfp_fingerprint::{FrameHash, HashAlgorithm, HashParams, FULL_VIEW_PCT};
 
@@ -184,12 +184,17 @@ impl SegmentBuilder {
         self.codes.len()
     }
 
-    /// Adds a title with its informative frames `(t_ms, hash)`.
+    /// Adds a title with its informative frames `(t_ms, hash)`; they are
+    /// stored in time order (lookups by time rely on it).
     pub fn add_title(
         &mut self,
         record: TitleRecord,
         frames: impl IntoIterator<Item = (u32, FrameHash)>,
     ) -> Result<(), IndexError> {
+        let mut frames: Vec<(u32, FrameHash)> = frames.into_iter().collect();
+        if frames.windows(2).any(|w| w[0].0 > w[1].0) {
+            frames.sort_by_key(|&(t_ms, _)| t_ms);
+        }
         for (t_ms, hash) in frames {
             self.times.push(t_ms);
             self.codes.push(hash);
@@ -614,6 +619,19 @@ impl<D: AsRef<[u8]>> Segment<D> {
         if self.flags().iter().any(|&f| f & !FLAG_COMMON != 0) {
             return Err(invalid("frame flags", "reserved bits set"));
         }
+        let times = self.times();
+        for (t, w) in self.starts.windows(2).enumerate() {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            if times
+                .get(a..b)
+                .is_some_and(|ts| ts.windows(2).any(|p| p[0] > p[1]))
+            {
+                return Err(invalid(
+                    "frame times",
+                    format!("title {t}'s frames are not in time order"),
+                ));
+            }
+        }
         let (b, n) = (self.geometry.buckets(), self.frames);
         let (offsets, ids) = (self.mih_offsets(), self.mih_ids());
         for j in 0..self.geometry.chunks as usize {
@@ -679,6 +697,22 @@ impl<D: AsRef<[u8]>> Segment<D> {
     pub fn title_frames(&self, t: usize) -> usize {
         (self.starts[t + 1] - self.starts[t]) as usize
     }
+    /// Indices of the frames of title `t` timed within `from_ms..=to_ms`
+    /// (a title's frames are stored in time order); empty for a title out
+    /// of range.
+    pub fn title_frames_between(&self, t: usize, from_ms: u32, to_ms: u32) -> Range<usize> {
+        let (Some(&a), Some(&b)) = (self.starts.get(t), self.starts.get(t + 1)) else {
+            return 0..0;
+        };
+        let (a, b) = (a as usize, b as usize);
+        let Some(times) = self.times().get(a..b) else {
+            return 0..0;
+        };
+        let lo = a + times.partition_point(|&x| x < from_ms);
+        let hi = a + times.partition_point(|&x| x <= to_ms);
+        lo..hi.max(lo)
+    }
+
     /// Bytes of the file.
     pub fn byte_len(&self) -> usize {
         self.data.as_ref().len()

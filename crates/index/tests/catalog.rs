@@ -120,6 +120,36 @@ fn build_open_list_and_search() {
 }
 
 #[test]
+fn a_titles_frames_are_looked_up_by_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 100)]);
+    catalog::add(&dir, vec![title("B", 2, 100), title("C", 3, 100)]).unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    let b = c.titles()[1].index;
+    let times = |title: usize, from: u32, to: u32| -> Vec<u32> {
+        c.title_frames_between(title, from, to)
+            .map(|f| f.t_ms)
+            .collect()
+    };
+    // Frames every 250 ms; frame 9 (2250 ms) is low-information, not stored.
+    assert_eq!(times(b, 1_900, 2_750), [2_000, 2_500, 2_750]);
+    assert_eq!(times(b, 2_000, 2_000), [2_000]);
+    let f = c.title_frames_between(b, 500, 500).next().unwrap();
+    assert_eq!(f.hash, code(2_000_002), "B's own frame, not A's or C's");
+    assert!(times(b, 30_000, 40_000).is_empty(), "past its end");
+    assert!(times(b, 2_500, 2_000).is_empty(), "an empty range");
+    assert!(times(99, 0, u32::MAX).is_empty(), "no such title");
+    assert_eq!(times(c.titles()[2].index, 0, u32::MAX).len(), 90);
+    catalog::remove(&dir, "B").unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    assert!(
+        c.title_frames_between(b, 0, u32::MAX).next().is_none(),
+        "a removed title has no frames"
+    );
+}
+
+#[test]
 fn add_appends_a_segment_and_keeps_the_old_one() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cat");

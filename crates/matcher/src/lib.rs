@@ -11,14 +11,21 @@
 //!    a clip frame votes at most once per bin. Unrelated hits scatter over
 //!    offsets; a copy's hits pile up on one line.
 //! 3. The strongest line is refined by a least-squares fit of its inliers
-//!    (speed and offset), its inliers are split where the clip has no hit
-//!    for [`MatchParams::max_gap_ms`], and each run long and dense enough
+//!    (speed and offset).
+//! 4. Seed and extend: given a [`Probe`], the line is followed through the
+//!    clip, each clip moment compared with the title's frames at the time
+//!    the line puts it, within the wider [`MatchParams::follow_radius`].
+//!    A search must cover the whole catalog, so its radius is held to
+//!    where unrelated frames stay far; a moment on a known line is
+//!    compared with two or three frames, so it can afford a wider one.
+//! 5. The line's frames are split where the clip has none for
+//!    [`MatchParams::max_gap_ms`], and each run long and dense enough
 //!    becomes a [`MatchSegment`]. Its hits are consumed; repeat.
 //!
 //! Common and low-information frames never count: callers drop
 //! low-information frames before searching, and common hits are ignored.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Most alignment rounds per clip (each finds one line).
 const MAX_ROUNDS: usize = 64;
@@ -50,6 +57,22 @@ pub struct QueryHit {
 /// 47) while search cost grows with every bit.
 pub const DEFAULT_RADIUS: u32 = 31;
 
+/// Default radius for following a line (see [`Probe`]), in bits. Measured
+/// on the shared dev set (`scripts/eval-frames.sh 30`): of 62 M
+/// comparisons of unrelated clip moments (101 negative clips, 23
+/// full-length unrelated videos, every view, both orientations) with
+/// catalog frames, none came within 71 bits, 51 within 79 (8e-7) and
+/// 1,036 within 87 (2e-5): the rate falls about 20-fold per 8 bits, which
+/// puts 55 bits near 1e-10 per comparison, two such steps below the
+/// nearest unrelated pair seen. Of positive moments, 89 % are within 55
+/// bits of their true title frame, against 78 % within the search radius.
+pub const DEFAULT_FOLLOW_RADIUS: u32 = 55;
+
+/// Default fewest search hits (seeds) on a line before it is followed.
+/// Two fix a line; no negative frame of the shared dev set came within the
+/// search radius of any catalog frame, so seeds are already rare.
+pub const DEFAULT_MIN_SEED_FRAMES: usize = 2;
+
 /// Default shortest segment, in ms of the clip. No negative of the shared
 /// dev set (101 clips, 23 unrelated full-length videos) formed even a
 /// 2-frame line at radius 47, so the floor is not what keeps precision:
@@ -76,8 +99,14 @@ pub struct MatchParams {
     pub max_gap_ms: u32,
     /// Shortest segment reported, in clip time.
     pub min_duration_ms: u32,
-    /// Fewest distinct clip frames on the line for a segment.
+    /// Fewest distinct clip frames on the line for a segment (search hits
+    /// and followed frames together).
     pub min_frames: usize,
+    /// Radius for frames found by following a line with a [`Probe`].
+    pub follow_radius: u32,
+    /// Fewest search hits on a line for it to be followed; without a
+    /// probe a line needs [`min_frames`](Self::min_frames) search hits.
+    pub min_seed_frames: usize,
 }
 
 impl Default for MatchParams {
@@ -89,8 +118,52 @@ impl Default for MatchParams {
             max_gap_ms: 3_000,
             min_duration_ms: DEFAULT_MIN_DURATION_MS,
             min_frames: DEFAULT_MIN_FRAMES,
+            follow_radius: DEFAULT_FOLLOW_RADIUS,
+            min_seed_frames: DEFAULT_MIN_SEED_FRAMES,
         }
     }
+}
+
+/// Compares a clip moment with a title's frames near a time: how a line
+/// found by the catalog search is followed frame by frame. The caller
+/// implements it over its catalog and the clip's fingerprint; the aligner
+/// stays free of I/O.
+pub trait Probe {
+    /// Of title `title`'s frames timed within `from_ms..=to_ms` (stop-listed
+    /// frames excluded), the nearest in hash to the clip moment at
+    /// `query_ms` (its mirrored hash if `mirrored`, its best view):
+    /// `(title_ms, distance)`. `None` if the title has no frame there or the
+    /// clip no informative frame at `query_ms`.
+    fn nearest(
+        &self,
+        query_ms: u32,
+        title: usize,
+        mirrored: bool,
+        from_ms: u32,
+        to_ms: u32,
+    ) -> Option<(u32, u32)>;
+}
+
+/// How a segment's frame was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// By the catalog search (within [`MatchParams::radius`]).
+    Search,
+    /// By following the line (within [`MatchParams::follow_radius`]).
+    Follow,
+}
+
+/// A clip frame of a segment and the title frame it matched.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MatchedFrame {
+    /// Clip time, ms.
+    pub query_ms: u32,
+    /// Title time of the matched catalog frame, ms.
+    pub title_ms: u32,
+    /// Hamming distance.
+    pub distance: u32,
+    /// Found by search or by following.
+    pub evidence: Evidence,
 }
 
 /// A stretch of the clip that shows a stretch of a title.
@@ -123,6 +196,8 @@ pub struct MatchSegment {
     /// Confidence in 0..=1, from the matched frames, coverage and
     /// distances (see [`score`]).
     pub score: f64,
+    /// The matched frames, by clip time.
+    pub frames: Vec<MatchedFrame>,
 }
 
 /// A segment's score in 0..=1: grows with the number of matched frames
@@ -133,11 +208,47 @@ pub fn score(matched_frames: usize, coverage: f64, mean_distance: f64, radius: u
     (support * coverage.clamp(0.0, 1.0).sqrt() * closeness.clamp(0.0, 1.0)).clamp(0.0, 1.0)
 }
 
-/// The matched segments of a clip, strongest first.
+/// The matched segments of a clip from its catalog hits alone, strongest
+/// first: a line needs [`MatchParams::min_frames`] hits.
 ///
 /// `hits` are the catalog hits of the clip's frames; `sampled_ms` the times
-/// of all informative clip frames that were searched (for coverage).
+/// of all informative clip frames that were searched, in time order (for
+/// coverage).
 pub fn align(hits: &[QueryHit], sampled_ms: &[u32], params: &MatchParams) -> Vec<MatchSegment> {
+    align_lines(hits, sampled_ms, params, None)
+}
+
+/// The matched segments of a clip, strongest first, each line of at least
+/// [`MatchParams::min_seed_frames`] hits followed through the clip with
+/// `probe` (seed and extend); a segment still needs
+/// [`MatchParams::min_frames`] frames over [`MatchParams::min_duration_ms`].
+pub fn align_followed(
+    hits: &[QueryHit],
+    sampled_ms: &[u32],
+    params: &MatchParams,
+    probe: &dyn Probe,
+) -> Vec<MatchSegment> {
+    align_lines(hits, sampled_ms, params, Some(probe))
+}
+
+fn align_lines(
+    hits: &[QueryHit],
+    sampled_ms: &[u32],
+    params: &MatchParams,
+    probe: Option<&dyn Probe>,
+) -> Vec<MatchSegment> {
+    let mut sorted_ms;
+    let sampled_ms = if sampled_ms.windows(2).all(|w| w[0] <= w[1]) {
+        sampled_ms
+    } else {
+        sorted_ms = sampled_ms.to_vec();
+        sorted_ms.sort_unstable();
+        &sorted_ms
+    };
+    let min_seeds = match probe {
+        Some(_) => params.min_seed_frames.max(2),
+        None => params.min_frames,
+    };
     let mut live: Vec<QueryHit> = hits.iter().filter(|h| !h.common).copied().collect();
     let mut segments = Vec::new();
     let tol = f64::from(params.offset_tolerance_ms.max(1));
@@ -145,15 +256,19 @@ pub fn align(hits: &[QueryHit], sampled_ms: &[u32], params: &MatchParams) -> Vec
     // Each round consumes at least one hit; the cap bounds the work on a
     // clip whose hits form many weak lines.
     let mut rounds = 0;
-    while let Some(line) = strongest_line(&live, params, tol) {
+    while let Some(line) = strongest_line(&live, params, tol, min_seeds) {
         rounds += 1;
         if rounds > MAX_ROUNDS {
             break;
         }
-        let (inliers, refined) = refine(&live, line, params, tol);
+        let (seeds, refined) = refine(&live, line, params, tol);
+        let (frames, refined) = match probe {
+            Some(probe) => follow(&seeds, refined, sampled_ms, params, probe, tol),
+            None => (seeds.clone(), refined),
+        };
+        let seed_ms: Vec<u32> = seeds.iter().map(|h| h.query_ms).collect();
         let mut consumed = false;
-        for run in runs(&inliers, params.max_gap_ms) {
-            let segment = to_segment(&run, &line_of(&run, refined), sampled_ms, params);
+        for run in runs(&frames, params.max_gap_ms) {
             // Consume the run's hits of this title and orientation either
             // way, so that the next round looks elsewhere.
             let (a, b) = (run[0].query_ms, run[run.len() - 1].query_ms);
@@ -164,7 +279,16 @@ pub fn align(hits: &[QueryHit], sampled_ms: &[u32], params: &MatchParams) -> Vec
                     && h.query_ms <= b)
             });
             consumed = true;
-            if let Some(s) = segment {
+            // A run must stand on search hits, not on followed frames alone.
+            let seeds_in_run = run
+                .iter()
+                .filter(|h| seed_ms.binary_search(&h.query_ms).is_ok())
+                .count();
+            if seeds_in_run < min_seeds.min(params.min_frames) {
+                continue;
+            }
+            let line = line_of(&run, refined);
+            if let Some(s) = to_segment(&run, &line, &seed_ms, sampled_ms, params) {
                 segments.push(s);
             }
         }
@@ -174,6 +298,120 @@ pub fn align(hits: &[QueryHit], sampled_ms: &[u32], params: &MatchParams) -> Vec
     }
     segments.sort_by(|a, b| b.score.total_cmp(&a.score));
     segments
+}
+
+/// Follows `line` from its seeds (search hits on it, by clip time) through
+/// the clip: each sampled moment within [`MatchParams::max_gap_ms`] of the
+/// line's frames is compared by `probe` with the title's frames within
+/// `tol` of the time the line puts it at, and kept within
+/// [`MatchParams::follow_radius`]; the stretch grows while frames are
+/// found, the line refitted on them. Returns the seeds and the followed
+/// frames by clip time, and the line.
+fn follow(
+    seeds: &[QueryHit],
+    line: Line,
+    sampled_ms: &[u32],
+    params: &MatchParams,
+    probe: &dyn Probe,
+    tol: f64,
+) -> (Vec<QueryHit>, Line) {
+    let (Some(first), Some(last)) = (seeds.first(), seeds.last()) else {
+        return (seeds.to_vec(), line);
+    };
+    let (lo_speed, hi_speed) = speed_bounds(params);
+    let gap = params.max_gap_ms;
+    let is_seed = |q: u32| seeds.binary_search_by_key(&q, |h| h.query_ms).is_ok();
+    let probe_between = |line: &Line, from: u32, to: u32, found: &mut BTreeMap<u32, QueryHit>| {
+        let a = sampled_ms.partition_point(|&q| q < from);
+        let b = sampled_ms.partition_point(|&q| q <= to).max(a);
+        for &q in &sampled_ms[a..b] {
+            if is_seed(q) {
+                continue;
+            }
+            let t = line.offset_ms + line.speed * f64::from(q);
+            if t + tol < 0.0 || t - tol > f64::from(u32::MAX) {
+                continue;
+            }
+            let (from_t, to_t) = (
+                (t - tol).clamp(0.0, f64::from(u32::MAX)) as u32,
+                (t + tol).clamp(0.0, f64::from(u32::MAX)) as u32,
+            );
+            if let Some((title_ms, distance)) =
+                probe.nearest(q, line.title, line.mirrored, from_t, to_t)
+            {
+                if distance <= params.follow_radius {
+                    found.insert(
+                        q,
+                        QueryHit {
+                            query_ms: q,
+                            title: line.title,
+                            title_ms,
+                            distance,
+                            mirrored: line.mirrored,
+                            common: false,
+                        },
+                    );
+                }
+            }
+        }
+    };
+    let merged = |found: &BTreeMap<u32, QueryHit>| -> Vec<QueryHit> {
+        let mut all: Vec<QueryHit> = seeds.iter().chain(found.values()).copied().collect();
+        all.sort_by_key(|h| h.query_ms);
+        all
+    };
+    let mut line = line;
+    let mut found = BTreeMap::new();
+    let mut range = (
+        first.query_ms.saturating_sub(gap),
+        last.query_ms.saturating_add(gap),
+    );
+    let mut probed: Option<(u32, u32)> = None;
+    loop {
+        match probed {
+            None => probe_between(&line, range.0, range.1, &mut found),
+            Some((a, b)) => {
+                if range.0 < a {
+                    probe_between(&line, range.0, a - 1, &mut found);
+                }
+                if range.1 > b {
+                    probe_between(&line, b + 1, range.1, &mut found);
+                }
+            }
+        }
+        probed = Some(range);
+        let all = merged(&found);
+        if let Some((speed, offset)) = fit(&all) {
+            if speed >= lo_speed - 0.05 && speed <= hi_speed + 0.05 {
+                line.speed = speed;
+                line.offset_ms = offset;
+            }
+        }
+        let grown = (
+            range.0.min(all[0].query_ms.saturating_sub(gap)),
+            range.1.max(all[all.len() - 1].query_ms.saturating_add(gap)),
+        );
+        if grown == range {
+            break;
+        }
+        range = grown;
+    }
+    // Once more along the final line: frames probed early were compared
+    // where a line fitted on fewer frames put them.
+    found.clear();
+    probe_between(&line, range.0, range.1, &mut found);
+    (merged(&found), line)
+}
+
+fn speed_bounds(params: &MatchParams) -> (f64, f64) {
+    (
+        params.speeds.iter().copied().fold(f64::INFINITY, f64::min),
+        params
+            .speeds
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max),
+    )
 }
 
 /// A candidate alignment line.
@@ -186,8 +424,13 @@ struct Line {
 }
 
 /// The line with the most distinct clip frames voting for it (a bin and
-/// its two neighbours), if it has at least `min_frames`.
-fn strongest_line(hits: &[QueryHit], params: &MatchParams, tol: f64) -> Option<Line> {
+/// its two neighbours), if it has at least `min_votes`.
+fn strongest_line(
+    hits: &[QueryHit],
+    params: &MatchParams,
+    tol: f64,
+    min_votes: usize,
+) -> Option<Line> {
     // (title, mirrored, speed index, offset bin) → distinct clip frames.
     let mut votes: HashMap<(usize, bool, usize, i64), Vec<u32>> = HashMap::new();
     for h in hits {
@@ -221,7 +464,7 @@ fn strongest_line(hits: &[QueryHit], params: &MatchParams, tol: f64) -> Option<L
                 .then_with(|| kb.3.cmp(&ka.3))
                 .then_with(|| kb.1.cmp(&ka.1))
         })?;
-    if n < params.min_frames {
+    if n < min_votes {
         return None;
     }
     let (title, mirrored, si, bin) = best;
@@ -238,14 +481,7 @@ fn strongest_line(hits: &[QueryHit], params: &MatchParams, tol: f64) -> Option<L
 /// twice by least squares so that speeds between grid points and offsets
 /// inside a bin are found exactly.
 fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> (Vec<QueryHit>, Line) {
-    let (lo, hi) = (
-        params.speeds.iter().copied().fold(f64::INFINITY, f64::min),
-        params
-            .speeds
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max),
-    );
+    let (lo, hi) = speed_bounds(params);
     let mut current = line;
     let mut inliers = Vec::new();
     let mut measured = false;
@@ -348,6 +584,7 @@ fn runs(inliers: &[QueryHit], max_gap_ms: u32) -> Vec<Vec<QueryHit>> {
 fn to_segment(
     run: &[QueryHit],
     line: &Line,
+    seed_ms: &[u32],
     sampled_ms: &[u32],
     params: &MatchParams,
 ) -> Option<MatchSegment> {
@@ -381,6 +618,19 @@ fn to_segment(
         coverage,
         mean_distance,
         score: score(run.len(), coverage, mean_distance, params.radius),
+        frames: run
+            .iter()
+            .map(|h| MatchedFrame {
+                query_ms: h.query_ms,
+                title_ms: h.title_ms,
+                distance: h.distance,
+                evidence: if seed_ms.binary_search(&h.query_ms).is_ok() {
+                    Evidence::Search
+                } else {
+                    Evidence::Follow
+                },
+            })
+            .collect(),
     })
 }
 
@@ -435,6 +685,124 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// A clip showing `title` from clip time `from` to `to` at `speed` with
+    /// `offset`, every frame `distance` bits from the title's frame on the
+    /// 250 ms grid; elsewhere the clip matches nothing. Counts its calls.
+    struct CopyProbe {
+        title: usize,
+        from: u32,
+        to: u32,
+        speed: f64,
+        offset: f64,
+        distance: u32,
+        calls: std::cell::Cell<usize>,
+    }
+
+    impl CopyProbe {
+        fn new(title: usize, from: u32, to: u32, speed: f64, offset: f64, distance: u32) -> Self {
+            CopyProbe {
+                title,
+                from,
+                to,
+                speed,
+                offset,
+                distance,
+                calls: std::cell::Cell::new(0),
+            }
+        }
+    }
+
+    impl Probe for CopyProbe {
+        fn nearest(
+            &self,
+            query_ms: u32,
+            title: usize,
+            mirrored: bool,
+            from_ms: u32,
+            to_ms: u32,
+        ) -> Option<(u32, u32)> {
+            self.calls.set(self.calls.get() + 1);
+            if title != self.title || mirrored || query_ms < self.from || query_ms >= self.to {
+                return None;
+            }
+            let t = self.offset + self.speed * f64::from(query_ms);
+            let snapped = ((t / 250.0).round() * 250.0) as u32;
+            (from_ms..=to_ms)
+                .contains(&snapped)
+                .then_some((snapped, self.distance))
+        }
+    }
+
+    #[test]
+    fn a_line_of_two_search_hits_is_followed_through_the_copy() {
+        // The search found only two frames of a 6 s copy (say, the rest of
+        // it is a noisier re-encode); the probe finds all of it at 40 bits.
+        let seeds = vec![hit(2_000, 3, 7_000), hit(2_500, 3, 7_500)];
+        let probe = CopyProbe::new(3, 1_000, 7_000, 1.0, 5_000.0, 40);
+        let params = MatchParams::default();
+        assert!(
+            align(&seeds, &sampled(10_000), &params).is_empty(),
+            "two hits alone are too few"
+        );
+        let s = align_followed(&seeds, &sampled(60_000), &params, &probe);
+        assert_eq!(s.len(), 1, "{s:?}");
+        let s = &s[0];
+        assert_eq!((s.title, s.clip_start_ms, s.clip_end_ms), (3, 1_000, 6_900));
+        assert!(
+            s.title_start_ms.abs_diff(6_000) <= 125,
+            "{}",
+            s.title_start_ms
+        );
+        assert_eq!(s.matched_frames, 60);
+        let searched = s
+            .frames
+            .iter()
+            .filter(|f| f.evidence == Evidence::Search)
+            .count();
+        assert_eq!(searched, 2, "the seeds keep their own evidence");
+        assert!(s
+            .frames
+            .iter()
+            .all(|f| f.evidence == Evidence::Search || f.distance == 40));
+        // Only the match and a gap's length beyond it (0-9.9 s, twice:
+        // growing, then along the final line) were probed, not the 60 s.
+        assert!(probe.calls.get() <= 200, "{} probes", probe.calls.get());
+    }
+
+    #[test]
+    fn following_finds_the_speed_and_stops_at_the_copys_ends() {
+        // A 1.1x copy inside 60 s of other footage, two seeds near its start.
+        let probe = CopyProbe::new(1, 20_000, 32_000, 1.1, 3_000.0, 30);
+        let seeds: Vec<QueryHit> = copy(1, 20_000, 20_400, 1.1, 3_000.0);
+        assert!(seeds.len() >= 2, "{seeds:?}");
+        let s = align_followed(&seeds, &sampled(60_000), &MatchParams::default(), &probe);
+        assert_eq!(s.len(), 1, "{s:?}");
+        let s = &s[0];
+        assert!((s.speed - 1.1).abs() < 0.01, "{}", s.speed);
+        assert!(s.clip_start_ms <= 20_100 && s.clip_start_ms >= 20_000);
+        assert!(s.clip_end_ms >= 31_800 && s.clip_end_ms < 32_000);
+        let expected = 3_000.0 + 1.1 * f64::from(s.clip_start_ms);
+        assert!((f64::from(s.title_start_ms) - expected).abs() <= 130.0);
+    }
+
+    #[test]
+    fn following_needs_seeds_and_frames_within_its_radius() {
+        let probe = CopyProbe::new(3, 0, 10_000, 1.0, 5_000.0, 40);
+        let params = MatchParams::default();
+        // No search hit: nothing to follow, however well the probe matches.
+        assert!(align_followed(&[], &sampled(10_000), &params, &probe).is_empty());
+        // One search hit is no line.
+        let one = [hit(2_000, 3, 7_000)];
+        assert!(align_followed(&one, &sampled(10_000), &params, &probe).is_empty());
+        // Two seeds, but the copy lies beyond the follow radius.
+        let seeds = [hit(2_000, 3, 7_000), hit(2_500, 3, 7_500)];
+        let far = CopyProbe::new(3, 0, 10_000, 1.0, 5_000.0, params.follow_radius + 1);
+        assert!(align_followed(&seeds, &sampled(10_000), &params, &far).is_empty());
+        // Frames of another title or orientation do not count.
+        let other = CopyProbe::new(4, 0, 10_000, 1.0, 5_000.0, 40);
+        assert!(align_followed(&seeds, &sampled(10_000), &params, &other).is_empty());
     }
 
     #[test]

@@ -27,7 +27,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;te
 <h1>Video fingerprint evidence</h1>
 <table><tr><th>Clip</th><td>{clip}</td></tr><tr><th>Clip SHA-256</th><td><code>{sha}</code></td></tr>
 <tr><th>Clip duration</th><td>{dur:.3} s</td></tr><tr><th>Catalog</th><td>{cat}</td></tr>
-<tr><th>Search</th><td>radius {radius} of 256 bits, {n} clip frames searched (direct and mirrored)</td></tr></table>
+<tr><th>Search</th><td>radius {radius} of 256 bits, {n} clip frames searched (direct and mirrored); frames along a match within {follow} bits of the title frame at their aligned time</td></tr></table>
 "#,
         clip = esc(&report.clip),
         w = THUMB_WIDTH,
@@ -35,6 +35,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;te
         dur = report.clip_duration_s,
         cat = esc(&report.catalog),
         radius = report.radius,
+        follow = report.follow_radius,
         n = report.sampled_frames
     );
     if report.segments.is_empty() {
@@ -45,7 +46,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;te
             &mut html,
             i,
             s,
-            report.radius,
+            report.radius.max(report.follow_radius),
             clip,
             sources.get(i).copied().flatten(),
         );
@@ -61,6 +62,7 @@ fn segment(
     html: &mut String,
     i: usize,
     s: &SegmentEvidence,
+    // Top of the distance plot's scale.
     radius: u32,
     clip: &Path,
     source: Option<&Path>,
@@ -70,7 +72,7 @@ fn segment(
         r#"<h2>Segment {n}: {id} &ldquo;{name}&rdquo; (score {score:.3})</h2>
 <table><tr><th>Clip</th><td>{cs} &ndash; {ce}</td></tr><tr><th>Title</th><td>{ts} &ndash; {te} (title length {tl:.3} s)</td></tr>
 <tr><th>Title SHA-256</th><td><code>{tsha}</code></td></tr>
-<tr><th>Speed</th><td>{speed:.3}{mirror}</td></tr><tr><th>Matched frames</th><td>{m} of {sampled} ({cov:.0} %), mean distance {md:.1} bits</td></tr></table>
+<tr><th>Speed</th><td>{speed:.3}{mirror}</td></tr><tr><th>Matched frames</th><td>{m} of {sampled} ({cov:.0} %; {searched} found by the catalog search, the rest along the match), mean distance {md:.1} bits</td></tr></table>
 "#,
         n = i + 1,
         id = esc(&s.title_id),
@@ -85,6 +87,7 @@ fn segment(
         speed = s.speed,
         mirror = if s.mirrored { ", mirrored" } else { "" },
         m = s.matched_frames,
+        searched = s.searched_frames,
         sampled = s.sampled_frames,
         cov = s.coverage * 100.0,
         md = s.mean_distance

@@ -4,6 +4,7 @@ pub mod evidence;
 pub mod extract;
 pub mod index;
 pub mod scan;
+pub mod search;
 pub mod show;
 pub mod verify;
 

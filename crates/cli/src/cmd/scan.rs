@@ -3,9 +3,11 @@
 //!
 //! Per file, top-down: path → fingerprint (dense decode, or the `.vfp`) →
 //! catalog search of every informative frame (direct and mirrored hash) →
-//! hits → temporal alignment → segments → record.
+//! hits → temporal alignment, lines followed through the clip → segments →
+//! record.
 
 use crate::args::{cores, dense_sampling, jobs_or_cores, ScanArgs, ScanFormat};
+use crate::cmd::search::ClipSearch;
 use crate::cmd::{isolate, progress_bar, walk};
 use crate::exit::Status;
 use anyhow::{bail, Context, Result};
@@ -19,7 +21,7 @@ use std::sync::Mutex;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::{format as vfp_format, Fingerprint, Sampling};
 use vfp_index::Catalog;
-use vfp_matcher::{align, MatchParams, MatchSegment, QueryHit};
+use vfp_matcher::{MatchParams, MatchSegment};
 
 /// One match in a record (field names follow what takedown tools consume).
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -79,6 +81,7 @@ pub fn run(args: ScanArgs) -> Result<Status> {
         catalog: &catalog,
         params: MatchParams {
             radius: args.radius,
+            follow_radius: args.follow_radius,
             min_duration_ms: (args.min_duration * 1000.0).round() as u32,
             min_frames: args.min_frames.max(2),
             ..MatchParams::default()
@@ -197,13 +200,8 @@ impl Scanner<'_> {
         })
     }
 
-    fn hits(&self, path: &Path, fp: &Fingerprint) -> Result<(Vec<QueryHit>, Vec<u32>)> {
-        catalog_hits(self.catalog, path, fp, self.params.radius)
-    }
-
     fn matches(&self, path: &Path, fp: &Fingerprint) -> Result<Vec<MatchSegment>> {
-        let (hits, sampled) = self.hits(path, fp)?;
-        Ok(align(&hits, &sampled, &self.params))
+        Ok(ClipSearch::new(self.catalog, path, fp)?.matches(&self.params))
     }
 
     /// Triage: does any keyframe come near a catalog frame that is not
@@ -212,7 +210,7 @@ impl Scanner<'_> {
     /// are only a few keyframes per file.
     fn any_hit(&self, path: &Path, keys: &Fingerprint) -> Result<bool> {
         let radius = self.params.radius.max(TRIAGE_RADIUS);
-        let (hits, _) = catalog_hits(self.catalog, path, keys, radius)?;
+        let hits = ClipSearch::new(self.catalog, path, keys)?.hits(radius);
         Ok(hits.iter().any(|h| !h.common))
     }
 
@@ -232,51 +230,6 @@ impl Scanner<'_> {
             mirrored: s.mirrored,
         })
     }
-}
-
-/// The catalog hits of every informative frame of `fp`, direct and
-/// mirrored, and the times of those frames; refuses fingerprints hashed
-/// otherwise than the catalog.
-pub fn catalog_hits(
-    catalog: &Catalog,
-    path: &Path,
-    fp: &Fingerprint,
-    radius: u32,
-) -> Result<(Vec<QueryHit>, Vec<u32>)> {
-    let views = catalog
-        .query_views(fp)
-        .with_context(|| format!("{}", path.display()))?;
-    let mut hits = Vec::new();
-    // A moment counts as sampled when any of its views could match.
-    let mut sampled = vec![false; fp.frames.len()];
-    for (_, frames) in views {
-        for (i, f) in frames.iter().enumerate() {
-            if !f.is_informative() {
-                continue;
-            }
-            sampled[i] = true;
-            for (hash, mirrored) in [(&f.hash, false), (&f.mirrored, true)] {
-                for h in catalog.search_radius(hash, radius) {
-                    hits.push(QueryHit {
-                        query_ms: f.t_ms,
-                        title: h.title,
-                        title_ms: h.t_ms,
-                        distance: h.distance,
-                        mirrored,
-                        common: h.common,
-                    });
-                }
-            }
-        }
-    }
-    let sampled_ms = fp
-        .frames
-        .iter()
-        .zip(sampled)
-        .filter(|(_, s)| *s)
-        .map(|(f, _)| f.t_ms)
-        .collect();
-    Ok((hits, sampled_ms))
 }
 
 /// The files to scan: paths as given, folders expanded (with -r), `-`

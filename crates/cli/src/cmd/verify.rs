@@ -4,7 +4,7 @@
 
 use crate::args::{dense_sampling, VerifyArgs, VerifyFormat};
 use crate::cmd::index::timecode;
-use crate::cmd::scan::catalog_hits;
+use crate::cmd::search::ClipSearch;
 use crate::exit::Status;
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -12,7 +12,7 @@ use std::path::Path;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::format as vfp_format;
 use vfp_index::Catalog;
-use vfp_matcher::{align, MatchParams, MatchSegment};
+use vfp_matcher::{Evidence, MatchParams, MatchSegment};
 
 /// The evidence for one segment.
 #[derive(Debug, Serialize)]
@@ -33,6 +33,9 @@ pub struct SegmentEvidence {
     pub speed: f64,
     pub mirrored: bool,
     pub matched_frames: usize,
+    /// Of the matched frames, those the catalog search found (the others
+    /// were found by following the match).
+    pub searched_frames: usize,
     pub sampled_frames: usize,
     pub coverage: f64,
     pub mean_distance: f64,
@@ -48,6 +51,7 @@ pub struct Report {
     pub clip_duration_s: f64,
     pub catalog: String,
     pub radius: u32,
+    pub follow_radius: u32,
     pub sampled_frames: usize,
     pub segments: Vec<SegmentEvidence>,
 }
@@ -71,18 +75,21 @@ pub fn run(args: VerifyArgs) -> Result<Status> {
     } else {
         vfp_extractor::extract(&args.clip, &ExtractOptions::with_sampling(sampling))?
     };
-    let (mut hits, sampled) = catalog_hits(&catalog, &args.clip, &fp, args.radius)?;
+    let search = ClipSearch::new(&catalog, &args.clip, &fp)?;
+    let mut hits = search.hits(args.radius);
     if let Some(t) = title_filter {
         hits.retain(|h| h.title == t);
     }
     let params = MatchParams {
         radius: args.radius,
+        follow_radius: args.follow_radius,
         ..MatchParams::default()
     };
-    let segments = align(&hits, &sampled, &params);
+    let segments = search.matches_of(&hits, &params);
+    let sampled = search.sampled_ms();
     let evidence: Vec<SegmentEvidence> = segments
         .iter()
-        .filter_map(|s| evidence(&catalog, s, &hits, &params))
+        .filter_map(|s| evidence(&catalog, s))
         .collect();
     let report = Report {
         clip: args.clip.display().to_string(),
@@ -95,6 +102,7 @@ pub fn run(args: VerifyArgs) -> Result<Status> {
         clip_duration_s: fp.source.duration_ms as f64 / 1000.0,
         catalog: args.catalog.display().to_string(),
         radius: args.radius,
+        follow_radius: args.follow_radius,
         sampled_frames: sampled.len(),
         segments: evidence,
     };
@@ -125,34 +133,13 @@ pub fn run(args: VerifyArgs) -> Result<Status> {
     })
 }
 
-fn evidence(
-    catalog: &Catalog,
-    s: &MatchSegment,
-    hits: &[vfp_matcher::QueryHit],
-    params: &MatchParams,
-) -> Option<SegmentEvidence> {
+fn evidence(catalog: &Catalog, s: &MatchSegment) -> Option<SegmentEvidence> {
     let title = catalog.title(s.title)?;
-    // Per clip frame of the segment: the hit nearest to the line.
-    let tol = f64::from(params.offset_tolerance_ms);
-    let mut frames: Vec<[u32; 3]> = Vec::new();
-    for h in hits.iter().filter(|h| {
-        h.title == s.title
-            && h.mirrored == s.mirrored
-            && !h.common
-            && h.query_ms >= s.clip_start_ms
-            && h.query_ms <= s.clip_end_ms
-    }) {
-        let expected = s.offset_ms + s.speed * f64::from(h.query_ms);
-        if (f64::from(h.title_ms) - expected).abs() > tol {
-            continue;
-        }
-        match frames.iter_mut().find(|f| f[0] == h.query_ms) {
-            Some(f) if h.distance < f[2] => *f = [h.query_ms, h.title_ms, h.distance],
-            Some(_) => {}
-            None => frames.push([h.query_ms, h.title_ms, h.distance]),
-        }
-    }
-    frames.sort_unstable();
+    let frames: Vec<[u32; 3]> = s
+        .frames
+        .iter()
+        .map(|f| [f.query_ms, f.title_ms, f.distance])
+        .collect();
     let secs = |ms: u32| f64::from(ms) / 1000.0;
     Some(SegmentEvidence {
         title_id: title.id.clone(),
@@ -171,6 +158,11 @@ fn evidence(
         speed: s.speed,
         mirrored: s.mirrored,
         matched_frames: s.matched_frames,
+        searched_frames: s
+            .frames
+            .iter()
+            .filter(|f| f.evidence == Evidence::Search)
+            .count(),
         sampled_frames: s.sampled_frames,
         coverage: s.coverage,
         mean_distance: s.mean_distance,
@@ -180,15 +172,15 @@ fn evidence(
 
 fn human(r: &Report) -> String {
     let mut out = format!(
-        "clip     {} ({:.3} s, sha256 {})\ncatalog  {} (radius {} bits, {} clip frames searched)\n",
-        r.clip, r.clip_duration_s, r.clip_sha256, r.catalog, r.radius, r.sampled_frames
+        "clip     {} ({:.3} s, sha256 {})\ncatalog  {} (radius {} bits, {} clip frames searched; along a match {} bits)\n",
+        r.clip, r.clip_duration_s, r.clip_sha256, r.catalog, r.radius, r.sampled_frames, r.follow_radius
     );
     if r.segments.is_empty() {
         out.push_str("no match\n");
     }
     for (i, s) in r.segments.iter().enumerate() {
         out.push_str(&format!(
-            "segment {}: {} \"{}\" score {:.3}\n  clip  {} - {}\n  title {} - {} (of {}, sha256 {})\n  speed {:.3}{}, {} of {} frames matched ({:.0} %), mean distance {:.1} bits\n",
+            "segment {}: {} \"{}\" score {:.3}\n  clip  {} - {}\n  title {} - {} (of {}, sha256 {})\n  speed {:.3}{}, {} of {} frames matched ({:.0} %; {} by the search), mean distance {:.1} bits\n",
             i + 1,
             s.title_id,
             s.title_name,
@@ -204,6 +196,7 @@ fn human(r: &Report) -> String {
             s.matched_frames,
             s.sampled_frames,
             s.coverage * 100.0,
+            s.searched_frames,
             s.mean_distance
         ));
     }
