@@ -68,10 +68,17 @@ pub const DEFAULT_RADIUS: u32 = 31;
 /// bits of their true title frame, against 78 % within the search radius.
 pub const DEFAULT_FOLLOW_RADIUS: u32 = 55;
 
-/// Default fewest search hits (seeds) on a line before it is followed.
-/// Two fix a line; no negative frame of the shared dev set came within the
-/// search radius of any catalog frame, so seeds are already rare.
-pub const DEFAULT_MIN_SEED_FRAMES: usize = 2;
+/// Default fewest search hits (seeds) on a line before it is followed: one.
+/// A search hit is already rare evidence: no moment of the shared dev
+/// set's negatives (101 clips, 23 unrelated videos) came within 71 bits of
+/// any catalog frame, so none holds a seed at the search radius, and
+/// following from a seed (at normal speed until the frames found measure
+/// one) still needs [`DEFAULT_MIN_FRAMES`] frames over
+/// [`DEFAULT_MIN_DURATION_MS`]. Measured with `scripts/eval-cross.sh`: 139
+/// files of titles outside the catalog (whole titles and their
+/// transformed copies) gave no claim, at the defaults and at radius 47,
+/// follow radius 71, 2 frames, no minimum duration.
+pub const DEFAULT_MIN_SEED_FRAMES: usize = 1;
 
 /// Default shortest segment, in ms of the clip. No negative of the shared
 /// dev set (101 clips, 23 unrelated full-length videos) formed even a
@@ -219,7 +226,7 @@ pub fn align(hits: &[QueryHit], sampled_ms: &[u32], params: &MatchParams) -> Vec
 }
 
 /// The matched segments of a clip, strongest first, each line of at least
-/// [`MatchParams::min_seed_frames`] hits followed through the clip with
+/// [`MatchParams::min_seed_frames`] hits (at least one) followed through the clip with
 /// `probe` (seed and extend); a segment still needs
 /// [`MatchParams::min_frames`] frames over [`MatchParams::min_duration_ms`].
 pub fn align_followed(
@@ -246,7 +253,7 @@ fn align_lines(
         &sorted_ms
     };
     let min_seeds = match probe {
-        Some(_) => params.min_seed_frames.max(2),
+        Some(_) => params.min_seed_frames.max(1),
         None => params.min_frames,
     };
     let mut live: Vec<QueryHit> = hits.iter().filter(|h| !h.common).copied().collect();
@@ -500,10 +507,11 @@ fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> (Vec
             }
         }
     }
-    if !measured && inliers.len() >= 2 {
-        // Too short a clip to measure a speed: the grid speed that won the
-        // vote is chance (an identical 1.5 s copy of a still scene won at
-        // 1.2), so assume normal speed through the median offset.
+    if !measured && !inliers.is_empty() {
+        // Too short a clip (or a single hit) to measure a speed: the grid
+        // speed that won the vote is chance (an identical 1.5 s copy of a
+        // still scene won at 1.2), so assume normal speed through the
+        // median offset.
         let mut offsets: Vec<f64> = inliers
             .iter()
             .map(|h| f64::from(h.title_ms) - f64::from(h.query_ms))
@@ -793,9 +801,22 @@ mod tests {
         let params = MatchParams::default();
         // No search hit: nothing to follow, however well the probe matches.
         assert!(align_followed(&[], &sampled(10_000), &params, &probe).is_empty());
-        // One search hit is no line.
+        // One search hit is followed at normal speed through its offset...
         let one = [hit(2_000, 3, 7_000)];
-        assert!(align_followed(&one, &sampled(10_000), &params, &probe).is_empty());
+        let s = align_followed(&one, &sampled(10_000), &params, &probe);
+        assert_eq!(s.len(), 1, "{s:?}");
+        // (refitted on the frames found, which sit on the 250 ms grid)
+        assert!(
+            (s[0].offset_ms - 5_000.0).abs() < 30.0,
+            "{}",
+            s[0].offset_ms
+        );
+        // ...unless the policy asks for more seeds.
+        let two_seeds = MatchParams {
+            min_seed_frames: 2,
+            ..MatchParams::default()
+        };
+        assert!(align_followed(&one, &sampled(10_000), &two_seeds, &probe).is_empty());
         // Two seeds, but the copy lies beyond the follow radius.
         let seeds = [hit(2_000, 3, 7_000), hit(2_500, 3, 7_500)];
         let far = CopyProbe::new(3, 0, 10_000, 1.0, 5_000.0, params.follow_radius + 1);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# More negatives from the shared evaluation harness's dev set (../shared/eval;
+# the project's own tests do not need it): the catalog titles are split in
+# two halves; each half's catalog scans the other half's title videos
+# (whole) and every query made from them (transformed copies). None of them
+# is in that catalog, so every claim is a false positive; they are real,
+# transformed footage of the same kind as the catalog's.
+#   scripts/eval-cross.sh [extra vfp scan options, e.g. --radius 47]
+# Env: as scripts/eval.sh.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+harness=${VFP_EVAL_HARNESS:-$root/../shared/eval}
+[ -d "$harness" ] || { echo "eval-cross: no harness at $harness (set VFP_EVAL_HARNESS)" >&2; exit 2; }
+export VFP_EVAL_CACHE=${VFP_EVAL_CACHE:-$root/target/eval-cache}
+split=${SPLIT:-dev}
+set_dir=${VFP_EVAL_SETS:-$VFP_EVAL_CACHE/sets}/$split
+[ -s "$set_dir/truth.csv" ] || bash "$harness/run_all.sh" "$split"
+cd "$root"
+cargo build --release --locked -q -p vfp-cli
+vfp=$root/target/release/vfp
+work=$root/target/eval/$split-cross
+rm -rf "$work"
+mkdir -p "$work"
+python3 - "$set_dir" "$work" <<'PY'
+import csv, os, sys
+set_dir, work = sys.argv[1:3]
+titles = list(csv.DictReader(open(os.path.join(set_dir, "catalog.csv"))))
+truth = list(csv.DictReader(open(os.path.join(set_dir, "truth.csv"))))
+for half in (0, 1):
+    others = {t["title_id"] for i, t in enumerate(titles) if i % 2 != half}
+    with open(os.path.join(work, f"titles{half}.csv"), "w", newline="") as o:
+        w = csv.writer(o)
+        for i, t in enumerate(titles):
+            if i % 2 == half:
+                w.writerow([t["title_id"], os.path.join(set_dir, t["file"])])
+    with open(os.path.join(work, f"negatives{half}.txt"), "w") as o:
+        for t in titles:
+            if t["title_id"] in others:
+                o.write(os.path.join(set_dir, t["file"]) + "\n")
+        for q in truth:
+            if q["title_id"] in others:
+                o.write(os.path.join(set_dir, q["query_file"]) + "\n")
+PY
+files=0 claims=0
+for half in 0 1; do
+  "$vfp" index build -o "$work/catalog$half" --manifest "$work/titles$half.csv" >/dev/null
+  status=0
+  "$vfp" scan --catalog "$work/catalog$half" --format jsonl "$@" - < "$work/negatives$half.txt" \
+    > "$work/results$half.jsonl" || status=$?
+  [ "$status" -le 1 ] || echo "eval-cross: some files failed (exit $status); see $work/results$half.jsonl" >&2
+  files=$((files + $(wc -l < "$work/results$half.jsonl")))
+  claims=$((claims + $(grep -c '"verdict":"match"' "$work/results$half.jsonl" || true)))
+done
+echo "eval-cross: $files files of titles outside the catalog (whole titles and their transformed queries), $claims with a claim (false positives)"
