@@ -23,6 +23,15 @@ const LIT_LUMA: u8 = 40;
 /// window: the fill of a turned picture is constant, while dark scenery
 /// moves (a dim film is mostly below [`LIT_LUMA`]). Coding noise on the
 /// fill of small low-bitrate copies reaches 6-10, hence the margin.
+///
+/// Grain added to a turned copy (a common dodge) makes the fill change by
+/// 20-30 levels from frame to frame, pixel by pixel, while moving scenery
+/// changes whole areas. So where dark corners change only pixel by pixel,
+/// the change is measured on the mean of each pixel's 3×3 neighbourhood
+/// too, which divides independent grain by three, and a dark pixel is
+/// fill if either stays within this. (Only then: the neighbourhood
+/// carries the content's changes a pixel out into clean fill and would
+/// bias the angle of clean copies.)
 const FILL_RANGE: u8 = 12;
 /// Angles tried, in degrees: `-MAX..=MAX` in steps of `STEP`, zero and
 /// angles below `MIN` excluded (a turn of under 1.5° barely moves the hash).
@@ -111,19 +120,20 @@ pub fn detect(window: &[LumaImage], geometry: Geometry) -> Option<f32> {
     }
     let a = geometry.active;
     // Per pixel of the active picture, its darkest and brightest moments.
-    let mut low = vec![u8::MAX; a.width() * a.height()];
-    let mut peak = vec![0u8; a.width() * a.height()];
+    let (w, h) = (a.width(), a.height());
+    let mut low = vec![u8::MAX; w * h];
+    let mut peak = vec![0u8; w * h];
     for picture in window {
         for (i, y) in (a.y0..a.y1).enumerate() {
             let src = &picture.row(y)[a.x0..a.x1];
-            let row = i * a.width()..(i + 1) * a.width();
+            let row = i * w..(i + 1) * w;
             for ((l, p), &s) in low[row.clone()].iter_mut().zip(&mut peak[row]).zip(src) {
                 *l = (*l).min(s);
                 *p = (*p).max(s);
             }
         }
     }
-    let content: Vec<bool> = low
+    let mut content: Vec<bool> = low
         .iter()
         .zip(&peak)
         .map(|(&l, &p)| p > LIT_LUMA || p - l > FILL_RANGE)
@@ -131,11 +141,36 @@ pub fn detect(window: &[LumaImage], geometry: Geometry) -> Option<f32> {
     // Any turn uncovers the picture's four corners; almost every video
     // shows content there, and is done with here (the fit below costs a
     // pass over the picture per angle).
-    let (w, h) = (a.width(), a.height());
     let corners = [0, w - 1, (h - 1) * w, h * w - 1];
-    if corners.iter().filter(|&&i| content[i]).count() > 1 {
+    let content_corners = |content: &[bool]| corners.iter().filter(|&&i| content[i]).count();
+    if content_corners(&content) <= 1 {
+        if let Some(deg) = fit_angle(&content, geometry) {
+            return Some(deg);
+        }
+    }
+    // Dark corners that change pixel by pixel may be grain on a fill: judge
+    // dark pixels by their neighbourhood's change too, and fit again.
+    if corners.iter().filter(|&&i| peak[i] > LIT_LUMA).count() > 1 {
         return None;
     }
+    let (low_sum, peak_sum) = neighbourhood_extremes(window, a);
+    let mut rescued = false;
+    for (i, c) in content.iter_mut().enumerate() {
+        if *c && peak[i] <= LIT_LUMA && peak_sum[i] - low_sum[i] <= 9 * u16::from(FILL_RANGE) {
+            *c = false;
+            rescued = true;
+        }
+    }
+    if !rescued || content_corners(&content) > 1 {
+        return None;
+    }
+    fit_angle(&content, geometry)
+}
+
+/// The angle whose predicted corners fit `content` (per pixel of the
+/// active picture: not fill) best, if any passes.
+fn fit_angle(content: &[bool], geometry: Geometry) -> Option<f32> {
+    let a = geometry.active;
     let px = geometry.px_per_unit();
     // The turned picture's edge is anti-aliased, and a partly covered
     // pixel already counts as content: its border shows this far outside
@@ -176,6 +211,42 @@ pub fn detect(window: &[LumaImage], geometry: Geometry) -> Option<f32> {
         }
     }
     best.map(|(deg, _)| deg)
+}
+
+/// Per pixel of `area`, the lowest and highest sum of its 3×3
+/// neighbourhood over the window.
+fn neighbourhood_extremes(window: &[LumaImage], area: Rect) -> (Vec<u16>, Vec<u16>) {
+    let n = area.width() * area.height();
+    let (mut low, mut peak) = (vec![u16::MAX; n], vec![0u16; n]);
+    let (mut sum, mut scratch) = (vec![0u16; n], Vec::with_capacity(n));
+    for picture in window {
+        box_sum_3x3(picture, area, &mut scratch, &mut sum);
+        for ((l, p), &m) in low.iter_mut().zip(&mut peak).zip(&sum) {
+            *l = (*l).min(m);
+            *p = (*p).max(m);
+        }
+    }
+    (low, peak)
+}
+
+/// Per pixel of `area` of `picture`, the sum of its 3×3 neighbourhood
+/// (pixels outside the area repeat its edge), into `out` (row-major);
+/// `rows` is scratch space.
+fn box_sum_3x3(picture: &LumaImage, area: Rect, rows: &mut Vec<u16>, out: &mut [u16]) {
+    let (w, h) = (area.width(), area.height());
+    rows.clear();
+    for y in area.y0..area.y1 {
+        let r = &picture.row(y)[area.x0..area.x1];
+        rows.extend((0..w).map(|x| {
+            u16::from(r[x.saturating_sub(1)]) + u16::from(r[x]) + u16::from(r[(x + 1).min(w - 1)])
+        }));
+    }
+    for y in 0..h {
+        let (up, down) = (y.saturating_sub(1), (y + 1).min(h - 1));
+        for x in 0..w {
+            out[y * w + x] = rows[up * w + x] + rows[y * w + x] + rows[down * w + x];
+        }
+    }
 }
 
 /// Counts of one angle's prediction against the observed peaks.
@@ -336,6 +407,32 @@ mod tests {
                 assert!((found - deg).abs() <= 0.5, "{aspect} {deg}: {found}");
             }
         }
+    }
+
+    #[test]
+    fn grain_on_the_corners_does_not_hide_a_turn() {
+        // Grain of +-12 levels over the whole frame, new in every frame:
+        // the corners span over 20 levels but stay dark and near-constant.
+        let aspect = 16.0 / 9.0;
+        let mut state = 12_345u32;
+        let grainy: Vec<LumaImage> = window(aspect, 5.0)
+            .into_iter()
+            .map(|picture| {
+                let px = picture
+                    .pixels()
+                    .iter()
+                    .map(|&p| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        (i32::from(p) + (state % 25) as i32 - 12).clamp(0, 255) as u8
+                    })
+                    .collect();
+                LumaImage::new(WORK_SIDE, px)
+            })
+            .collect();
+        let found = detect(&grainy, full(aspect)).expect("turn found through the grain");
+        assert!((found - 5.0).abs() <= 0.5, "{found}");
     }
 
     #[test]
