@@ -6,15 +6,8 @@
 # from (whole), come to any catalog frame.
 #   scripts/eval-frames.sh [QUERY_FPS]   (default 30: queries sampled densely)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-eval_dir=${VFP_EVAL_HARNESS:-$root/../shared/eval}
-[ -d "$eval_dir" ] || { echo "eval-frames: no harness at $eval_dir (set VFP_EVAL_HARNESS)" >&2; exit 2; }
-export VFP_EVAL_CACHE=${VFP_EVAL_CACHE:-$root/target/eval-cache}
-set_dir=${VFP_EVAL_SETS:-$VFP_EVAL_CACHE/sets}/dev
-if [ ! -s "$set_dir/truth.csv" ]; then
-  bash "$eval_dir/run_all.sh" dev
-fi
-cd "$root"
+name=eval-frames
+source "$(dirname "$0")/eval-common.sh"
 negatives=$root/target/eval/non-catalog-videos.txt
 mkdir -p "$(dirname "$negatives")"
 python3 - "$set_dir/set_info.json" "$VFP_EVAL_CACHE/raw" "$negatives" <<'PY'

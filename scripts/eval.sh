@@ -7,16 +7,8 @@
 # Env: VFP_EVAL_HARNESS (default ../shared/eval), VFP_EVAL_CACHE (default
 # target/eval-cache), SPLIT (default dev).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-harness=${VFP_EVAL_HARNESS:-$root/../shared/eval}
-[ -d "$harness" ] || { echo "eval: no harness at $harness (set VFP_EVAL_HARNESS)" >&2; exit 2; }
-export VFP_EVAL_CACHE=${VFP_EVAL_CACHE:-$root/target/eval-cache}
-split=${SPLIT:-dev}
-set_dir=${VFP_EVAL_SETS:-$VFP_EVAL_CACHE/sets}/$split
-[ -s "$set_dir/truth.csv" ] || bash "$harness/run_all.sh" "$split"
-cd "$root"
-cargo build --release --locked -q -p vfp-cli
-vfp=$root/target/release/vfp
+name=eval
+source "$(dirname "$0")/eval-common.sh"
 work=$root/target/eval/$split
 mkdir -p "$work"
 

@@ -48,13 +48,15 @@ pub struct QueryHit {
 }
 
 /// Default per-frame search radius, in bits of the 256-bit hash. Measured
-/// on the shared dev set (`scripts/eval-frames.sh 30`, every view): 78 % of
-/// positive frames lie within 31 bits of their true title frame (84 %
+/// on the shared dev set (`scripts/eval-frames.sh 30`, every view): 80 % of
+/// positive frames lie within 31 bits of their true title frame (86 %
 /// within 40), while no frame of 101 negative clips and 23 full-length
 /// unrelated videos (21,275 moments) came within 71 bits of any catalog
-/// frame, so 31 leaves 41 bits of margin to the nearest negative. Recall
-/// on the set grows little beyond it (0.821 at 31, 0.830 at 40, 0.849 at
-/// 47) while search cost grows with every bit.
+/// frame, so 31 leaves 41 bits of margin to the nearest negative: the
+/// search covers the whole catalog, and a larger catalog brings unrelated
+/// frames nearer. With lines followed, recall on the set (`scripts/eval.sh
+/// --radius R`) is 0.708 at 10, 0.783 at 15, 0.840 at 21, 0.915 at 31 and
+/// 0.925 at 39 and 47, while search cost grows with every bit.
 pub const DEFAULT_RADIUS: u32 = 31;
 
 /// Default radius for following a line (see [`Probe`]), in bits. Measured
@@ -62,10 +64,10 @@ pub const DEFAULT_RADIUS: u32 = 31;
 /// comparisons of unrelated clip moments (101 negative clips, 23
 /// full-length unrelated videos, every view, both orientations) with
 /// catalog frames, none came within 71 bits, 51 within 79 (8e-7) and
-/// 1,036 within 87 (2e-5): the rate falls about 20-fold per 8 bits, which
+/// 1,041 within 87 (2e-5): the rate falls about 20-fold per 8 bits, which
 /// puts 55 bits near 1e-10 per comparison, two such steps below the
-/// nearest unrelated pair seen. Of positive moments, 89 % are within 55
-/// bits of their true title frame, against 78 % within the search radius.
+/// nearest unrelated pair seen. Of positive moments, 91 % are within 55
+/// bits of their true title frame, against 80 % within the search radius.
 pub const DEFAULT_FOLLOW_RADIUS: u32 = 55;
 
 /// Default fewest search hits (seeds) on a line before it is followed: one.
