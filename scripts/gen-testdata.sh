@@ -43,6 +43,11 @@ make brightness-contrast.mp4 enc "eq=brightness=0.12:contrast=1.35"
 make mirrored.mp4        enc "hflip"
 make crop-85.mp4         enc "crop=trunc(iw*0.85/2)*2:trunc(ih*0.85/2)*2"
 make tilt-5deg.mp4       enc "rotate=5*PI/180:fillcolor=black"
+# A keyframe every second (the encodes above have a few per clip), for the
+# keyframe triage of `vfp scan --fast`; and 30 s of unrelated street
+# footage encoded the same way.
+make keyint-1s.mp4       enc "null" -g 24 -keyint_min 24 -sc_threshold 0
+make street-keyint-1s.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -t 30 -c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 -pix_fmt yuv420p -an -f mp4 "$2"' _ "$cache/vtest.avi"
 # The film at 45 % size over street footage (vtest.avi), as a reaction or
 # news video shows it; the film's timeline and frame rate are kept.
 film_fps=$(ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate -of csv=p=0 "$src")

@@ -535,6 +535,71 @@ fn scan_reports_matches_no_matches_and_errors_with_grep_like_status() {
 }
 
 #[test]
+fn fast_scans_triage_by_keyframes_and_confirm_densely() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let film = generated("ref.mp4");
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            film.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A copy with a keyframe a second (triaged, then confirmed densely),
+    // one with 4 keyframes (too few to rule it out: decoded densely), and
+    // 30 s of unrelated footage with 12 keyframes (ruled out by them).
+    let keyed = generated("keyint-1s.mp4");
+    let few = generated("mirrored.mp4");
+    let street = generated("street-keyint-1s.mp4");
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("--catalog"),
+            os("cat"),
+            os("--fast"),
+            os("--format"),
+            os("jsonl"),
+            keyed.as_os_str(),
+            few.as_os_str(),
+            street.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let verdict = |name: &str| {
+        let r = records
+            .iter()
+            .find(|r| Path::new(r["file"].as_str().unwrap()).file_name() == Some(os(name)))
+            .unwrap();
+        (r["verdict"].as_str().unwrap().to_owned(), r.clone())
+    };
+    for name in ["keyint-1s.mp4", "mirrored.mp4"] {
+        let (v, r) = verdict(name);
+        assert_eq!(v, "match", "{r}");
+        // Confirmed densely: a segment of many frames, on the timeline.
+        let m = &r["matches"][0];
+        assert!(m["matched_frames"].as_u64().unwrap() >= 20, "{r}");
+        let offset = m["title_start_s"].as_f64().unwrap() - m["clip_start_s"].as_f64().unwrap();
+        assert!(offset.abs() < 0.5, "{m}");
+    }
+    let (v, r) = verdict("street-keyint-1s.mp4");
+    assert_eq!(v, "no_match", "{r}");
+    assert!(
+        (r["duration_s"].as_f64().unwrap() - 30.0).abs() < 0.2,
+        "{r}"
+    );
+}
+
+#[test]
 fn verify_gives_timecoded_evidence() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -53,6 +53,14 @@ pub struct FileRecord {
 /// Radius of the keyframe triage of `--fast` (see `Scanner::any_hit`).
 const TRIAGE_RADIUS: u32 = 31;
 
+/// Fewest informative keyframes for `--fast` to rule a file out by them;
+/// a file with fewer is decoded densely. Measured on the shared dev set
+/// (`scripts/eval.sh --fast`): a copy's single keyframe hit the catalog in
+/// 32 of 56 clips, and a clip's keyframes miss together more often than
+/// chance (2 keyframes: 12 of 22), so a few keyframes cannot vouch for a
+/// file; files with so few are mostly short, and cheap to decode densely.
+const MIN_TRIAGE_KEYFRAMES: usize = 8;
+
 struct Scanner<'a> {
     catalog: &'a Catalog,
     params: MatchParams,
@@ -165,8 +173,8 @@ impl Scanner<'_> {
         } else if self.fast {
             let keys =
                 vfp_extractor::extract(path, &ExtractOptions::with_sampling(Sampling::Keyframes))?;
-            let hit = self.any_hit(path, &keys)?;
-            if hit {
+            let informative = keys.frames.iter().filter(|f| f.is_informative()).count();
+            if informative < MIN_TRIAGE_KEYFRAMES || self.any_hit(path, &keys)? {
                 let fp = vfp_extractor::extract(path, &self.dense)?;
                 let segments = self.matches(path, &fp)?;
                 (fp, segments)
