@@ -680,6 +680,10 @@ fn verify_gives_timecoded_evidence() {
     );
     assert!(html.contains("<svg") && html.contains("Segment 1: ref") && html.contains("mirrored"));
     assert!(
+        html.contains(&format!("search radius {}", vfp_matcher::DEFAULT_RADIUS)),
+        "the plot marks the search radius"
+    );
+    assert!(
         !html.contains("src=\"http") && !html.contains("<script"),
         "no external resources"
     );

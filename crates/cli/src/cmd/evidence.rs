@@ -46,7 +46,10 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;te
             &mut html,
             i,
             s,
-            report.radius.max(report.follow_radius),
+            Radii {
+                search: report.radius,
+                follow: report.follow_radius,
+            },
             clip,
             sources.get(i).copied().flatten(),
         );
@@ -62,8 +65,7 @@ fn segment(
     html: &mut String,
     i: usize,
     s: &SegmentEvidence,
-    // Top of the distance plot's scale.
-    radius: u32,
+    radii: Radii,
     clip: &Path,
     source: Option<&Path>,
 ) {
@@ -92,7 +94,7 @@ fn segment(
         cov = s.coverage * 100.0,
         md = s.mean_distance
     );
-    plot(html, s, radius);
+    plot(html, s, radii);
     // Evidence points spread over the matched frames.
     let picks: Vec<[u32; 3]> = if s.frames.len() <= POINTS {
         s.frames.clone()
@@ -123,8 +125,19 @@ fn segment(
     html.push_str("</table>");
 }
 
-/// Per-frame distance over clip time, as inline SVG.
-fn plot(html: &mut String, s: &SegmentEvidence, radius: u32) {
+/// The radii a report was made with, in bits.
+#[derive(Clone, Copy)]
+struct Radii {
+    /// Of the catalog search.
+    search: u32,
+    /// Of frames along a match.
+    follow: u32,
+}
+
+/// Per-frame distance over clip time, as inline SVG, with the search
+/// radius marked: frames beyond it were found by following the match.
+fn plot(html: &mut String, s: &SegmentEvidence, radii: Radii) {
+    let radius = radii.search.max(radii.follow);
     let (w, h, pad) = (900.0, 220.0, 40.0);
     let (t0, t1) = (
         f64::from(s.frames.first().map_or(0, |f| f[0])),
@@ -144,6 +157,7 @@ fn plot(html: &mut String, s: &SegmentEvidence, radius: u32) {
         r##"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="distance per clip frame">
 <rect x="{pad}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#ccc"/>
 <polyline fill="none" stroke="#1565c0" stroke-width="1.5" points="{pts}"/>
+<line x1="{pad}" y1="{ys}" x2="{right}" y2="{ys}" stroke="#c62828" stroke-dasharray="4 4"/><text x="{right}" y="{ys_label}" font-size="11" text-anchor="end" fill="#c62828">search radius {search}; frames below the line, farther, were found along the match</text>
 <text x="{pad}" y="{bottom}" font-size="12">{l0}</text><text x="{right}" y="{bottom}" font-size="12" text-anchor="end">{l1}</text>
 <text x="4" y="{top2}" font-size="12">0</text><text x="4" y="{ybot}" font-size="12">{radius}</text>
 <text x="{mid}" y="{bottom}" font-size="12" text-anchor="middle">clip time; distance to the title frame (bits, lower is closer)</text></svg>"##,
@@ -158,6 +172,9 @@ fn plot(html: &mut String, s: &SegmentEvidence, radius: u32) {
         top2 = pad / 2.0 + 4.0,
         ybot = h - pad,
         mid = w / 2.0,
+        ys = y(radii.search),
+        ys_label = y(radii.search) - 3.0,
+        search = radii.search,
     );
 }
 
