@@ -27,7 +27,7 @@
 //!                +28  4  reserved, 0
 //! sections, each at a multiple of 64 (zero padding between):
 //!   1 HASHES        N × 32  frame hashes, four little-endian u64 each
-//!   2 TIMES         N × 4   t_ms, u32
+//!   2 TIMES         N × 4   t_ms, u32, in time order within each title
 //!   3 FLAGS         N × 1   bit 0: common frame (stop-listed); others 0
 //!   4 TITLE_STARTS  (T+1)×4 u32: title t owns frames starts[t]..starts[t+1]
 //!   5 MIH_OFFSETS   m × (2^b + 1) × 4  per chunk, bucket start offsets
@@ -1105,6 +1105,49 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn titles_are_stored_in_time_order_and_looked_up_by_time() {
+        let mut b = SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT);
+        // Frames given out of order are stored in time order.
+        b.add_title(record("A"), [(500, code(2)), (0, code(0)), (250, code(1))])
+            .unwrap();
+        b.add_title(record("B"), [(0, code(9))]).unwrap();
+        let seg = Segment::open(AlignedBytes::new(&b.finish())).unwrap();
+        seg.verify().unwrap();
+        assert_eq!(seg.frame(2).unwrap().hash, code(2));
+        assert_eq!(seg.title_frames_between(0, 200, 500), 1..3);
+        assert_eq!(seg.title_frames_between(1, 0, 0), 3..4);
+        assert_eq!(seg.title_frames_between(2, 0, 0), 0..0, "no such title");
+        assert!(seg.title_frames_between(0, 501, 400).is_empty());
+    }
+
+    #[test]
+    fn verify_refuses_a_title_out_of_time_order() {
+        let mut bytes = sample();
+        let seg = Segment::open(AlignedBytes::new(&bytes)).unwrap();
+        let times = seg.sections[Kind::Times as usize - 1];
+        drop(seg);
+        // Swap title A's first two times, then make every checksum agree,
+        // as a faulty writer would have.
+        let (a, b) = (times.offset, times.offset + 4);
+        for i in 0..4 {
+            bytes.swap(a + i, b + i);
+        }
+        let crc = crc32fast::hash(&bytes[times.offset..times.offset + times.len]);
+        let entry = (0..SECTION_COUNT)
+            .map(|i| HEADER_LEN + i * SECTION_ENTRY_LEN)
+            .find(|&e| le_u32(&bytes, e) == Kind::Times as u32)
+            .unwrap();
+        bytes[entry + 24..entry + 28].copy_from_slice(&crc.to_le_bytes());
+        let mut head = bytes[..TABLE_END].to_vec();
+        head[32..36].fill(0);
+        let header_crc = crc32fast::hash(&head);
+        bytes[32..36].copy_from_slice(&header_crc.to_le_bytes());
+        let seg = Segment::open(AlignedBytes::new(&bytes)).unwrap();
+        let err = seg.verify().unwrap_err();
+        assert!(err.to_string().contains("time order"), "{err}");
+    }
+
+    #[test]
     fn every_flipped_byte_is_caught_by_open_or_verify_and_search_never_panics() {
         let bytes = sample();
         let query = code(3);
@@ -1120,6 +1163,7 @@ pub(crate) mod tests {
             seg.search_radius(&query, 40, |_, _| {});
             seg.scan_radius(&query, 40, |_, _| {});
             let _ = seg.frame(at % 800);
+            let _ = seg.title_frames_between(at % 3, 0, 60_000).count();
             let in_padding = b[at] != bytes[at] && seg.verify().is_ok();
             if in_padding {
                 // Only padding between sections is not covered by a CRC.
@@ -1140,6 +1184,7 @@ pub(crate) mod tests {
             if let Ok(seg) = Segment::open(AlignedBytes::new(&bytes)) {
                 let _ = seg.verify();
                 seg.search_radius(&code(1), 64, |_, _| {});
+                let _ = seg.title_frames_between(0, 0, u32::MAX).count();
             }
             let _ = Segment::open(AlignedBytes::new(&tail));
         }
