@@ -228,8 +228,8 @@ pub fn align(hits: &[QueryHit], sampled_ms: &[u32], params: &MatchParams) -> Vec
 }
 
 /// The matched segments of a clip, strongest first, each line of at least
-/// [`MatchParams::min_seed_frames`] hits (at least one) followed through the clip with
-/// `probe` (seed and extend); a segment still needs
+/// [`MatchParams::min_seed_frames`] hits (at least one) followed through
+/// the clip with `probe` (seed and extend); a segment still needs
 /// [`MatchParams::min_frames`] frames over [`MatchParams::min_duration_ms`].
 pub fn align_followed(
     hits: &[QueryHit],
