@@ -253,6 +253,30 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The records of a `--format jsonl` run.
+fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Builds catalog `cat` in `dir` from the test film (title id `ref`).
+fn film_catalog(dir: &Path) {
+    let film = generated("ref.mp4");
+    let out = vfp(
+        dir,
+        &[
+            os("index"),
+            os("build"),
+            os("-o"),
+            os("cat"),
+            film.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
 #[test]
 fn index_build_list_info_verify_add_remove() {
     let dir = tempfile::tempdir().unwrap();
@@ -419,18 +443,7 @@ fn index_errors_name_the_path_and_exit_2() {
 fn scan_reports_matches_no_matches_and_errors_with_grep_like_status() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let film = generated("ref.mp4");
-    let out = vfp(
-        d,
-        &[
-            os("index"),
-            os("build"),
-            os("-o"),
-            os("cat"),
-            film.as_os_str(),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    film_catalog(d);
     let copy = generated("crf-low-bitrate.mp4");
     let mirrored = generated("mirrored.mp4");
     let other = generated("odd-size.mkv");
@@ -449,10 +462,7 @@ fn scan_reports_matches_no_matches_and_errors_with_grep_like_status() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let records: Vec<serde_json::Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = jsonl(&out);
     assert_eq!(records.len(), 2);
     for r in &records {
         assert_eq!(r["verdict"], "match", "{r}");
@@ -538,18 +548,7 @@ fn scan_reports_matches_no_matches_and_errors_with_grep_like_status() {
 fn fast_scans_triage_by_keyframes_and_confirm_densely() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let film = generated("ref.mp4");
-    let out = vfp(
-        d,
-        &[
-            os("index"),
-            os("build"),
-            os("-o"),
-            os("cat"),
-            film.as_os_str(),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    film_catalog(d);
     // A copy with a keyframe a second (triaged, then confirmed densely),
     // one with 4 keyframes (too few to rule it out: decoded densely), and
     // 30 s of unrelated footage with 12 keyframes (ruled out by them).
@@ -571,10 +570,7 @@ fn fast_scans_triage_by_keyframes_and_confirm_densely() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let records: Vec<serde_json::Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = jsonl(&out);
     let verdict = |name: &str| {
         let r = records
             .iter()
@@ -603,18 +599,7 @@ fn fast_scans_triage_by_keyframes_and_confirm_densely() {
 fn verify_gives_timecoded_evidence() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let film = generated("ref.mp4");
-    let out = vfp(
-        d,
-        &[
-            os("index"),
-            os("build"),
-            os("-o"),
-            os("cat"),
-            film.as_os_str(),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    film_catalog(d);
     let copy = generated("mirrored.mp4");
     let out = vfp(
         d,
