@@ -327,7 +327,6 @@ fn follow(
     let (Some(first), Some(last)) = (seeds.first(), seeds.last()) else {
         return (seeds.to_vec(), line);
     };
-    let (lo_speed, hi_speed) = speed_bounds(params);
     let gap = params.max_gap_ms;
     let is_seed = |q: u32| seeds.binary_search_by_key(&q, |h| h.query_ms).is_ok();
     let probe_between = |line: &Line, from: u32, to: u32, found: &mut BTreeMap<u32, QueryHit>| {
@@ -375,33 +374,26 @@ fn follow(
         first.query_ms.saturating_sub(gap),
         last.query_ms.saturating_add(gap),
     );
-    let mut probed: Option<(u32, u32)> = None;
+    probe_between(&line, range.0, range.1, &mut found);
     loop {
-        match probed {
-            None => probe_between(&line, range.0, range.1, &mut found),
-            Some((a, b)) => {
-                if range.0 < a {
-                    probe_between(&line, range.0, a - 1, &mut found);
-                }
-                if range.1 > b {
-                    probe_between(&line, b + 1, range.1, &mut found);
-                }
-            }
-        }
-        probed = Some(range);
         let all = merged(&found);
-        if let Some((speed, offset)) = fit(&all) {
-            if speed >= lo_speed - 0.05 && speed <= hi_speed + 0.05 {
-                line.speed = speed;
-                line.offset_ms = offset;
-            }
+        if let Some((speed, offset)) = fit_plausible(&all, params) {
+            line.speed = speed;
+            line.offset_ms = offset;
         }
+        // Probe what the frames found reach beyond the stretch probed.
         let grown = (
             range.0.min(all[0].query_ms.saturating_sub(gap)),
             range.1.max(all[all.len() - 1].query_ms.saturating_add(gap)),
         );
         if grown == range {
             break;
+        }
+        if grown.0 < range.0 {
+            probe_between(&line, grown.0, range.0 - 1, &mut found);
+        }
+        if grown.1 > range.1 {
+            probe_between(&line, range.1 + 1, grown.1, &mut found);
         }
         range = grown;
     }
@@ -412,15 +404,17 @@ fn follow(
     (merged(&found), line)
 }
 
-fn speed_bounds(params: &MatchParams) -> (f64, f64) {
-    (
-        params.speeds.iter().copied().fold(f64::INFINITY, f64::min),
-        params
-            .speeds
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max),
-    )
+/// The least-squares line through `points` (see [`fit`]), if its speed is
+/// within the grid's range (with a step's margin).
+fn fit_plausible(points: &[QueryHit], params: &MatchParams) -> Option<(f64, f64)> {
+    let (speed, offset) = fit(points)?;
+    let lo = params.speeds.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = params
+        .speeds
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    (speed >= lo - 0.05 && speed <= hi + 0.05).then_some((speed, offset))
 }
 
 /// A candidate alignment line.
@@ -490,7 +484,6 @@ fn strongest_line(
 /// twice by least squares so that speeds between grid points and offsets
 /// inside a bin are found exactly.
 fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> (Vec<QueryHit>, Line) {
-    let (lo, hi) = speed_bounds(params);
     let mut current = line;
     let mut inliers = Vec::new();
     let mut measured = false;
@@ -501,12 +494,10 @@ fn refine(hits: &[QueryHit], line: Line, params: &MatchParams, tol: f64) -> (Vec
         if inliers.len() < 2 {
             break;
         }
-        if let Some((speed, offset)) = fit(&inliers) {
-            if speed >= lo - 0.05 && speed <= hi + 0.05 {
-                current.speed = speed;
-                current.offset_ms = offset;
-                measured = true;
-            }
+        if let Some((speed, offset)) = fit_plausible(&inliers, params) {
+            current.speed = speed;
+            current.offset_ms = offset;
+            measured = true;
         }
     }
     if !measured && !inliers.is_empty() {

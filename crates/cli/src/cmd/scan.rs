@@ -214,8 +214,8 @@ impl Scanner<'_> {
 
     /// Triage: does any keyframe come near a catalog frame that is not
     /// common? Keyframes fall anywhere between the catalog's samples, so the
-    /// triage searches wider than the dense scan ([`TRIAGE_RADIUS`]); there
-    /// are only a few keyframes per file.
+    /// triage never searches narrower than [`TRIAGE_RADIUS`], even when the
+    /// dense scan does; there are only a few keyframes per file.
     fn any_hit(&self, path: &Path, keys: &Fingerprint) -> Result<bool> {
         let radius = self.params.radius.max(TRIAGE_RADIUS);
         let hits = ClipSearch::new(self.catalog, path, keys)?.hits(radius);
