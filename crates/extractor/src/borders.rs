@@ -23,7 +23,7 @@
 //! window of flat frames keeps the previous area; small wobbles keep it
 //! too, so a title's hashes do not drift from window to window.
 
-use crate::luma::{LumaImage, Rect};
+use crate::luma::{window_extremes, LumaImage, Rect};
 use std::collections::VecDeque;
 use std::ops::Range;
 
@@ -241,14 +241,7 @@ fn overlay_mask(window: &[LumaImage]) -> Option<Vec<bool>> {
     if window.len() < MIN_OVERLAY_FRAMES || window.iter().any(|img| img.side() != s) {
         return None;
     }
-    let mut lo = first.pixels().to_vec();
-    let mut hi = lo.clone();
-    for img in &window[1..] {
-        for ((l, h), &p) in lo.iter_mut().zip(hi.iter_mut()).zip(img.pixels()) {
-            *l = (*l).min(p);
-            *h = (*h).max(p);
-        }
-    }
+    let (lo, hi) = window_extremes(window, Rect::full(s));
     let moving = lo
         .iter()
         .zip(&hi)
@@ -291,19 +284,12 @@ fn remember(history: &mut VecDeque<Masks>, masks: Masks) -> Masks {
     history.push_back(masks);
     let mut union = history[0].clone();
     for m in history.iter().skip(1) {
-        for (u, c) in union.not_pad.iter_mut().zip(&m.not_pad) {
-            *u |= c;
-        }
-        for (u, c) in union
-            .not_pad_beside_overlay
-            .iter_mut()
-            .zip(&m.not_pad_beside_overlay)
-        {
-            *u |= c;
-        }
-        for (u, c) in union.not_smooth.iter_mut().zip(&m.not_smooth) {
-            *u |= c;
-        }
+        let or_into = |union: &mut [bool], more: &[bool]| {
+            union.iter_mut().zip(more).for_each(|(u, &c)| *u |= c);
+        };
+        or_into(&mut union.not_pad, &m.not_pad);
+        or_into(&mut union.not_pad_beside_overlay, &m.not_pad_beside_overlay);
+        or_into(&mut union.not_smooth, &m.not_smooth);
         // The newest window's edges: fill boundaries persist.
         union.edge.clone_from(&m.edge);
     }

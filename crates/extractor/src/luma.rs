@@ -187,6 +187,26 @@ pub struct Rect {
     pub y1: usize,
 }
 
+/// Per pixel of `area` (row-major), its darkest and brightest values over
+/// `window`: what stays still, what stays dark. The pictures must hold
+/// `area`.
+pub fn window_extremes(window: &[LumaImage], area: Rect) -> (Vec<u8>, Vec<u8>) {
+    let w = area.width();
+    let mut low = vec![u8::MAX; w * area.height()];
+    let mut peak = vec![0u8; w * area.height()];
+    for picture in window {
+        for (i, y) in (area.y0..area.y1).enumerate() {
+            let src = &picture.row(y)[area.x0..area.x1];
+            let row = i * w..(i + 1) * w;
+            for ((l, p), &s) in low[row.clone()].iter_mut().zip(&mut peak[row]).zip(src) {
+                *l = (*l).min(s);
+                *p = (*p).max(s);
+            }
+        }
+    }
+    (low, peak)
+}
+
 impl Rect {
     /// The whole of a `side`² picture.
     pub fn full(side: usize) -> Rect {

@@ -14,7 +14,7 @@
 //! in the fill, a larger one puts content inside the triangles. A dark
 //! vignette has no sharp straight boundary at any angle and is left alone.
 
-use crate::luma::{LumaImage, Rect, HASH_SIDE};
+use crate::luma::{window_extremes, LumaImage, Rect, HASH_SIDE};
 
 /// A pixel brighter than this at any time of the window is content (video
 /// black is 16, plus coding noise)...
@@ -121,18 +121,7 @@ pub fn detect(window: &[LumaImage], geometry: Geometry) -> Option<f32> {
     let a = geometry.active;
     // Per pixel of the active picture, its darkest and brightest moments.
     let (w, h) = (a.width(), a.height());
-    let mut low = vec![u8::MAX; w * h];
-    let mut peak = vec![0u8; w * h];
-    for picture in window {
-        for (i, y) in (a.y0..a.y1).enumerate() {
-            let src = &picture.row(y)[a.x0..a.x1];
-            let row = i * w..(i + 1) * w;
-            for ((l, p), &s) in low[row.clone()].iter_mut().zip(&mut peak[row]).zip(src) {
-                *l = (*l).min(s);
-                *p = (*p).max(s);
-            }
-        }
-    }
+    let (low, peak) = window_extremes(window, a);
     let mut content: Vec<bool> = low
         .iter()
         .zip(&peak)
