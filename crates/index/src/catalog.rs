@@ -339,14 +339,17 @@ impl Catalog {
 
     /// The title with index `index` (from [`Hit::title`]).
     pub fn title(&self, index: usize) -> Option<&TitleRecord> {
+        let (seg, t) = self.locate(index)?;
+        seg.titles().get(t)
+    }
+
+    /// The segment holding title `index` and the title's index in it.
+    fn locate(&self, index: usize) -> Option<(&Segment<Mmap>, usize)> {
         let s = self
             .title_base
             .partition_point(|&b| b <= index)
             .checked_sub(1)?;
-        self.segments
-            .get(s)?
-            .titles()
-            .get(index - self.title_base[s])
+        Some((self.segments.get(s)?, index - self.title_base[s]))
     }
 
     /// The stored frames of title `index` (from [`Hit::title`]) timed
@@ -359,16 +362,9 @@ impl Catalog {
         from_ms: u32,
         to_ms: u32,
     ) -> impl Iterator<Item = TitleFrame> + '_ {
-        let s = self
-            .title_base
-            .partition_point(|&b| b <= index)
-            .checked_sub(1)
-            .filter(|_| !self.removed.get(index).copied().unwrap_or(true));
-        let (seg, range) = match s.and_then(|s| Some((self.segments.get(s)?, s))) {
-            Some((seg, s)) => (
-                Some(seg),
-                seg.title_frames_between(index - self.title_base[s], from_ms, to_ms),
-            ),
+        let live = !self.removed.get(index).copied().unwrap_or(true);
+        let (seg, range) = match self.locate(index).filter(|_| live) {
+            Some((seg, t)) => (Some(seg), seg.title_frames_between(t, from_ms, to_ms)),
             None => (None, 0..0),
         };
         range.filter_map(move |i| {
