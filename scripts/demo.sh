@@ -32,12 +32,12 @@ echo "== first frames as JSON (vfp extract --format json)"
   | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); [print(f["t_ms"], "ms", f["hash"], "quality", f["quality"]) for f in d["frames"][:5]]'
 # The phone video stays out of the catalog: it is the unrelated clip below.
 titles=("$cache"/*.avi)
-echo "== vfp index build: a catalog of ${#titles[@]} real videos (from .vfp files works too: vfp index build -o CAT $out/dense)"
+echo "== vfp index build: a catalog of ${#titles[@]} real videos (from .vfp files works too: vfp index build --catalog CAT $out/dense)"
 rm -rf "$out/catalog"
-"$vfp" index build -o "$out/catalog" "${titles[@]}"
-"$vfp" index list "$out/catalog"
-"$vfp" index info "$out/catalog"
-"$vfp" index verify "$out/catalog"
+"$vfp" index build --catalog "$out/catalog" "${titles[@]}"
+"$vfp" index list --catalog "$out/catalog"
+"$vfp" index info --catalog "$out/catalog"
+"$vfp" index verify --catalog "$out/catalog"
 echo "== leaked-style copies of Megamind.avi, made with the ffmpeg CLI -> $out/clips"
 clips=$out/clips
 mkdir -p "$clips"

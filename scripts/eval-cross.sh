@@ -35,7 +35,7 @@ for half in (0, 1):
 PY
 files=0 claims=0
 for half in 0 1; do
-  "$vfp" index build -o "$work/catalog$half" --manifest "$work/titles$half.csv" >/dev/null
+  "$vfp" index build --catalog "$work/catalog$half" --manifest "$work/titles$half.csv" >/dev/null
   status=0
   "$vfp" scan --catalog "$work/catalog$half" --format jsonl "$@" - < "$work/negatives$half.txt" \
     > "$work/results$half.jsonl" || status=$?

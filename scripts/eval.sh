@@ -22,7 +22,7 @@ with open(os.path.join(set_dir, "catalog.csv")) as f, open(out, "w", newline="")
         w.writerow([row["title_id"], os.path.join(set_dir, row["file"])])
 PY
 rm -rf "$work/catalog"
-"$vfp" index build -o "$work/catalog" --manifest "$work/titles.csv"
+"$vfp" index build --catalog "$work/catalog" --manifest "$work/titles.csv"
 start=$(date +%s)
 status=0
 "$vfp" scan --catalog "$work/catalog" --format jsonl -r "$set_dir/queries" "$@" > "$work/results.jsonl" || status=$?

@@ -1,11 +1,16 @@
 //! `vfp`: fingerprint videos and find leaked catalog content.
 //!
-//! This binary only parses arguments, calls the library crates and prints;
-//! the work lives in `vfp-extractor`, `vfp-index` and `vfp-fingerprint`.
+//! This binary only parses arguments, calls the library crates and prints:
+//! `args` (clap structs → validated configurations), `cmd` (one module per
+//! subcommand, wiring a configuration to the libraries), `output` (records
+//! → text, one module per format), `files` (atomic writes, input lists).
+//! "A clip against the catalog" lives in `vfp-scan`.
 
 mod args;
 mod cmd;
 mod exit;
+mod files;
+mod output;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -22,11 +27,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
+    use args::Command;
     match cli.command {
-        args::Command::Extract(a) => cmd::extract::run(a.into_config()?),
-        args::Command::Show(a) => cmd::show::run(a.into_config()),
-        args::Command::Index(c) => cmd::index::run(c),
-        args::Command::Scan(a) => cmd::scan::run(a),
-        args::Command::Verify(a) => cmd::verify::run(a),
+        Command::Extract(a) => cmd::extract::run(a.into_config()?),
+        Command::Show(a) => cmd::show::run(a.into_config()),
+        Command::Index(c) => cmd::index::run(c.into_config()?),
+        Command::Scan(a) => cmd::scan::run(a.into_config()?),
+        Command::Verify(a) => cmd::verify::run(a.into_config()?),
+        Command::Generate(a) => cmd::generate::run(a.what),
     }
 }

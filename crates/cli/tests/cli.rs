@@ -269,7 +269,7 @@ fn film_catalog(dir: &Path) {
         &[
             os("index"),
             os("build"),
-            os("-o"),
+            os("--catalog"),
             os("cat"),
             film.as_os_str(),
         ],
@@ -298,7 +298,7 @@ fn index_build_list_info_verify_add_remove() {
         &[
             os("index"),
             os("build"),
-            os("-o"),
+            os("--catalog"),
             os("cat"),
             film.as_os_str(),
             odd.as_os_str(),
@@ -308,20 +308,20 @@ fn index_build_list_info_verify_add_remove() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("3 titles"), "{}", stderr(&out));
 
-    let out = vfp(d, &[os("index"), os("list"), os("cat")]);
+    let out = vfp(d, &[os("index"), os("list"), os("--catalog"), os("cat")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let list = stdout(&out);
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 3, "{list}");
     assert!(lines[0].starts_with("ref\tref\t00:00:11.30"), "{list}");
 
-    let out = vfp(d, &[os("index"), os("info"), os("cat")]);
+    let out = vfp(d, &[os("index"), os("info"), os("--catalog"), os("cat")]);
     assert!(
         stdout(&out).contains("titles         3") && stdout(&out).contains("dct256-v1"),
         "{}",
         stdout(&out)
     );
-    let out = vfp(d, &[os("index"), os("verify"), os("cat")]);
+    let out = vfp(d, &[os("index"), os("verify"), os("--catalog"), os("cat")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("every checksum holds"));
 
@@ -337,17 +337,33 @@ fn index_build_list_info_verify_add_remove() {
         &[
             os("index"),
             os("add"),
+            os("--catalog"),
             os("cat"),
             os("--manifest"),
             os("titles.csv"),
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let list = stdout(&vfp(d, &[os("index"), os("list"), os("cat")]));
+    let list = stdout(&vfp(
+        d,
+        &[os("index"), os("list"), os("--catalog"), os("cat")],
+    ));
     assert!(list.contains("ep9\tEpisode Nine\t"), "{list}");
-    let out = vfp(d, &[os("index"), os("remove"), os("cat"), os("odd-size")]);
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("remove"),
+            os("--catalog"),
+            os("cat"),
+            os("odd-size"),
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let list = stdout(&vfp(d, &[os("index"), os("list"), os("cat")]));
+    let list = stdout(&vfp(
+        d,
+        &[os("index"), os("list"), os("--catalog"), os("cat")],
+    ));
     assert!(
         !list.contains("odd-size") && list.lines().count() == 3,
         "{list}"
@@ -360,7 +376,10 @@ fn index_errors_name_the_path_and_exit_2() {
     let d = dir.path();
     let film = generated("ref.mp4");
     // A missing catalog.
-    let out = vfp(d, &[os("index"), os("list"), os("nowhere")]);
+    let out = vfp(
+        d,
+        &[os("index"), os("list"), os("--catalog"), os("nowhere")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("nowhere") && stderr(&out).contains("not a vfp catalog"),
@@ -374,7 +393,7 @@ fn index_errors_name_the_path_and_exit_2() {
         &[
             os("index"),
             os("build"),
-            os("-o"),
+            os("--catalog"),
             os("cat"),
             os("--manifest"),
             os("bad.csv"),
@@ -390,7 +409,7 @@ fn index_errors_name_the_path_and_exit_2() {
         &[
             os("index"),
             os("build"),
-            os("-o"),
+            os("--catalog"),
             os("cat"),
             film.as_os_str(),
             os("other/ref.mp4"),
@@ -404,7 +423,7 @@ fn index_errors_name_the_path_and_exit_2() {
         &[
             os("index"),
             os("build"),
-            os("-o"),
+            os("--catalog"),
             os("cat"),
             film.as_os_str(),
             generated("random.mp4").as_os_str(),
@@ -423,7 +442,7 @@ fn index_errors_name_the_path_and_exit_2() {
         &[
             os("index"),
             os("build"),
-            os("-o"),
+            os("--catalog"),
             os("cat"),
             film.as_os_str(),
         ],
@@ -434,7 +453,7 @@ fn index_errors_name_the_path_and_exit_2() {
     let at = bytes.len() - 20;
     bytes[at] ^= 0xff;
     std::fs::write(&seg, &bytes).unwrap();
-    let out = vfp(d, &[os("index"), os("verify"), os("cat")]);
+    let out = vfp(d, &[os("index"), os("verify"), os("--catalog"), os("cat")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("seg-000001.vfps"), "{}", stderr(&out));
 }
@@ -636,12 +655,27 @@ fn verify_gives_timecoded_evidence() {
     assert!(frames.len() >= 20 && frames.len() == s["matched_frames"].as_u64().unwrap() as usize);
     let searched = s["searched_frames"].as_u64().unwrap();
     assert!(searched >= 2 && searched <= frames.len() as u64, "{s}");
-    assert_eq!(v["follow_radius"], vfp_matcher::DEFAULT_FOLLOW_RADIUS);
+    assert_eq!(
+        v["follow_radius"],
+        vfp_scan::ScanSettings::default().follow_radius
+    );
     // Each frame shows the title at (about) the same time: the copy keeps the timeline.
     for f in frames {
-        let (clip_ms, title_ms) = (f[0].as_i64().unwrap(), f[1].as_i64().unwrap());
+        let (clip_ms, title_ms) = (
+            f["clip_ms"].as_i64().unwrap(),
+            f["title_ms"].as_i64().unwrap(),
+        );
         assert!((clip_ms - title_ms).abs() <= 300, "{f}");
+        assert!(f["distance"].as_u64().unwrap() <= 55, "{f}");
     }
+    let by_search = frames.iter().filter(|f| f["found_by"] == "search").count();
+    assert_eq!(by_search as u64, searched, "{s}");
+    let score = s["score"].as_f64().unwrap();
+    assert_eq!(
+        score,
+        (score * 1000.0).round() / 1000.0,
+        "the score is rounded"
+    );
 
     // The evidence page: self-contained, clip and catalog frames side by
     // side (the catalog was built from the video, which is still here).
@@ -665,7 +699,10 @@ fn verify_gives_timecoded_evidence() {
     );
     assert!(html.contains("<svg") && html.contains("Segment 1: ref") && html.contains("mirrored"));
     assert!(
-        html.contains(&format!("search radius {}", vfp_matcher::DEFAULT_RADIUS)),
+        html.contains(&format!(
+            "search radius {}",
+            vfp_scan::ScanSettings::default().radius
+        )),
         "the plot marks the search radius"
     );
     assert!(
@@ -697,4 +734,175 @@ fn verify_gives_timecoded_evidence() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("\"nope\""));
+}
+
+#[test]
+fn human_output_reads_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let copy = generated("crf-low-bitrate.mp4");
+    let missing = d.join("nonexist.mp4");
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("--catalog"),
+            os("cat"),
+            copy.as_os_str(),
+            missing.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let (text, err) = (stdout(&out), stderr(&out));
+    // The match in timecodes, the title named once (its name is its id).
+    assert!(
+        text.contains("crf-low-bitrate.mp4: MATCH, 1 segment\n"),
+        "{text}"
+    );
+    assert!(text.contains("  ref: clip 00:00:0"), "{text}");
+    assert!(!text.contains("\"ref\""), "{text}");
+    // The error on stderr only, naming the file once.
+    assert!(!text.contains("nonexist"), "{text}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("nonexist.mp4"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with("vfp: error: "), "{line}");
+    assert_eq!(line.matches("nonexist.mp4").count(), 1, "{line}");
+    // The summary.
+    assert!(
+        err.contains("vfp: scanned 2 files in ")
+            && err.contains(": 1 matched, 0 no match, 1 error"),
+        "{err}"
+    );
+}
+
+#[test]
+fn csv_rows_have_every_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("--catalog"),
+            os("cat"),
+            os("--format"),
+            os("csv"),
+            os("-j"),
+            os("1"),
+            generated("crf-low-bitrate.mp4").as_os_str(),
+            generated("odd-size.mkv").as_os_str(),
+            generated("random.mp4").as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.starts_with("file,sha256,duration_s,verdict,title_id,title_name,score"));
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 3, "{text}");
+    let verdicts: Vec<&str> = rows.iter().map(|r| &r[3]).collect();
+    assert_eq!(
+        verdicts,
+        ["match", "no_match", "error"],
+        "-j 1 keeps the order"
+    );
+    assert_eq!((&rows[0][4], &rows[0][5]), ("ref", "ref"));
+    assert_eq!(rows[0][1].len(), 64, "sha256");
+    assert!(rows[1][4].is_empty() && rows[1][1].len() == 64);
+    assert!(rows[2][14].contains("random.mp4"), "{:?}", rows[2]);
+}
+
+#[test]
+fn out_of_range_settings_are_refused_before_the_catalog_is_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (args, says) in [
+        (
+            &["scan", "--catalog", "missing", "--min-frames", "1", "a.mp4"][..],
+            "at least 2",
+        ),
+        (
+            &["scan", "--catalog", "missing", "--radius", "300", "a.mp4"],
+            "at most 256",
+        ),
+        (
+            &["verify", "--catalog", "missing", "--fps", "0", "a.mp4"],
+            "sampling rate",
+        ),
+    ] {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(os).collect();
+        let out = vfp(d, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(says) && !err.contains("not a vfp catalog"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_keyframe_only_fingerprint_is_not_called_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let out = vfp(
+        d,
+        &[
+            os("extract"),
+            os("--keyframes"),
+            os("-o"),
+            os("keys"),
+            generated("odd-size.mkv").as_os_str(),
+            generated("mirrored.mp4").as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let scan = |vfp_file: &str| vfp(d, &[os("scan"), os("--catalog"), os("cat"), os(vfp_file)]);
+    // Unrelated, with enough keyframes, none near the catalog: what the
+    // --fast triage rules out.
+    let out = scan("keys/odd-size.vfp");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // A copy with 4 keyframes: too few to match, too few to vouch for it.
+    let out = scan("keys/mirrored.vfp");
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("cannot rule out a match"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_man_page_and_completions_are_generated() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vfp(dir.path(), &[os("generate"), os("man")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(".TH vfp"), "{}", stdout(&out));
+    let out = vfp(dir.path(), &[os("generate"), os("complete-bash")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("_vfp()"), "{}", stdout(&out));
+}
+
+#[test]
+fn help_states_defaults_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, wants) in [
+        (&["extract", "--help"][..], "default: 4"),
+        (&["scan", "--help"], "[default: 31]"),
+        (&["scan", "--help"], "Exit status: 0"),
+        (&["verify", "--help"], "Exit status: 0"),
+        (&["index", "build", "--help"], "--catalog <CATALOG>"),
+    ] {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(os).collect();
+        let out = vfp(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(stdout(&out).contains(wants), "{args:?}: {}", stdout(&out));
+    }
 }

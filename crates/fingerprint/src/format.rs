@@ -57,7 +57,7 @@ use crate::{
     SourceInfo,
 };
 use crate::{Fingerprint, ViewRegion, ViewTrack, FULL_VIEW_PCT};
-use std::io::Write;
+
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
@@ -530,49 +530,6 @@ pub fn read_file(path: &Path) -> Result<Fingerprint, VfpFileError> {
     })
 }
 
-/// Writes a `.vfp` file atomically: readers see the old file or the whole
-/// new one, never a part.
-pub fn write_file(path: &Path, fp: &Fingerprint) -> Result<(), VfpFileError> {
-    let bytes = encode(fp).map_err(|source| VfpFileError::Format {
-        path: path.to_owned(),
-        source,
-    })?;
-    atomic_write(path, &bytes).map_err(|source| VfpFileError::Io {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory,
-/// fsynced and renamed over `path`, then fsyncs the directory, so that a
-/// crash leaves either the old file or the complete new one.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".vfp-tmp-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    // Temporary files are private (0600); the result is shared (catalogs
-    // are read by scanning processes of other users too).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    // Make the rename itself durable. Not every platform can open a
-    // directory for syncing; the data is already safe, so ignore that case.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 /// Little-endian reads at fixed offsets; callers have checked the length.
 struct Le<'a>(&'a [u8]);
 
@@ -872,10 +829,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.vfp");
         let fp = sample(5);
-        write_file(&path, &fp).unwrap();
+        std::fs::write(&path, encode(&fp).unwrap()).unwrap();
         assert_eq!(read_file(&path).unwrap(), fp);
-        // No temporary files are left behind.
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
         std::fs::write(&path, b"garbage").unwrap();
         let err = read_file(&path).unwrap_err();

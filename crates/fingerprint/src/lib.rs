@@ -9,6 +9,8 @@
 //!   frames hashed again on centred parts of the picture ([`ViewTrack`]).
 //! - [`format`](mod@format): the versioned, checksummed `.vfp` file format.
 //! - [`stats`]: distance distributions used to measure robustness.
+//! - [`TitleIndex`]: how a search hit and a matched segment name a
+//!   catalog title.
 
 pub mod format;
 mod frame_hash;
@@ -20,6 +22,19 @@ pub use frame_hash::{FrameHash, ParseHashError};
 pub use params::{ExtractParams, HashAlgorithm, HashParams, Sampling};
 
 use serde::{Deserialize, Serialize};
+
+/// A title's position in a whole catalog, across its segment files: what
+/// search hits and matched segments name a title by, and what
+/// `Catalog::title` takes. (A title's position inside one segment file is
+/// another number, which the index keeps to itself.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TitleIndex(pub usize);
+
+impl std::fmt::Display for TitleIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "title #{}", self.0)
+    }
+}
 
 /// Bit flags of a [`HashedFrame`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -94,7 +109,8 @@ pub struct SourceInfo {
     pub file_name: String,
     /// File size in bytes.
     pub file_size: u64,
-    /// SHA-256 of the file's bytes, lowercase hex.
+    /// SHA-256 of the file's bytes (lowercase hex in JSON; see
+    /// [`sha256_hex`](Self::sha256_hex)).
     #[serde(with = "hex32")]
     pub sha256: [u8; 32],
     /// Duration of the video stream in milliseconds (from the container, or
@@ -111,6 +127,14 @@ pub struct SourceInfo {
     /// Display rotation applied before hashing, in degrees clockwise
     /// (0, 90, 180 or 270), from the stream's display matrix.
     pub rotation_deg: u16,
+}
+
+impl SourceInfo {
+    /// The file's SHA-256 as 64 lowercase hex digits, as records and
+    /// evidence show it.
+    pub fn sha256_hex(&self) -> String {
+        frame_hash::to_hex(&self.sha256)
+    }
 }
 
 /// Everything extracted from one video.

@@ -14,15 +14,16 @@
 //! they are deleted after; a change killed before its rename leaves the old
 //! manifest, whose files are all still there.
 
-use crate::segment::{AlignedBytes, Segment, SegmentBuilder};
+use crate::segment::{AlignedBytes, Segment, SegmentBuilder, SegmentTitle};
 use crate::{IndexError, TitleRecord};
+use atomic_write_file::AtomicWriteFile;
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use vfp_fingerprint::{
-    format::atomic_write, Fingerprint, FrameHash, HashParams, HashedFrame, CATALOG_VIEW_PCT,
-    FULL_VIEW_PCT,
+    Fingerprint, FrameHash, HashParams, HashedFrame, TitleIndex, CATALOG_VIEW_PCT, FULL_VIEW_PCT,
 };
 
 /// The manifest's file name inside a catalog directory.
@@ -73,8 +74,8 @@ struct Removed {
 pub struct Hit {
     /// Hamming distance to the query.
     pub distance: u32,
-    /// Index of the title in [`Catalog::title`].
-    pub title: usize,
+    /// The frame's title.
+    pub title: TitleIndex,
     /// Time of the frame in the title, ms.
     pub t_ms: u32,
     /// The frame is on the stop-list (its picture recurs across titles).
@@ -95,8 +96,8 @@ pub struct TitleFrame {
 /// A title as listed by the catalog.
 #[derive(Clone, Copy, Debug)]
 pub struct TitleEntry<'a> {
-    /// Index for [`Catalog::title`] and [`Hit::title`].
-    pub index: usize,
+    /// The title's position in the catalog, as [`Hit::title`] names it.
+    pub index: TitleIndex,
     /// The record.
     pub record: &'a TitleRecord,
     /// Frames stored (informative frames only).
@@ -195,7 +196,16 @@ fn write_manifest(dir: &Path, body: &ManifestBody) -> Result<(), IndexError> {
     .into_bytes();
     text.extend_from_slice(&json);
     let path = dir.join(MANIFEST);
-    atomic_write(&path, &text).map_err(io(&path, "cannot write the catalog manifest"))
+    write_atomically(&path, &text).map_err(io(&path, "cannot write the catalog manifest"))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder,
+/// synced, renamed over `path`, the folder synced: a crash leaves the old
+/// file or the whole new one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = AtomicWriteFile::open(path)?;
+    file.write_all(bytes)?;
+    file.commit()
 }
 
 fn map_segment(path: &Path) -> Result<Segment<Mmap>, IndexError> {
@@ -327,9 +337,9 @@ impl Catalog {
                 let index = self.title_base[s] + t;
                 if !self.removed[index] {
                     out.push(TitleEntry {
-                        index,
+                        index: TitleIndex(index),
                         record,
-                        frames: seg.title_frames(t),
+                        frames: seg.title_frames(SegmentTitle(t)),
                     });
                 }
             }
@@ -337,19 +347,30 @@ impl Catalog {
         out
     }
 
-    /// The title with index `index` (from [`Hit::title`]).
-    pub fn title(&self, index: usize) -> Option<&TitleRecord> {
+    /// The title `index` (from [`Hit::title`]), removed titles included.
+    pub fn title(&self, index: TitleIndex) -> Option<&TitleRecord> {
         let (seg, t) = self.locate(index)?;
-        seg.titles().get(t)
+        seg.titles().get(t.0)
     }
 
-    /// The segment holding title `index` and the title's index in it.
-    fn locate(&self, index: usize) -> Option<(&Segment<Mmap>, usize)> {
+    /// The live title with id `id`.
+    pub fn find_title(&self, id: &str) -> Option<TitleIndex> {
+        self.titles()
+            .iter()
+            .find(|t| t.record.id == id)
+            .map(|t| t.index)
+    }
+
+    /// The segment holding title `index` and the title's position in it.
+    fn locate(&self, index: TitleIndex) -> Option<(&Segment<Mmap>, SegmentTitle)> {
         let s = self
             .title_base
-            .partition_point(|&b| b <= index)
+            .partition_point(|&b| b <= index.0)
             .checked_sub(1)?;
-        Some((self.segments.get(s)?, index - self.title_base[s]))
+        Some((
+            self.segments.get(s)?,
+            SegmentTitle(index.0 - self.title_base[s]),
+        ))
     }
 
     /// The stored frames of title `index` (from [`Hit::title`]) timed
@@ -358,11 +379,11 @@ impl Catalog {
     /// alignment, frame by frame.
     pub fn title_frames_between(
         &self,
-        index: usize,
+        index: TitleIndex,
         from_ms: u32,
         to_ms: u32,
     ) -> impl Iterator<Item = TitleFrame> + '_ {
-        let live = !self.removed.get(index).copied().unwrap_or(true);
+        let live = !self.removed.get(index.0).copied().unwrap_or(true);
         let (seg, range) = match self.locate(index).filter(|_| live) {
             Some((seg, t)) => (Some(seg), seg.title_frames_between(t, from_ms, to_ms)),
             None => (None, 0..0),
@@ -413,41 +434,16 @@ impl Catalog {
         hits
     }
 
-    /// [`search_radius`](Self::search_radius) for a batch of queries.
-    pub fn search_batch(&self, queries: &[FrameHash], radius: u32) -> Vec<Vec<Hit>> {
-        queries
-            .iter()
-            .map(|q| self.search_radius(q, radius))
-            .collect()
-    }
-
-    /// The `k` stored frames nearest to `query` (fewer if the catalog is
-    /// smaller), exactly: radius search with growing radius until `k`
-    /// frames are within it.
-    pub fn search_top_k(&self, query: &FrameHash, k: usize) -> Vec<Hit> {
-        if k == 0 {
-            return Vec::new();
-        }
-        for radius in [15, 31, 47, 63, 95, 127, FrameHash::BITS] {
-            let mut hits = self.search_radius(query, radius);
-            if hits.len() >= k || radius == FrameHash::BITS {
-                hits.truncate(k);
-                return hits;
-            }
-        }
-        unreachable!("the last radius covers every frame")
-    }
-
     fn search_into(&self, query: &FrameHash, radius: u32, hits: &mut Vec<Hit>) {
         for (s, seg) in self.segments.iter().enumerate() {
             let base = self.title_base[s];
             let mut found = |i: usize, distance: u32| {
                 if let Some(f) = seg.frame(i) {
-                    let title = base + f.title;
+                    let title = base + f.title.0;
                     if !self.removed.get(title).copied().unwrap_or(true) {
                         hits.push(Hit {
                             distance,
-                            title,
+                            title: TitleIndex(title),
                             t_ms: f.t_ms,
                             common: f.common,
                         });
@@ -522,7 +518,7 @@ fn write_segment(
             source,
         })?;
     let path = dir.join(name);
-    atomic_write(&path, &bytes).map_err(io(&path, "cannot write a catalog segment"))?;
+    write_atomically(&path, &bytes).map_err(io(&path, "cannot write a catalog segment"))?;
     Ok(SegmentEntry {
         file: name.to_owned(),
         titles,
@@ -595,10 +591,8 @@ pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), 
                 .next()
                 .is_some();
             if not_empty {
-                return Err(IndexError::NotACatalog {
+                return Err(IndexError::FolderNotEmpty {
                     path: dir.to_owned(),
-                    reason: "the folder is not empty; build a catalog into a new or empty folder"
-                        .into(),
                 });
             }
             1
@@ -678,7 +672,7 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
         for (s, seg) in catalog.segments.iter().enumerate() {
             let mut first = 0;
             for (t, record) in seg.titles().iter().enumerate() {
-                let count = seg.title_frames(t);
+                let count = seg.title_frames(SegmentTitle(t));
                 if !catalog.removed[catalog.title_base[s] + t] {
                     let frames = (first..first + count)
                         .filter_map(|i| seg.frame(i))

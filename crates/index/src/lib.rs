@@ -40,12 +40,18 @@ pub enum IndexError {
         source: std::io::Error,
     },
     /// The path is not a catalog at all.
-    #[error("{}: not a vfp catalog ({reason}); build one with `vfp index build -o {}`", path.display(), path.display())]
+    #[error("{}: not a vfp catalog ({reason}); build one with `vfp index build --catalog {}`", path.display(), path.display())]
     NotACatalog {
         /// The path.
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// A catalog is to be built in a folder that holds other files.
+    #[error("{}: the folder is not empty and is not a vfp catalog; build the catalog in a new or empty folder (vfp never writes catalog files among other files)", path.display())]
+    FolderNotEmpty {
+        /// The folder.
+        path: PathBuf,
     },
     /// The catalog manifest is damaged or from another version.
     #[error("{}: damaged or unsupported catalog manifest ({reason}); rebuild with `vfp index build`", path.display())]

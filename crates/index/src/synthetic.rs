@@ -1,12 +1,21 @@
 //! Synthetic catalogs for benchmarks (`benches/index.rs`,
-//! `examples/bench_scale.rs`): one-hour titles (14,400 frames at 4 per
-//! second) of 5-second shots whose frames drift 0-6 bits from the shot's
-//! code, and queries that are stored frames with 0-31 random bits flipped
-//! (planted near-duplicates at known distances), one in ten unrelated.
+//! `benches/scan.rs`, `examples/bench_scale.rs`) and tests: one-hour
+//! titles (14,400 frames at 4 per second) of 5-second shots whose frames
+//! drift 0-6 bits from the shot's code, and queries that are stored frames
+//! with 0-31 random bits flipped (planted near-duplicates at known
+//! distances), one in ten unrelated; and whole fingerprints: titles to
+//! build a catalog from, clips cut from them or unrelated.
 
+use crate::catalog::NewTitle;
 use crate::segment::SegmentBuilder;
 use crate::TitleRecord;
-use vfp_fingerprint::{FrameHash, HashParams};
+use vfp_fingerprint::{
+    ExtractParams, Fingerprint, FrameFlags, FrameHash, HashParams, HashedFrame, SourceInfo,
+    ViewRegion, ViewTrack, CATALOG_VIEW_PCT,
+};
+
+/// Time between a synthetic title's frames, ms (4 samples per second).
+pub const TITLE_STEP_MS: u32 = 250;
 
 /// Frames per synthetic title: one hour at 4 samples per second.
 pub const FRAMES_PER_TITLE: usize = 14_400;
@@ -96,4 +105,118 @@ pub fn planted_queries(codes: &[FrameHash], count: usize, rng: &mut Rng) -> Vec<
             }
         })
         .collect()
+}
+
+/// A fingerprint of `frames` sampled every `step_ms` from 0: the whole
+/// pictures hash to unrelated codes, the catalog's view to `view(i)`
+/// (direct, mirrored).
+fn fingerprint(
+    name: &str,
+    frames: usize,
+    step_ms: u32,
+    rng: &mut Rng,
+    mut view: impl FnMut(usize, &mut Rng) -> (FrameHash, FrameHash),
+) -> Fingerprint {
+    let mut whole = Vec::with_capacity(frames);
+    let mut stored = Vec::with_capacity(frames);
+    for i in 0..frames {
+        let t_ms = i as u32 * step_ms;
+        let frame = |hash, mirrored| HashedFrame {
+            t_ms,
+            hash,
+            mirrored,
+            quality: 80,
+            flags: FrameFlags::empty(),
+        };
+        whole.push(frame(rng.code(), rng.code()));
+        let (hash, mirrored) = view(i, rng);
+        stored.push(frame(hash, mirrored));
+    }
+    let duration_ms = u64::from(step_ms) * frames as u64;
+    Fingerprint {
+        source: SourceInfo {
+            file_name: format!("{name}.mp4"),
+            file_size: duration_ms * 500,
+            sha256: [7; 32],
+            duration_ms,
+            width: 1280,
+            height: 720,
+            fps: 25.0,
+            codec: "h264".into(),
+            rotation_deg: 0,
+        },
+        params: ExtractParams::default(),
+        frames: whole,
+        views: vec![ViewTrack {
+            region: ViewRegion::Active,
+            zoom_pct: CATALOG_VIEW_PCT,
+            frames: stored,
+        }],
+    }
+}
+
+/// A title `id` of `frames` frames [`TITLE_STEP_MS`] apart, each a
+/// picture of its own (a random code), so that a clip of it aligns at one
+/// time and speed only.
+pub fn title(id: &str, frames: usize, rng: &mut Rng) -> NewTitle {
+    let fingerprint = fingerprint(id, frames, TITLE_STEP_MS, rng, |_, rng| {
+        (rng.code(), rng.code())
+    });
+    NewTitle {
+        record: TitleRecord {
+            id: id.into(),
+            name: format!("Synthetic title {id}"),
+            source_path: format!("/synthetic/{id}.mp4"),
+            duration_ms: fingerprint.source.duration_ms,
+            sha256: "07".repeat(32),
+            added_unix_s: 0,
+            labels: String::new(),
+        },
+        fingerprint,
+    }
+}
+
+/// How a synthetic clip shows its title.
+#[derive(Clone, Copy, Debug)]
+pub struct Excerpt {
+    /// Title time at the clip's start, ms.
+    pub from_ms: u32,
+    /// Clip length, ms.
+    pub len_ms: u32,
+    /// Time between the clip's frames, ms.
+    pub step_ms: u32,
+    /// Bits flipped in each clip frame's hash of the title frame nearest
+    /// in time.
+    pub noise_bits: u32,
+    /// Shown mirrored: the clip's mirrored hash matches the title.
+    pub mirrored: bool,
+}
+
+/// A clip showing `title` as `excerpt` says.
+pub fn clip_of(title: &Fingerprint, excerpt: Excerpt, rng: &mut Rng) -> Fingerprint {
+    let stored = title
+        .active_view(CATALOG_VIEW_PCT)
+        .unwrap_or(title.frames.as_slice());
+    let frames = (excerpt.len_ms / excerpt.step_ms.max(1)) as usize;
+    fingerprint("clip", frames, excerpt.step_ms, rng, |i, rng| {
+        let t = excerpt.from_ms + i as u32 * excerpt.step_ms;
+        let nearest = stored
+            .iter()
+            .min_by_key(|f| f.t_ms.abs_diff(t))
+            .map_or_else(|| rng.code(), |f| f.hash);
+        let shown = rng.flip(nearest, excerpt.noise_bits);
+        if excerpt.mirrored {
+            (rng.code(), shown)
+        } else {
+            (shown, rng.code())
+        }
+    })
+}
+
+/// A clip of `len_ms` showing nothing of any title.
+pub fn unrelated_clip(len_ms: u32, step_ms: u32, rng: &mut Rng) -> Fingerprint {
+    let frames = (len_ms / step_ms.max(1)) as usize;
+    fingerprint("unrelated", frames, step_ms, rng, |_, rng| {
+        (rng.code(), rng.code())
+    })
 }

@@ -26,6 +26,7 @@
 //! low-information frames before searching, and common hits are ignored.
 
 use std::collections::{BTreeMap, HashMap};
+pub use vfp_fingerprint::TitleIndex;
 
 /// Most alignment rounds per clip (each finds one line).
 const MAX_ROUNDS: usize = 64;
@@ -35,8 +36,8 @@ const MAX_ROUNDS: usize = 64;
 pub struct QueryHit {
     /// Time of the clip frame, ms from the clip start.
     pub query_ms: u32,
-    /// Title index in the catalog.
-    pub title: usize,
+    /// The catalog frame's title.
+    pub title: TitleIndex,
     /// Time of the catalog frame in its title, ms.
     pub title_ms: u32,
     /// Hamming distance.
@@ -146,7 +147,7 @@ pub trait Probe {
     fn nearest(
         &self,
         query_ms: u32,
-        title: usize,
+        title: TitleIndex,
         mirrored: bool,
         from_ms: u32,
         to_ms: u32,
@@ -178,8 +179,8 @@ pub struct MatchedFrame {
 /// A stretch of the clip that shows a stretch of a title.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MatchSegment {
-    /// Title index in the catalog.
-    pub title: usize,
+    /// The title the clip shows.
+    pub title: TitleIndex,
     /// The clip shows the title mirrored.
     pub mirrored: bool,
     /// Title time per clip time (1.0 = same speed).
@@ -420,7 +421,7 @@ fn fit_plausible(points: &[QueryHit], params: &MatchParams) -> Option<(f64, f64)
 /// A candidate alignment line.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Line {
-    title: usize,
+    title: TitleIndex,
     mirrored: bool,
     speed: f64,
     offset_ms: f64,
@@ -435,7 +436,7 @@ fn strongest_line(
     min_votes: usize,
 ) -> Option<Line> {
     // (title, mirrored, speed index, offset bin) → distinct clip frames.
-    let mut votes: HashMap<(usize, bool, usize, i64), Vec<u32>> = HashMap::new();
+    let mut votes: HashMap<(TitleIndex, bool, usize, i64), Vec<u32>> = HashMap::new();
     for h in hits {
         for (si, &speed) in params.speeds.iter().enumerate() {
             let offset = f64::from(h.title_ms) - speed * f64::from(h.query_ms);
@@ -446,7 +447,7 @@ fn strongest_line(
             }
         }
     }
-    let count = |key: &(usize, bool, usize, i64)| -> usize {
+    let count = |key: &(TitleIndex, bool, usize, i64)| -> usize {
         let (t, m, s, b) = *key;
         (b - 1..=b + 1)
             .map(|bin| votes.get(&(t, m, s, bin)).map_or(0, Vec::len))
@@ -643,7 +644,7 @@ mod tests {
     fn hit(query_ms: u32, title: usize, title_ms: u32) -> QueryHit {
         QueryHit {
             query_ms,
-            title,
+            title: TitleIndex(title),
             title_ms,
             distance: 4,
             mirrored: false,
@@ -692,7 +693,7 @@ mod tests {
     /// `offset`, every frame `distance` bits from the title's frame on the
     /// 250 ms grid; elsewhere the clip matches nothing. Counts its calls.
     struct CopyProbe {
-        title: usize,
+        title: TitleIndex,
         from: u32,
         to: u32,
         speed: f64,
@@ -704,7 +705,7 @@ mod tests {
     impl CopyProbe {
         fn new(title: usize, from: u32, to: u32, speed: f64, offset: f64, distance: u32) -> Self {
             CopyProbe {
-                title,
+                title: TitleIndex(title),
                 from,
                 to,
                 speed,
@@ -719,7 +720,7 @@ mod tests {
         fn nearest(
             &self,
             query_ms: u32,
-            title: usize,
+            title: TitleIndex,
             mirrored: bool,
             from_ms: u32,
             to_ms: u32,
@@ -750,7 +751,10 @@ mod tests {
         let s = align_followed(&seeds, &sampled(60_000), &params, &probe);
         assert_eq!(s.len(), 1, "{s:?}");
         let s = &s[0];
-        assert_eq!((s.title, s.clip_start_ms, s.clip_end_ms), (3, 1_000, 6_900));
+        assert_eq!(
+            (s.title, s.clip_start_ms, s.clip_end_ms),
+            (TitleIndex(3), 1_000, 6_900)
+        );
         assert!(
             s.title_start_ms.abs_diff(6_000) <= 125,
             "{}",
@@ -825,7 +829,7 @@ mod tests {
         let s = align(&hits, &sampled(10_000), &MatchParams::default());
         assert_eq!(s.len(), 1, "{s:?}");
         let s = &s[0];
-        assert_eq!((s.title, s.mirrored), (3, false));
+        assert_eq!((s.title, s.mirrored), (TitleIndex(3), false));
         assert!((s.speed - 1.0).abs() < 0.01, "{}", s.speed);
         assert!((s.offset_ms - 5_000.0).abs() < 60.0, "{}", s.offset_ms);
         assert!(s.clip_start_ms <= 200 && s.clip_end_ms >= 9_700);
@@ -886,7 +890,7 @@ mod tests {
         let s = align(&hits, &sampled(18_000), &MatchParams::default());
         let mut found: Vec<(usize, u32)> = s
             .iter()
-            .map(|s| (s.title, s.clip_start_ms / 1000))
+            .map(|s| (s.title.0, s.clip_start_ms / 1000))
             .collect();
         found.sort_unstable();
         assert_eq!(found, vec![(1, 0), (1, 12), (2, 6)], "{s:?}");

@@ -2,8 +2,9 @@
 //! files; a file that fails is reported and the others go on.
 
 use crate::args::{ExtractConfig, ExtractFormat};
-use crate::cmd::{isolate, progress_bar};
 use crate::exit::Status;
+use crate::files::write_atomically;
+use crate::output::{fingerprint::extracted, progress};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use vfp_fingerprint::{format as vfp_format, Fingerprint};
+use vfp_scan::isolate;
 
 /// One line of `--format json`.
 #[derive(Serialize)]
@@ -31,6 +33,7 @@ struct Job {
     target: Result<Option<PathBuf>, String>,
 }
 
+/// Runs `vfp extract`.
 pub fn run(cfg: ExtractConfig) -> Result<Status> {
     if cfg.format == ExtractFormat::Vfp {
         std::fs::create_dir_all(&cfg.output)
@@ -51,22 +54,27 @@ pub fn run(cfg: ExtractConfig) -> Result<Status> {
         .num_threads(cfg.jobs)
         .build()
         .context("cannot start worker threads")?;
-    let progress = progress_bar(jobs.len());
+    let bar = progress::files(jobs.len());
     let failed = AtomicUsize::new(0);
     let stdout = Mutex::new(std::io::stdout());
     let fatal: Mutex<Option<anyhow::Error>> = Mutex::new(None);
 
     pool.install(|| {
         jobs.par_iter().for_each(|job| {
-            progress.set_message(short_name(&job.video));
-            let outcome = isolate(&job.video, || {
+            bar.set_message(short_name(&job.video));
+            let outcome = isolate(&job.video, || -> Result<Fingerprint> {
                 let target = job
                     .target
                     .as_ref()
                     .map_err(|why| anyhow::anyhow!("{why}"))?;
                 let fp = vfp_extractor::extract(&job.video, &cfg.options)?;
                 match target {
-                    Some(target) => vfp_format::write_file(target, &fp)?,
+                    Some(target) => {
+                        let bytes = vfp_format::encode(&fp).with_context(|| {
+                            format!("{}: cannot encode its fingerprint", job.video.display())
+                        })?;
+                        write_atomically(target, &bytes)?;
+                    }
                     None => {
                         let record = JsonRecord {
                             input: job.video.display().to_string(),
@@ -88,25 +96,25 @@ pub fn run(cfg: ExtractConfig) -> Result<Status> {
                 Ok(fp)
             });
             match outcome {
-                Ok(fp) => progress.suspend(|| {
-                    eprintln!(
+                Ok(fp) => bar.suspend(|| {
+                    eprint!(
                         "{}",
-                        summary_line(
+                        extracted(
                             &job.video,
-                            job.target.as_ref().ok().and_then(Option::as_ref),
+                            job.target.as_ref().ok().and_then(Option::as_deref),
                             &fp
                         )
                     )
                 }),
                 Err(e) => {
                     failed.fetch_add(1, Ordering::Relaxed);
-                    progress.suspend(|| eprintln!("vfp: error: {e:#}"));
+                    bar.suspend(|| eprintln!("vfp: error: {e:#}"));
                 }
             }
-            progress.inc(1);
+            bar.inc(1);
         });
     });
-    progress.finish_and_clear();
+    bar.finish_and_clear();
     if let Some(e) = fatal.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
@@ -162,17 +170,6 @@ fn plan(videos: &[PathBuf], output: &Path) -> Vec<Job> {
             }
         })
         .collect()
-}
-
-fn summary_line(video: &Path, target: Option<&PathBuf>, fp: &Fingerprint) -> String {
-    let dest = target.map_or_else(String::new, |t| format!(" -> {}", t.display()));
-    format!(
-        "{}: {} frames ({} informative) over {:.1} s{dest}",
-        video.display(),
-        fp.frames.len(),
-        fp.informative_frames(),
-        fp.source.duration_ms as f64 / 1000.0
-    )
 }
 
 fn short_name(path: &Path) -> String {

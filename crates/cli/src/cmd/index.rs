@@ -1,116 +1,66 @@
 //! `vfp index build|add|remove|list|info|verify`: the catalog of protected
 //! titles.
 
-use crate::args::{IndexCommand, TitleSpec, TitlesConfig};
-use crate::cmd::{isolate, progress_bar, walk};
+use crate::args::{IndexConfig, TitleSpec, TitlesConfig};
 use crate::exit::Status;
+use crate::files::walk;
+use crate::output::{catalog as print, progress};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-use vfp_fingerprint::{format as vfp_format, Fingerprint, HashParams, Sampling};
+use vfp_fingerprint::{Fingerprint, HashParams, Sampling};
 use vfp_index::catalog::{self, NewTitle};
 use vfp_index::titles::{check_unique, read_manifest};
 use vfp_index::{Catalog, TitleRecord, TitleSource};
+use vfp_scan::{fingerprint_of, isolate};
 
-pub fn run(command: IndexCommand) -> Result<Status> {
-    match command {
-        IndexCommand::Build(a) => {
-            let cfg = a.titles.into_config()?;
+/// Runs `vfp index ...`.
+pub fn run(cfg: IndexConfig) -> Result<Status> {
+    match cfg {
+        IndexConfig::Build {
+            catalog: dir,
+            titles,
+        } => {
             let started = Instant::now();
-            let titles = fingerprint_titles(&cfg)?;
-            let hash = HashParams::default();
-            catalog::build(&a.output, hash, titles)?;
-            report(&a.output, "built", started)
+            let titles = fingerprint_titles(&titles)?;
+            catalog::build(&dir, HashParams::default(), titles)?;
+            let c = Catalog::open(&dir)?;
+            eprint!(
+                "{}",
+                print::changed("built", &dir, &c, started.elapsed().as_secs_f64())
+            );
         }
-        IndexCommand::Add(a) => {
-            let cfg = a.titles.into_config()?;
+        IndexConfig::Add {
+            catalog: dir,
+            titles,
+        } => {
             let started = Instant::now();
             // Fail before any extraction if the catalog cannot take titles.
-            Catalog::open(&a.catalog)?;
-            let titles = fingerprint_titles(&cfg)?;
-            catalog::add(&a.catalog, titles)?;
-            report(&a.catalog, "updated", started)
+            Catalog::open(&dir)?;
+            let titles = fingerprint_titles(&titles)?;
+            catalog::add(&dir, titles)?;
+            let c = Catalog::open(&dir)?;
+            eprint!(
+                "{}",
+                print::changed("updated", &dir, &c, started.elapsed().as_secs_f64())
+            );
         }
-        IndexCommand::Remove { catalog: dir, id } => {
+        IndexConfig::Remove { catalog: dir, id } => {
             catalog::remove(&dir, &id)?;
             eprintln!("vfp: removed {id:?} from {}", dir.display());
-            Ok(Status::Success)
         }
-        IndexCommand::List { catalog: dir } => {
-            let c = Catalog::open(&dir)?;
-            for t in c.titles() {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    t.record.id,
-                    t.record.name,
-                    timecode(t.record.duration_ms),
-                    t.frames
-                );
-            }
-            Ok(Status::Success)
+        IndexConfig::List { catalog: dir } => print!("{}", print::list(&Catalog::open(&dir)?)),
+        IndexConfig::Info { catalog: dir } => {
+            print!("{}", print::info(&dir, &Catalog::open(&dir)?))
         }
-        IndexCommand::Info { catalog: dir } => {
-            let c = Catalog::open(&dir)?;
-            let (segments, bytes, search) = c.storage();
-            let frames = c.frame_count();
-            println!("catalog        {}", dir.display());
-            println!(
-                "format         manifest v{}, segments v{}",
-                catalog::MANIFEST_VERSION,
-                vfp_index::segment::FORMAT_VERSION
-            );
-            println!("hash           {}", c.hash_params());
-            println!("stored view    centred {} % of each picture", c.view_pct());
-            println!("titles         {}", c.titles().len());
-            println!("frames         {frames}");
-            println!("segments       {segments}");
-            println!(
-                "size           {} bytes ({:.1} bytes per frame; search structure {} bytes)",
-                bytes,
-                bytes as f64 / frames.max(1) as f64,
-                search
-            );
-            Ok(Status::Success)
-        }
-        IndexCommand::Verify { catalog: dir } => {
+        IndexConfig::Verify { catalog: dir } => {
             let c = Catalog::open(&dir)?;
             c.verify()?;
-            let (segments, bytes, _) = c.storage();
-            println!(
-                "{}: ok, {segments} segment(s), {bytes} bytes, every checksum holds",
-                dir.display()
-            );
-            Ok(Status::Success)
+            print!("{}", print::verified(&dir, &c));
         }
     }
-}
-
-fn report(dir: &Path, what: &str, started: Instant) -> Result<Status> {
-    let c = Catalog::open(dir)?;
-    let (_, bytes, search) = c.storage();
-    eprintln!(
-        "vfp: {what} {}: {} titles, {} frames, {:.1} MB (search structure {:.1} MB) in {:.1} s",
-        dir.display(),
-        c.titles().len(),
-        c.frame_count(),
-        bytes as f64 / 1e6,
-        search as f64 / 1e6,
-        started.elapsed().as_secs_f64()
-    );
     Ok(Status::Success)
-}
-
-/// `HH:MM:SS.mmm`.
-pub fn timecode(ms: u64) -> String {
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1000 % 60,
-        ms % 1000
-    )
 }
 
 /// The titles named by the arguments: a CSV, or files and folders.
@@ -147,7 +97,7 @@ fn fingerprint_titles(cfg: &TitlesConfig) -> Result<Vec<NewTitle>> {
         .num_threads(cfg.jobs)
         .build()
         .context("cannot start worker threads")?;
-    let progress = progress_bar(sources.len());
+    let bar = progress::files(sources.len());
     let failures = Mutex::new(0usize);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -156,16 +106,16 @@ fn fingerprint_titles(cfg: &TitlesConfig) -> Result<Vec<NewTitle>> {
         sources
             .par_iter()
             .map(|source| {
-                progress.set_message(source.id.clone());
-                let outcome = isolate(&source.path, || {
+                bar.set_message(source.id.clone());
+                let outcome = isolate(&source.path, || -> Result<NewTitle> {
                     let fingerprint = load_or_extract(&source.path, cfg)?;
                     Ok(new_title(source, fingerprint, now))
                 });
-                progress.inc(1);
+                bar.inc(1);
                 match outcome {
                     Ok(t) => Some(t),
                     Err(e) => {
-                        progress.suspend(|| eprintln!("vfp: error: {e:#}"));
+                        bar.suspend(|| eprintln!("vfp: error: {e:#}"));
                         *failures.lock().unwrap_or_else(|p| p.into_inner()) += 1;
                         None
                     }
@@ -173,7 +123,7 @@ fn fingerprint_titles(cfg: &TitlesConfig) -> Result<Vec<NewTitle>> {
             })
             .collect()
     });
-    progress.finish_and_clear();
+    bar.finish_and_clear();
     let failed = failures.into_inner().unwrap_or_else(|p| p.into_inner());
     if failed > 0 {
         bail!(
@@ -184,14 +134,10 @@ fn fingerprint_titles(cfg: &TitlesConfig) -> Result<Vec<NewTitle>> {
     Ok(titles.into_iter().flatten().collect())
 }
 
-fn load_or_extract(path: &Path, cfg: &TitlesConfig) -> Result<Fingerprint> {
-    let is_vfp = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("vfp"));
-    if !is_vfp {
-        return Ok(vfp_extractor::extract(path, &cfg.options)?);
-    }
-    let fp = vfp_format::read_file(path)?;
+/// A title's fingerprint: its `.vfp`, or its video fingerprinted. Catalog
+/// titles must be sampled densely: a keyframe-only `.vfp` is refused.
+fn load_or_extract(path: &std::path::Path, cfg: &TitlesConfig) -> Result<Fingerprint> {
+    let fp = fingerprint_of(path, &cfg.options)?;
     if fp.params.sampling == Sampling::Keyframes {
         bail!(
             "{}: keyframe-only fingerprint; catalog titles must be sampled densely (vfp extract --fps N)",
@@ -208,26 +154,10 @@ fn new_title(source: &TitleSource, fingerprint: Fingerprint, now: u64) -> NewTit
             name: source.name.clone(),
             source_path: source.path.display().to_string(),
             duration_ms: fingerprint.source.duration_ms,
-            sha256: fingerprint
-                .source
-                .sha256
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256: fingerprint.source.sha256_hex(),
             added_unix_s: now,
             labels: source.labels.clone(),
         },
         fingerprint,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::timecode;
-
-    #[test]
-    fn timecodes() {
-        assert_eq!(timecode(0), "00:00:00.000");
-        assert_eq!(timecode(3_723_045), "01:02:03.045");
     }
 }

@@ -1,0 +1,280 @@
+//! Arguments of `vfp index ...`.
+
+use super::{cores, dense_sampling, jobs_or_cores, EXIT_STATUS_HELP};
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use vfp_extractor::ExtractOptions;
+use vfp_fingerprint::Sampling;
+
+/// `vfp index` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Build a catalog from videos or .vfp fingerprints (replaces any
+    /// catalog at that path, atomically).
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Build(BuildArgs),
+    /// Add titles to a catalog without touching what is there.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Add(AddArgs),
+    /// Remove a title from a catalog.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Remove(RemoveArgs),
+    /// List the titles: id, name, duration, frames (tab-separated).
+    #[command(after_help = EXIT_STATUS_HELP)]
+    List(CatalogArgs),
+    /// Counts, sizes, parameters and format version.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Info(CatalogArgs),
+    /// Check every checksum; status 0 only if all hold.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Verify(CatalogArgs),
+}
+
+/// A catalog to read.
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// The catalog folder.
+    #[arg(short, long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+}
+
+/// The titles to put in a catalog.
+#[derive(Debug, Args)]
+pub struct TitleArgs {
+    /// A titles CSV: `id,path[,name][,labels]` per line (paths relative to
+    /// the CSV's folder).
+    #[arg(long, value_name = "CSV", conflicts_with = "inputs")]
+    pub manifest: Option<PathBuf>,
+    /// Videos, .vfp fingerprints, or folders searched for them; each title
+    /// id is the file stem.
+    #[arg(
+        value_name = "VIDEO_OR_VFP_OR_DIR",
+        required_unless_present = "manifest"
+    )]
+    pub inputs: Vec<PathBuf>,
+    /// Samples per second of video for the catalog (dense sampling).
+    #[arg(long, value_name = "N", default_value_t = Sampling::DEFAULT_FPS)]
+    pub fps: f32,
+    /// Files fingerprinted in parallel [default: number of cores].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// Arguments of `vfp index build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The catalog folder to write (`-o`/`--output` are accepted too).
+    #[arg(
+        short,
+        long,
+        value_name = "CATALOG",
+        short_alias = 'o',
+        alias = "output"
+    )]
+    pub catalog: PathBuf,
+    #[command(flatten)]
+    pub titles: TitleArgs,
+}
+
+/// Arguments of `vfp index add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The catalog folder.
+    #[arg(short, long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    #[command(flatten)]
+    pub titles: TitleArgs,
+}
+
+/// Arguments of `vfp index remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The catalog folder.
+    #[arg(short, long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    /// The title id.
+    #[arg(value_name = "TITLE_ID")]
+    pub id: String,
+}
+
+/// Where a catalog's titles come from.
+#[derive(Debug)]
+pub enum TitleSpec {
+    /// A titles CSV.
+    Manifest(PathBuf),
+    /// Files and folders; ids are file stems.
+    Paths(Vec<PathBuf>),
+}
+
+/// Validated titles to fingerprint and store.
+#[derive(Debug)]
+pub struct TitlesConfig {
+    /// Where the titles come from.
+    pub spec: TitleSpec,
+    /// Titles fingerprinted at once.
+    pub jobs: usize,
+    /// How each is fingerprinted.
+    pub options: ExtractOptions,
+}
+
+/// Validated `vfp index` configuration.
+#[derive(Debug)]
+pub enum IndexConfig {
+    /// Write a new catalog.
+    Build {
+        /// The catalog folder.
+        catalog: PathBuf,
+        /// Its titles.
+        titles: TitlesConfig,
+    },
+    /// Add titles.
+    Add {
+        /// The catalog folder.
+        catalog: PathBuf,
+        /// The new titles.
+        titles: TitlesConfig,
+    },
+    /// Remove a title.
+    Remove {
+        /// The catalog folder.
+        catalog: PathBuf,
+        /// The title's id.
+        id: String,
+    },
+    /// List the titles.
+    List {
+        /// The catalog folder.
+        catalog: PathBuf,
+    },
+    /// Describe the catalog.
+    Info {
+        /// The catalog folder.
+        catalog: PathBuf,
+    },
+    /// Check every checksum.
+    Verify {
+        /// The catalog folder.
+        catalog: PathBuf,
+    },
+}
+
+impl IndexCommand {
+    /// Checks the values of the subcommand.
+    pub fn into_config(self) -> Result<IndexConfig> {
+        Ok(match self {
+            IndexCommand::Build(a) => IndexConfig::Build {
+                catalog: a.catalog,
+                titles: a.titles.into_config()?,
+            },
+            IndexCommand::Add(a) => IndexConfig::Add {
+                catalog: a.catalog,
+                titles: a.titles.into_config()?,
+            },
+            IndexCommand::Remove(a) => IndexConfig::Remove {
+                catalog: a.catalog,
+                id: a.id,
+            },
+            IndexCommand::List(a) => IndexConfig::List { catalog: a.catalog },
+            IndexCommand::Info(a) => IndexConfig::Info { catalog: a.catalog },
+            IndexCommand::Verify(a) => IndexConfig::Verify { catalog: a.catalog },
+        })
+    }
+}
+
+impl TitleArgs {
+    /// Checks the rate and the thread layout.
+    pub fn into_config(self) -> Result<TitlesConfig> {
+        let sampling = dense_sampling(self.fps)?;
+        let cores = cores();
+        let jobs = jobs_or_cores(self.jobs)?;
+        let spec = match self.manifest {
+            Some(csv) => TitleSpec::Manifest(csv),
+            None => TitleSpec::Paths(self.inputs),
+        };
+        Ok(TitlesConfig {
+            spec,
+            jobs,
+            options: ExtractOptions {
+                // Many titles in flight share the cores.
+                decoder_threads: (cores / jobs).max(1),
+                ..ExtractOptions::with_sampling(sampling)
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{parse, Command};
+
+    fn config(args: &[&str]) -> Result<IndexConfig> {
+        let mut full = vec!["index"];
+        full.extend_from_slice(args);
+        match parse(&full)? {
+            Command::Index(c) => c.into_config(),
+            _ => unreachable!("parsed index"),
+        }
+    }
+
+    #[test]
+    fn build_takes_paths_or_a_manifest() {
+        let IndexConfig::Build { catalog, titles } =
+            config(&["build", "--catalog", "cat", "a.mp4", "dir"]).unwrap()
+        else {
+            unreachable!("build")
+        };
+        assert_eq!(catalog, PathBuf::from("cat"));
+        assert!(matches!(titles.spec, TitleSpec::Paths(ref p) if p.len() == 2));
+        assert_eq!(titles.options.params.sampling, Sampling::default());
+        let IndexConfig::Build { titles, .. } =
+            config(&["build", "-c", "cat", "--manifest", "t.csv", "--fps", "8"]).unwrap()
+        else {
+            unreachable!("build")
+        };
+        assert!(matches!(titles.spec, TitleSpec::Manifest(_)));
+        assert_eq!(titles.options.params.sampling, Sampling::Dense { fps: 8.0 });
+    }
+
+    #[test]
+    fn build_still_takes_the_old_output_flag() {
+        for flag in ["-o", "--output"] {
+            let IndexConfig::Build { catalog, .. } =
+                config(&["build", flag, "cat", "a.mp4"]).unwrap()
+            else {
+                unreachable!("build")
+            };
+            assert_eq!(catalog, PathBuf::from("cat"));
+        }
+    }
+
+    #[test]
+    fn build_needs_a_catalog_and_titles() {
+        assert!(config(&["build", "a.mp4"]).is_err(), "no catalog");
+        assert!(config(&["build", "-c", "cat"]).is_err(), "no titles");
+        assert!(
+            config(&["build", "-c", "cat", "--manifest", "t.csv", "a.mp4"]).is_err(),
+            "both"
+        );
+        assert!(config(&["build", "-c", "cat", "--fps", "0", "a.mp4"]).is_err());
+        assert!(config(&["build", "-c", "cat", "-j", "0", "a.mp4"]).is_err());
+    }
+
+    #[test]
+    fn the_other_subcommands_take_the_catalog_flag() {
+        assert!(matches!(
+            config(&["add", "-c", "cat", "b.mp4"]).unwrap(),
+            IndexConfig::Add { .. }
+        ));
+        assert!(matches!(
+            config(&["remove", "-c", "cat", "ep1"]).unwrap(),
+            IndexConfig::Remove { ref id, .. } if id == "ep1"
+        ));
+        for sub in ["list", "info", "verify"] {
+            assert!(config(&[sub, "--catalog", "cat"]).is_ok(), "{sub}");
+            assert!(config(&[sub]).is_err(), "{sub} without a catalog");
+        }
+        assert!(config(&["remove", "-c", "cat"]).is_err(), "no id");
+    }
+}

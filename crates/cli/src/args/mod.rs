@@ -1,0 +1,188 @@
+//! Command-line arguments, in two stages: the raw clap structs (their
+//! `///` comments are the help text), then for each command a validated
+//! configuration that the command runs on. Everything is checked before a
+//! catalog is opened or a file read; nothing is clamped silently.
+
+mod extract;
+mod index;
+mod scan;
+mod verify;
+
+pub use extract::{ExtractArgs, ExtractConfig, ExtractFormat, ShowArgs, ShowConfig, ShowFormat};
+pub use index::{IndexCommand, IndexConfig, TitleSpec, TitlesConfig};
+pub use scan::{ScanArgs, ScanConfig, ScanFormat};
+pub use verify::{VerifyArgs, VerifyConfig, VerifyFormat};
+
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use vfp_fingerprint::Sampling;
+
+/// What the exit status means, at the end of every `--help`.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status: 0 on success (scan, verify: something matched), 1 when every \
+input was processed and nothing matched (scan, verify), 2 on any error \
+(scan: some files failed; the others were still scanned).";
+
+/// The number of cores, the default for `--jobs`.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `--jobs`: at least 1, the core count when not given.
+pub fn jobs_or_cores(jobs: Option<usize>) -> Result<usize> {
+    match jobs {
+        Some(0) => bail!("--jobs must be at least 1"),
+        Some(j) => Ok(j),
+        None => Ok(cores()),
+    }
+}
+
+/// Dense sampling at `--fps N`, refused outside `0 < N <= MAX_FPS`.
+pub fn dense_sampling(fps: f32) -> Result<Sampling> {
+    let sampling = Sampling::Dense { fps };
+    if !sampling.is_valid() {
+        bail!(
+            "--fps must be above 0 and at most {}, got {fps}",
+            Sampling::MAX_FPS
+        );
+    }
+    Ok(sampling)
+}
+
+/// Perceptual video fingerprinting: find leaked catalog content in
+/// re-encoded, cropped, mirrored and watermarked copies.
+///
+/// Typical use: `vfp index build --catalog CAT titles/` once, then `vfp
+/// scan --catalog CAT -r downloads/` for every batch, and `vfp verify
+/// --catalog CAT clip.mp4 --report evidence.html` before a takedown.
+#[derive(Debug, Parser)]
+#[command(
+    name = "vfp",
+    version,
+    about,
+    propagate_version = true,
+    after_help = EXIT_STATUS_HELP
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fingerprint videos: one .vfp file per input, or JSON on stdout.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Extract(ExtractArgs),
+    /// Check and describe .vfp fingerprint files.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Show(ShowArgs),
+    /// Build and maintain the catalog of protected titles.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Scan videos (or .vfp fingerprints) for catalog content: one result
+    /// per file, files in parallel.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Scan(ScanArgs),
+    /// Check one takedown target thoroughly, with timecoded evidence and
+    /// an optional HTML evidence page.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Verify(VerifyArgs),
+    /// Print a man page or shell completions to stdout.
+    Generate(GenerateArgs),
+}
+
+/// What `vfp generate` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Generated {
+    /// The man page, roff (`vfp generate man > vfp.1`).
+    Man,
+    /// Bash completions.
+    CompleteBash,
+    /// Zsh completions.
+    CompleteZsh,
+    /// Fish completions.
+    CompleteFish,
+    /// PowerShell completions.
+    CompletePowershell,
+    /// Elvish completions.
+    CompleteElvish,
+}
+
+/// Arguments of `vfp generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to print.
+    #[arg(value_enum)]
+    pub what: Generated,
+}
+
+#[cfg(test)]
+pub(crate) fn parse(args: &[&str]) -> Result<Command> {
+    let mut full = vec!["vfp"];
+    full.extend_from_slice(args);
+    Ok(Cli::try_parse_from(full)?.command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_help_states_the_exit_status() {
+        let mut cli = Cli::command();
+        cli.build();
+        for sub in cli.get_subcommands() {
+            if ["generate", "index", "help"].contains(&sub.get_name()) {
+                continue;
+            }
+            let help = sub.clone().render_long_help().to_string();
+            assert!(help.contains("Exit status: 0"), "{}", sub.get_name());
+        }
+        let index = cli.find_subcommand("index").unwrap();
+        for sub in index.get_subcommands().filter(|s| s.get_name() != "help") {
+            let help = sub.clone().render_long_help().to_string();
+            assert!(help.contains("Exit status: 0"), "index {}", sub.get_name());
+        }
+    }
+
+    #[test]
+    fn every_command_names_the_catalog_the_same_way() {
+        for args in [
+            &["scan", "-c", "cat", "a.mp4"][..],
+            &["verify", "-c", "cat", "a.mp4"],
+            &["index", "build", "-c", "cat", "a.mp4"],
+            &["index", "add", "-c", "cat", "a.mp4"],
+            &["index", "remove", "-c", "cat", "id"],
+            &["index", "list", "-c", "cat"],
+            &["index", "info", "-c", "cat"],
+            &["index", "verify", "-c", "cat"],
+        ] {
+            parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let long: Vec<&str> = args
+                .iter()
+                .map(|a| if *a == "-c" { "--catalog" } else { a })
+                .collect();
+            parse(&long).unwrap_or_else(|e| panic!("{long:?}: {e}"));
+        }
+    }
+
+    #[test]
+    fn generate_takes_man_and_shells() {
+        assert!(matches!(
+            parse(&["generate", "man"]).unwrap(),
+            Command::Generate(GenerateArgs {
+                what: Generated::Man
+            })
+        ));
+        assert!(parse(&["generate", "complete-zsh"]).is_ok());
+        assert!(parse(&["generate", "nonsense"]).is_err());
+    }
+}

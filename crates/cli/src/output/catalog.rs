@@ -1,0 +1,77 @@
+//! `vfp index` output: the title list, the catalog's facts, the verify
+//! line and the summary after a build or an add.
+
+use super::count;
+use std::fmt::Write as _;
+use std::path::Path;
+use vfp_index::{catalog, Catalog};
+use vfp_scan::units::timecode;
+
+/// `vfp index list`: id, name, duration, frames; tab-separated, a line
+/// per live title.
+pub fn list(c: &Catalog) -> String {
+    let mut out = String::new();
+    for t in c.titles() {
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}",
+            t.record.id,
+            t.record.name,
+            timecode(t.record.duration_ms),
+            t.frames
+        );
+    }
+    out
+}
+
+/// `vfp index info`.
+pub fn info(dir: &Path, c: &Catalog) -> String {
+    let (segments, bytes, search) = c.storage();
+    let frames = c.frame_count();
+    let mut out = String::new();
+    let _ = writeln!(out, "catalog        {}", dir.display());
+    let _ = writeln!(
+        out,
+        "format         manifest v{}, segments v{}",
+        catalog::MANIFEST_VERSION,
+        vfp_index::segment::FORMAT_VERSION
+    );
+    let _ = writeln!(out, "hash           {}", c.hash_params());
+    let _ = writeln!(
+        out,
+        "stored view    centred {} % of each picture",
+        c.view_pct()
+    );
+    let _ = writeln!(out, "titles         {}", c.titles().len());
+    let _ = writeln!(out, "frames         {frames}");
+    let _ = writeln!(out, "segments       {segments}");
+    let _ = writeln!(
+        out,
+        "size           {bytes} bytes ({:.1} bytes per frame; search structure {search} bytes)",
+        bytes as f64 / frames.max(1) as f64,
+    );
+    out
+}
+
+/// `vfp index verify` when every checksum holds.
+pub fn verified(dir: &Path, c: &Catalog) -> String {
+    let (segments, bytes, _) = c.storage();
+    format!(
+        "{}: ok, {}, {bytes} bytes, every checksum holds\n",
+        dir.display(),
+        count(segments, "segment")
+    )
+}
+
+/// After a build or an add, on stderr: `vfp: built CAT: 3 titles, ...`.
+pub fn changed(what: &str, dir: &Path, c: &Catalog, seconds: f64) -> String {
+    let (_, bytes, search) = c.storage();
+    format!(
+        "vfp: {what} {}: {}, {} frames, {:.1} MB (search structure {:.1} MB) in {seconds:.1} s\n",
+        dir.display(),
+        count(c.titles().len(), "title"),
+        c.frame_count(),
+        bytes as f64 / 1e6,
+        search as f64 / 1e6,
+    )
+}

@@ -1,0 +1,67 @@
+//! Fingerprints as text: `vfp show` and `vfp extract`'s line per file.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use vfp_fingerprint::{Fingerprint, ViewRegion};
+
+/// `vfp show --format human`: the source, the parameters, the views and
+/// the frames.
+pub fn describe(fp: &Fingerprint) -> String {
+    let s = &fp.source;
+    let mut out = String::new();
+    let _ = writeln!(out, "source     {} ({} bytes)", s.file_name, s.file_size);
+    let _ = writeln!(out, "sha256     {}", s.sha256_hex());
+    let _ = writeln!(
+        out,
+        "video      {} {}x{} at {:.3} fps, {:.3} s, rotation {}°",
+        s.codec,
+        s.width,
+        s.height,
+        s.fps,
+        s.duration_ms as f64 / 1000.0,
+        s.rotation_deg
+    );
+    let _ = writeln!(out, "sampling   {}", fp.params.sampling);
+    let _ = writeln!(out, "hash       {}", fp.params.hash);
+    let _ = writeln!(out, "views      whole picture");
+    for v in &fp.views {
+        let region = match v.region {
+            ViewRegion::Active => "centred",
+            ViewRegion::Inset => "inset picture",
+            ViewRegion::Frame => "uncut frame",
+        };
+        let used = v.frames.iter().filter(|f| f.is_informative()).count();
+        let _ = writeln!(
+            out,
+            "           {region} {} % ({used} informative)",
+            v.zoom_pct
+        );
+    }
+    let span = match (fp.frames.first(), fp.frames.last()) {
+        (Some(a), Some(b)) => format!(
+            ", {:.3} s to {:.3} s",
+            a.t_ms as f64 / 1000.0,
+            b.t_ms as f64 / 1000.0
+        ),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "frames     {} ({} informative){span}",
+        fp.frames.len(),
+        fp.informative_frames()
+    );
+    out
+}
+
+/// `vfp extract`'s line per file, on stderr.
+pub fn extracted(video: &Path, target: Option<&Path>, fp: &Fingerprint) -> String {
+    let dest = target.map_or_else(String::new, |t| format!(" -> {}", t.display()));
+    format!(
+        "{}: {} frames ({} informative) over {:.1} s{dest}\n",
+        video.display(),
+        fp.frames.len(),
+        fp.informative_frames(),
+        fp.source.duration_ms as f64 / 1000.0
+    )
+}

@@ -1,0 +1,136 @@
+//! `--format csv`: one row per match, or one per file without a match;
+//! every row has every column, so a spreadsheet or `csv` reader takes it
+//! as is.
+
+use vfp_scan::FileRecord;
+
+/// The columns.
+const COLUMNS: [&str; 15] = [
+    "file",
+    "sha256",
+    "duration_s",
+    "verdict",
+    "title_id",
+    "title_name",
+    "score",
+    "clip_start_s",
+    "clip_end_s",
+    "title_start_s",
+    "title_end_s",
+    "matched_frames",
+    "speed",
+    "mirrored",
+    "error",
+];
+
+/// The header row.
+pub fn header() -> String {
+    rows(&[COLUMNS.map(str::to_owned)])
+}
+
+/// The record's rows.
+pub fn render(r: &FileRecord) -> String {
+    let file = [
+        r.file.clone(),
+        r.sha256.clone().unwrap_or_default(),
+        r.duration_s.map(|d| d.to_string()).unwrap_or_default(),
+        r.verdict.as_str().to_owned(),
+    ];
+    let error = r.error.clone().unwrap_or_default();
+    if r.matches.is_empty() {
+        let mut row: [String; 15] = Default::default();
+        row[..4].clone_from_slice(&file);
+        row[14] = error;
+        return rows(&[row]);
+    }
+    let rows_of: Vec<[String; 15]> = r
+        .matches
+        .iter()
+        .map(|m| {
+            [
+                file[0].clone(),
+                file[1].clone(),
+                file[2].clone(),
+                file[3].clone(),
+                m.title_id.clone(),
+                m.title_name.clone(),
+                m.score.to_string(),
+                m.clip_start_s.to_string(),
+                m.clip_end_s.to_string(),
+                m.title_start_s.to_string(),
+                m.title_end_s.to_string(),
+                m.matched_frames.to_string(),
+                m.speed.to_string(),
+                m.mirrored.to_string(),
+                error.clone(),
+            ]
+        })
+        .collect();
+    rows(&rows_of)
+}
+
+/// Rows quoted as CSV needs (RFC 4180, by the `csv` crate).
+fn rows(rows: &[[String; 15]]) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(row);
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{matched, record};
+    use super::*;
+    use vfp_scan::Verdict;
+
+    fn parse(text: &str) -> Vec<csv::StringRecord> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn every_row_has_every_column() {
+        let mut text = header();
+        for r in [
+            record(
+                Verdict::Match,
+                vec![
+                    matched("ep1", "Pilot, part 1", false),
+                    matched("ep2", "ep2", true),
+                ],
+            ),
+            record(Verdict::NoMatch, vec![]),
+            record(Verdict::Error, vec![]),
+        ] {
+            text.push_str(&render(&r));
+        }
+        let rows = parse(&text);
+        assert_eq!(rows.len(), 5);
+        assert!(rows.iter().all(|r| r.len() == COLUMNS.len()), "{rows:?}");
+        assert_eq!(&rows[0][0], "file");
+        let m = &rows[1];
+        assert_eq!(
+            (&m[0], &m[3], &m[4], &m[5]),
+            ("a, b.mp4", "match", "ep1", "Pilot, part 1")
+        );
+        assert_eq!(
+            (&m[1], &m[2], &m[6], &m[13]),
+            (&*"ab".repeat(32), "9.5", "0.981", "false")
+        );
+        assert_eq!(&rows[2][13], "true");
+        let none = &rows[3];
+        assert_eq!((&none[3], &none[4], &none[14]), ("no_match", "", ""));
+        let err = &rows[4];
+        assert_eq!((&err[1], &err[3]), ("", "error"));
+        assert!(err[14].contains("cannot read"));
+    }
+}

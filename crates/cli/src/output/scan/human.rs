@@ -1,0 +1,94 @@
+//! `--format human`: a line per file, an indented line per match, in
+//! timecodes; errors go to stderr, once, naming the file.
+
+use crate::output::{count, title_label, Rendered};
+use vfp_scan::units::timecode;
+use vfp_scan::{FileRecord, Verdict};
+
+/// The record for a person.
+pub fn render(r: &FileRecord) -> Rendered {
+    match r.verdict {
+        Verdict::Error => {
+            let error = r.error.as_deref().unwrap_or("unknown error");
+            // Errors name their file; say which one if this one does not.
+            let text = if error.starts_with(&r.file) {
+                format!("vfp: error: {error}\n")
+            } else {
+                format!("vfp: error: {}: {error}\n", r.file)
+            };
+            Rendered::stderr(text)
+        }
+        Verdict::NoMatch => Rendered::stdout(format!("{}: no match\n", r.file)),
+        Verdict::Match => {
+            let mut text = format!("{}: MATCH, {}\n", r.file, count(r.matches.len(), "segment"));
+            for m in &r.matches {
+                text.push_str(&format!(
+                    "  {}: clip {}-{} = title {}-{}, score {:.3}, {} frames, speed {:.3}{}\n",
+                    title_label(&m.title_id, &m.title_name),
+                    tc(m.clip_start_s),
+                    tc(m.clip_end_s),
+                    tc(m.title_start_s),
+                    tc(m.title_end_s),
+                    m.score,
+                    m.matched_frames,
+                    m.speed,
+                    if m.mirrored { ", mirrored" } else { "" }
+                ));
+            }
+            Rendered::stdout(text)
+        }
+    }
+}
+
+/// A record's seconds as `HH:MM:SS.mmm`.
+fn tc(seconds: f64) -> String {
+    timecode((seconds * 1000.0).round().max(0.0) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{matched, record};
+    use super::*;
+
+    #[test]
+    fn a_match_in_timecodes_with_the_title_named_once() {
+        let r = record(
+            Verdict::Match,
+            vec![matched("ep1", "ep1", true), matched("ep2", "Pilot", false)],
+        );
+        let out = render(&r);
+        assert_eq!(out.stderr, "");
+        assert_eq!(
+            out.stdout,
+            "a, b.mp4: MATCH, 2 segments\n\
+             \x20 ep1: clip 00:00:00.000-00:00:05.964 = title 00:01:02.000-00:01:07.964, score 0.981, 150 frames, speed 1.000, mirrored\n\
+             \x20 ep2 \"Pilot\": clip 00:00:00.000-00:00:05.964 = title 00:01:02.000-00:01:07.964, score 0.981, 150 frames, speed 1.000\n"
+        );
+        let one = render(&record(Verdict::Match, vec![matched("x", "x", false)]));
+        assert!(one.stdout.starts_with("a, b.mp4: MATCH, 1 segment\n"));
+    }
+
+    #[test]
+    fn no_match_is_one_line() {
+        assert_eq!(
+            render(&record(Verdict::NoMatch, vec![])),
+            Rendered::stdout("a, b.mp4: no match\n".into())
+        );
+    }
+
+    #[test]
+    fn an_error_goes_to_stderr_naming_the_file_once() {
+        let out = render(&record(Verdict::Error, vec![]));
+        assert_eq!(out.stdout, "");
+        assert_eq!(
+            out.stderr,
+            "vfp: error: a, b.mp4: cannot read: No such file or directory (os error 2)\n"
+        );
+        let mut r = record(Verdict::Error, vec![]);
+        r.error = Some("something without a path".into());
+        assert_eq!(
+            render(&r).stderr,
+            "vfp: error: a, b.mp4: something without a path\n"
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! A catalog segment: one immutable file holding titles' frame hashes, a
+//! multi-index-hashing search structure and the title table, read zero-copy
+//! through a memory map.
+//!
+//! - `build`: [`SegmentBuilder`], titles in, the file's bytes out.
+//! - `stoplist`: which frames are common (recurring pictures), flagged at
+//!   build time.
+//! - `read`: [`Segment`], the cheap checks on open and the accessors.
+//! - `verify`: the thorough check on request ([`Segment::verify`]).
+//! - `search`: exact Hamming-radius search over one segment.
+//!
+//! ```text
+//! offset  size  field
+//!      0     8  MAGIC = 89 56 46 53 0D 0A 1A 0A ("\x89VFS\r\n\x1a\n")
+//!      8     2  format version, u16 (FORMAT_VERSION)
+//!     10     2  hash algorithm id, u16 (1 = dct256-v1)
+//!     12     1  hash options, u8 (bit 0: borders cropped)
+//!     13     1  MIH chunk bits b, u8 (10..=22)
+//!     14     1  MIH chunk count m, u8 (= 256 / b)
+//!     15     1  stored view, u8: each side of the centred crop hashed, in
+//!               percent of the active picture (1..=100; version 1: 0, the
+//!               whole picture)
+//!     16     4  section count, u32 (= 7)
+//!     20     4  title count T, u32
+//!     24     8  frame count N, u64 (< 2^32)
+//!     32     4  CRC-32 of bytes 0..64 + section table, with this field 0
+//!     36    28  reserved, 0
+//!     64  7×32  section table, one entry per section:
+//!                 +0  4  kind, u32 (1..=7 below)
+//!                 +4  4  reserved, 0
+//!                 +8  8  offset from the file start, u64, a multiple of 64
+//!                +16  8  length in bytes, u64
+//!                +24  4  CRC-32 of the section's bytes
+//!                +28  4  reserved, 0
+//! sections, each at a multiple of 64 (zero padding between):
+//!   1 HASHES        N × 32  frame hashes, four little-endian u64 each
+//!   2 TIMES         N × 4   t_ms, u32, in time order within each title
+//!   3 FLAGS         N × 1   bit 0: common frame (stop-listed); others 0
+//!   4 TITLE_STARTS  (T+1)×4 u32: title t owns frames starts[t]..starts[t+1]
+//!   5 MIH_OFFSETS   m × (2^b + 1) × 4  per chunk, bucket start offsets
+//!   6 MIH_IDS       m × N × 4  per chunk, frame ids sorted by chunk value
+//!   7 TITLES        UTF-8 JSON array of T title records
+//! ```
+//!
+//! All integers are little-endian. Only informative frames are stored
+//! (low-information frames can never match). Opening checks the magic, the
+//! version, the header checksum, and every section's kind, alignment,
+//! bounds and size; [`Segment::verify`] checks every section's CRC and the
+//! search structure. Search never reads outside the file, even on a
+//! damaged file that was not verified.
+
+mod build;
+mod read;
+mod search;
+mod stoplist;
+#[cfg(test)]
+pub(crate) mod testing;
+mod verify;
+
+pub use build::SegmentBuilder;
+pub use read::Segment;
+pub use stoplist::{COMMON_RADIUS, COMMON_REPEATS, COMMON_REPEAT_GAP_MS, COMMON_TITLES};
+
+use std::ops::RangeInclusive;
+use vfp_fingerprint::FrameHash;
+
+/// The first eight bytes of every segment file.
+pub const MAGIC: [u8; 8] = *b"\x89VFS\r\n\x1a\n";
+/// The format version this code writes.
+pub const FORMAT_VERSION: u16 = 2;
+/// The format versions this code reads (version 1 stored the whole
+/// picture's hash and had byte 15 reserved).
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=2;
+/// Size of the fixed header.
+pub const HEADER_LEN: usize = 64;
+const SECTION_ENTRY_LEN: usize = 32;
+const SECTION_COUNT: usize = 7;
+const TABLE_END: usize = HEADER_LEN + SECTION_COUNT * SECTION_ENTRY_LEN;
+const ALIGN: usize = 64;
+/// Bytes stored per frame outside the search structure: hash, time, flags.
+pub const BYTES_PER_FRAME: usize = 32 + 4 + 1;
+
+/// Frame flag: the picture is common (see [`COMMON_TITLES`]).
+pub const FLAG_COMMON: u8 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+enum Kind {
+    Hashes = 1,
+    Times = 2,
+    Flags = 3,
+    TitleStarts = 4,
+    MihOffsets = 5,
+    MihIds = 6,
+    Titles = 7,
+}
+
+const KINDS: [Kind; SECTION_COUNT] = [
+    Kind::Hashes,
+    Kind::Times,
+    Kind::Flags,
+    Kind::TitleStarts,
+    Kind::MihOffsets,
+    Kind::MihIds,
+    Kind::Titles,
+];
+
+/// What is wrong with a segment file's bytes.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SegmentError {
+    /// Shorter than its header or sections say.
+    #[error("truncated: {len} bytes where at least {expected} were expected")]
+    Truncated {
+        /// Bytes needed.
+        expected: u64,
+        /// Bytes present.
+        len: u64,
+    },
+    /// Not a segment file.
+    #[error("not a vfp catalog segment (magic bytes {found:02x?})")]
+    BadMagic {
+        /// The first eight bytes found.
+        found: [u8; 8],
+    },
+    /// Written by another version of vfp.
+    #[error("unsupported segment format version {found} (this vfp reads versions {}..={})", SUPPORTED_VERSIONS.start(), SUPPORTED_VERSIONS.end())]
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u16,
+    },
+    /// A checksum does not match.
+    #[error("checksum mismatch in {part} (stored {stored:08x}, computed {computed:08x})")]
+    ChecksumMismatch {
+        /// Which part of the file.
+        part: &'static str,
+        /// CRC stored.
+        stored: u32,
+        /// CRC computed.
+        computed: u32,
+    },
+    /// A field or section holds something impossible.
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// Which field or section.
+        what: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn invalid(what: &'static str, reason: impl Into<String>) -> SegmentError {
+    SegmentError::Invalid {
+        what,
+        reason: reason.into(),
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Section {
+    offset: usize,
+    len: usize,
+    crc: u32,
+}
+
+fn le_u16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+fn le_u64(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// A title's position in one segment's title table. (A title's position
+/// in the whole catalog is a `vfp_fingerprint::TitleIndex`; the catalog
+/// turns one into the other.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SegmentTitle(pub usize);
+
+/// A stored frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredFrame {
+    /// Its hash.
+    pub hash: FrameHash,
+    /// Its title, in the segment's title table.
+    pub title: SegmentTitle,
+    /// Presentation time in the title, ms.
+    pub t_ms: u32,
+    /// On the stop-list.
+    pub common: bool,
+}
+
+/// Bytes copied to an 8-byte boundary, as a memory map gives them: to
+/// open a segment held in memory (a `Vec<u8>` may start anywhere).
+pub struct AlignedBytes(Vec<u64>, usize);
+
+impl AlignedBytes {
+    /// A copy of `bytes`.
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
+        AlignedBytes(words, bytes.len())
+    }
+}
+
+impl AsRef<[u8]> for AlignedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.0)[..self.1]
+    }
+}
+
+fn range(s: Section) -> std::ops::Range<usize> {
+    s.offset..s.offset + s.len
+}
+
+fn cast_u32(bytes: &[u8]) -> &[u32] {
+    bytemuck::try_cast_slice(bytes).unwrap_or(&[])
+}

@@ -1,0 +1,283 @@
+//! The decision parameters of a scan: as given ([`ScanSettings`]), then
+//! checked ([`ScanConfig`]). Nothing is clamped: a value outside its
+//! range is refused with what the range is.
+
+use vfp_fingerprint::{FrameHash, Sampling};
+use vfp_matcher::{
+    MatchParams, DEFAULT_FOLLOW_RADIUS, DEFAULT_MIN_DURATION_MS, DEFAULT_MIN_FRAMES, DEFAULT_RADIUS,
+};
+
+/// Frames per second sampled from a scanned video. A copy is cut anywhere
+/// between the catalog's samples (4 per second); sampling the clip at 30
+/// puts a clip frame within 17 ms of every catalog frame.
+pub const DEFAULT_SCAN_FPS: f32 = 30.0;
+
+/// Longest `min_duration_s` taken: matches are timed in u32 milliseconds.
+const MAX_MIN_DURATION_S: f64 = u32::MAX as f64 / 1000.0;
+
+/// A setting out of its range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// A Hamming radius larger than the hash.
+    #[error(
+        "{what} must be at most {} bits (the hash length), got {got}",
+        FrameHash::BITS
+    )]
+    Radius {
+        /// Which radius.
+        what: &'static str,
+        /// The value given.
+        got: u32,
+    },
+    /// Too few frames to fit a line through.
+    #[error("the fewest matched frames must be at least 2 (a time offset and speed need two frames), got {got}")]
+    MinFrames {
+        /// The value given.
+        got: usize,
+    },
+    /// Not a usable number of seconds.
+    #[error("the shortest match must be a number of seconds from 0 to {MAX_MIN_DURATION_S:.0}, got {got}")]
+    MinDuration {
+        /// The value given.
+        got: f64,
+    },
+    /// Not a usable sampling rate.
+    #[error(
+        "the sampling rate must be above 0 and at most {} frames per second, got {got}",
+        Sampling::MAX_FPS
+    )]
+    Fps {
+        /// The value given.
+        got: f32,
+    },
+}
+
+/// The settings of a scan as a user gives them; [`validate`](Self::validate)
+/// checks them. The defaults are the measured ones (see `vfp-matcher`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanSettings {
+    /// Hamming radius of the per-frame catalog search, in bits.
+    pub radius: u32,
+    /// Hamming radius for frames along a match found by the search.
+    pub follow_radius: u32,
+    /// Fewest time-consistent matched frames for a match.
+    pub min_frames: usize,
+    /// Shortest match reported, in seconds of the scanned file.
+    pub min_duration_s: f64,
+    /// Frames per second sampled from scanned videos.
+    pub fps: f32,
+    /// Triage: decode keyframes first, and densely only files with a hit.
+    pub fast: bool,
+    /// Decoder threads per file; 0 lets FFmpeg choose.
+    pub decoder_threads: usize,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            radius: DEFAULT_RADIUS,
+            follow_radius: DEFAULT_FOLLOW_RADIUS,
+            min_frames: DEFAULT_MIN_FRAMES,
+            min_duration_s: f64::from(DEFAULT_MIN_DURATION_MS) / 1000.0,
+            fps: DEFAULT_SCAN_FPS,
+            fast: false,
+            decoder_threads: 0,
+        }
+    }
+}
+
+impl ScanSettings {
+    /// Checks every setting; the first one out of range is the error.
+    pub fn validate(self) -> Result<ScanConfig, ConfigError> {
+        for (what, got) in [
+            ("the search radius", self.radius),
+            ("the follow radius", self.follow_radius),
+        ] {
+            if got > FrameHash::BITS {
+                return Err(ConfigError::Radius { what, got });
+            }
+        }
+        if self.min_frames < 2 {
+            return Err(ConfigError::MinFrames {
+                got: self.min_frames,
+            });
+        }
+        if !(self.min_duration_s.is_finite()
+            && (0.0..=MAX_MIN_DURATION_S).contains(&self.min_duration_s))
+        {
+            return Err(ConfigError::MinDuration {
+                got: self.min_duration_s,
+            });
+        }
+        let sampling = Sampling::Dense { fps: self.fps };
+        if !sampling.is_valid() {
+            return Err(ConfigError::Fps { got: self.fps });
+        }
+        Ok(ScanConfig {
+            params: MatchParams {
+                radius: self.radius,
+                follow_radius: self.follow_radius,
+                min_duration_ms: (self.min_duration_s * 1000.0).round() as u32,
+                min_frames: self.min_frames,
+                ..MatchParams::default()
+            },
+            sampling,
+            fast: self.fast,
+            decoder_threads: self.decoder_threads,
+        })
+    }
+}
+
+/// Checked settings: what a [`Scanner`](crate::Scanner) runs with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanConfig {
+    pub(crate) params: MatchParams,
+    pub(crate) sampling: Sampling,
+    pub(crate) fast: bool,
+    pub(crate) decoder_threads: usize,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            params: MatchParams::default(),
+            sampling: Sampling::Dense {
+                fps: DEFAULT_SCAN_FPS,
+            },
+            fast: false,
+            decoder_threads: 0,
+        }
+    }
+}
+
+impl ScanConfig {
+    /// The alignment's parameters.
+    pub fn match_params(&self) -> &MatchParams {
+        &self.params
+    }
+    /// The dense sampling of scanned videos.
+    pub fn sampling(&self) -> Sampling {
+        self.sampling
+    }
+    /// Whether videos are triaged by their keyframes first.
+    pub fn fast(&self) -> bool {
+        self.fast
+    }
+    /// Decoder threads per file (0: FFmpeg chooses).
+    pub fn decoder_threads(&self) -> usize {
+        self.decoder_threads
+    }
+    /// The same with `threads` decoder threads per file (0: FFmpeg
+    /// chooses): how many files are decoded at once is the caller's to
+    /// know.
+    pub fn with_decoder_threads(mut self, threads: usize) -> Self {
+        self.decoder_threads = threads;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_matchers_and_valid() {
+        let c = ScanSettings::default().validate().unwrap();
+        assert_eq!(c, ScanConfig::default());
+        assert_eq!(c.match_params().radius, DEFAULT_RADIUS);
+        assert_eq!(c.match_params().min_frames, DEFAULT_MIN_FRAMES);
+        assert_eq!(c.sampling(), Sampling::Dense { fps: 30.0 });
+    }
+
+    #[test]
+    fn settings_reach_the_match_parameters() {
+        let c = ScanSettings {
+            radius: 15,
+            follow_radius: 40,
+            min_frames: 2,
+            min_duration_s: 2.5,
+            fps: 10.0,
+            fast: true,
+            decoder_threads: 3,
+        }
+        .validate()
+        .unwrap();
+        let p = c.match_params();
+        assert_eq!(
+            (p.radius, p.follow_radius, p.min_frames, p.min_duration_ms),
+            (15, 40, 2, 2_500)
+        );
+        assert_eq!(c.sampling(), Sampling::Dense { fps: 10.0 });
+        assert!(c.fast());
+        assert_eq!(c.decoder_threads(), 3);
+    }
+
+    #[test]
+    fn out_of_range_settings_are_refused_not_clamped() {
+        let bad = |s: ScanSettings| s.validate().unwrap_err();
+        let d = ScanSettings::default;
+        assert!(matches!(
+            bad(ScanSettings { radius: 257, ..d() }),
+            ConfigError::Radius { got: 257, .. }
+        ));
+        assert!(matches!(
+            bad(ScanSettings {
+                follow_radius: 300,
+                ..d()
+            }),
+            ConfigError::Radius { got: 300, .. }
+        ));
+        for n in [0, 1] {
+            assert_eq!(
+                bad(ScanSettings {
+                    min_frames: n,
+                    ..d()
+                }),
+                ConfigError::MinFrames { got: n }
+            );
+        }
+        for s in [-1.0, f64::NAN, f64::INFINITY, 5e6] {
+            assert!(matches!(
+                bad(ScanSettings {
+                    min_duration_s: s,
+                    ..d()
+                }),
+                ConfigError::MinDuration { .. }
+            ));
+        }
+        for fps in [0.0, -3.0, 61.0, f32::NAN] {
+            assert!(matches!(
+                bad(ScanSettings { fps, ..d() }),
+                ConfigError::Fps { .. }
+            ));
+        }
+        // The edges are taken.
+        ScanSettings {
+            radius: 256,
+            min_frames: 2,
+            min_duration_s: 0.0,
+            fps: 60.0,
+            ..d()
+        }
+        .validate()
+        .unwrap();
+    }
+
+    #[test]
+    fn messages_say_the_range() {
+        let e = ScanSettings {
+            min_frames: 1,
+            ..ScanSettings::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("at least 2"), "{e}");
+        let e = ScanSettings {
+            radius: 999,
+            ..ScanSettings::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("at most 256"), "{e}");
+    }
+}

@@ -1,0 +1,37 @@
+//! A clip against the catalog: the query side of `vfp` as a library.
+//!
+//! `vfp scan`, `vfp verify` and anything else that asks "does this file
+//! show a protected title?" call this crate; the binary only parses
+//! arguments and prints what it returns. Per file, top-down, as
+//! [`Scanner::scan_path`] runs it:
+//!
+//! 1. [`fingerprint_of`]: the file's fingerprint: read from a `.vfp`, or
+//!    decoded and hashed by `vfp-extractor` (densely; with `--fast`,
+//!    keyframes first, see [`triage`](Scanner::scan_path)).
+//! 2. [`ClipSearch`]: the clip's informative moments, every view, direct
+//!    and mirrored hash, searched in the catalog within
+//!    [`MatchParams::radius`](vfp_matcher::MatchParams::radius) → hits.
+//! 3. `vfp-matcher`: hits → lines of consistent offset, each followed
+//!    through the clip by the same [`ClipSearch`] (it is the
+//!    [`Probe`](vfp_matcher::Probe)) → segments.
+//! 4. [`record`]: segments → a [`FileRecord`] with a [`Verdict`], or a
+//!    [`Verification`] with every matched frame for a reviewer.
+//!
+//! [`ScanSettings`] are the decision parameters as a user gives them;
+//! [`ScanSettings::validate`] turns them into a [`ScanConfig`] or says
+//! which one is wrong, before any file is touched. A failure on one file
+//! (bad input, or a bug that panics) becomes that file's error record;
+//! the caller goes on with the next.
+
+mod config;
+mod error;
+pub mod record;
+mod scanner;
+mod search;
+pub mod units;
+
+pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS};
+pub use error::{isolate, Panicked, ScanError};
+pub use record::{FileRecord, MatchRecord, Verdict, Verification};
+pub use scanner::{fingerprint_of, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS};
+pub use search::ClipSearch;

@@ -1,0 +1,338 @@
+//! What a scan or a verification says about one file, as types: the
+//! output formats print these and nothing else.
+//!
+//! A [`FileRecord`] is one line of `vfp scan --format jsonl` (field names
+//! follow what takedown tools consume; the line format is stable). A
+//! [`Verification`] is `vfp verify --format json`: every matched segment
+//! with every matched frame pair, for a reviewer.
+
+use crate::units::{round_to, seconds, timecode};
+use serde::{Deserialize, Serialize};
+use vfp_fingerprint::Fingerprint;
+use vfp_index::{Catalog, TitleRecord};
+use vfp_matcher::{Evidence, MatchSegment};
+
+/// What a scan concluded about one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// At least one segment shows a catalog title.
+    Match,
+    /// The file was scanned and nothing qualifies.
+    NoMatch,
+    /// The file could not be scanned (see [`FileRecord::error`]).
+    Error,
+}
+
+impl Verdict {
+    /// The word records use: `match`, `no_match`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Match => "match",
+            Verdict::NoMatch => "no_match",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// One match in a [`FileRecord`].
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MatchRecord {
+    /// The title's id in the catalog.
+    pub title_id: String,
+    /// The title's name (its id when it was given none).
+    pub title_name: String,
+    /// Strength of the evidence, 0 to 1 (see `vfp_matcher::score`).
+    pub score: f64,
+    /// Where the match starts in the scanned file, seconds.
+    pub clip_start_s: f64,
+    /// Where it ends in the scanned file, seconds.
+    pub clip_end_s: f64,
+    /// Where the matched part starts in the title, seconds.
+    pub title_start_s: f64,
+    /// Where it ends in the title, seconds.
+    pub title_end_s: f64,
+    /// Clip frames matched to the title's frames.
+    pub matched_frames: usize,
+    /// Playback speed: title time per clip time.
+    pub speed: f64,
+    /// The file shows the title mirrored.
+    pub mirrored: bool,
+}
+
+impl MatchRecord {
+    /// The record of `segment`, `None` if its title is not in `catalog`.
+    pub fn new(catalog: &Catalog, segment: &MatchSegment) -> Option<MatchRecord> {
+        let title = catalog.title(segment.title)?;
+        Some(MatchRecord {
+            title_id: title.id.clone(),
+            title_name: title.name.clone(),
+            score: round_to(segment.score, 3),
+            clip_start_s: seconds(segment.clip_start_ms),
+            clip_end_s: seconds(segment.clip_end_ms),
+            title_start_s: seconds(segment.title_start_ms),
+            title_end_s: seconds(segment.title_end_ms),
+            matched_frames: segment.matched_frames,
+            speed: round_to(segment.speed, 3),
+            mirrored: segment.mirrored,
+        })
+    }
+}
+
+/// The result for one scanned file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FileRecord {
+    /// The path as given.
+    pub file: String,
+    /// SHA-256 of the file's bytes (of the video a `.vfp` was made from),
+    /// lowercase hex; `None` on error.
+    pub sha256: Option<String>,
+    /// Duration of the video, seconds; `None` on error.
+    pub duration_s: Option<f64>,
+    /// What the scan concluded.
+    pub verdict: Verdict,
+    /// Why the file could not be scanned, naming it, with causes.
+    pub error: Option<String>,
+    /// The matches, strongest first.
+    pub matches: Vec<MatchRecord>,
+}
+
+impl FileRecord {
+    /// A scanned file: `match` with matches, `no_match` without.
+    pub fn scanned(file: String, fp: &Fingerprint, matches: Vec<MatchRecord>) -> FileRecord {
+        FileRecord {
+            file,
+            sha256: Some(fp.source.sha256_hex()),
+            duration_s: Some(fp.source.duration_ms as f64 / 1000.0),
+            verdict: if matches.is_empty() {
+                Verdict::NoMatch
+            } else {
+                Verdict::Match
+            },
+            error: None,
+            matches,
+        }
+    }
+
+    /// A file that could not be scanned, and why.
+    pub fn failed(file: String, error: &dyn std::error::Error) -> FileRecord {
+        FileRecord {
+            file,
+            sha256: None,
+            duration_s: None,
+            verdict: Verdict::Error,
+            error: Some(crate::error::chain(error)),
+            matches: Vec::new(),
+        }
+    }
+}
+
+/// How a matched frame was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FoundBy {
+    /// By the catalog search, within the search radius.
+    Search,
+    /// By following the match: compared with the title's frames at the
+    /// time the match puts it, within the follow radius.
+    Follow,
+}
+
+/// A clip frame and the title frame it matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FramePair {
+    /// Time of the clip frame, ms from the clip start.
+    pub clip_ms: u32,
+    /// Time of the title frame, ms from the title start.
+    pub title_ms: u32,
+    /// Hamming distance between their hashes, bits of 256.
+    pub distance: u32,
+    /// How the pair was found.
+    pub found_by: FoundBy,
+}
+
+/// The evidence for one matched segment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentEvidence {
+    /// The title's id.
+    pub title_id: String,
+    /// The title's name.
+    pub title_name: String,
+    /// The title's length, seconds.
+    pub title_duration_s: f64,
+    /// SHA-256 of the title's source video, lowercase hex.
+    pub title_sha256: String,
+    /// The title's source video when the catalog was built (thumbnails
+    /// are taken from it where this machine still has it); not printed.
+    #[serde(skip)]
+    pub title_source_path: String,
+    /// Strength of the evidence, 0 to 1.
+    pub score: f64,
+    /// Segment start in the clip, `HH:MM:SS.mmm`.
+    pub clip_start: String,
+    /// Segment end in the clip.
+    pub clip_end: String,
+    /// Segment start in the title.
+    pub title_start: String,
+    /// Segment end in the title.
+    pub title_end: String,
+    /// Segment start in the clip, seconds.
+    pub clip_start_s: f64,
+    /// Segment end in the clip, seconds.
+    pub clip_end_s: f64,
+    /// Segment start in the title, seconds.
+    pub title_start_s: f64,
+    /// Segment end in the title, seconds.
+    pub title_end_s: f64,
+    /// Playback speed: title time per clip time.
+    pub speed: f64,
+    /// The clip shows the title mirrored.
+    pub mirrored: bool,
+    /// Clip frames matched.
+    pub matched_frames: usize,
+    /// Of the matched frames, those the catalog search found (the others
+    /// were found by following the match).
+    pub searched_frames: usize,
+    /// Informative clip frames sampled over the segment.
+    pub sampled_frames: usize,
+    /// `matched_frames / sampled_frames`.
+    pub coverage: f64,
+    /// Mean distance of the matched pairs, bits.
+    pub mean_distance: f64,
+    /// Every matched pair, in clip time.
+    pub frames: Vec<FramePair>,
+}
+
+impl SegmentEvidence {
+    /// The evidence of `segment` of a title, `title`.
+    pub fn new(title: &TitleRecord, segment: &MatchSegment) -> SegmentEvidence {
+        let frames: Vec<FramePair> = segment
+            .frames
+            .iter()
+            .map(|f| FramePair {
+                clip_ms: f.query_ms,
+                title_ms: f.title_ms,
+                distance: f.distance,
+                found_by: match f.evidence {
+                    Evidence::Search => FoundBy::Search,
+                    Evidence::Follow => FoundBy::Follow,
+                },
+            })
+            .collect();
+        let tc = |ms: u32| timecode(u64::from(ms));
+        SegmentEvidence {
+            title_id: title.id.clone(),
+            title_name: title.name.clone(),
+            title_duration_s: title.duration_ms as f64 / 1000.0,
+            title_sha256: title.sha256.clone(),
+            title_source_path: title.source_path.clone(),
+            score: round_to(segment.score, 3),
+            clip_start: tc(segment.clip_start_ms),
+            clip_end: tc(segment.clip_end_ms),
+            title_start: tc(segment.title_start_ms),
+            title_end: tc(segment.title_end_ms),
+            clip_start_s: seconds(segment.clip_start_ms),
+            clip_end_s: seconds(segment.clip_end_ms),
+            title_start_s: seconds(segment.title_start_ms),
+            title_end_s: seconds(segment.title_end_ms),
+            speed: round_to(segment.speed, 3),
+            mirrored: segment.mirrored,
+            matched_frames: segment.matched_frames,
+            searched_frames: frames
+                .iter()
+                .filter(|f| f.found_by == FoundBy::Search)
+                .count(),
+            sampled_frames: segment.sampled_frames,
+            coverage: round_to(segment.coverage, 3),
+            mean_distance: round_to(segment.mean_distance, 2),
+            frames,
+        }
+    }
+}
+
+/// A thorough check of one file: `vfp verify`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    /// The clip's path as given.
+    pub clip: String,
+    /// SHA-256 of the clip, lowercase hex.
+    pub clip_sha256: String,
+    /// The clip's length, seconds.
+    pub clip_duration_s: f64,
+    /// The catalog's path.
+    pub catalog: String,
+    /// Hamming radius of the catalog search, bits.
+    pub radius: u32,
+    /// Hamming radius along a match, bits.
+    pub follow_radius: u32,
+    /// Informative clip moments searched.
+    pub sampled_frames: usize,
+    /// The matched segments, strongest first.
+    pub segments: Vec<SegmentEvidence>,
+}
+
+impl Verification {
+    /// Whether any segment matched.
+    pub fn verdict(&self) -> Verdict {
+        if self.segments.is_empty() {
+            Verdict::NoMatch
+        } else {
+            Verdict::Match
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_are_the_words_records_use() {
+        for v in [Verdict::Match, Verdict::NoMatch, Verdict::Error] {
+            assert_eq!(
+                serde_json::to_string(&v).unwrap(),
+                format!("\"{}\"", v.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_line_keeps_its_field_order() {
+        // The jsonl line format is what downstream tools parse: its field
+        // order and names are part of it.
+        let r = FileRecord {
+            file: "a.mp4".into(),
+            sha256: Some("ab".into()),
+            duration_s: Some(1.5),
+            verdict: Verdict::Match,
+            error: None,
+            matches: vec![MatchRecord {
+                title_id: "t".into(),
+                title_name: "T".into(),
+                score: 0.981,
+                clip_start_s: 0.0,
+                clip_end_s: 1.5,
+                title_start_s: 10.0,
+                title_end_s: 11.5,
+                matched_frames: 40,
+                speed: 1.0,
+                mirrored: false,
+            }],
+        };
+        let line = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            line,
+            r#"{"file":"a.mp4","sha256":"ab","duration_s":1.5,"verdict":"match","error":null,"matches":[{"title_id":"t","title_name":"T","score":0.981,"clip_start_s":0.0,"clip_end_s":1.5,"title_start_s":10.0,"title_end_s":11.5,"matched_frames":40,"speed":1.0,"mirrored":false}]}"#
+        );
+        assert_eq!(serde_json::from_str::<FileRecord>(&line).unwrap(), r);
+    }
+
+    #[test]
+    fn a_failed_record_carries_the_causes() {
+        let e = std::io::Error::other("disk on fire");
+        let r = FileRecord::failed("x.mp4".into(), &e);
+        assert_eq!(r.verdict, Verdict::Error);
+        assert_eq!(r.error.as_deref(), Some("disk on fire"));
+        assert!(r.sha256.is_none() && r.matches.is_empty());
+    }
+}

@@ -1,0 +1,332 @@
+//! The scanner: one catalog, one configuration, any number of files,
+//! each to a record. Safe to share between threads (a bulk scan runs one
+//! file per thread on one `Scanner`).
+
+use crate::record::{FileRecord, MatchRecord, SegmentEvidence, Verification};
+use crate::{isolate, ClipSearch, ScanConfig, ScanError};
+use std::path::Path;
+use vfp_extractor::ExtractOptions;
+use vfp_fingerprint::{format as vfp_format, Fingerprint, Sampling, TitleIndex};
+use vfp_index::Catalog;
+use vfp_matcher::{MatchParams, MatchSegment};
+
+/// Radius of the keyframe triage of `--fast`. Keyframes fall anywhere
+/// between the catalog's samples, so the triage never searches narrower
+/// than this, even when the dense scan does; there are only a few
+/// keyframes per file.
+pub const TRIAGE_RADIUS: u32 = 31;
+
+/// Fewest informative keyframes for the triage to rule a file out by
+/// them; a file with fewer is decoded densely. Measured on the shared dev
+/// set (`scripts/eval.sh --fast`): a copy's single keyframe hit the
+/// catalog in 32 of 56 clips, and a clip's keyframes miss together more
+/// often than chance (2 keyframes: 12 of 22), so a few keyframes cannot
+/// vouch for a file; files with so few are mostly short, and cheap to
+/// decode densely.
+pub const MIN_TRIAGE_KEYFRAMES: usize = 8;
+
+/// The fingerprint of a file: read from a `.vfp` (any sampling), decoded
+/// and hashed with `options` from anything else.
+pub fn fingerprint_of(path: &Path, options: &ExtractOptions) -> Result<Fingerprint, ScanError> {
+    if is_vfp(path) {
+        Ok(vfp_format::read_file(path)?)
+    } else {
+        Ok(vfp_extractor::extract(path, options)?)
+    }
+}
+
+fn is_vfp(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("vfp"))
+}
+
+/// Clips against one catalog.
+#[derive(Debug)]
+pub struct Scanner<'c> {
+    catalog: &'c Catalog,
+    config: ScanConfig,
+}
+
+impl<'c> Scanner<'c> {
+    /// A scanner of `catalog` with `config`.
+    pub fn new(catalog: &'c Catalog, config: ScanConfig) -> Self {
+        Scanner { catalog, config }
+    }
+
+    /// The catalog scanned against.
+    pub fn catalog(&self) -> &'c Catalog {
+        self.catalog
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ScanConfig {
+        &self.config
+    }
+
+    /// Scans one file (a video, or a `.vfp`) into its record. Never fails
+    /// and never panics: a file that cannot be scanned, or that hits a
+    /// bug, gets an error record naming it, so a bulk scan goes on.
+    pub fn scan_path(&self, path: &Path) -> FileRecord {
+        let file = path.display().to_string();
+        match isolate(path, || self.scan_file(path)) {
+            Ok((fp, segments)) => FileRecord::scanned(file, &fp, self.records(&segments)),
+            Err(e) => FileRecord::failed(file, &e),
+        }
+    }
+
+    /// Scans one file: its fingerprint and matched segments. A video is
+    /// decoded densely, or with `--fast` by its keyframes first and
+    /// densely only when the keyframes cannot rule it out.
+    pub fn scan_file(&self, path: &Path) -> Result<(Fingerprint, Vec<MatchSegment>), ScanError> {
+        if is_vfp(path) {
+            let fp = vfp_format::read_file(path)?;
+            let segments = self.scan_fingerprint(path, &fp)?;
+            return Ok((fp, segments));
+        }
+        if self.config.fast {
+            let keys =
+                vfp_extractor::extract(path, &ExtractOptions::with_sampling(Sampling::Keyframes))?;
+            if !self.keyframes_may_match(path, &keys)? {
+                return Ok((keys, Vec::new()));
+            }
+        }
+        let fp = vfp_extractor::extract(path, &self.dense_options())?;
+        let segments = self.matches(path, &fp)?;
+        Ok((fp, segments))
+    }
+
+    /// The matched segments of a fingerprint. A keyframe-only one (`vfp
+    /// extract --keyframes`) is judged as the `--fast` triage judges
+    /// keyframes: without a match, it rules the clip out only with at
+    /// least [`MIN_TRIAGE_KEYFRAMES`] informative keyframes, none near the
+    /// catalog; otherwise only a dense pass could tell, and it is an
+    /// [`ScanError::Inconclusive`] error, never a "no match".
+    pub fn scan_fingerprint(
+        &self,
+        path: &Path,
+        fp: &Fingerprint,
+    ) -> Result<Vec<MatchSegment>, ScanError> {
+        let segments = self.matches(path, fp)?;
+        if fp.params.sampling != Sampling::Keyframes || !segments.is_empty() {
+            return Ok(segments);
+        }
+        let informative = fp.informative_frames();
+        let why = if informative < MIN_TRIAGE_KEYFRAMES {
+            "too few keyframes to vouch for the file"
+        } else if self.any_hit(path, fp)? {
+            "some keyframes lie near catalog frames"
+        } else {
+            return Ok(segments);
+        };
+        Err(ScanError::Inconclusive {
+            path: path.to_owned(),
+            informative,
+            why,
+        })
+    }
+
+    /// A thorough check of one file for a reviewer: every segment (of
+    /// `title` only, if given) with every matched frame pair.
+    pub fn verify(
+        &self,
+        path: &Path,
+        title: Option<TitleIndex>,
+    ) -> Result<Verification, ScanError> {
+        let fp = fingerprint_of(path, &self.dense_options())?;
+        let search = ClipSearch::new(self.catalog, path, &fp)?;
+        let params = &self.config.params;
+        let mut hits = search.hits(params.radius);
+        if let Some(t) = title {
+            hits.retain(|h| h.title == t);
+        }
+        let segments = search
+            .matches_of(&hits, params)
+            .iter()
+            .filter_map(|s| {
+                let title = self.catalog.title(s.title)?;
+                Some(SegmentEvidence::new(title, s))
+            })
+            .collect();
+        Ok(Verification {
+            clip: path.display().to_string(),
+            clip_sha256: fp.source.sha256_hex(),
+            clip_duration_s: fp.source.duration_ms as f64 / 1000.0,
+            catalog: self.catalog.path().display().to_string(),
+            radius: params.radius,
+            follow_radius: params.follow_radius,
+            sampled_frames: search.sampled_ms().len(),
+            segments,
+        })
+    }
+
+    /// The records of `segments`.
+    pub fn records(&self, segments: &[MatchSegment]) -> Vec<MatchRecord> {
+        segments
+            .iter()
+            .filter_map(|s| MatchRecord::new(self.catalog, s))
+            .collect()
+    }
+
+    fn dense_options(&self) -> ExtractOptions {
+        ExtractOptions {
+            decoder_threads: self.config.decoder_threads,
+            ..ExtractOptions::with_sampling(self.config.sampling)
+        }
+    }
+
+    fn params(&self) -> &MatchParams {
+        &self.config.params
+    }
+
+    fn matches(&self, path: &Path, fp: &Fingerprint) -> Result<Vec<MatchSegment>, ScanError> {
+        Ok(ClipSearch::new(self.catalog, path, fp)?.matches(self.params()))
+    }
+
+    /// Triage: can these keyframes rule the file out? Not when there are
+    /// fewer than [`MIN_TRIAGE_KEYFRAMES`] informative ones, nor when any
+    /// comes near the catalog.
+    fn keyframes_may_match(&self, path: &Path, keys: &Fingerprint) -> Result<bool, ScanError> {
+        Ok(keys.informative_frames() < MIN_TRIAGE_KEYFRAMES || self.any_hit(path, keys)?)
+    }
+
+    /// Does any informative frame come near a catalog frame that is not
+    /// common, within [`TRIAGE_RADIUS`] (or the scan's radius, if wider)?
+    fn any_hit(&self, path: &Path, keys: &Fingerprint) -> Result<bool, ScanError> {
+        let radius = self.params().radius.max(TRIAGE_RADIUS);
+        let hits = ClipSearch::new(self.catalog, path, keys)?.hits(radius);
+        Ok(hits.iter().any(|h| !h.common))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{FoundBy, Verdict};
+    use crate::search::tests::{catalog_of_three, excerpt};
+    use vfp_index::synthetic::{clip_of, unrelated_clip, Rng};
+
+    /// `fp` written as `name` in `dir`.
+    fn vfp_file(dir: &Path, name: &str, fp: &Fingerprint) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, vfp_format::encode(fp).unwrap()).unwrap();
+        path
+    }
+
+    fn keyframes(mut fp: Fingerprint) -> Fingerprint {
+        fp.params.sampling = Sampling::Keyframes;
+        fp
+    }
+
+    #[test]
+    fn a_copy_scans_to_a_match_record() {
+        let (tmp, catalog, titles) = catalog_of_three();
+        let scanner = Scanner::new(&catalog, ScanConfig::default());
+        let clip = clip_of(&titles[1], excerpt(20_000, 8, false), &mut Rng(1));
+        let record = scanner.scan_path(&vfp_file(tmp.path(), "copy.vfp", &clip));
+        assert_eq!(record.verdict, Verdict::Match, "{record:?}");
+        assert!(record.file.ends_with("copy.vfp"));
+        assert_eq!(record.sha256.as_deref(), Some("07".repeat(32).as_str()));
+        assert_eq!(record.duration_s, Some(10.0));
+        assert_eq!(record.matches.len(), 1);
+        let m = &record.matches[0];
+        assert_eq!((m.title_id.as_str(), m.mirrored), ("B", false));
+        assert!((m.title_start_s - 20.0).abs() <= 0.25, "{m:?}");
+        assert_eq!(m.score, (m.score * 1000.0).round() / 1000.0, "rounded");
+    }
+
+    #[test]
+    fn an_unrelated_clip_scans_to_no_match() {
+        let (tmp, catalog, _) = catalog_of_three();
+        let scanner = Scanner::new(&catalog, ScanConfig::default());
+        let clip = unrelated_clip(10_000, 100, &mut Rng(2));
+        let record = scanner.scan_path(&vfp_file(tmp.path(), "other.vfp", &clip));
+        assert_eq!(record.verdict, Verdict::NoMatch);
+        assert!(record.matches.is_empty() && record.error.is_none());
+    }
+
+    #[test]
+    fn bad_files_become_error_records_naming_them() {
+        let (tmp, catalog, _) = catalog_of_three();
+        let scanner = Scanner::new(&catalog, ScanConfig::default());
+        let missing = tmp.path().join("missing.mp4");
+        let garbage = tmp.path().join("garbage.vfp");
+        std::fs::write(&garbage, b"not a fingerprint").unwrap();
+        for path in [missing, garbage] {
+            let record = scanner.scan_path(&path);
+            assert_eq!(record.verdict, Verdict::Error);
+            let error = record.error.unwrap();
+            assert!(error.starts_with(&path.display().to_string()), "{error}");
+            assert!(record.sha256.is_none() && record.duration_s.is_none());
+        }
+    }
+
+    #[test]
+    fn a_keyframe_only_fingerprint_never_says_no_match_on_too_little() {
+        let (tmp, catalog, titles) = catalog_of_three();
+        let scanner = Scanner::new(&catalog, ScanConfig::default());
+        let scan =
+            |name: &str, fp: Fingerprint| scanner.scan_path(&vfp_file(tmp.path(), name, &fp));
+        // Five unrelated keyframes cannot vouch for a file.
+        let few = scan(
+            "few.vfp",
+            keyframes(unrelated_clip(10_000, 2_000, &mut Rng(3))),
+        );
+        assert_eq!(few.verdict, Verdict::Error);
+        assert!(few.error.unwrap().contains("too few keyframes"));
+        // Twenty, none near the catalog: what the --fast triage rules out.
+        let many = scan(
+            "many.vfp",
+            keyframes(unrelated_clip(40_000, 2_000, &mut Rng(4))),
+        );
+        assert_eq!(many.verdict, Verdict::NoMatch, "{many:?}");
+        // Twenty with one near a catalog frame: only a dense pass can tell.
+        let mut near = keyframes(unrelated_clip(40_000, 2_000, &mut Rng(5)));
+        near.views[0].frames[7].hash = titles[0].views[0].frames[100].hash;
+        let near = scan("near.vfp", near);
+        assert_eq!(near.verdict, Verdict::Error, "{near:?}");
+        assert!(near.error.unwrap().contains("near catalog frames"));
+        // Keyframes of a copy still match.
+        let copy = clip_of(
+            &titles[2],
+            vfp_index::synthetic::Excerpt {
+                step_ms: 1_000,
+                ..excerpt(10_000, 4, false)
+            },
+            &mut Rng(6),
+        );
+        let copy = scan("copy.vfp", keyframes(copy));
+        assert_eq!(copy.verdict, Verdict::Match, "{copy:?}");
+        assert_eq!(copy.matches[0].title_id, "C");
+    }
+
+    #[test]
+    fn verify_gives_every_frame_pair_of_the_title_asked_for() {
+        let (tmp, catalog, titles) = catalog_of_three();
+        let scanner = Scanner::new(&catalog, ScanConfig::default());
+        let clip = clip_of(&titles[1], excerpt(60_000, 8, false), &mut Rng(7));
+        let path = vfp_file(tmp.path(), "copy.vfp", &clip);
+        let v = scanner.verify(&path, None).unwrap();
+        assert_eq!(v.segments.len(), 1, "{v:?}");
+        assert_eq!(v.sampled_frames, 100);
+        let s = &v.segments[0];
+        assert_eq!(s.title_id, "B");
+        assert_eq!(s.title_source_path, "/synthetic/B.mp4");
+        assert_eq!(s.frames.len(), s.matched_frames);
+        assert!(s.frames.windows(2).all(|w| w[0].clip_ms < w[1].clip_ms));
+        assert_eq!(
+            s.searched_frames,
+            s.frames
+                .iter()
+                .filter(|f| f.found_by == FoundBy::Search)
+                .count()
+        );
+        assert!(s.clip_start.starts_with("00:00:00."), "{}", s.clip_start);
+        assert!(s.title_start.starts_with("00:01:00.") || s.title_start.starts_with("00:00:59."));
+        let a = catalog.find_title("A").unwrap();
+        assert!(scanner.verify(&path, Some(a)).unwrap().segments.is_empty());
+        assert!(matches!(
+            scanner.verify(&tmp.path().join("missing.vfp"), None),
+            Err(ScanError::Vfp(_))
+        ));
+    }
+}

@@ -1,0 +1,256 @@
+//! A clip's frames against the catalog: the catalog hits of its
+//! informative moments (every view, direct and mirrored hash), and the
+//! [`Probe`] that follows a line found from them through the clip.
+
+use crate::ScanError;
+use std::path::Path;
+use vfp_fingerprint::{Fingerprint, FrameHash, TitleIndex};
+use vfp_index::Catalog;
+use vfp_matcher::{align_followed, MatchParams, MatchSegment, Probe, QueryHit};
+
+/// A clip's informative moments, ready to search and to follow.
+pub struct ClipSearch<'a> {
+    catalog: &'a Catalog,
+    /// By clip time: the time and the (direct, mirrored) hashes of every
+    /// informative view the catalog can match.
+    moments: Vec<(u32, Vec<(FrameHash, FrameHash)>)>,
+}
+
+impl<'a> ClipSearch<'a> {
+    /// Refuses fingerprints hashed otherwise than the catalog, naming
+    /// `path`.
+    pub fn new(catalog: &'a Catalog, path: &Path, fp: &Fingerprint) -> Result<Self, ScanError> {
+        let views = catalog
+            .query_views(fp)
+            .map_err(|source| ScanError::Catalog {
+                path: path.to_owned(),
+                source,
+            })?;
+        let mut moments: Vec<(u32, Vec<(FrameHash, FrameHash)>)> =
+            fp.frames.iter().map(|f| (f.t_ms, Vec::new())).collect();
+        for (_, frames) in views {
+            // Every track holds one frame per sample (placeholders where a
+            // window lacks its region), so indices line up.
+            for (moment, f) in moments.iter_mut().zip(frames) {
+                if f.is_informative() && f.t_ms == moment.0 {
+                    moment.1.push((f.hash, f.mirrored));
+                }
+            }
+        }
+        // A moment counts as sampled when any of its views could match.
+        moments.retain(|(_, hashes)| !hashes.is_empty());
+        moments.sort_by_key(|&(t_ms, _)| t_ms);
+        Ok(ClipSearch { catalog, moments })
+    }
+
+    /// Times of the informative moments, in order.
+    pub fn sampled_ms(&self) -> Vec<u32> {
+        self.moments.iter().map(|&(t_ms, _)| t_ms).collect()
+    }
+
+    /// The catalog frames within `radius` of every informative moment's
+    /// views, direct and mirrored.
+    pub fn hits(&self, radius: u32) -> Vec<QueryHit> {
+        let mut hits = Vec::new();
+        for (t_ms, hashes) in &self.moments {
+            for (direct, mirror) in hashes {
+                for (hash, mirrored) in [(direct, false), (mirror, true)] {
+                    for h in self.catalog.search_radius(hash, radius) {
+                        hits.push(QueryHit {
+                            query_ms: *t_ms,
+                            title: h.title,
+                            title_ms: h.t_ms,
+                            distance: h.distance,
+                            mirrored,
+                            common: h.common,
+                        });
+                    }
+                }
+            }
+        }
+        hits
+    }
+
+    /// Search, then alignment with lines followed through the clip.
+    pub fn matches(&self, params: &MatchParams) -> Vec<MatchSegment> {
+        self.matches_of(&self.hits(params.radius), params)
+    }
+
+    /// Alignment of `hits` (of this clip) with lines followed through it.
+    pub fn matches_of(&self, hits: &[QueryHit], params: &MatchParams) -> Vec<MatchSegment> {
+        align_followed(hits, &self.sampled_ms(), params, self)
+    }
+}
+
+impl Probe for ClipSearch<'_> {
+    fn nearest(
+        &self,
+        query_ms: u32,
+        title: TitleIndex,
+        mirrored: bool,
+        from_ms: u32,
+        to_ms: u32,
+    ) -> Option<(u32, u32)> {
+        let i = self
+            .moments
+            .binary_search_by_key(&query_ms, |&(t_ms, _)| t_ms)
+            .ok()?;
+        let hashes = &self.moments[i].1;
+        self.catalog
+            .title_frames_between(title, from_ms, to_ms)
+            .filter(|f| !f.common)
+            .filter_map(|f| {
+                let distance = hashes
+                    .iter()
+                    .map(|(direct, mirror)| f.hash.hamming(if mirrored { mirror } else { direct }))
+                    .min()?;
+                Some((f.t_ms, distance))
+            })
+            .min_by_key(|&(t_ms, distance)| (distance, t_ms))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use vfp_fingerprint::{FrameFlags, HashParams};
+    use vfp_index::catalog;
+    use vfp_index::synthetic::{clip_of, title, unrelated_clip, Excerpt, Rng};
+
+    /// A catalog of three synthetic titles of 100 s, and their
+    /// fingerprints.
+    pub(crate) fn catalog_of_three() -> (tempfile::TempDir, Catalog, Vec<Fingerprint>) {
+        let mut rng = Rng(42);
+        let titles: Vec<_> = ["A", "B", "C"]
+            .iter()
+            .map(|id| title(id, 400, &mut rng))
+            .collect();
+        let fingerprints = titles.iter().map(|t| t.fingerprint.clone()).collect();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cat");
+        catalog::build(&dir, HashParams::default(), titles).unwrap();
+        let catalog = Catalog::open(&dir).unwrap();
+        (tmp, catalog, fingerprints)
+    }
+
+    pub(crate) fn excerpt(from_ms: u32, noise_bits: u32, mirrored: bool) -> Excerpt {
+        Excerpt {
+            from_ms,
+            len_ms: 10_000,
+            step_ms: 100,
+            noise_bits,
+            mirrored,
+        }
+    }
+
+    fn path() -> &'static Path {
+        Path::new("clip.vfp")
+    }
+
+    #[test]
+    fn a_copy_is_found_at_its_title_and_time() {
+        let (_tmp, catalog, titles) = catalog_of_three();
+        let clip = clip_of(&titles[1], excerpt(20_000, 8, false), &mut Rng(7));
+        let search = ClipSearch::new(&catalog, path(), &clip).unwrap();
+        let hits = search.hits(31);
+        assert!(hits.iter().all(|h| h.title == TitleIndex(1) && !h.mirrored));
+        assert!(hits.len() >= 90, "{} hits", hits.len());
+        let segments = search.matches(&MatchParams::default());
+        assert_eq!(segments.len(), 1, "{segments:?}");
+        let s = &segments[0];
+        assert_eq!((s.title, s.mirrored), (TitleIndex(1), false));
+        assert!(s.clip_start_ms <= 200 && s.clip_end_ms >= 9_700, "{s:?}");
+        assert!(s.title_start_ms.abs_diff(20_000) <= 250, "{s:?}");
+        assert!((s.speed - 1.0).abs() < 0.01, "{s:?}");
+    }
+
+    #[test]
+    fn a_mirrored_copy_is_found_mirrored() {
+        let (_tmp, catalog, titles) = catalog_of_three();
+        let clip = clip_of(&titles[2], excerpt(50_000, 8, true), &mut Rng(8));
+        let segments = ClipSearch::new(&catalog, path(), &clip)
+            .unwrap()
+            .matches(&MatchParams::default());
+        assert_eq!(segments.len(), 1, "{segments:?}");
+        assert_eq!(
+            (segments[0].title, segments[0].mirrored),
+            (TitleIndex(2), true)
+        );
+    }
+
+    #[test]
+    fn an_unrelated_clip_finds_nothing() {
+        let (_tmp, catalog, _) = catalog_of_three();
+        let clip = unrelated_clip(10_000, 100, &mut Rng(9));
+        let search = ClipSearch::new(&catalog, path(), &clip).unwrap();
+        assert!(search.hits(31).is_empty());
+        assert!(search.matches(&MatchParams::default()).is_empty());
+    }
+
+    #[test]
+    fn only_informative_moments_are_searched() {
+        let (_tmp, catalog, titles) = catalog_of_three();
+        let mut clip = clip_of(&titles[0], excerpt(0, 0, false), &mut Rng(10));
+        // Moments 0..10 are flat in every view; moment 10 only in the
+        // whole picture, which the catalog's view does not need.
+        for (i, f) in clip.frames.iter_mut().enumerate().take(11) {
+            f.flags = FrameFlags::LOW_INFORMATION;
+            if i < 10 {
+                clip.views[0].frames[i].flags = FrameFlags::LOW_INFORMATION;
+            }
+        }
+        let search = ClipSearch::new(&catalog, path(), &clip).unwrap();
+        let sampled = search.sampled_ms();
+        assert_eq!(sampled.len(), 90);
+        assert_eq!(sampled[0], 1_000);
+        assert!(sampled.windows(2).all(|w| w[0] < w[1]));
+        assert!(search.hits(31).iter().all(|h| h.query_ms >= 1_000));
+    }
+
+    #[test]
+    fn the_probe_finds_what_the_search_radius_misses() {
+        let (_tmp, catalog, titles) = catalog_of_three();
+        // 40 bits from the title: beyond the search radius, within the
+        // follow radius.
+        let clip = clip_of(&titles[1], excerpt(30_000, 40, false), &mut Rng(11));
+        let search = ClipSearch::new(&catalog, path(), &clip).unwrap();
+        assert!(search.hits(31).is_empty());
+        // Clip moment 2000 ms shows title time 32000 ms.
+        let near = search.nearest(2_000, TitleIndex(1), false, 31_700, 32_300);
+        assert_eq!(near, Some((32_000, 40)));
+        // Another title there is ~128 bits away; no moment at 2050 ms; a
+        // window without frames gives nothing.
+        let other = search.nearest(2_000, TitleIndex(0), false, 31_700, 32_300);
+        assert!(other.is_some_and(|(_, d)| d > 80), "{other:?}");
+        assert_eq!(
+            search.nearest(2_050, TitleIndex(1), false, 0, 100_000),
+            None
+        );
+        assert_eq!(
+            search.nearest(2_000, TitleIndex(1), false, 31_010, 31_240),
+            None
+        );
+        assert_eq!(
+            search.nearest(2_000, TitleIndex(9), false, 0, 100_000),
+            None
+        );
+    }
+
+    #[test]
+    fn a_fingerprint_hashed_otherwise_is_refused_naming_the_file() {
+        let (_tmp, catalog, titles) = catalog_of_three();
+        let mut clip = clip_of(&titles[0], excerpt(0, 0, false), &mut Rng(12));
+        clip.params.hash.crop_borders = false;
+        let err = ClipSearch::new(&catalog, path(), &clip).err().unwrap();
+        assert!(matches!(err, ScanError::Catalog { .. }), "{err:?}");
+        assert_eq!(err.to_string(), "clip.vfp");
+        let mut clip = clip_of(&titles[0], excerpt(0, 0, false), &mut Rng(12));
+        clip.views.clear();
+        let err = ClipSearch::new(&catalog, path(), &clip).err().unwrap();
+        assert!(
+            crate::error::chain(&err).contains("has none"),
+            "{}",
+            crate::error::chain(&err)
+        );
+    }
+}
