@@ -13,7 +13,7 @@
 
 use crate::luma::HASH_SIDE;
 use std::sync::OnceLock;
-use vfp_fingerprint::FrameHash;
+use vfp_fingerprint::{ExtractParams, FrameFlags, FrameHash, HashedFrame};
 
 /// Frequencies kept per direction.
 const FREQS: usize = 16;
@@ -141,6 +141,31 @@ fn quality(pixels: &[f32]) -> u8 {
         .filter(|&&sum| sum / (CELL * CELL) as f32 >= CELL_TEXTURE)
         .count();
     (textured * 100 / cell_sum.len()) as u8
+}
+
+/// Hashes one sample's 64×64 active picture (see [`Resampler`](crate::Resampler)) into a
+/// stored frame, flagging low information.
+pub fn hash_sample(
+    t_ms: u32,
+    hash_input: &[f32],
+    params: &ExtractParams,
+    keyframe: bool,
+) -> HashedFrame {
+    let h = hash_picture(hash_input);
+    let mut flags = FrameFlags::empty();
+    if h.quality < params.hash.low_information_quality {
+        flags = flags.with(FrameFlags::LOW_INFORMATION);
+    }
+    if keyframe {
+        flags = flags.with(FrameFlags::KEYFRAME);
+    }
+    HashedFrame {
+        t_ms,
+        hash: h.hash,
+        mirrored: h.mirrored,
+        quality: h.quality,
+        flags,
+    }
 }
 
 #[cfg(test)]

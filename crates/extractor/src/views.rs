@@ -1,0 +1,262 @@
+//! The views stage: samples collected into windows of a few seconds;
+//! per window, the framing (active picture from `borders`, a turn from
+//! `tilt`, an inset from `inset`) is decided once, and every sample is
+//! hashed on the whole active picture, on each centred crop of
+//! [`VIEW_ZOOMS_PCT`], and on the inset and the uncut frame where the
+//! window has them ([`ViewTrack`]s of the fingerprint).
+
+use crate::borders::BorderDetector;
+use crate::hash::hash_sample;
+use crate::luma::{self, LumaImage, Rect, Resampler};
+use crate::tilt::{self, TiltedSampler};
+use crate::{inset, SampleView};
+use vfp_fingerprint::{
+    ExtractParams, FrameFlags, HashedFrame, Sampling, ViewRegion, ViewTrack, FULL_VIEW_PCT,
+    VIEW_ZOOMS_PCT,
+};
+
+/// Samples vote together on the active picture in windows of at least this
+/// many milliseconds and [`BORDER_WINDOW_MIN_SAMPLES`] samples: long enough
+/// for a stable vote, short enough to follow a compilation whose framing
+/// changes. By time, so that any sampling rate sees the same windows.
+const BORDER_WINDOW_MS: u32 = 4_000;
+/// Fewest samples in a window (keyframes can be seconds apart).
+const BORDER_WINDOW_MIN_SAMPLES: usize = 8;
+/// Most samples held in a window (bounds memory at high sampling rates).
+const BORDER_WINDOW_MAX_SAMPLES: usize = 240;
+
+/// Collects samples into windows, decides each window's active picture and
+/// tilt, and hashes its samples whole and at each view zoom.
+pub(crate) struct WindowHasher {
+    params: ExtractParams,
+    /// Displayed width / height of the whole frame.
+    display_aspect: f32,
+    /// Displayed height of the whole frame in pixels.
+    display_height: u32,
+    detector: BorderDetector,
+    /// Sample times and pictures of the open window.
+    times_ms: Vec<u32>,
+    pictures: Vec<LumaImage>,
+    frames: Vec<HashedFrame>,
+    /// One list per zoom of [`VIEW_ZOOMS_PCT`].
+    views: Vec<Vec<HashedFrame>>,
+    /// Views of regions found in some windows only: an inset picture, and
+    /// the whole frame where borders were cut (in case the cut was wrong:
+    /// heavy blur makes content as smooth as a blurred fill).
+    inset: SparseTrack,
+    whole_frame: SparseTrack,
+}
+
+/// A view of a region that only some windows have: per frame, the hash, or
+/// a low-information placeholder where the window has no such region.
+struct SparseTrack {
+    region: ViewRegion,
+    frames: Vec<HashedFrame>,
+    any: bool,
+}
+
+impl SparseTrack {
+    fn new(region: ViewRegion) -> Self {
+        SparseTrack {
+            region,
+            frames: Vec::new(),
+            any: false,
+        }
+    }
+
+    /// Adds sample `t_ms`: hashed through `sampler` if this window has the
+    /// region.
+    fn push(
+        &mut self,
+        t_ms: u32,
+        picture: &LumaImage,
+        sampler: Option<&Resampler>,
+        params: &ExtractParams,
+        keyframe: bool,
+    ) {
+        self.frames.push(match sampler {
+            Some(s) => {
+                self.any = true;
+                hash_sample(t_ms, &s.resample(picture), params, keyframe)
+            }
+            None => HashedFrame {
+                t_ms,
+                hash: Default::default(),
+                mirrored: Default::default(),
+                quality: 0,
+                flags: FrameFlags::LOW_INFORMATION,
+            },
+        });
+    }
+
+    /// The track, if any window had the region.
+    fn finish(self, zoom_pct: u8) -> Option<ViewTrack> {
+        self.any.then_some(ViewTrack {
+            region: self.region,
+            zoom_pct,
+            frames: self.frames,
+        })
+    }
+}
+
+/// How one view of a window's samples is resampled to the hash input.
+enum ViewSampler {
+    Straight(Resampler),
+    Tilted(TiltedSampler),
+}
+
+impl ViewSampler {
+    fn resample(&self, picture: &LumaImage) -> Vec<f32> {
+        match self {
+            ViewSampler::Straight(r) => r.resample(picture),
+            ViewSampler::Tilted(t) => t.resample(picture),
+        }
+    }
+}
+
+impl WindowHasher {
+    pub(crate) fn new(params: ExtractParams, display_aspect: f32, display_height: u32) -> Self {
+        WindowHasher {
+            params,
+            display_aspect,
+            display_height,
+            detector: BorderDetector::new(luma::WORK_SIDE),
+            times_ms: Vec::new(),
+            pictures: Vec::new(),
+            frames: Vec::new(),
+            views: vec![Vec::new(); VIEW_ZOOMS_PCT.len()],
+            inset: SparseTrack::new(ViewRegion::Inset),
+            whole_frame: SparseTrack::new(ViewRegion::Frame),
+        }
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        t_ms: u32,
+        picture: LumaImage,
+        observe: &mut impl FnMut(SampleView<'_>),
+    ) {
+        self.times_ms.push(t_ms);
+        self.pictures.push(picture);
+        let span_ms = t_ms - self.times_ms[0];
+        let n = self.times_ms.len();
+        if (span_ms >= BORDER_WINDOW_MS && n >= BORDER_WINDOW_MIN_SAMPLES)
+            || n >= BORDER_WINDOW_MAX_SAMPLES
+        {
+            self.flush(observe);
+        }
+    }
+
+    fn flush(&mut self, observe: &mut impl FnMut(SampleView<'_>)) {
+        if self.pictures.is_empty() {
+            return;
+        }
+        let (active, tilt_deg, inset) = self.framing();
+        let zoom = |pct: u8| f32::from(pct) / 100.0;
+        let region_sampler =
+            |r: Rect| Resampler::new(centred(r, zoom(REGION_VIEW_PCT)), luma::WORK_SIDE);
+        let inset_sampler = inset.map(region_sampler);
+        let full = Rect::full(luma::WORK_SIDE);
+        let whole_sampler = (active != full && tilt_deg.is_none()).then(|| region_sampler(full));
+        let geometry = self.geometry(active);
+        let samplers: Vec<ViewSampler> = std::iter::once(FULL_VIEW_PCT)
+            .chain(VIEW_ZOOMS_PCT)
+            .map(|pct| match tilt_deg {
+                Some(deg) => ViewSampler::Tilted(TiltedSampler::new(geometry, deg, zoom(pct))),
+                None => ViewSampler::Straight(Resampler::new(
+                    centred(active, zoom(pct)),
+                    luma::WORK_SIDE,
+                )),
+            })
+            .collect();
+        let keyframe = self.params.sampling == Sampling::Keyframes;
+        for (t_ms, picture) in self.times_ms.drain(..).zip(self.pictures.drain(..)) {
+            let mut hashed = samplers
+                .iter()
+                .map(|s| hash_sample(t_ms, &s.resample(&picture), &self.params, keyframe));
+            let Some(frame) = hashed.next() else {
+                unreachable!("the whole picture is always a view");
+            };
+            for (track, view) in self.views.iter_mut().zip(hashed) {
+                track.push(view);
+            }
+            let params = &self.params;
+            let inset_s = inset_sampler.as_ref();
+            self.inset.push(t_ms, &picture, inset_s, params, keyframe);
+            let whole_s = whole_sampler.as_ref();
+            self.whole_frame
+                .push(t_ms, &picture, whole_s, params, keyframe);
+            observe(SampleView {
+                frame: &frame,
+                picture: &picture,
+                active,
+                tilt_deg,
+                inset,
+            });
+            self.frames.push(frame);
+        }
+    }
+
+    /// The open window's framing: its active picture, the angle it is
+    /// turned by inside the frame, an inset picture (not looked for in a
+    /// turned picture: its edges are the turn's).
+    fn framing(&mut self) -> (Rect, Option<f32>, Option<Rect>) {
+        if !self.params.hash.crop_borders {
+            return (Rect::full(luma::WORK_SIDE), None, None);
+        }
+        let active = self.detector.update(&self.pictures);
+        let tilt_deg = tilt::detect(&self.pictures, self.geometry(active));
+        let inset = match tilt_deg {
+            None => inset::detect(&self.pictures, active),
+            Some(_) => None,
+        };
+        (active, tilt_deg, inset)
+    }
+
+    /// The geometry of `active` in this video.
+    fn geometry(&self, active: Rect) -> tilt::Geometry {
+        tilt::Geometry {
+            active,
+            // The working picture is square: its pixels are as wide as the
+            // displayed frame's aspect.
+            aspect: self.display_aspect * active.width() as f32 / active.height().max(1) as f32,
+            height_px: self.display_height as f32 * active.height() as f32 / luma::WORK_SIDE as f32,
+        }
+    }
+
+    pub(crate) fn finish(
+        mut self,
+        observe: &mut impl FnMut(SampleView<'_>),
+    ) -> (Vec<HashedFrame>, Vec<ViewTrack>) {
+        self.flush(observe);
+        let mut views: Vec<ViewTrack> = VIEW_ZOOMS_PCT
+            .iter()
+            .zip(self.views)
+            .map(|(&zoom_pct, frames)| ViewTrack {
+                region: ViewRegion::Active,
+                zoom_pct,
+                frames,
+            })
+            .collect();
+        views.extend(self.inset.finish(REGION_VIEW_PCT));
+        views.extend(self.whole_frame.finish(REGION_VIEW_PCT));
+        (self.frames, views)
+    }
+}
+
+/// The zoom of the inset and whole-frame views: the catalog's view, since
+/// each stands for a whole picture of the title.
+const REGION_VIEW_PCT: u8 = vfp_fingerprint::CATALOG_VIEW_PCT;
+
+/// The centred `zoom` (0-1] of `rect`, at least one pixel each way.
+fn centred(rect: Rect, zoom: f32) -> Rect {
+    let cut = |from: usize, to: usize| {
+        let len = to - from;
+        let keep = ((len as f32 * zoom).round() as usize).clamp(1, len);
+        let start = from + (len - keep) / 2;
+        (start, start + keep)
+    };
+    let (x0, x1) = cut(rect.x0, rect.x1);
+    let (y0, y1) = cut(rect.y0, rect.y1);
+    Rect { x0, x1, y0, y1 }
+}
