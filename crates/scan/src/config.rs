@@ -52,6 +52,26 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// The [`ScanSettings`] field that is out of range, so that a caller
+    /// can name it as its user wrote it (a flag, a config key).
+    pub fn setting(&self) -> &'static str {
+        match self {
+            ConfigError::Radius {
+                what: FOLLOW_RADIUS,
+                ..
+            } => "follow_radius",
+            ConfigError::Radius { .. } => "radius",
+            ConfigError::MinFrames { .. } => "min_frames",
+            ConfigError::MinDuration { .. } => "min_duration_s",
+            ConfigError::Fps { .. } => "fps",
+        }
+    }
+}
+
+const SEARCH_RADIUS: &str = "the search radius";
+const FOLLOW_RADIUS: &str = "the follow radius";
+
 /// The settings of a scan as a user gives them; [`validate`](Self::validate)
 /// checks them. The defaults are the measured ones (see `vfp-matcher`).
 #[derive(Clone, Debug, PartialEq)]
@@ -90,8 +110,8 @@ impl ScanSettings {
     /// Checks every setting; the first one out of range is the error.
     pub fn validate(self) -> Result<ScanConfig, ConfigError> {
         for (what, got) in [
-            ("the search radius", self.radius),
-            ("the follow radius", self.follow_radius),
+            (SEARCH_RADIUS, self.radius),
+            (FOLLOW_RADIUS, self.follow_radius),
         ] {
             if got > FrameHash::BITS {
                 return Err(ConfigError::Radius { what, got });
@@ -261,6 +281,35 @@ mod tests {
         }
         .validate()
         .unwrap();
+    }
+
+    #[test]
+    fn errors_name_their_setting() {
+        let d = ScanSettings::default;
+        let setting = |s: ScanSettings| s.validate().unwrap_err().setting();
+        assert_eq!(setting(ScanSettings { radius: 300, ..d() }), "radius");
+        assert_eq!(
+            setting(ScanSettings {
+                follow_radius: 300,
+                ..d()
+            }),
+            "follow_radius"
+        );
+        assert_eq!(
+            setting(ScanSettings {
+                min_frames: 0,
+                ..d()
+            }),
+            "min_frames"
+        );
+        assert_eq!(
+            setting(ScanSettings {
+                min_duration_s: -1.0,
+                ..d()
+            }),
+            "min_duration_s"
+        );
+        assert_eq!(setting(ScanSettings { fps: 0.0, ..d() }), "fps");
     }
 
     #[test]

@@ -49,6 +49,20 @@ pub fn dense_sampling(fps: f32) -> Result<Sampling> {
     Ok(sampling)
 }
 
+/// A scan setting out of range, named by its flag:
+/// `--min-frames: the fewest matched frames must be at least 2 ...`.
+pub fn settings_error(e: vfp_scan::ConfigError) -> anyhow::Error {
+    let flag = match e.setting() {
+        "radius" => "--radius",
+        "follow_radius" => "--follow-radius",
+        "min_frames" => "--min-frames",
+        "min_duration_s" => "--min-duration",
+        "fps" => "--fps",
+        other => other,
+    };
+    anyhow::anyhow!("{flag}: {e}")
+}
+
 /// Perceptual video fingerprinting: find leaked catalog content in
 /// re-encoded, cropped, mirrored and watermarked copies.
 ///

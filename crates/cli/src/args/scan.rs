@@ -1,7 +1,7 @@
 //! Arguments of `vfp scan`.
 
-use super::{cores, jobs_or_cores};
-use anyhow::{Context, Result};
+use super::{cores, jobs_or_cores, settings_error};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use vfp_scan::ScanSettings;
@@ -96,7 +96,7 @@ impl ScanArgs {
             decoder_threads: 0,
         }
         .validate()
-        .context("invalid scan settings (see vfp scan --help)")?;
+        .map_err(settings_error)?;
         Ok(ScanConfig {
             catalog: self.catalog,
             paths: self.paths,
@@ -200,7 +200,13 @@ mod tests {
             assert!(!format!("{err:#}").is_empty(), "{args:?}");
         }
         let err = config(&["--min-frames", "1", "a.mp4"]).unwrap_err();
+        assert!(format!("{err:#}").starts_with("--min-frames: "), "{err:#}");
         assert!(format!("{err:#}").contains("at least 2"), "{err:#}");
+        let err = config(&["--follow-radius", "300", "a.mp4"]).unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with("--follow-radius: "),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Arguments of `vfp verify`.
 
-use anyhow::{Context, Result};
+use super::settings_error;
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use vfp_scan::ScanSettings;
@@ -71,7 +72,7 @@ impl VerifyArgs {
             ..ScanSettings::default()
         }
         .validate()
-        .context("invalid verify settings (see vfp verify --help)")?;
+        .map_err(settings_error)?;
         Ok(VerifyConfig {
             catalog: self.catalog,
             clip: self.clip,
