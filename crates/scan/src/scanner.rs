@@ -53,16 +53,6 @@ impl<'c> Scanner<'c> {
         Scanner { catalog, config }
     }
 
-    /// The catalog scanned against.
-    pub fn catalog(&self) -> &'c Catalog {
-        self.catalog
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &ScanConfig {
-        &self.config
-    }
-
     /// Scans one file (a video, or a `.vfp`) into its record. Never fails
     /// and never panics: a file that cannot be scanned, or that hits a
     /// bug, gets an error record naming it, so a bulk scan goes on.
@@ -77,7 +67,7 @@ impl<'c> Scanner<'c> {
     /// Scans one file: its fingerprint and matched segments. A video is
     /// decoded densely, or with `--fast` by its keyframes first and
     /// densely only when the keyframes cannot rule it out.
-    pub fn scan_file(&self, path: &Path) -> Result<(Fingerprint, Vec<MatchSegment>), ScanError> {
+    fn scan_file(&self, path: &Path) -> Result<(Fingerprint, Vec<MatchSegment>), ScanError> {
         if is_vfp(path) {
             let fp = vfp_format::read_file(path)?;
             let segments = self.scan_fingerprint(path, &fp)?;
@@ -101,7 +91,7 @@ impl<'c> Scanner<'c> {
     /// least [`MIN_TRIAGE_KEYFRAMES`] informative keyframes, none near the
     /// catalog; otherwise only a dense pass could tell, and it is an
     /// [`ScanError::Inconclusive`] error, never a "no match".
-    pub fn scan_fingerprint(
+    fn scan_fingerprint(
         &self,
         path: &Path,
         fp: &Fingerprint,
@@ -160,7 +150,7 @@ impl<'c> Scanner<'c> {
     }
 
     /// The records of `segments`.
-    pub fn records(&self, segments: &[MatchSegment]) -> Vec<MatchRecord> {
+    fn records(&self, segments: &[MatchSegment]) -> Vec<MatchRecord> {
         segments
             .iter()
             .filter_map(|s| MatchRecord::new(self.catalog, s))
