@@ -277,6 +277,13 @@ fn film_catalog(dir: &Path) {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// `vfp scan --catalog cat ARGS...` in `dir`.
+fn scan_cat(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
+    let mut full = vec![os("scan"), os("--catalog"), os("cat")];
+    full.extend_from_slice(args);
+    vfp(dir, &full)
+}
+
 #[test]
 fn index_build_list_info_verify_add_remove() {
     let dir = tempfile::tempdir().unwrap();
@@ -743,16 +750,7 @@ fn human_output_reads_cleanly() {
     film_catalog(d);
     let copy = generated("crf-low-bitrate.mp4");
     let missing = d.join("nonexist.mp4");
-    let out = vfp(
-        d,
-        &[
-            os("scan"),
-            os("--catalog"),
-            os("cat"),
-            copy.as_os_str(),
-            missing.as_os_str(),
-        ],
-    );
+    let out = scan_cat(d, &[copy.as_os_str(), missing.as_os_str()]);
     assert_eq!(out.status.code(), Some(2));
     let (text, err) = (stdout(&out), stderr(&out));
     // The match in timecodes, the title named once (its name is its id).
@@ -783,12 +781,9 @@ fn csv_rows_have_every_column() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     film_catalog(d);
-    let out = vfp(
+    let out = scan_cat(
         d,
         &[
-            os("scan"),
-            os("--catalog"),
-            os("cat"),
             os("--format"),
             os("csv"),
             os("-j"),
@@ -864,7 +859,7 @@ fn a_keyframe_only_fingerprint_is_not_called_clean() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let scan = |vfp_file: &str| vfp(d, &[os("scan"), os("--catalog"), os("cat"), os(vfp_file)]);
+    let scan = |vfp_file: &str| scan_cat(d, &[os(vfp_file)]);
     // Unrelated, with enough keyframes, none near the catalog: what the
     // --fast triage rules out.
     let out = scan("keys/odd-size.vfp");
@@ -905,4 +900,42 @@ fn help_states_defaults_and_exit_codes() {
         assert_eq!(out.status.code(), Some(0));
         assert!(stdout(&out).contains(wants), "{args:?}: {}", stdout(&out));
     }
+}
+
+#[test]
+fn framing_that_changes_inside_a_clip_loses_little() {
+    // The film pillarboxed after a 0.5 s full-frame card, before one, and
+    // between 1.5 s of full-frame street footage on each side.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let out = scan_cat(
+        d,
+        &[
+            os("--format"),
+            os("jsonl"),
+            os("-j"),
+            os("1"),
+            generated("intro-card-pillarbox.mp4").as_os_str(),
+            generated("pillarbox-outro-card.mp4").as_os_str(),
+            generated("compilation-pillarbox.mp4").as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = jsonl(&out);
+    let span = |r: &serde_json::Value| {
+        let m = &r["matches"][0];
+        let f = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("{k} in {r}"));
+        (f("clip_start_s"), f("clip_end_s"), f("title_start_s"))
+    };
+    // The card is cut off, the 11.3 s film matched nearly whole.
+    let (start, end, title_start) = span(&records[0]);
+    assert!((start - title_start - 0.5).abs() < 0.1, "{}", records[0]);
+    assert!(start >= 0.4 && end - start >= 10.5, "{}", records[0]);
+    let (start, end, _) = span(&records[1]);
+    assert!(end - start >= 10.5, "{}", records[1]);
+    // Between other footage: found at its place in the compilation.
+    let (start, end, title_start) = span(&records[2]);
+    assert!((start - title_start - 1.5).abs() < 0.1, "{}", records[2]);
+    assert!(end - start >= 6.0, "{}", records[2]);
 }

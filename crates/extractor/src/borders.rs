@@ -22,6 +22,14 @@
 //! overlaid picture, or where both ends agree to within two pixels. A
 //! window of flat frames keeps the previous area; small wobbles keep it
 //! too, so a title's hashes do not drift from window to window.
+//!
+//! Framing can change inside a window: a re-upload's intro or outro card
+//! of 0.3-2 s is full-frame, a compilation puts differently framed
+//! excerpts side by side. A minority of a window's frames (at most a
+//! quarter) with content where all the others have black pads are left
+//! out of its vote; and a window that on its own has black pads at both
+//! ends, deeper than the recent windows allow, was reframed: it decides
+//! alone, without the recent windows' content.
 
 use crate::luma::{window_extremes, LumaImage, Rect};
 use std::collections::VecDeque;
@@ -147,13 +155,13 @@ impl BorderDetector {
             return cur;
         };
         let (top, bottom) = decide(
-            &remember(&mut self.history_rows, rows),
+            &remember_unless_reframed(&mut self.history_rows, rows),
             (cur.y0, s - cur.y1),
         );
         let (left, right) = match content_masks(window, Axis::Columns, top..s - bottom, min_voters)
         {
             Some(cols) => decide(
-                &remember(&mut self.history_cols, cols),
+                &remember_unless_reframed(&mut self.history_cols, cols),
                 (cur.x0, s - cur.x1),
             ),
             None => (cur.x0, s - cur.x1),
@@ -193,8 +201,33 @@ struct Masks {
     edge: Vec<f32>,
 }
 
+/// Most frames of a window that may be framed otherwise than the rest and
+/// left out of its vote, as a share of its voting frames: a channel's
+/// intro or outro card of 0.3-2 s before a letterboxed excerpt, the
+/// neighbours of an excerpt in a compilation. A window where more frames
+/// than this show content in the others' borders keeps them all.
+const MAX_OUTLIER_SHARE: f32 = 0.25;
+
+/// One voting frame's view of the borders along one axis.
+struct FrameVote {
+    /// Lit or textured: not a black pad.
+    not_pad: Vec<bool>,
+    /// The same with the window's overlay left out.
+    not_pad_beside_overlay: Vec<bool>,
+    /// Textured: not a smooth fill.
+    not_smooth: Vec<bool>,
+    /// Edge coverage.
+    edge: Vec<f32>,
+}
+
 /// The [`Masks`] of a window. `None` if too few frames have a textured
 /// centre to say. Columns are measured over the rows in `span` only.
+///
+/// A minority of frames (at most [`MAX_OUTLIER_SHARE`]) showing content
+/// where every other frame has a black pad at an end of the axis are
+/// framed otherwise (an intro card, a compilation's neighbour): they are
+/// left out, so that they do not keep the rest of the window, and the
+/// windows after it, from being cut.
 fn content_masks(
     window: &[LumaImage],
     axis: Axis,
@@ -203,32 +236,90 @@ fn content_masks(
 ) -> Option<Masks> {
     let s = window.first()?.side();
     let overlay = overlay_mask(window);
+    let votes: Vec<FrameVote> = window
+        .iter()
+        .filter_map(|img| {
+            let p = profile(img, axis, span.clone(), overlay.as_deref());
+            let threshold = smooth_threshold(&p)?;
+            Some(FrameVote {
+                not_pad: (0..s)
+                    .map(|i| p.lit_share[i] >= MIN_LIT_SHARE || p.texture[i] >= PAD_TEXTURE)
+                    .collect(),
+                not_pad_beside_overlay: (0..s)
+                    .map(|i| {
+                        p.lit_share_beside_overlay[i] >= MIN_LIT_SHARE
+                            || p.texture_beside_overlay[i] >= PAD_TEXTURE
+                            || p.overlay_share[i] > MAX_OVERLAY_SHARE
+                    })
+                    .collect(),
+                not_smooth: (0..s).map(|i| p.texture[i] >= threshold).collect(),
+                edge: p.edge,
+            })
+        })
+        .collect();
+    if votes.len() < min_voters {
+        return None;
+    }
+    let outliers = framing_outliers(&votes);
+    let kept: Vec<&FrameVote> = if outliers.iter().any(|&o| o)
+        && votes.len() - outliers.iter().filter(|&&o| o).count() >= min_voters
+    {
+        votes
+            .iter()
+            .zip(&outliers)
+            .filter(|(_, &o)| !o)
+            .map(|(v, _)| v)
+            .collect()
+    } else {
+        votes.iter().collect()
+    };
     let mut masks = Masks {
         not_pad: vec![false; s],
         not_pad_beside_overlay: vec![false; s],
         not_smooth: vec![false; s],
         edge: vec![0.0; s],
     };
-    let mut voters = 0;
-    for img in window {
-        let p = profile(img, axis, span.clone(), overlay.as_deref());
-        let Some(threshold) = smooth_threshold(&p) else {
-            continue;
-        };
-        voters += 1;
+    for v in &kept {
         for i in 0..s {
-            masks.not_pad[i] |= p.lit_share[i] >= MIN_LIT_SHARE || p.texture[i] >= PAD_TEXTURE;
-            masks.not_pad_beside_overlay[i] |= p.lit_share_beside_overlay[i] >= MIN_LIT_SHARE
-                || p.texture_beside_overlay[i] >= PAD_TEXTURE
-                || p.overlay_share[i] > MAX_OVERLAY_SHARE;
-            masks.not_smooth[i] |= p.texture[i] >= threshold;
-            masks.edge[i] += p.edge[i];
+            masks.not_pad[i] |= v.not_pad[i];
+            masks.not_pad_beside_overlay[i] |= v.not_pad_beside_overlay[i];
+            masks.not_smooth[i] |= v.not_smooth[i];
+            masks.edge[i] += v.edge[i];
         }
     }
     for e in &mut masks.edge {
-        *e /= voters.max(1) as f32;
+        *e /= kept.len().max(1) as f32;
     }
-    (voters >= min_voters).then_some(masks)
+    Some(masks)
+}
+
+/// Which voting frames are framed otherwise than the window: per end of
+/// the axis, the run of rows (columns) that are black pads in all but at
+/// most [`MAX_OUTLIER_SHARE`] of the frames; a frame with content in such a
+/// run is an outlier. All `false` when more frames than that would be.
+fn framing_outliers(votes: &[FrameVote]) -> Vec<bool> {
+    let n = votes.len();
+    let Some(s) = votes.first().map(|v| v.not_pad.len()) else {
+        return Vec::new();
+    };
+    let most = (MAX_OUTLIER_SHARE * n as f32).floor() as usize;
+    let content_in = |i: usize| votes.iter().filter(|v| v.not_pad[i]).count();
+    let mostly_pad = |i: usize| content_in(i) <= most;
+    // The candidate border at each end: the rows that are pads in nearly
+    // every frame, up to the first that is not (at most half the axis).
+    let top = (0..s / 2).take_while(|&i| mostly_pad(i)).count();
+    let bottom = (0..s / 2).take_while(|&i| mostly_pad(s - 1 - i)).count();
+    let zone: Vec<usize> = (0..top).chain(s - bottom..s).collect();
+    let outliers: Vec<bool> = votes
+        .iter()
+        .map(|v| zone.iter().any(|&i| v.not_pad[i]))
+        .collect();
+    let count = outliers.iter().filter(|&&o| o).count();
+    if count == 0 || count > most {
+        vec![false; n]
+    } else {
+        outliers
+    }
 }
 
 /// The window's overlay: pixels lit and still throughout (a logo,
@@ -292,6 +383,27 @@ fn remember(history: &mut VecDeque<Masks>, masks: Masks) -> Masks {
         or_into(&mut union.not_smooth, &m.not_smooth);
         // The newest window's edges: fill boundaries persist.
         union.edge.clone_from(&m.edge);
+    }
+    union
+}
+
+/// [`remember`], unless the framing has changed: where this window on its
+/// own has black pads at both ends, at least [`MIN_BORDER_SHARE`] deep and
+/// deeper than the recent windows allow (they showed content there), the
+/// video was reframed (a compilation's next excerpt, a re-upload's intro
+/// card over): the history is dropped and the window decides alone. Pads
+/// are dark and flat in every voting frame, which real scenery at both
+/// edges almost never is, so a dark scene still keeps its picture.
+fn remember_unless_reframed(history: &mut VecDeque<Masks>, masks: Masks) -> Masks {
+    let pad_depth = |m: &Masks| extents(&m.not_pad).map_or(0, |(a, b)| a.min(b));
+    let s = masks.not_pad.len();
+    let alone = pad_depth(&masks);
+    let union = remember(history, masks.clone());
+    let min_border = (MIN_BORDER_SHARE * s as f32).ceil() as usize;
+    if alone >= min_border && alone > pad_depth(&union) + AGREE_PX {
+        history.clear();
+        history.push_back(masks.clone());
+        return masks;
     }
     union
 }
@@ -567,6 +679,54 @@ mod tests {
         assert_eq!((r.x0, r.x1), (0, S));
     }
 
+    /// Pillarboxed content in columns 16..80, `card` frames of a full-frame
+    /// picture first (a channel's intro card), then the rest.
+    fn pillarbox_after_card(card: usize, total: usize) -> Vec<LumaImage> {
+        let content = Rect {
+            x0: 16,
+            x1: 80,
+            y0: 0,
+            y1: S,
+        };
+        (0..total)
+            .map(|i| {
+                let rect = if i < card { Rect::full(S) } else { content };
+                framed(rect, |_, _| 16, i)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_short_card_does_not_stop_the_cut_of_its_window() {
+        // 3 of 16 frames are an intro card: the other 13 decide.
+        let window = pillarbox_after_card(3, 16);
+        let r = BorderDetector::new(S).update(&window);
+        assert_eq!((r.x0, r.x1), (16, 80), "{r:?}");
+        // Cards at the end (an outro) too.
+        let mut window = pillarbox_after_card(0, 13);
+        window.extend(pillarbox_after_card(3, 3));
+        let r = BorderDetector::new(S).update(&window);
+        assert_eq!((r.x0, r.x1), (16, 80), "{r:?}");
+    }
+
+    #[test]
+    fn a_window_of_many_differently_framed_frames_keeps_them_all() {
+        // 6 of 16 frames full-frame: more than a minority, no cut.
+        let r = BorderDetector::new(S).update(&pillarbox_after_card(6, 16));
+        assert_eq!(r, Rect::full(S));
+    }
+
+    #[test]
+    fn a_reframed_video_is_cut_at_once_not_after_the_history() {
+        // A full-frame window, then pillarboxed ones (a compilation's next
+        // excerpt): the first pillarboxed window is cut, although the
+        // recent windows showed content in its bars.
+        let mut d = BorderDetector::new(S);
+        assert_eq!(d.update(&pillarbox_after_card(16, 16)), Rect::full(S));
+        let r = d.update(&pillarbox_after_card(0, 16));
+        assert_eq!((r.x0, r.x1), (16, 80), "{r:?}");
+    }
+
     #[test]
     fn a_caption_in_the_bar_does_not_stop_the_cut() {
         let content = rows(30, 66);
@@ -703,15 +863,24 @@ mod tests {
     }
 
     #[test]
-    fn a_new_framing_is_taken_once_the_old_one_has_left_the_history() {
+    fn a_new_framing_with_deeper_pads_is_taken_at_once() {
+        // Black pads at both ends, deeper than the recent windows had: the
+        // video was reframed, and the remembered content no longer counts.
         let mut d = BorderDetector::new(S);
         d.update(&window(rows(20, 76), |_, _| 16));
-        let wider_bars = window(rows(30, 66), |_, _| 16);
-        for _ in 1..HISTORY_WINDOWS {
-            assert_eq!(d.update(&wider_bars).y0, 20, "old content still remembered");
-        }
-        let r = d.update(&wider_bars);
+        let r = d.update(&window(rows(30, 66), |_, _| 16));
         assert_eq!((r.y0, r.y1), (30, 66));
+    }
+
+    #[test]
+    fn a_dark_textured_scene_after_a_bright_one_keeps_the_picture() {
+        // What the history is for: edges dark in this window but textured
+        // (scenery, not pads) stay content.
+        let mut d = BorderDetector::new(S);
+        assert_eq!(d.update(&window(Rect::full(S), |_, _| 0)), Rect::full(S));
+        let dark_edges = |x: usize, y: usize| (4 + (x * 5 + y * 3) % 9) as u8;
+        let r = d.update(&window(rows(24, 72), dark_edges));
+        assert_eq!(r, Rect::full(S), "{r:?}");
     }
 
     #[test]
