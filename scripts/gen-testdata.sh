@@ -62,6 +62,9 @@ make start-offset.mp4    enc "null" -crf 18 -output_ts_offset 10
 make vfr.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -vf "select=lt(n\,24)+not(mod(n\,3))" -fps_mode vfr -c:v libx264 -preset veryfast -pix_fmt yuv420p -an -f mp4 "$2"' _ "$out/ref.mp4"
 
 # Ogg Theora, whose container states durations only roughly.
+# A vertical re-post: the film scaled to fill a 9:16 screen, its centre kept
+# (crop-to-fill, 41 % of its width).
+make vertical-crop.mp4   enc "scale=-2:640,crop=360:640,setsar=1"
 # Framing that changes inside a clip: the film pillarboxed into 1280x720
 # after a 0.5 s full-frame card (a channel's sting), before one, and between
 # two full-frame excerpts of the street scene (a compilation).

@@ -939,3 +939,29 @@ fn framing_that_changes_inside_a_clip_loses_little() {
     assert!((start - title_start - 1.5).abs() < 0.1, "{}", records[2]);
     assert!(end - start >= 6.0, "{}", records[2]);
 }
+
+#[test]
+fn a_vertical_re_post_is_found_through_the_catalogs_9_16_window() {
+    // The film cropped to fill a 9:16 screen keeps 41 % of its width: no
+    // centred view of the film lies inside it, its 9:16 window does.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let out = vfp(d, &[os("index"), os("info"), os("--catalog"), os("cat")]);
+    assert!(stdout(&out).contains("9:16 window"), "{}", stdout(&out));
+    let out = scan_cat(
+        d,
+        &[
+            os("--format"),
+            os("jsonl"),
+            generated("vertical-crop.mp4").as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = &jsonl(&out)[0];
+    let m = &r["matches"][0];
+    assert_eq!(m["title_id"], "ref", "{r}");
+    let f = |k: &str| m[k].as_f64().unwrap();
+    assert!((f("clip_start_s") - f("title_start_s")).abs() < 0.1, "{r}");
+    assert!(f("clip_end_s") - f("clip_start_s") >= 10.0, "{r}");
+}

@@ -1,6 +1,7 @@
 //! Per-frame distances on an evaluation set of `../shared/eval`
 //! (`make_set.py`), as a scan sees them: titles are sampled at the default
-//! dense rate and stored by their catalog view, queries are sampled at
+//! dense rate and stored by their catalog view and 9:16 window (as a
+//! catalog stores them), queries are sampled at
 //! QUERY_FPS and offer every view at least as large. For every title sample
 //! inside a positive query's excerpt: the distance to the query moment
 //! nearest to it (the best of its views, direct or mirrored), per
@@ -18,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use vfp_extractor::{extract, ExtractOptions};
 use vfp_fingerprint::stats::Distribution;
-use vfp_fingerprint::{Fingerprint, FrameHash, HashedFrame, CATALOG_VIEW_PCT};
+use vfp_fingerprint::{Fingerprint, FrameHash, HashedFrame, ViewRegion, CATALOG_VIEW_PCT};
 
 fn csv(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -107,10 +108,17 @@ fn main() {
             titles.insert(row["title_id"].clone(), fp);
         }
     }
+    // What a catalog stores of a title: its view, and its 9:16 window
+    // where it has one (at the same times).
     let stored = |t: &Fingerprint| {
-        t.view(CATALOG_VIEW_PCT)
+        let mut frames = t
+            .view(CATALOG_VIEW_PCT)
             .map(|v| v.frames.clone())
-            .expect("titles have the catalog view")
+            .expect("titles have the catalog view");
+        for window in t.views.iter().filter(|v| v.region == ViewRegion::Window) {
+            frames.extend(window.frames.iter().copied());
+        }
+        frames
     };
     let stored: HashMap<String, Vec<HashedFrame>> = titles
         .iter()
@@ -154,8 +162,13 @@ fn main() {
         // nearest to it in time: what a lookup of that query frame sees.
         let half_period_ms = 500.0 / f64::from(query_fps) + 1.0;
         let sampled = moments(&query);
+        // A title's stored hashes by time (its view and its window).
+        let mut by_time: BTreeMap<u32, Vec<&HashedFrame>> = BTreeMap::new();
         for r in reference.iter().filter(|f| f.is_informative()) {
-            let r_s = f64::from(r.t_ms) / 1000.0;
+            by_time.entry(r.t_ms).or_default().push(r);
+        }
+        for (&t_ms, at_time) in &by_time {
+            let r_s = f64::from(t_ms) / 1000.0;
             let q_s = q0 + (r_s - t0) / speed;
             if q_s < q0 || q_s > q1 {
                 continue;
@@ -167,7 +180,7 @@ fn main() {
                 .min_by(|&a, &b| gap(a).total_cmp(&gap(b)));
             if let Some(i) = nearest {
                 if gap(i) <= half_period_ms * speed.max(1.0) {
-                    if let Some(d) = distance(r, &query, i) {
+                    if let Some(d) = at_time.iter().filter_map(|r| distance(r, &query, i)).min() {
                         positives.entry(transform.clone()).or_default().push(d);
                     }
                 }

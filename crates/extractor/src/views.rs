@@ -45,6 +45,8 @@ pub(crate) struct WindowHasher {
     /// heavy blur makes content as smooth as a blurred fill).
     inset: SparseTrack,
     whole_frame: SparseTrack,
+    /// The 9:16 window a vertical re-post keeps of a wide picture.
+    window: SparseTrack,
 }
 
 /// A view of a region that only some windows have: per frame, the hash, or
@@ -127,6 +129,7 @@ impl WindowHasher {
             views: vec![Vec::new(); VIEW_ZOOMS_PCT.len()],
             inset: SparseTrack::new(ViewRegion::Inset),
             whole_frame: SparseTrack::new(ViewRegion::Frame),
+            window: SparseTrack::new(ViewRegion::Window),
         }
     }
 
@@ -159,6 +162,11 @@ impl WindowHasher {
         let full = Rect::full(luma::WORK_SIDE);
         let whole_sampler = (active != full && tilt_deg.is_none()).then(|| region_sampler(full));
         let geometry = self.geometry(active);
+        let window_sampler = tilt_deg
+            .is_none()
+            .then(|| vertical_window(active, geometry.aspect))
+            .flatten()
+            .map(|w| Resampler::new(centred(w, zoom(WINDOW_VIEW_PCT)), luma::WORK_SIDE));
         let samplers: Vec<ViewSampler> = std::iter::once(FULL_VIEW_PCT)
             .chain(VIEW_ZOOMS_PCT)
             .map(|pct| match tilt_deg {
@@ -186,6 +194,8 @@ impl WindowHasher {
             let whole_s = whole_sampler.as_ref();
             self.whole_frame
                 .push(t_ms, &picture, whole_s, params, keyframe);
+            let window_s = window_sampler.as_ref();
+            self.window.push(t_ms, &picture, window_s, params, keyframe);
             observe(SampleView {
                 frame: &frame,
                 picture: &picture,
@@ -240,6 +250,7 @@ impl WindowHasher {
             .collect();
         views.extend(self.inset.finish(REGION_VIEW_PCT));
         views.extend(self.whole_frame.finish(REGION_VIEW_PCT));
+        views.extend(self.window.finish(WINDOW_VIEW_PCT));
         (self.frames, views)
     }
 }
@@ -247,6 +258,32 @@ impl WindowHasher {
 /// The zoom of the inset and whole-frame views: the catalog's view, since
 /// each stands for a whole picture of the title.
 const REGION_VIEW_PCT: u8 = vfp_fingerprint::CATALOG_VIEW_PCT;
+
+/// The display aspect (width / height) of a 9:16 phone screen.
+const VERTICAL_ASPECT: f32 = 9.0 / 16.0;
+/// A picture is hashed through its 9:16 window only when it is at least
+/// this much wider than the window (else the window is nearly all of it).
+const MIN_WINDOW_WIDENING: f32 = 1.15;
+/// The zoom of the window view: its central part, so that a re-post that
+/// also crops a little, or lays a caption over the edges, still shows it.
+const WINDOW_VIEW_PCT: u8 = 87;
+
+/// The centred, full-height window of `active` (whose display aspect is
+/// `aspect`) that fills a 9:16 screen; `None` unless the picture is
+/// clearly wider than that.
+fn vertical_window(active: Rect, aspect: f32) -> Option<Rect> {
+    if !(aspect.is_finite() && aspect >= VERTICAL_ASPECT * MIN_WINDOW_WIDENING) {
+        return None;
+    }
+    let width = ((active.width() as f32 * VERTICAL_ASPECT / aspect).round() as usize).max(1);
+    let x0 = active.x0 + (active.width() - width) / 2;
+    Some(Rect {
+        x0,
+        x1: x0 + width,
+        y0: active.y0,
+        y1: active.y1,
+    })
+}
 
 /// The centred `zoom` (0-1] of `rect`, at least one pixel each way.
 fn centred(rect: Rect, zoom: f32) -> Rect {
@@ -259,4 +296,33 @@ fn centred(rect: Rect, zoom: f32) -> Rect {
     let (x0, x1) = cut(rect.x0, rect.x1);
     let (y0, y1) = cut(rect.y0, rect.y1);
     Rect { x0, x1, y0, y1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vertical_window_is_the_centred_9_16_part_of_a_wide_picture() {
+        let full = Rect::full(192);
+        // 16:9: a third of the width, centred, full height.
+        let w = vertical_window(full, 16.0 / 9.0).unwrap();
+        assert_eq!((w.x0, w.x1, w.y0, w.y1), (65, 126, 0, 192));
+        // 4:3: 42 % of the width.
+        let w = vertical_window(full, 4.0 / 3.0).unwrap();
+        assert_eq!((w.x0, w.x1), (55, 136));
+        // Inside an active picture with borders cut.
+        let active = Rect {
+            x0: 10,
+            x1: 182,
+            y0: 40,
+            y1: 152,
+        };
+        let w = vertical_window(active, 2.0).unwrap();
+        assert_eq!((w.x0, w.x1, w.y0, w.y1), (72, 120, 40, 152));
+        // Pictures hardly wider than 9:16 (or narrower) have none.
+        assert_eq!(vertical_window(full, 9.0 / 16.0), None);
+        assert_eq!(vertical_window(full, 0.6), None);
+        assert_eq!(vertical_window(full, f32::NAN), None);
+    }
 }

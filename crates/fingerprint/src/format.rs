@@ -38,7 +38,8 @@
 //!          K × view tracks (version 2), each:
 //!                 +0   1  zoom, u8 (1..=99)
 //!                 +1   1  region, u8 (0 active picture, 1 inset picture,
-//!                         2 whole frame with its borders);
+//!                         2 whole frame with its borders, 3 the 9:16
+//!                         window of a wide picture: version 3);
 //!                         tracks ordered by region, then by decreasing zoom
 //!                 +2   2  reserved, 0
 //!                 +4  72*N  the N frames hashed on the centred crop, records
@@ -50,7 +51,8 @@
 //! `HEADER_LEN + C + F + 72 * N + K * (4 + 72 * N) + 4` bytes long. Loading
 //! checks, in order: magic, version, length, checksum, then every field's
 //! range, and names the first problem found. Version 1 is version 2 without
-//! view tracks (its byte 15 was reserved as 0), and still reads.
+//! view tracks (its byte 15 was reserved as 0); version 2 is version 3
+//! without the 9:16 window region; both still read.
 
 use crate::{
     ExtractParams, FrameFlags, FrameHash, HashAlgorithm, HashParams, HashedFrame, Sampling,
@@ -64,9 +66,9 @@ use std::path::{Path, PathBuf};
 /// The first eight bytes of every `.vfp` file.
 pub const MAGIC: [u8; 8] = *b"\x89VFP\r\n\x1a\n";
 /// The format version this code writes.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// The format versions this code reads.
-pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=2;
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=3;
 /// Size of the fixed header before the two names.
 pub const HEADER_LEN: usize = 96;
 /// Size of one stored frame.
@@ -356,6 +358,12 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
                 format!("track {t}: unknown id {}", bytes[at + 1]),
             )
         })?;
+        if region == ViewRegion::Window && version < 3 {
+            return Err(invalid(
+                "view region",
+                format!("track {t}: the 9:16 window needs format version 3, not {version}"),
+            ));
+        }
         if !(1..FULL_VIEW_PCT).contains(&zoom_pct)
             || views.last().is_some_and(|v| !in_order(v, region, zoom_pct))
         {
@@ -632,6 +640,18 @@ mod tests {
         fp
     }
 
+    /// [`sample_with_views`] and a 9:16 window track (format version 3).
+    pub(crate) fn sample_with_window(n: usize) -> Fingerprint {
+        let mut fp = sample_with_views(n);
+        let mut window = fp.views[0].clone();
+        window.region = ViewRegion::Window;
+        for f in &mut window.frames {
+            f.hash.0[2] = 23;
+        }
+        fp.views.push(window);
+        fp
+    }
+
     /// Each `(offset, value, field)`: `bytes` with that byte set (and the
     /// checksum redone) is refused, naming `field`.
     fn assert_invalid_fields(bytes: &[u8], cases: &[(usize, u8, &str)]) {
@@ -712,7 +732,7 @@ mod tests {
             (track0, 100, "view zoom"),
             (track1, 87, "view zoom"),
             (track0 + 2, 1, "view track reserved bytes"),
-            (track0 + 1, 3, "view region"),
+            (track0 + 1, 4, "view region"),
             // An inset track before the active picture's.
             (track1 + 1, 1, "view zoom"),
             (track2 + 1, 0, "view zoom"),
@@ -861,6 +881,24 @@ mod tests {
         assert_eq!(fp, sample_with_views(4));
     }
 
+    #[test]
+    fn committed_version_3_fixture_still_opens() {
+        let bytes = include_bytes!("../../../testdata/format/v3-sample.vfp");
+        let fp = decode(bytes).expect("format version 3 must keep opening");
+        assert_eq!(fp, sample_with_window(4));
+    }
+
+    #[test]
+    fn a_window_track_round_trips_and_needs_version_3() {
+        let fp = sample_with_window(3);
+        let bytes = encode(&fp).unwrap();
+        assert_eq!(decode(&bytes).unwrap(), fp);
+        let mut v2 = bytes;
+        v2[8..10].copy_from_slice(&2u16.to_le_bytes());
+        let err = decode(&with_crc(v2)).unwrap_err();
+        assert!(err.to_string().contains("view region"), "{err}");
+    }
+
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -878,16 +916,16 @@ mod tests {
 
 #[cfg(test)]
 mod write_fixture {
-    /// Writes `testdata/format/v2-sample.vfp`; run once when the format
-    /// version changes: `cargo test -p vfp-fingerprint -- --ignored write_v2`.
+    /// Writes `testdata/format/v3-sample.vfp`; run once when the format
+    /// version changes: `cargo test -p vfp-fingerprint -- --ignored write_v3`.
     #[test]
     #[ignore]
-    fn write_v2() {
-        let bytes = super::encode(&super::tests::sample_with_views(4)).unwrap();
+    fn write_v3() {
+        let bytes = super::encode(&super::tests::sample_with_window(4)).unwrap();
         std::fs::write(
             concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../testdata/format/v2-sample.vfp"
+                "/../../testdata/format/v3-sample.vfp"
             ),
             bytes,
         )

@@ -215,6 +215,10 @@ pub enum ViewRegion {
     /// The whole frame, borders included, where borders were cut; frames
     /// whose borders were not cut are flagged low-information.
     Frame,
+    /// The centred, full-height window of the active picture that a 9:16
+    /// screen filled by it shows (crop-to-fill), where the picture is
+    /// clearly wider than that; other frames are flagged low-information.
+    Window,
 }
 
 impl ViewRegion {
@@ -224,6 +228,7 @@ impl ViewRegion {
             ViewRegion::Active => 0,
             ViewRegion::Inset => 1,
             ViewRegion::Frame => 2,
+            ViewRegion::Window => 3,
         }
     }
 
@@ -233,6 +238,7 @@ impl ViewRegion {
             0 => Some(ViewRegion::Active),
             1 => Some(ViewRegion::Inset),
             2 => Some(ViewRegion::Frame),
+            3 => Some(ViewRegion::Window),
             _ => None,
         }
     }

@@ -3,7 +3,7 @@
 //! ```text
 //! CATALOG/
 //!   MANIFEST          line 1: "vfp-catalog <version> <crc32 of the rest, 8 hex digits>"
-//!                     rest:   JSON {hash, view_pct, segments: [{file, titles, frames, bytes}],
+//!                     rest:   JSON {hash, view_pct, windows, segments: [{file, titles, frames, bytes}],
 //!                                   removed: [{segment, id}], next_segment}
 //!   seg-000001.vfps   segment files (see the segment module), never changed once written
 //! ```
@@ -23,7 +23,8 @@ use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use vfp_fingerprint::{
-    Fingerprint, FrameHash, HashParams, HashedFrame, TitleIndex, CATALOG_VIEW_PCT, FULL_VIEW_PCT,
+    Fingerprint, FrameHash, HashParams, HashedFrame, TitleIndex, ViewRegion, ViewTrack,
+    CATALOG_VIEW_PCT, FULL_VIEW_PCT,
 };
 
 /// The manifest's file name inside a catalog directory.
@@ -46,6 +47,10 @@ struct ManifestBody {
     /// from catalogs written before views, which stored whole pictures.
     #[serde(default = "full_view")]
     view_pct: u8,
+    /// Whether every segment also stores the 9:16 windows of wide
+    /// pictures; absent (false) from catalogs written before windows.
+    #[serde(default)]
+    windows: bool,
     segments: Vec<SegmentEntry>,
     removed: Vec<Removed>,
     next_segment: u64,
@@ -242,13 +247,15 @@ impl Catalog {
                     },
                 });
             }
-            if !seg.hash_params().is_compatible_with(&body.hash) || seg.view_pct() != body.view_pct
+            if !seg.hash_params().is_compatible_with(&body.hash)
+                || seg.view_pct() != body.view_pct
+                || seg.stores_windows() != body.windows
             {
                 return Err(IndexError::Segment {
                     path,
                     source: crate::SegmentError::Invalid {
                         what: "hash parameters",
-                        reason: "differ from the catalog's (hash or stored view)".into(),
+                        reason: "differ from the catalog's (hash or stored views)".into(),
                     },
                 });
             }
@@ -306,10 +313,18 @@ impl Catalog {
         }
     }
 
+    /// Whether the catalog also stores the 9:16 windows of wide pictures
+    /// (catalogs built before them do not).
+    pub fn stores_windows(&self) -> bool {
+        self.body.windows
+    }
+
     /// The hashings of a query fingerprint to search this catalog with,
     /// each with its zoom in percent: every view at least as large as the
     /// catalog's, each standing for the query being a crop of the title by
-    /// `1 - catalog / view` (the catalog's own view: not cropped). Refuses
+    /// `1 - catalog / view` (the catalog's own view: not cropped), and its
+    /// 9:16 window if the catalog stores windows (a wide copy of a title
+    /// whose vertical re-post is the catalog's window). Refuses
     /// a fingerprint made with other parameters or without the catalog's
     /// view (a `.vfp` of an older vfp).
     pub fn query_views<'f>(
@@ -323,8 +338,15 @@ impl Catalog {
                 view_pct: self.body.view_pct,
             });
         }
-        Ok(query
-            .tracks()
+        let wanted = |v: &ViewTrack| v.region != ViewRegion::Window || self.body.windows;
+        Ok(std::iter::once((FULL_VIEW_PCT, query.frames.as_slice()))
+            .chain(
+                query
+                    .views
+                    .iter()
+                    .filter(|v| wanted(v))
+                    .map(|v| (v.zoom_pct, v.frames.as_slice())),
+            )
             .filter(|&(pct, _)| pct >= self.body.view_pct)
             .collect())
     }
@@ -530,26 +552,37 @@ fn write_segment(
 fn builder_with(
     hash: HashParams,
     view_pct: u8,
+    windows: bool,
     titles: Vec<NewTitle>,
 ) -> Result<SegmentBuilder, IndexError> {
-    let mut builder = SegmentBuilder::new(hash, view_pct);
-    add_new(&mut builder, view_pct, titles)?;
+    let mut builder = SegmentBuilder::new(hash, view_pct).with_windows(windows);
+    add_new(&mut builder, view_pct, windows, titles)?;
     Ok(builder)
 }
 
 /// Adds the informative frames of each title's `view_pct` view (checked
-/// present by [`check_titles`]).
+/// present by [`check_titles`]) and, with `windows`, of its 9:16 window
+/// (at the same times: a title's stored frames are every hash of it that
+/// a copy may show).
 fn add_new(
     builder: &mut SegmentBuilder,
     view_pct: u8,
+    windows: bool,
     titles: Vec<NewTitle>,
 ) -> Result<(), IndexError> {
     for t in titles {
+        let windows = t
+            .fingerprint
+            .views
+            .iter()
+            .filter(|v| windows && v.region == ViewRegion::Window)
+            .flat_map(|v| v.frames.iter());
         let frames = t
             .fingerprint
             .active_view(view_pct)
             .unwrap_or_default()
             .iter()
+            .chain(windows)
             .filter(|f| f.is_informative())
             .map(|f| (f.t_ms, f.hash))
             .collect::<Vec<_>>();
@@ -580,6 +613,8 @@ fn remove_unlisted(dir: &Path, body: &ManifestBody) {
 /// `hash`.
 pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), IndexError> {
     let view_pct = CATALOG_VIEW_PCT;
+    // New catalogs store the 9:16 windows of wide titles too.
+    let windows = true;
     check_titles(dir, &hash, view_pct, &titles)?;
     std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the catalog folder"))?;
     let next = match read_manifest(dir) {
@@ -604,11 +639,12 @@ pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), 
     let entry = write_segment(
         dir,
         &segment_name(next),
-        builder_with(hash, view_pct, titles)?,
+        builder_with(hash, view_pct, windows, titles)?,
     )?;
     let body = ManifestBody {
         hash,
         view_pct,
+        windows,
         segments: vec![entry],
         removed: Vec::new(),
         next_segment: next + 1,
@@ -641,6 +677,8 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
     let catalog = Catalog::open(dir)?;
     let hash = catalog.hash_params();
     let view_pct = catalog.view_pct();
+    // Added titles are stored as the catalog's others are.
+    let windows = catalog.stores_windows();
     check_titles(dir, &hash, view_pct, &titles)?;
     // Built once: listing the catalog's titles walks every segment.
     let existing: std::collections::HashMap<&str, &TitleRecord> = catalog
@@ -663,12 +701,12 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
         let entry = write_segment(
             dir,
             &segment_name(next),
-            builder_with(hash, view_pct, titles)?,
+            builder_with(hash, view_pct, windows, titles)?,
         )?;
         body.segments.push(entry);
     } else {
         // Merge: every live title of every segment, then the new ones.
-        let mut builder = SegmentBuilder::new(hash, view_pct);
+        let mut builder = SegmentBuilder::new(hash, view_pct).with_windows(windows);
         for (s, seg) in catalog.segments.iter().enumerate() {
             let mut first = 0;
             for (t, record) in seg.titles().iter().enumerate() {
@@ -683,7 +721,7 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
                 first += count;
             }
         }
-        add_new(&mut builder, view_pct, titles)?;
+        add_new(&mut builder, view_pct, windows, titles)?;
         let entry = write_segment(dir, &segment_name(next), builder)?;
         body.segments = vec![entry];
         body.removed.clear();

@@ -448,21 +448,73 @@ fn a_catalog_is_shared_by_threads() {
     });
 }
 
-/// The committed catalog of the current format: two segments (A and B,
-/// then C) with B removed. Made by [`write_catalog_fixture`].
-const FIXTURE: &str = concat!(
+/// A committed catalog of segment format 2 (before windows): two segments
+/// (A and B, then C) with B removed.
+const FIXTURE_V2: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../testdata/format/catalog-manifest-v1-segment-v2"
 );
 
+/// The committed catalog of the current format: as [`FIXTURE_V2`], each
+/// title with 9:16 windows too. Made by [`write_catalog_fixture`].
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/format/catalog-manifest-v1-segment-v3"
+);
+
+/// `t` with a 9:16 window track hashing to `code(seed * 1e6 + 500_000 +
+/// frame)`.
+fn with_window(mut t: NewTitle, seed: u64) -> NewTitle {
+    let mut window = t.fingerprint.views[0].clone();
+    window.region = ViewRegion::Window;
+    window.zoom_pct = 87;
+    for (i, f) in window.frames.iter_mut().enumerate() {
+        f.hash = code(seed * 1_000_000 + 500_000 + i as u64);
+    }
+    t.fingerprint.views.push(window);
+    t
+}
+
+#[test]
+fn committed_catalog_fixture_of_segment_version_2_still_opens() {
+    let c = Catalog::open(Path::new(FIXTURE_V2))
+        .expect("a catalog of manifest v1, segments v2 must keep opening");
+    c.verify().expect("its checksums hold");
+    assert!(!c.stores_windows());
+    assert_eq!(ids(&c), ["A", "C"]);
+    assert_eq!(c.frame_count(), 36 + 27);
+    let hit = c.search_radius(&code(1_000_005), 0);
+    assert_eq!(
+        (c.title(hit[0].title).unwrap().id.as_str(), hit[0].t_ms),
+        ("A", 5 * 250)
+    );
+    assert!(
+        c.search_radius(&code(2_000_001), 0).is_empty(),
+        "B was removed"
+    );
+}
+
 #[test]
 fn committed_catalog_fixture_still_opens() {
     let c = Catalog::open(Path::new(FIXTURE))
-        .expect("a catalog of manifest v1, segments v2 must keep opening");
+        .expect("a catalog of manifest v1, segments v3 must keep opening");
     c.verify().expect("its checksums hold");
+    assert!(c.stores_windows());
     assert_eq!(ids(&c), ["A", "C"]);
     assert_eq!(c.storage().0, 2, "two segments");
-    assert_eq!(c.frame_count(), 36 + 27);
+    assert_eq!(
+        c.frame_count(),
+        2 * (36 + 27),
+        "a view and a window per frame"
+    );
+    let window = c.search_radius(&code(3_500_004), 0);
+    assert_eq!(
+        (
+            c.title(window[0].title).unwrap().id.as_str(),
+            window[0].t_ms
+        ),
+        ("C", 4 * 250)
+    );
     let a = &c.titles()[0];
     assert_eq!(
         (a.record.name.as_str(), a.record.labels.as_str()),
@@ -488,7 +540,7 @@ fn committed_catalog_fixture_still_opens() {
         .title_frames_between(c.titles()[1].index, 0, 1_000)
         .map(|f| f.t_ms)
         .collect();
-    assert_eq!(times, [0, 250, 500, 750, 1_000]);
+    assert_eq!(times, [0, 0, 250, 250, 500, 500, 750, 750, 1_000, 1_000]);
 }
 
 /// Writes the committed catalog fixture; run once when a format version
@@ -499,7 +551,59 @@ fn committed_catalog_fixture_still_opens() {
 fn write_catalog_fixture() {
     let dir = Path::new(FIXTURE);
     let _ = std::fs::remove_dir_all(dir);
-    build(dir, vec![title("A", 1, 40), title("B", 2, 20)]);
-    catalog::add(dir, vec![title("C", 3, 30)]).unwrap();
+    build(
+        dir,
+        vec![
+            with_window(title("A", 1, 40), 1),
+            with_window(title("B", 2, 20), 2),
+        ],
+    );
+    catalog::add(dir, vec![with_window(title("C", 3, 30), 3)]).unwrap();
     catalog::remove(dir, "B").unwrap();
+}
+
+#[test]
+fn windows_are_stored_beside_the_view_and_searched_by_queries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(
+        &dir,
+        vec![with_window(title("A", 1, 40), 1), title("B", 2, 40)],
+    );
+    let c = Catalog::open(&dir).unwrap();
+    assert!(c.stores_windows());
+    // A's 36 informative frames twice; B has no window track.
+    assert_eq!(c.titles()[0].frames, 72);
+    assert_eq!(c.titles()[1].frames, 36);
+    let hit = c.search_radius(&code(1_500_007), 0);
+    assert_eq!((hit.len(), hit[0].t_ms), (1, 7 * 250));
+    // A query's window track is searched, as its views are.
+    let query = with_window(title("Q", 5, 10), 5).fingerprint;
+    let views = c.query_views(&query).unwrap();
+    assert_eq!(views.len(), 3, "whole picture, the 75 % view, the window");
+}
+
+#[test]
+fn a_catalog_without_windows_keeps_none_when_titles_are_added() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    // The committed catalog from before windows, copied.
+    std::fs::create_dir(&dir).unwrap();
+    for entry in std::fs::read_dir(FIXTURE_V2).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    catalog::add(&dir, vec![with_window(title("D", 4, 20), 4)]).unwrap();
+    let c = Catalog::open(&dir).unwrap();
+    c.verify().unwrap();
+    assert!(!c.stores_windows());
+    assert_eq!(ids(&c), ["A", "C", "D"]);
+    assert_eq!(c.search_radius(&code(4_000_003), 0).len(), 1);
+    assert!(
+        c.search_radius(&code(4_500_003), 0).is_empty(),
+        "the added title's window is not stored"
+    );
+    // Nor is a query's window searched there.
+    let query = with_window(title("Q", 5, 10), 5).fingerprint;
+    assert_eq!(c.query_views(&query).unwrap().len(), 2);
 }

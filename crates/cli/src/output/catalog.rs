@@ -39,8 +39,13 @@ pub fn info(dir: &Path, c: &Catalog) -> String {
     let _ = writeln!(out, "hash           {}", c.hash_params());
     let _ = writeln!(
         out,
-        "stored view    centred {} % of each picture",
-        c.view_pct()
+        "stored views   centred {} % of each picture{}",
+        c.view_pct(),
+        if c.stores_windows() {
+            "; the 9:16 window of wide pictures"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(out, "titles         {}", c.titles().len());
     let _ = writeln!(out, "frames         {frames}");

@@ -29,6 +29,7 @@ pub fn describe(fp: &Fingerprint) -> String {
             ViewRegion::Active => "centred",
             ViewRegion::Inset => "inset picture",
             ViewRegion::Frame => "uncut frame",
+            ViewRegion::Window => "9:16 window",
         };
         let used = v.frames.iter().filter(|f| f.is_informative()).count();
         let _ = writeln!(

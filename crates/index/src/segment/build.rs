@@ -15,6 +15,7 @@ use vfp_fingerprint::{FrameHash, HashParams, FULL_VIEW_PCT};
 pub struct SegmentBuilder {
     hash: HashParams,
     view_pct: u8,
+    windows: bool,
     titles: Vec<TitleRecord>,
     starts: Vec<u32>,
     codes: Vec<FrameHash>,
@@ -28,11 +29,19 @@ impl SegmentBuilder {
         SegmentBuilder {
             hash,
             view_pct: view_pct.clamp(1, FULL_VIEW_PCT),
+            windows: false,
             titles: Vec::new(),
             starts: vec![0],
             codes: Vec::new(),
             times: Vec::new(),
         }
+    }
+
+    /// Records that the titles' frames include the 9:16 windows of wide
+    /// pictures (see [`Segment::stores_windows`](super::Segment::stores_windows)).
+    pub fn with_windows(mut self, windows: bool) -> Self {
+        self.windows = windows;
+        self
     }
 
     /// Number of frames added so far.
@@ -91,7 +100,7 @@ impl SegmentBuilder {
         out[..8].copy_from_slice(&MAGIC);
         out[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
         out[10..12].copy_from_slice(&self.hash.algorithm.id().to_le_bytes());
-        out[12] = u8::from(self.hash.crop_borders);
+        out[12] = u8::from(self.hash.crop_borders) | (u8::from(self.windows) << 1);
         out[13] = geometry.chunk_bits as u8;
         out[14] = geometry.chunks as u8;
         out[15] = self.view_pct;
@@ -196,5 +205,13 @@ mod tests {
         let mut hits = 0;
         seg.search_radius(&code(1), 256, |_, _| hits += 1);
         assert_eq!(hits, 0);
+    }
+
+    #[test]
+    fn the_windows_flag_is_written() {
+        let b = SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT)
+            .with_windows(true);
+        let seg = Segment::open(AlignedBytes::new(&b.finish())).unwrap();
+        assert!(seg.stores_windows());
     }
 }

@@ -14,7 +14,9 @@
 //!      0     8  MAGIC = 89 56 46 53 0D 0A 1A 0A ("\x89VFS\r\n\x1a\n")
 //!      8     2  format version, u16 (FORMAT_VERSION)
 //!     10     2  hash algorithm id, u16 (1 = dct256-v1)
-//!     12     1  hash options, u8 (bit 0: borders cropped)
+//!     12     1  hash options, u8 (bit 0: borders cropped; bit 1, version 3:
+//!               also stores the 9:16 windows of wide pictures, as frames
+//!               of their own at the same times)
 //!     13     1  MIH chunk bits b, u8 (10..=22)
 //!     14     1  MIH chunk count m, u8 (= 256 / b)
 //!     15     1  stored view, u8: each side of the centred crop hashed, in
@@ -67,10 +69,10 @@ use vfp_fingerprint::FrameHash;
 /// The first eight bytes of every segment file.
 pub const MAGIC: [u8; 8] = *b"\x89VFS\r\n\x1a\n";
 /// The format version this code writes.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// The format versions this code reads (version 1 stored the whole
 /// picture's hash and had byte 15 reserved).
-pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=2;
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=3;
 /// Size of the fixed header.
 pub const HEADER_LEN: usize = 64;
 const SECTION_ENTRY_LEN: usize = 32;

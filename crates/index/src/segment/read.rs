@@ -19,6 +19,7 @@ pub struct Segment<D> {
     pub(super) data: D,
     pub(super) hash: HashParams,
     pub(super) view_pct: u8,
+    pub(super) windows: bool,
     pub(super) geometry: Geometry,
     pub(super) frames: usize,
     pub(super) sections: [Section; SECTION_COUNT],
@@ -88,9 +89,11 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 format!("unknown id {}", le_u16(bytes, 10)),
             )
         })?;
-        if bytes[12] & !1 != 0 {
+        let known_options = if version >= 3 { 0b11 } else { 0b01 };
+        if bytes[12] & !known_options != 0 {
             return Err(invalid("header", "reserved bits set"));
         }
+        let windows = bytes[12] & 0b10 != 0;
         let view_pct = match (version, bytes[15]) {
             (1, 0) => FULL_VIEW_PCT,
             (2.., pct @ 1..=FULL_VIEW_PCT) => pct,
@@ -196,6 +199,7 @@ impl<D: AsRef<[u8]>> Segment<D> {
             data,
             hash,
             view_pct,
+            windows,
             geometry,
             frames: n,
             sections,
@@ -231,6 +235,11 @@ impl<D: AsRef<[u8]>> Segment<D> {
     /// percent of the active picture (100: the whole picture).
     pub fn view_pct(&self) -> u8 {
         self.view_pct
+    }
+    /// Whether its titles' frames include the 9:16 windows of wide
+    /// pictures (`vfp_fingerprint::ViewRegion::Window`) besides the view.
+    pub fn stores_windows(&self) -> bool {
+        self.windows
     }
 
     /// The search structure's geometry.
@@ -372,6 +381,30 @@ mod tests {
                     }
                 ),
                 "v{version} view {view}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_windows_flag_is_read_and_needs_version_3() {
+        let bytes = sample();
+        let seg = Segment::open(AlignedBytes::new(&bytes)).unwrap();
+        assert!(!seg.stores_windows());
+        let with = patched(&bytes, |b| b[12] |= 0b10);
+        assert!(Segment::open(AlignedBytes::new(&with))
+            .unwrap()
+            .stores_windows());
+        for bad in [
+            patched(&bytes, |b| {
+                b[8..10].copy_from_slice(&2u16.to_le_bytes());
+                b[12] |= 0b10;
+            }),
+            patched(&bytes, |b| b[12] |= 0b100),
+        ] {
+            let err = Segment::open(AlignedBytes::new(&bad)).unwrap_err();
+            assert!(
+                matches!(err, SegmentError::Invalid { what: "header", .. }),
+                "{err:?}"
             );
         }
     }
