@@ -66,14 +66,16 @@ make vfr.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -vf "select=l
 # (crop-to-fill, 41 % of its width).
 make vertical-crop.mp4   enc "scale=-2:640,crop=360:640,setsar=1"
 # Framing that changes inside a clip: the film pillarboxed into 1280x720
-# after a 0.5 s full-frame card (a channel's sting), before one, and between
-# two full-frame excerpts of the street scene (a compilation).
+# after a 0.5 s full-frame card (a channel's sting), before one, and
+# windowboxed (bars on all four sides) between two full-frame excerpts of
+# the street scene (a compilation).
 pillar="fps=24,scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p"
 card="testsrc2=size=1280x720:rate=24:duration=0.5,setsar=1,format=yuv420p"
 street="fps=24,scale=1280:720:force_original_aspect_ratio=increase,crop=1280:720,setsar=1,format=yuv420p"
+windowbox="fps=24,scale=-2:544,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p"
 make intro-card-pillarbox.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -f lavfi -i "$2" -an -i "$1" -filter_complex "[1:v]$3[m];[0:v][m]concat=n=2:v=1[v]" -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$4"' _ "$src" "$card" "$pillar"
 make pillarbox-outro-card.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -f lavfi -i "$2" -an -i "$1" -filter_complex "[1:v]$3[m];[m][0:v]concat=n=2:v=1[v]" -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$4"' _ "$src" "$card" "$pillar"
-make compilation-pillarbox.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -ss 5 -t 1.5 -i "$2" -an -i "$1" -an -ss 20 -t 1.5 -i "$2" -filter_complex "[0:v]$4[a];[1:v]$3[m];[2:v]$4[b];[a][m][b]concat=n=3:v=1[v]" -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$5"' _ "$src" "$cache/vtest.avi" "$pillar" "$street"
+make compilation-windowbox.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -ss 5 -t 1.5 -i "$2" -an -i "$1" -an -ss 20 -t 1.5 -i "$2" -filter_complex "[0:v]$4[a];[1:v]$3[m];[2:v]$4[b];[a][m][b]concat=n=3:v=1[v]" -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$5"' _ "$src" "$cache/vtest.avi" "$windowbox" "$street"
 
 make theora.ogv sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -c:v libtheora -q:v 5 -f ogg "$2"' _ "$src"
 

@@ -25,11 +25,13 @@
 //!
 //! Framing can change inside a window: a re-upload's intro or outro card
 //! of 0.3-2 s is full-frame, a compilation puts differently framed
-//! excerpts side by side. A minority of a window's frames (at most a
-//! quarter) with content where all the others have black pads are left
-//! out of its vote; and a window that on its own has black pads at both
-//! ends, deeper than the recent windows allow, was reframed: it decides
-//! alone, without the recent windows' content.
+//! excerpts side by side. A window whose frames step once from padded to
+//! unpadded (or back) is decided in two parts
+//! ([`BorderDetector::framing_change`]); a minority of a window's frames
+//! (at most a quarter) with content where all the others have black pads
+//! are left out of its vote; and a window that on its own has black pads
+//! at both ends, deeper than the recent windows allow, was reframed: it
+//! decides alone, without the recent windows' content.
 
 use crate::luma::{window_extremes, LumaImage, Rect};
 use std::collections::VecDeque;
@@ -177,6 +179,70 @@ impl BorderDetector {
         }
         self.current
     }
+}
+
+impl BorderDetector {
+    /// Where the framing of `window` changes, if it changes once, clearly:
+    /// the index of the first frame framed the new way. A compilation cuts
+    /// from a pillarboxed excerpt to a full-frame one, a re-upload from its
+    /// full-frame card to the letterboxed episode; a window holding both is
+    /// best decided in two parts.
+    ///
+    /// Per frame that can vote, whether it has black pads at both ends at
+    /// least 5 % of the side deep, along rows and along columns; a change
+    /// is a step in time between padded and unpadded frames, with at
+    /// least 3 voting frames on each side and at most a tenth of either
+    /// side on the other side's framing.
+    pub fn framing_change(&self, window: &[LumaImage]) -> Option<usize> {
+        let s = self.side;
+        if s < 3 || window.len() < 2 * MIN_VOTERS || window.iter().any(|img| img.side() != s) {
+            return None;
+        }
+        let min_border = (MIN_BORDER_SHARE * s as f32).ceil() as usize;
+        [Axis::Rows, Axis::Columns].into_iter().find_map(|axis| {
+            // (frame index, padded) of the frames that vote.
+            let padded: Vec<(usize, bool)> = window
+                .iter()
+                .enumerate()
+                .filter_map(|(i, img)| {
+                    let p = profile(img, axis, 0..s, None);
+                    smooth_threshold(&p)?;
+                    let content: Vec<bool> = (0..s)
+                        .map(|j| p.lit_share[j] >= MIN_LIT_SHARE || p.texture[j] >= PAD_TEXTURE)
+                        .collect();
+                    let depth = extents(&content).map_or(0, |(a, b)| a.min(b));
+                    Some((i, depth >= min_border))
+                })
+                .collect();
+            step(&padded)
+        })
+    }
+}
+
+/// The frame index where `padded` (per voting frame, in time order) steps
+/// from one value to the other, each side at least [`MIN_VOTERS`] frames
+/// long and at least nine tenths of one value; the most balanced such step.
+fn step(padded: &[(usize, bool)]) -> Option<usize> {
+    let n = padded.len();
+    let ones_before: Vec<usize> = std::iter::once(0)
+        .chain(padded.iter().scan(0, |acc, &(_, p)| {
+            *acc += usize::from(p);
+            Some(*acc)
+        }))
+        .collect();
+    let consistent = |count: usize, len: usize| count * 10 >= len * 9;
+    (MIN_VOTERS..=n.saturating_sub(MIN_VOTERS))
+        .filter(|&k| padded[k - 1].1 != padded[k].1)
+        .filter(|&k| {
+            let before = ones_before[k];
+            let after = ones_before[n] - before;
+            let (first, second) = (padded[k - 1].1, padded[k].1);
+            let first_count = if first { before } else { k - before };
+            let second_count = if second { after } else { n - k - after };
+            consistent(first_count, k) && consistent(second_count, n - k)
+        })
+        .max_by_key(|&k| k.min(n - k))
+        .map(|k| padded[k].0)
 }
 
 /// Rows or columns.
@@ -627,6 +693,11 @@ mod tests {
         (0..8).map(|i| framed(rect, fill, i)).collect()
     }
 
+    /// `n` frames of content in `rect`, black (16) around it.
+    fn window_of(rect: Rect, n: usize) -> Vec<LumaImage> {
+        (0..n).map(|i| framed(rect, |_, _| 16, i)).collect()
+    }
+
     /// Content in rows `y0..y1`, full width.
     fn rows(y0: usize, y1: usize) -> Rect {
         Rect {
@@ -725,6 +796,48 @@ mod tests {
         assert_eq!(d.update(&pillarbox_after_card(16, 16)), Rect::full(S));
         let r = d.update(&pillarbox_after_card(0, 16));
         assert_eq!((r.x0, r.x1), (16, 80), "{r:?}");
+    }
+
+    #[test]
+    fn a_change_of_framing_inside_a_window_is_found_where_it_happens() {
+        let d = BorderDetector::new(S);
+        // 6 full-frame frames, then 10 pillarboxed ones.
+        assert_eq!(d.framing_change(&pillarbox_after_card(6, 16)), Some(6));
+        // And back: pillarboxed, then full-frame.
+        let mut window = pillarbox_after_card(0, 9);
+        window.extend(pillarbox_after_card(7, 7));
+        assert_eq!(d.framing_change(&window), Some(9));
+        // Letterbox to full frame, along rows.
+        let mut window = window_of(rows(20, 76), 8);
+        window.extend(window_of(Rect::full(S), 8));
+        assert_eq!(d.framing_change(&window), Some(8));
+    }
+
+    #[test]
+    fn one_framing_or_too_short_a_side_is_no_change() {
+        let d = BorderDetector::new(S);
+        assert_eq!(d.framing_change(&pillarbox_after_card(0, 16)), None);
+        assert_eq!(d.framing_change(&pillarbox_after_card(16, 16)), None);
+        // Two frames of a card are too few to be a framing of their own
+        // (the outlier rule takes them).
+        assert_eq!(d.framing_change(&pillarbox_after_card(2, 16)), None);
+    }
+
+    #[test]
+    fn a_step_needs_consistent_sides() {
+        let p = |v: &[bool]| v.iter().copied().enumerate().collect::<Vec<_>>();
+        assert_eq!(step(&p(&[false, false, false, true, true, true])), Some(3));
+        assert_eq!(step(&p(&[false, true, false, true, false, true])), None);
+        // One stray frame in ten on a side is tolerated.
+        let mut v = vec![false; 10];
+        v.extend([true; 10]);
+        v[4] = true;
+        assert_eq!(step(&p(&v)), Some(10));
+        assert_eq!(
+            step(&p(&[false, false, true, true])),
+            None,
+            "sides too short"
+        );
     }
 
     #[test]

@@ -150,7 +150,33 @@ impl WindowHasher {
         }
     }
 
+    /// Decides and hashes the open window; one whose framing changes
+    /// (a compilation's cut, a card before the episode) in two parts, each
+    /// with its own framing.
     fn flush(&mut self, observe: &mut impl FnMut(SampleView<'_>)) {
+        if self.pictures.is_empty() {
+            return;
+        }
+        let change = self
+            .params
+            .hash
+            .crop_borders
+            .then(|| self.detector.framing_change(&self.pictures))
+            .flatten();
+        if let Some(k) = change.filter(|&k| k > 0 && k < self.pictures.len()) {
+            let rest_ms = self.times_ms.split_off(k);
+            let rest = self.pictures.split_off(k);
+            self.flush_part(observe);
+            self.times_ms = rest_ms;
+            self.pictures = rest;
+            // Each part is shorter: this ends.
+            return self.flush(observe);
+        }
+        self.flush_part(observe);
+    }
+
+    /// Decides the framing of the open window and hashes its samples.
+    fn flush_part(&mut self, observe: &mut impl FnMut(SampleView<'_>)) {
         if self.pictures.is_empty() {
             return;
         }
