@@ -20,7 +20,8 @@ pub enum IndexCommand {
     /// Remove a title from a catalog.
     #[command(after_help = EXIT_STATUS_HELP)]
     Remove(RemoveArgs),
-    /// List the titles: id, name, duration, frames (tab-separated).
+    /// List the titles: id, name, duration, stored hashes (tab-separated;
+    /// a wide title has two per sampled moment: its view and its window).
     #[command(after_help = EXIT_STATUS_HELP)]
     List(CatalogArgs),
     /// Counts, sizes, parameters and format version.

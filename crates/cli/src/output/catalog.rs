@@ -48,11 +48,14 @@ pub fn info(dir: &Path, c: &Catalog) -> String {
         }
     );
     let _ = writeln!(out, "titles         {}", c.titles().len());
-    let _ = writeln!(out, "frames         {frames}");
+    let _ = writeln!(
+        out,
+        "hashes         {frames} (stored frames: views and windows)"
+    );
     let _ = writeln!(out, "segments       {segments}");
     let _ = writeln!(
         out,
-        "size           {bytes} bytes ({:.1} bytes per frame; search structure {search} bytes)",
+        "size           {bytes} bytes ({:.1} bytes per hash; search structure {search} bytes)",
         bytes as f64 / frames.max(1) as f64,
     );
     out
@@ -72,7 +75,7 @@ pub fn verified(dir: &Path, c: &Catalog) -> String {
 pub fn changed(what: &str, dir: &Path, c: &Catalog, seconds: f64) -> String {
     let (_, bytes, search) = c.storage();
     format!(
-        "vfp: {what} {}: {}, {} frames, {:.1} MB (search structure {:.1} MB) in {seconds:.1} s\n",
+        "vfp: {what} {}: {}, {} hashes, {:.1} MB (search structure {:.1} MB) in {seconds:.1} s\n",
         dir.display(),
         count(c.titles().len(), "title"),
         c.frame_count(),
