@@ -1060,4 +1060,16 @@ mod tests {
         let mut d = BorderDetector::new(S);
         assert_eq!(d.update(&window(content, |_, _| 0)), Rect::full(S));
     }
+
+    #[test]
+    fn arbitrary_windows_never_panic() {
+        for (window, _, _) in crate::luma::testing::arbitrary_windows(40) {
+            let mut d = BorderDetector::new(crate::luma::WORK_SIDE);
+            if let Some(k) = d.framing_change(&window) {
+                assert!(k > 0 && k < window.len(), "{k} of {}", window.len());
+            }
+            let r = d.update(&window);
+            assert!(r.x0 < r.x1 && r.y0 < r.y1, "{r:?}");
+        }
+    }
 }

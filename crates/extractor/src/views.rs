@@ -351,4 +351,18 @@ mod tests {
         assert_eq!(vertical_window(full, 0.6), None);
         assert_eq!(vertical_window(full, f32::NAN), None);
     }
+
+    #[test]
+    fn any_area_and_aspect_gives_a_window_inside_it_or_none() {
+        for (_, area, seed) in crate::luma::testing::arbitrary_windows(60) {
+            let aspect = [0.1, 0.5, 0.65, 0.7, 1.0, 1.78, 2.4, 9.0][seed as usize % 8];
+            if let Some(w) = vertical_window(area, aspect) {
+                assert!(
+                    w.x0 >= area.x0 && w.x1 <= area.x1 && w.x0 < w.x1,
+                    "{w:?} in {area:?}"
+                );
+                assert_eq!((w.y0, w.y1), (area.y0, area.y1));
+            }
+        }
+    }
 }
