@@ -180,8 +180,21 @@ impl Fingerprint {
     /// Every hashing of the frames, the whole active picture first, each
     /// with its zoom in percent (100 for the whole picture).
     pub fn tracks(&self) -> impl Iterator<Item = (u8, &[HashedFrame])> {
-        std::iter::once((FULL_VIEW_PCT, self.frames.as_slice()))
-            .chain(self.views.iter().map(|v| (v.zoom_pct, v.frames.as_slice())))
+        self.tracks_where(|_| true)
+    }
+
+    /// [`tracks`](Self::tracks), of the view tracks only those `keep`
+    /// takes (the whole active picture always).
+    pub fn tracks_where(
+        &self,
+        keep: impl Fn(&ViewTrack) -> bool,
+    ) -> impl Iterator<Item = (u8, &[HashedFrame])> {
+        std::iter::once((FULL_VIEW_PCT, self.frames.as_slice())).chain(
+            self.views
+                .iter()
+                .filter(move |v| keep(v))
+                .map(|v| (v.zoom_pct, v.frames.as_slice())),
+        )
     }
 }
 

@@ -338,15 +338,9 @@ impl Catalog {
                 view_pct: self.body.view_pct,
             });
         }
-        let wanted = |v: &ViewTrack| v.region != ViewRegion::Window || self.body.windows;
-        Ok(std::iter::once((FULL_VIEW_PCT, query.frames.as_slice()))
-            .chain(
-                query
-                    .views
-                    .iter()
-                    .filter(|v| wanted(v))
-                    .map(|v| (v.zoom_pct, v.frames.as_slice())),
-            )
+        let windows = self.body.windows;
+        Ok(query
+            .tracks_where(|v: &ViewTrack| v.region != ViewRegion::Window || windows)
             .filter(|&(pct, _)| pct >= self.body.view_pct)
             .collect())
     }
