@@ -1,6 +1,6 @@
 //! Arguments of `vfp extract` and `vfp show`.
 
-use super::{cores, dense_sampling, jobs_or_cores};
+use super::{decoder_threads_per_file, dense_sampling, jobs_or_cores};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -63,16 +63,13 @@ impl ExtractArgs {
             (Some(fps), false) => dense_sampling(fps)?,
             (None, false) => Sampling::default(),
         };
-        let cores = cores();
         let jobs = jobs_or_cores(self.jobs)?;
-        // Files in flight share the cores: one file gets them all, as many
-        // files as cores get one decoder thread each.
         let in_flight = jobs.min(self.videos.len()).max(1);
         let decoder_threads = match self.threads {
             Some(0) => bail!("--threads must be at least 1"),
             Some(t) => t,
             None if in_flight == 1 => 0,
-            None => (cores / in_flight).max(1),
+            None => decoder_threads_per_file(in_flight),
         };
         Ok(ExtractConfig {
             videos: self.videos,
@@ -127,7 +124,7 @@ impl ShowArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::Command;
+    use crate::args::{cores, Command};
 
     fn parse(args: &[&str]) -> Result<ExtractConfig> {
         let mut full = vec!["extract"];

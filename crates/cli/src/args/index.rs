@@ -1,6 +1,6 @@
 //! Arguments of `vfp index ...`.
 
-use super::{cores, dense_sampling, jobs_or_cores, EXIT_STATUS_HELP};
+use super::{decoder_threads_per_file, dense_sampling, jobs_or_cores, EXIT_STATUS_HELP};
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -187,7 +187,6 @@ impl TitleArgs {
     /// Checks the rate and the thread layout.
     pub fn into_config(self) -> Result<TitlesConfig> {
         let sampling = dense_sampling(self.fps)?;
-        let cores = cores();
         let jobs = jobs_or_cores(self.jobs)?;
         let spec = match self.manifest {
             Some(csv) => TitleSpec::Manifest(csv),
@@ -198,7 +197,7 @@ impl TitleArgs {
             jobs,
             options: ExtractOptions {
                 // Many titles in flight share the cores.
-                decoder_threads: (cores / jobs).max(1),
+                decoder_threads: decoder_threads_per_file(jobs),
                 ..ExtractOptions::with_sampling(sampling)
             },
         })

@@ -37,6 +37,13 @@ pub fn jobs_or_cores(jobs: Option<usize>) -> Result<usize> {
     }
 }
 
+/// Decoder threads for each of `in_flight` files decoded at once: they
+/// share the cores (one file gets them all, as many files as cores get
+/// one each).
+pub fn decoder_threads_per_file(in_flight: usize) -> usize {
+    (cores() / in_flight.max(1)).max(1)
+}
+
 /// Dense sampling at `--fps N`, refused outside `0 < N <= MAX_FPS`.
 pub fn dense_sampling(fps: f32) -> Result<Sampling> {
     let sampling = Sampling::Dense { fps };

@@ -1,6 +1,6 @@
 //! Arguments of `vfp scan`.
 
-use super::{cores, jobs_or_cores, settings_error};
+use super::{decoder_threads_per_file, jobs_or_cores, settings_error};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -116,14 +116,14 @@ impl ScanConfig {
         let in_flight = self.jobs.min(files).max(1);
         self.engine
             .clone()
-            .with_decoder_threads((cores() / in_flight).max(1))
+            .with_decoder_threads(decoder_threads_per_file(in_flight))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::{parse, Command};
+    use crate::args::{cores, parse, Command};
     use vfp_fingerprint::Sampling;
 
     fn config(args: &[&str]) -> Result<ScanConfig> {
