@@ -33,5 +33,7 @@ pub mod units;
 pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS};
 pub use error::{isolate, Panicked, ScanError};
 pub use record::{FileRecord, MatchRecord, Verdict, Verification};
-pub use scanner::{fingerprint_of, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS};
+pub use scanner::{
+    fingerprint_of, is_fingerprint_file, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS,
+};
 pub use search::ClipSearch;

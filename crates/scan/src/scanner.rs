@@ -28,14 +28,16 @@ pub const MIN_TRIAGE_KEYFRAMES: usize = 8;
 /// The fingerprint of a file: read from a `.vfp` (any sampling), decoded
 /// and hashed with `options` from anything else.
 pub fn fingerprint_of(path: &Path, options: &ExtractOptions) -> Result<Fingerprint, ScanError> {
-    if is_vfp(path) {
+    if is_fingerprint_file(path) {
         Ok(vfp_format::read_file(path)?)
     } else {
         Ok(vfp_extractor::extract(path, options)?)
     }
 }
 
-fn is_vfp(path: &Path) -> bool {
+/// Whether `path` names a `.vfp` fingerprint (by its extension, any case)
+/// rather than a video.
+pub fn is_fingerprint_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("vfp"))
 }
@@ -68,20 +70,15 @@ impl<'c> Scanner<'c> {
     /// decoded densely, or with `--fast` by its keyframes first and
     /// densely only when the keyframes cannot rule it out.
     fn scan_file(&self, path: &Path) -> Result<(Fingerprint, Vec<MatchSegment>), ScanError> {
-        if is_vfp(path) {
-            let fp = vfp_format::read_file(path)?;
-            let segments = self.scan_fingerprint(path, &fp)?;
-            return Ok((fp, segments));
-        }
-        if self.config.fast {
+        if self.config.fast && !is_fingerprint_file(path) {
             let keys =
                 vfp_extractor::extract(path, &ExtractOptions::with_sampling(Sampling::Keyframes))?;
             if !self.keyframes_may_match(path, &keys)? {
                 return Ok((keys, Vec::new()));
             }
         }
-        let fp = vfp_extractor::extract(path, &self.dense_options())?;
-        let segments = self.matches(path, &fp)?;
+        let fp = fingerprint_of(path, &self.dense_options())?;
+        let segments = self.scan_fingerprint(path, &fp)?;
         Ok((fp, segments))
     }
 

@@ -180,10 +180,7 @@ type Pictures = std::result::Result<Vec<Option<String>>, String>;
 
 /// PNG data URLs of `path` at `times_ms`, or why there are none.
 fn pictures(path: &Path, times_ms: &[u32]) -> Pictures {
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("vfp"))
-    {
+    if vfp_scan::is_fingerprint_file(path) {
         return Err("a fingerprint has no pictures".into());
     }
     if !path.exists() {
