@@ -76,6 +76,10 @@ windowbox="fps=24,scale=-2:544,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,format=
 make intro-card-pillarbox.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -f lavfi -i "$2" -an -i "$1" -filter_complex "[1:v]$3[m];[0:v][m]concat=n=2:v=1[v]" -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$4"' _ "$src" "$card" "$pillar"
 make pillarbox-outro-card.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -f lavfi -i "$2" -an -i "$1" -filter_complex "[1:v]$3[m];[m][0:v]concat=n=2:v=1[v]" -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$4"' _ "$src" "$card" "$pillar"
 make compilation-windowbox.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -ss 5 -t 1.5 -i "$2" -an -i "$1" -an -ss 20 -t 1.5 -i "$2" -filter_complex "[0:v]$4[a];[1:v]$3[m];[2:v]$4[b];[a][m][b]concat=n=3:v=1[v]" -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$5"' _ "$src" "$cache/vtest.avi" "$windowbox" "$street"
+# A split screen: the film cropped to fill the top half of a 9:16 screen
+# (360x320: 63 % of its width, centred, full height), street footage
+# filling the bottom half; the film's timeline is kept.
+make split-screen.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -stream_loop -1 -i "$2" -filter_complex "[0:v]scale=360:320:force_original_aspect_ratio=increase,crop=360:320,setsar=1[top];[1:v]fps=$3,scale=360:320:force_original_aspect_ratio=increase,crop=360:320,setsar=1[bottom];[top][bottom]vstack=inputs=2:shortest=1" -c:v libx264 -preset veryfast -pix_fmt yuv420p -an -f mp4 "$4"' _ "$src" "$cache/vtest.avi" "$film_fps"
 
 make theora.ogv sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -c:v libtheora -q:v 5 -f ogg "$2"' _ "$src"
 

@@ -941,6 +941,22 @@ fn framing_that_changes_inside_a_clip_loses_little() {
     assert!(end - start >= 10.5, "{}", records[2]);
 }
 
+/// Scans `clip` (the film's timeline kept) against the film's catalog in
+/// `d` and asserts it matches the film, time for time, over 10 s at least.
+fn assert_found_time_for_time(d: &Path, clip: &str) {
+    let out = scan_cat(
+        d,
+        &[os("--format"), os("jsonl"), generated(clip).as_os_str()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{clip}: {}", stderr(&out));
+    let r = &jsonl(&out)[0];
+    let m = &r["matches"][0];
+    assert_eq!(m["title_id"], "ref", "{r}");
+    let f = |k: &str| m[k].as_f64().unwrap();
+    assert!((f("clip_start_s") - f("title_start_s")).abs() < 0.1, "{r}");
+    assert!(f("clip_end_s") - f("clip_start_s") >= 10.0, "{r}");
+}
+
 #[test]
 fn a_vertical_re_post_is_found_through_the_catalogs_9_16_window() {
     // The film cropped to fill a 9:16 screen keeps 41 % of its width: no
@@ -950,19 +966,15 @@ fn a_vertical_re_post_is_found_through_the_catalogs_9_16_window() {
     film_catalog(d);
     let out = vfp(d, &[os("index"), os("info"), os("--catalog"), os("cat")]);
     assert!(stdout(&out).contains("9:16 window"), "{}", stdout(&out));
-    let out = scan_cat(
-        d,
-        &[
-            os("--format"),
-            os("jsonl"),
-            generated("vertical-crop.mp4").as_os_str(),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let r = &jsonl(&out)[0];
-    let m = &r["matches"][0];
-    assert_eq!(m["title_id"], "ref", "{r}");
-    let f = |k: &str| m[k].as_f64().unwrap();
-    assert!((f("clip_start_s") - f("title_start_s")).abs() < 0.1, "{r}");
-    assert!(f("clip_end_s") - f("clip_start_s") >= 10.0, "{r}");
+    assert_found_time_for_time(d, "vertical-crop.mp4");
+}
+
+#[test]
+fn a_split_screen_is_found_through_its_panes_9_16_window() {
+    // The film fills the top half of a 9:16 screen, street footage the
+    // bottom half: the whole frame matches neither.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    assert_found_time_for_time(d, "split-screen.mp4");
 }

@@ -1,12 +1,13 @@
 //! What the extractor decided about each video's framing, window by
-//! window: the active picture (after borders), a tilt, an inset picture.
+//! window: the active picture (after borders), a tilt, an inset picture,
+//! a split screen's two pictures.
 //! For looking into a miss.
 //!
 //! ```text
 //! cargo run --release -p vfp-extractor --example framing -- VIDEO...
 //! ```
 //! Prints one line per video: each change of (active x0..x1 × y0..y1,
-//! tilt in degrees, inset x0..x1 × y0..y1), in 192-pixel working
+//! tilt in degrees, inset x0..x1 × y0..y1, split panes), in 192-pixel working
 //! coordinates, with the sample time it starts at.
 
 use std::path::Path;
@@ -22,15 +23,25 @@ fn main() {
         let mut changes = Vec::new();
         let mut last = None;
         let result = extract_observed(Path::new(&path), &opts, |s| {
-            let now = (s.active, s.tilt_deg.map(|t| (t * 100.0) as i32), s.inset);
+            let now = (
+                s.active,
+                s.tilt_deg.map(|t| (t * 100.0) as i32),
+                s.inset,
+                s.panes,
+            );
             if last != Some(now) {
                 last = Some(now);
                 changes.push(format!(
-                    "{:.1}s active {} tilt {} inset {}",
+                    "{:.1}s active {} tilt {} inset {} split {}",
                     f64::from(s.frame.t_ms) / 1000.0,
                     rect(s.active),
                     s.tilt_deg.map_or("-".into(), |t| format!("{t:.2}°")),
-                    s.inset.map_or("-".into(), rect)
+                    s.inset.map_or("-".into(), rect),
+                    s.panes.map_or("-".into(), |p| format!(
+                        "{} / {}",
+                        rect(p.upper),
+                        rect(p.lower)
+                    ))
                 ));
             }
         });

@@ -33,12 +33,14 @@ pub mod inset;
 pub mod luma;
 mod sample;
 mod scale;
+pub mod split;
 pub mod tilt;
 mod views;
 
 pub use error::ExtractError;
 pub use hash::hash_sample;
 pub use luma::{LumaImage, Rect, Resampler};
+pub use split::Panes;
 
 use decode::{DecodeOptions, VideoInput};
 use sample::Sampler;
@@ -90,6 +92,8 @@ pub struct SampleView<'a> {
     pub tilt_deg: Option<f32>,
     /// The inset picture (picture-in-picture) found, if any.
     pub inset: Option<Rect>,
+    /// The two pictures of a split screen found, if any.
+    pub panes: Option<Panes>,
 }
 
 /// Fingerprints one video file.

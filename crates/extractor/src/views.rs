@@ -2,12 +2,14 @@
 //! per window, the framing (active picture from `borders`, a turn from
 //! `tilt`, an inset from `inset`) is decided once, and every sample is
 //! hashed on the whole active picture, on each centred crop of
-//! [`VIEW_ZOOMS_PCT`], and on the inset and the uncut frame where the
-//! window has them ([`ViewTrack`]s of the fingerprint).
+//! [`VIEW_ZOOMS_PCT`], and on the inset, the uncut frame, the 9:16 window
+//! and the 9:16 windows of a split screen's panes where the window has
+//! them ([`ViewTrack`]s of the fingerprint).
 
 use crate::borders::BorderDetector;
 use crate::hash::hash_sample;
 use crate::luma::{self, LumaImage, Rect, Resampler};
+use crate::split::{self, Panes};
 use crate::tilt::{self, TiltedSampler};
 use crate::{inset, SampleView};
 use vfp_fingerprint::{
@@ -47,6 +49,22 @@ pub(crate) struct WindowHasher {
     whole_frame: SparseTrack,
     /// The 9:16 window a vertical re-post keeps of a wide picture.
     window: SparseTrack,
+    /// The 9:16 windows of the two pictures of a split screen.
+    upper_pane_window: SparseTrack,
+    lower_pane_window: SparseTrack,
+}
+
+/// What a window of samples shows, decided once for all its samples.
+struct Framing {
+    /// The active picture (borders cut).
+    active: Rect,
+    /// The angle the picture is turned by inside the frame.
+    tilt_deg: Option<f32>,
+    /// A picture shown inside it (not looked for in a turned picture: its
+    /// edges are the turn's).
+    inset: Option<Rect>,
+    /// Two pictures stacked in it (not looked for in a turned picture).
+    panes: Option<Panes>,
 }
 
 /// A view of a region that only some windows have: per frame, the hash, or
@@ -130,6 +148,8 @@ impl WindowHasher {
             inset: SparseTrack::new(ViewRegion::Inset),
             whole_frame: SparseTrack::new(ViewRegion::Frame),
             window: SparseTrack::new(ViewRegion::Window),
+            upper_pane_window: SparseTrack::new(ViewRegion::UpperPaneWindow),
+            lower_pane_window: SparseTrack::new(ViewRegion::LowerPaneWindow),
         }
     }
 
@@ -180,7 +200,12 @@ impl WindowHasher {
         if self.pictures.is_empty() {
             return;
         }
-        let (active, tilt_deg, inset) = self.framing();
+        let Framing {
+            active,
+            tilt_deg,
+            inset,
+            panes,
+        } = self.framing();
         let zoom = |pct: u8| f32::from(pct) / 100.0;
         let region_sampler =
             |r: Rect| Resampler::new(centred(r, zoom(REGION_VIEW_PCT)), luma::WORK_SIDE);
@@ -188,11 +213,13 @@ impl WindowHasher {
         let full = Rect::full(luma::WORK_SIDE);
         let whole_sampler = (active != full && tilt_deg.is_none()).then(|| region_sampler(full));
         let geometry = self.geometry(active);
-        let window_sampler = tilt_deg
-            .is_none()
-            .then(|| vertical_window(active, geometry.aspect))
-            .flatten()
-            .map(|w| Resampler::new(centred(w, zoom(WINDOW_VIEW_PCT)), luma::WORK_SIDE));
+        let window_of = |picture: Rect| {
+            vertical_window(picture, self.geometry(picture).aspect)
+                .map(|w| Resampler::new(centred(w, zoom(WINDOW_VIEW_PCT)), luma::WORK_SIDE))
+        };
+        let window_sampler = tilt_deg.is_none().then(|| window_of(active)).flatten();
+        let upper_pane_sampler = panes.and_then(|p| window_of(p.upper));
+        let lower_pane_sampler = panes.and_then(|p| window_of(p.lower));
         let samplers: Vec<ViewSampler> = std::iter::once(FULL_VIEW_PCT)
             .chain(VIEW_ZOOMS_PCT)
             .map(|pct| match tilt_deg {
@@ -222,31 +249,47 @@ impl WindowHasher {
                 .push(t_ms, &picture, whole_s, params, keyframe);
             let window_s = window_sampler.as_ref();
             self.window.push(t_ms, &picture, window_s, params, keyframe);
+            let upper_s = upper_pane_sampler.as_ref();
+            self.upper_pane_window
+                .push(t_ms, &picture, upper_s, params, keyframe);
+            let lower_s = lower_pane_sampler.as_ref();
+            self.lower_pane_window
+                .push(t_ms, &picture, lower_s, params, keyframe);
             observe(SampleView {
                 frame: &frame,
                 picture: &picture,
                 active,
                 tilt_deg,
                 inset,
+                panes,
             });
             self.frames.push(frame);
         }
     }
 
-    /// The open window's framing: its active picture, the angle it is
-    /// turned by inside the frame, an inset picture (not looked for in a
-    /// turned picture: its edges are the turn's).
-    fn framing(&mut self) -> (Rect, Option<f32>, Option<Rect>) {
+    /// The open window's framing.
+    fn framing(&mut self) -> Framing {
         if !self.params.hash.crop_borders {
-            return (Rect::full(luma::WORK_SIDE), None, None);
+            return Framing {
+                active: Rect::full(luma::WORK_SIDE),
+                tilt_deg: None,
+                inset: None,
+                panes: None,
+            };
         }
         let active = self.detector.update(&self.pictures);
         let tilt_deg = tilt::detect(&self.pictures, self.geometry(active));
-        let inset = match tilt_deg {
-            None => inset::detect(&self.pictures, active),
-            Some(_) => None,
-        };
-        (active, tilt_deg, inset)
+        let upright = tilt_deg.is_none();
+        Framing {
+            active,
+            tilt_deg,
+            inset: upright
+                .then(|| inset::detect(&self.pictures, active))
+                .flatten(),
+            panes: upright
+                .then(|| split::detect(&self.pictures, active))
+                .flatten(),
+        }
     }
 
     /// The geometry of `active` in this video.
@@ -277,6 +320,8 @@ impl WindowHasher {
         views.extend(self.inset.finish(REGION_VIEW_PCT));
         views.extend(self.whole_frame.finish(REGION_VIEW_PCT));
         views.extend(self.window.finish(WINDOW_VIEW_PCT));
+        views.extend(self.upper_pane_window.finish(WINDOW_VIEW_PCT));
+        views.extend(self.lower_pane_window.finish(WINDOW_VIEW_PCT));
         (self.frames, views)
     }
 }

@@ -39,7 +39,9 @@
 //!                 +0   1  zoom, u8 (1..=99)
 //!                 +1   1  region, u8 (0 active picture, 1 inset picture,
 //!                         2 whole frame with its borders, 3 the 9:16
-//!                         window of a wide picture: version 3);
+//!                         window of a wide picture: version 3; 4 and 5
+//!                         the 9:16 windows of the upper and lower picture
+//!                         of a split screen: version 4);
 //!                         tracks ordered by region, then by decreasing zoom
 //!                 +2   2  reserved, 0
 //!                 +4  72*N  the N frames hashed on the centred crop, records
@@ -52,7 +54,8 @@
 //! checks, in order: magic, version, length, checksum, then every field's
 //! range, and names the first problem found. Version 1 is version 2 without
 //! view tracks (its byte 15 was reserved as 0); version 2 is version 3
-//! without the 9:16 window region; both still read.
+//! without the 9:16 window region, version 3 is version 4 without the
+//! split-screen regions; all still read.
 
 use crate::{
     ExtractParams, FrameFlags, FrameHash, HashAlgorithm, HashParams, HashedFrame, Sampling,
@@ -66,9 +69,9 @@ use std::path::{Path, PathBuf};
 /// The first eight bytes of every `.vfp` file.
 pub const MAGIC: [u8; 8] = *b"\x89VFP\r\n\x1a\n";
 /// The format version this code writes.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// The format versions this code reads.
-pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=3;
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=4;
 /// Size of the fixed header before the two names.
 pub const HEADER_LEN: usize = 96;
 /// Size of one stored frame.
@@ -358,10 +361,13 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
                 format!("track {t}: unknown id {}", bytes[at + 1]),
             )
         })?;
-        if region == ViewRegion::Window && version < 3 {
+        if version < region.since_format_version() {
             return Err(invalid(
                 "view region",
-                format!("track {t}: the 9:16 window needs format version 3, not {version}"),
+                format!(
+                    "track {t}: region {region:?} needs format version {}, not {version}",
+                    region.since_format_version()
+                ),
             ));
         }
         if !(1..FULL_VIEW_PCT).contains(&zoom_pct)
@@ -652,6 +658,24 @@ mod tests {
         fp
     }
 
+    /// [`sample_with_window`] and the windows of a split screen's two
+    /// panes (format version 4).
+    pub(crate) fn sample_with_panes(n: usize) -> Fingerprint {
+        let mut fp = sample_with_window(n);
+        for (region, salt) in [
+            (ViewRegion::UpperPaneWindow, 29),
+            (ViewRegion::LowerPaneWindow, 31),
+        ] {
+            let mut pane = fp.views[0].clone();
+            pane.region = region;
+            for f in &mut pane.frames {
+                f.hash.0[2] = salt;
+            }
+            fp.views.push(pane);
+        }
+        fp
+    }
+
     /// Each `(offset, value, field)`: `bytes` with that byte set (and the
     /// checksum redone) is refused, naming `field`.
     fn assert_invalid_fields(bytes: &[u8], cases: &[(usize, u8, &str)]) {
@@ -732,7 +756,7 @@ mod tests {
             (track0, 100, "view zoom"),
             (track1, 87, "view zoom"),
             (track0 + 2, 1, "view track reserved bytes"),
-            (track0 + 1, 4, "view region"),
+            (track0 + 1, 6, "view region"),
             // An inset track before the active picture's.
             (track1 + 1, 1, "view zoom"),
             (track2 + 1, 0, "view zoom"),
@@ -889,6 +913,25 @@ mod tests {
     }
 
     #[test]
+    fn committed_version_4_fixture_still_opens() {
+        let bytes = include_bytes!("../../../testdata/format/v4-sample.vfp");
+        let fp = decode(bytes).expect("format version 4 must keep opening");
+        assert_eq!(fp, sample_with_panes(4));
+    }
+
+    #[test]
+    fn split_screen_tracks_round_trip_and_need_version_4() {
+        let fp = sample_with_panes(3);
+        let bytes = encode(&fp).unwrap();
+        assert_eq!(decode(&bytes).unwrap(), fp);
+        let mut v3 = bytes;
+        v3[8..10].copy_from_slice(&3u16.to_le_bytes());
+        let err = decode(&with_crc(v3)).unwrap_err();
+        assert!(err.to_string().contains("view region"), "{err}");
+        assert!(err.to_string().contains("version 4"), "{err}");
+    }
+
+    #[test]
     fn a_window_track_round_trips_and_needs_version_3() {
         let fp = sample_with_window(3);
         let bytes = encode(&fp).unwrap();
@@ -916,16 +959,16 @@ mod tests {
 
 #[cfg(test)]
 mod write_fixture {
-    /// Writes `testdata/format/v3-sample.vfp`; run once when the format
-    /// version changes: `cargo test -p vfp-fingerprint -- --ignored write_v3`.
+    /// Writes `testdata/format/v4-sample.vfp`; run once when the format
+    /// version changes: `cargo test -p vfp-fingerprint -- --ignored write_v4`.
     #[test]
     #[ignore]
-    fn write_v3() {
-        let bytes = super::encode(&super::tests::sample_with_window(4)).unwrap();
+    fn write_v4() {
+        let bytes = super::encode(&super::tests::sample_with_panes(4)).unwrap();
         std::fs::write(
             concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../testdata/format/v3-sample.vfp"
+                "/../../testdata/format/v4-sample.vfp"
             ),
             bytes,
         )

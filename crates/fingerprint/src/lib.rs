@@ -232,6 +232,12 @@ pub enum ViewRegion {
     /// screen filled by it shows (crop-to-fill), where the picture is
     /// clearly wider than that; other frames are flagged low-information.
     Window,
+    /// The 9:16 window of the upper of two pictures stacked in the frame
+    /// (a split screen), where one was found; other frames are flagged
+    /// low-information.
+    UpperPaneWindow,
+    /// The 9:16 window of the lower of two stacked pictures.
+    LowerPaneWindow,
 }
 
 impl ViewRegion {
@@ -242,6 +248,26 @@ impl ViewRegion {
             ViewRegion::Inset => 1,
             ViewRegion::Frame => 2,
             ViewRegion::Window => 3,
+            ViewRegion::UpperPaneWindow => 4,
+            ViewRegion::LowerPaneWindow => 5,
+        }
+    }
+
+    /// Whether the region is hashed on a 9:16 window, matched against a
+    /// catalog's windows only.
+    pub const fn is_window(self) -> bool {
+        matches!(
+            self,
+            ViewRegion::Window | ViewRegion::UpperPaneWindow | ViewRegion::LowerPaneWindow
+        )
+    }
+
+    /// The first `.vfp` format version that can hold the region.
+    pub const fn since_format_version(self) -> u16 {
+        match self {
+            ViewRegion::Active | ViewRegion::Inset | ViewRegion::Frame => 2,
+            ViewRegion::Window => 3,
+            ViewRegion::UpperPaneWindow | ViewRegion::LowerPaneWindow => 4,
         }
     }
 
@@ -252,6 +278,8 @@ impl ViewRegion {
             1 => Some(ViewRegion::Inset),
             2 => Some(ViewRegion::Frame),
             3 => Some(ViewRegion::Window),
+            4 => Some(ViewRegion::UpperPaneWindow),
+            5 => Some(ViewRegion::LowerPaneWindow),
             _ => None,
         }
     }

@@ -340,7 +340,7 @@ impl Catalog {
         }
         let windows = self.body.windows;
         Ok(query
-            .tracks_where(|v: &ViewTrack| v.region != ViewRegion::Window || windows)
+            .tracks_where(|v: &ViewTrack| !v.region.is_window() || windows)
             .filter(|&(pct, _)| pct >= self.body.view_pct)
             .collect())
     }

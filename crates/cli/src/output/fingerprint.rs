@@ -30,6 +30,8 @@ pub fn describe(fp: &Fingerprint) -> String {
             ViewRegion::Inset => "inset picture",
             ViewRegion::Frame => "uncut frame",
             ViewRegion::Window => "9:16 window",
+            ViewRegion::UpperPaneWindow => "9:16 window of a split screen's upper picture",
+            ViewRegion::LowerPaneWindow => "9:16 window of a split screen's lower picture",
         };
         let used = v.frames.iter().filter(|f| f.is_informative()).count();
         let _ = writeln!(
