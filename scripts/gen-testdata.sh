@@ -80,6 +80,9 @@ make compilation-windowbox.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -ss
 # (360x320: 63 % of its width, centred, full height), street footage
 # filling the bottom half; the film's timeline is kept.
 make split-screen.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -stream_loop -1 -i "$2" -filter_complex "[0:v]scale=360:320:force_original_aspect_ratio=increase,crop=360:320,setsar=1[top];[1:v]fps=$3,scale=360:320:force_original_aspect_ratio=increase,crop=360:320,setsar=1[bottom];[top][bottom]vstack=inputs=2:shortest=1" -c:v libx264 -preset veryfast -pix_fmt yuv420p -an -f mp4 "$4"' _ "$src" "$cache/vtest.avi" "$film_fps"
+# A screen filmed with a phone: the film on a dark monitor turned bright
+# (gamma 1.6), shown at 86 %, keystoned, with vignette, blur, sensor grain.
+make camcord.mp4 enc "eq=gamma=1.6,scale=620:454,pad=720:528:(ow-iw)/2:(oh-ih)/2:0x101010,perspective=x0=25:y0=12:x1=700:y1=24:x2=10:y2=510:x3=712:y3=500:sense=destination,vignette=PI/5,gblur=sigma=1.1,noise=alls=14:allf=t,eq=saturation=0.85,setsar=1"
 
 make theora.ogv sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -c:v libtheora -q:v 5 -f ogg "$2"' _ "$src"
 

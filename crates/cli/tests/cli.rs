@@ -978,3 +978,13 @@ fn a_split_screen_is_found_through_its_panes_9_16_window() {
     film_catalog(d);
     assert_found_time_for_time(d, "split-screen.mp4");
 }
+
+#[test]
+fn a_filmed_screen_is_found_unwarped() {
+    // The film on a monitor filmed with a phone: keystoned inside a dark
+    // surround, with vignette, blur and grain.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    assert_found_time_for_time(d, "camcord.mp4");
+}

@@ -33,6 +33,7 @@ pub mod inset;
 pub mod luma;
 mod sample;
 mod scale;
+pub mod screen;
 pub mod split;
 pub mod tilt;
 mod views;
@@ -40,6 +41,7 @@ mod views;
 pub use error::ExtractError;
 pub use hash::hash_sample;
 pub use luma::{LumaImage, Rect, Resampler};
+pub use screen::Quad;
 pub use split::Panes;
 
 use decode::{DecodeOptions, VideoInput};
@@ -94,6 +96,8 @@ pub struct SampleView<'a> {
     pub inset: Option<Rect>,
     /// The two pictures of a split screen found, if any.
     pub panes: Option<Panes>,
+    /// The picture filmed off a screen found, if any.
+    pub screen: Option<Quad>,
 }
 
 /// Fingerprints one video file.

@@ -168,6 +168,72 @@ impl Resampler {
     }
 }
 
+/// Resamples any region given by a map from the output square to working
+/// picture points (a turned or keystoned picture) to `HASH_SIDE`²: each
+/// output pixel is the mean of 3×3 bilinear samples.
+#[derive(Clone, Debug)]
+pub struct MappedSampler {
+    /// Per output pixel, the working-picture points averaged for it.
+    taps: Vec<[(f32, f32); SUPERSAMPLE * SUPERSAMPLE]>,
+}
+
+/// Points per output pixel in each direction: a crop spans up to three
+/// working pixels per output pixel, so three points keep the average
+/// close to an area mean.
+const SUPERSAMPLE: usize = 3;
+
+impl MappedSampler {
+    /// `map` takes a point of the output square, each coordinate in 0..1
+    /// from the top left, to where it lies in the working picture (pixel
+    /// coordinates, pixel centres at +0.5).
+    pub fn new(map: impl Fn(f32, f32) -> (f32, f32)) -> Self {
+        let n = (HASH_SIDE * SUPERSAMPLE) as f32;
+        let mut taps = Vec::with_capacity(HASH_SIDE * HASH_SIDE);
+        for oy in 0..HASH_SIDE {
+            for ox in 0..HASH_SIDE {
+                let mut points = [(0f32, 0f32); SUPERSAMPLE * SUPERSAMPLE];
+                for (k, p) in points.iter_mut().enumerate() {
+                    let sx = ox * SUPERSAMPLE + k % SUPERSAMPLE;
+                    let sy = oy * SUPERSAMPLE + k / SUPERSAMPLE;
+                    *p = map((sx as f32 + 0.5) / n, (sy as f32 + 0.5) / n);
+                }
+                taps.push(points);
+            }
+        }
+        MappedSampler { taps }
+    }
+
+    /// The region of `picture`, row-major floats at `HASH_SIDE`².
+    pub fn resample(&self, picture: &LumaImage) -> Vec<f32> {
+        let weight = 1.0 / (SUPERSAMPLE * SUPERSAMPLE) as f32;
+        self.taps
+            .iter()
+            .map(|points| {
+                points
+                    .iter()
+                    .map(|&(u, v)| bilinear(picture, u, v))
+                    .sum::<f32>()
+                    * weight
+            })
+            .collect()
+    }
+}
+
+/// The picture at a point in pixel coordinates (pixel centres at +0.5),
+/// clamped to the picture.
+fn bilinear(picture: &LumaImage, u: f32, v: f32) -> f32 {
+    let side = picture.side();
+    let max = (side - 1) as f32;
+    let (x, y) = ((u - 0.5).clamp(0.0, max), (v - 0.5).clamp(0.0, max));
+    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+    let (x1, y1) = ((x0 + 1).min(side - 1), (y0 + 1).min(side - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let at = |x: usize, y: usize| f32::from(picture.row(y)[x]);
+    let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+    let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+    top * (1.0 - fy) + bottom * fy
+}
+
 /// A rectangle of a square picture in pixels: `x0..x1` by `y0..y1`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rect {

@@ -3,7 +3,7 @@
 //! "rotated to dodge detection" looks like). Even a 4° turn moves a global
 //! hash about as far as an unrelated picture, so a window of samples is
 //! checked for the black corners a turn leaves, and if they are there,
-//! the picture is turned back before hashing ([`TiltedSampler`]).
+//! the picture is turned back before hashing ([`turned_back`]).
 //!
 //! The check fits the four corner triangles of a turned rectangle of the
 //! active picture's own shape to the fill: pixels that stay dark and
@@ -14,7 +14,7 @@
 //! in the fill, a larger one puts content inside the triangles. A dark
 //! vignette has no sharp straight boundary at any angle and is left alone.
 
-use crate::luma::{window_extremes, LumaImage, Rect, HASH_SIDE};
+use crate::luma::{window_extremes, LumaImage, MappedSampler, Rect};
 
 /// A pixel brighter than this at any time of the window is content (video
 /// black is 16, plus coding noise)...
@@ -272,73 +272,17 @@ impl Fit {
     }
 }
 
-/// Resamples a centred crop of the active picture, turned back by a
-/// detected tilt, to the hash's 64×64 input.
-#[derive(Clone, Debug)]
-pub struct TiltedSampler {
-    /// Per output pixel, the working-picture points averaged for it.
-    taps: Vec<[(f32, f32); SUPERSAMPLE * SUPERSAMPLE]>,
-}
-
-/// Points per output pixel in each direction: the crop spans up to three
-/// working pixels per output pixel, so three points keep the average
-/// close to an area mean.
-const SUPERSAMPLE: usize = 3;
-
-impl TiltedSampler {
-    /// A sampler of the centred `zoom` (0-1] of the active picture of
-    /// `geometry`, turned back by `tilt_deg`.
-    pub fn new(geometry: Geometry, tilt_deg: f32, zoom: f32) -> Self {
-        let (sin, cos) = tilt_deg.to_radians().sin_cos();
-        let n = HASH_SIDE * SUPERSAMPLE;
-        let mut taps = Vec::with_capacity(HASH_SIDE * HASH_SIDE);
-        for oy in 0..HASH_SIDE {
-            for ox in 0..HASH_SIDE {
-                let mut points = [(0f32, 0f32); SUPERSAMPLE * SUPERSAMPLE];
-                for (k, p) in points.iter_mut().enumerate() {
-                    let sx = ox * SUPERSAMPLE + k % SUPERSAMPLE;
-                    let sy = oy * SUPERSAMPLE + k / SUPERSAMPLE;
-                    // The point of the upright content, in height units...
-                    let x = ((sx as f32 + 0.5) / n as f32 - 0.5) * geometry.aspect * zoom;
-                    let y = ((sy as f32 + 0.5) / n as f32 - 0.5) * zoom;
-                    // ...where the turn put it in the frame.
-                    *p = geometry.work_point(x * cos - y * sin, x * sin + y * cos);
-                }
-                taps.push(points);
-            }
-        }
-        TiltedSampler { taps }
-    }
-
-    /// The crop of `picture`, row-major floats at `HASH_SIDE`².
-    pub fn resample(&self, picture: &LumaImage) -> Vec<f32> {
-        let weight = 1.0 / (SUPERSAMPLE * SUPERSAMPLE) as f32;
-        self.taps
-            .iter()
-            .map(|points| {
-                points
-                    .iter()
-                    .map(|&(u, v)| bilinear(picture, u, v))
-                    .sum::<f32>()
-                    * weight
-            })
-            .collect()
-    }
-}
-
-/// The picture at a point in pixel coordinates (pixel centres at +0.5),
-/// clamped to the picture.
-fn bilinear(picture: &LumaImage, u: f32, v: f32) -> f32 {
-    let side = picture.side();
-    let max = (side - 1) as f32;
-    let (x, y) = ((u - 0.5).clamp(0.0, max), (v - 0.5).clamp(0.0, max));
-    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-    let (x1, y1) = ((x0 + 1).min(side - 1), (y0 + 1).min(side - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let at = |x: usize, y: usize| f32::from(picture.row(y)[x]);
-    let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
-    let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
-    top * (1.0 - fy) + bottom * fy
+/// A sampler of the centred `zoom` (0-1] of the active picture of
+/// `geometry`, turned back by `tilt_deg`.
+pub fn turned_back(geometry: Geometry, tilt_deg: f32, zoom: f32) -> MappedSampler {
+    let (sin, cos) = tilt_deg.to_radians().sin_cos();
+    MappedSampler::new(|s, t| {
+        // The point of the upright content, in height units...
+        let x = (s - 0.5) * geometry.aspect * zoom;
+        let y = (t - 0.5) * zoom;
+        // ...where the turn put it in the frame.
+        geometry.work_point(x * cos - y * sin, x * sin + y * cos)
+    })
 }
 
 #[cfg(test)]
@@ -452,9 +396,9 @@ mod tests {
         let aspect = 16.0 / 9.0;
         let upright = turned(aspect, 0.0, 1);
         let tilted = turned(aspect, 6.0, 1);
-        let straight = TiltedSampler::new(full(aspect), 0.0, 0.75).resample(&upright);
-        let back = TiltedSampler::new(full(aspect), 6.0, 0.75).resample(&tilted);
-        let naive = TiltedSampler::new(full(aspect), 0.0, 0.75).resample(&tilted);
+        let straight = turned_back(full(aspect), 0.0, 0.75).resample(&upright);
+        let back = turned_back(full(aspect), 6.0, 0.75).resample(&tilted);
+        let naive = turned_back(full(aspect), 0.0, 0.75).resample(&tilted);
         let diff = |a: &[f32], b: &[f32]| {
             a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
         };
@@ -466,7 +410,7 @@ mod tests {
     fn an_untilted_sampler_matches_area_resampling() {
         let picture = turned(1.0, 0.0, 2);
         let g = full(1.0);
-        let ours = TiltedSampler::new(g, 0.0, 1.0).resample(&picture);
+        let ours = turned_back(g, 0.0, 1.0).resample(&picture);
         let area = picture.resample(Rect::full(WORK_SIDE));
         let mean = ours
             .iter()
@@ -486,7 +430,7 @@ mod tests {
                 height_px: [0.0f32, 1.0, 240.0, 4320.0][seed as usize % 4],
             };
             let _ = detect(&window, geometry);
-            let _ = TiltedSampler::new(geometry, 7.5, 0.75).resample(&window[0]);
+            let _ = turned_back(geometry, 7.5, 0.75).resample(&window[0]);
         }
     }
 }

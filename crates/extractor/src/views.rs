@@ -8,9 +8,10 @@
 
 use crate::borders::BorderDetector;
 use crate::hash::hash_sample;
-use crate::luma::{self, LumaImage, Rect, Resampler};
+use crate::luma::{self, LumaImage, MappedSampler, Rect, Resampler};
+use crate::screen::{self, Quad};
 use crate::split::{self, Panes};
-use crate::tilt::{self, TiltedSampler};
+use crate::tilt;
 use crate::{inset, SampleView};
 use vfp_fingerprint::{
     ExtractParams, FrameFlags, HashedFrame, Sampling, ViewRegion, ViewTrack, FULL_VIEW_PCT,
@@ -52,6 +53,8 @@ pub(crate) struct WindowHasher {
     /// The 9:16 windows of the two pictures of a split screen.
     upper_pane_window: SparseTrack,
     lower_pane_window: SparseTrack,
+    /// A picture filmed off a screen, unwarped.
+    screen: SparseTrack,
 }
 
 /// What a window of samples shows, decided once for all its samples.
@@ -65,6 +68,9 @@ struct Framing {
     inset: Option<Rect>,
     /// Two pictures stacked in it (not looked for in a turned picture).
     panes: Option<Panes>,
+    /// A picture filmed off a screen in it (not looked for in a turned
+    /// picture).
+    screen: Option<Quad>,
 }
 
 /// A view of a region that only some windows have: per frame, the hash, or
@@ -90,7 +96,7 @@ impl SparseTrack {
         &mut self,
         t_ms: u32,
         picture: &LumaImage,
-        sampler: Option<&Resampler>,
+        sampler: Option<&ViewSampler>,
         params: &ExtractParams,
         keyframe: bool,
     ) {
@@ -122,14 +128,14 @@ impl SparseTrack {
 /// How one view of a window's samples is resampled to the hash input.
 enum ViewSampler {
     Straight(Resampler),
-    Tilted(TiltedSampler),
+    Mapped(MappedSampler),
 }
 
 impl ViewSampler {
     fn resample(&self, picture: &LumaImage) -> Vec<f32> {
         match self {
             ViewSampler::Straight(r) => r.resample(picture),
-            ViewSampler::Tilted(t) => t.resample(picture),
+            ViewSampler::Mapped(m) => m.resample(picture),
         }
     }
 }
@@ -150,6 +156,7 @@ impl WindowHasher {
             window: SparseTrack::new(ViewRegion::Window),
             upper_pane_window: SparseTrack::new(ViewRegion::UpperPaneWindow),
             lower_pane_window: SparseTrack::new(ViewRegion::LowerPaneWindow),
+            screen: SparseTrack::new(ViewRegion::Screen),
         }
     }
 
@@ -205,25 +212,35 @@ impl WindowHasher {
             tilt_deg,
             inset,
             panes,
+            screen,
         } = self.framing();
         let zoom = |pct: u8| f32::from(pct) / 100.0;
-        let region_sampler =
-            |r: Rect| Resampler::new(centred(r, zoom(REGION_VIEW_PCT)), luma::WORK_SIDE);
+        let region_sampler = |r: Rect| {
+            ViewSampler::Straight(Resampler::new(
+                centred(r, zoom(REGION_VIEW_PCT)),
+                luma::WORK_SIDE,
+            ))
+        };
         let inset_sampler = inset.map(region_sampler);
         let full = Rect::full(luma::WORK_SIDE);
         let whole_sampler = (active != full && tilt_deg.is_none()).then(|| region_sampler(full));
         let geometry = self.geometry(active);
         let window_of = |picture: Rect| {
-            vertical_window(picture, self.geometry(picture).aspect)
-                .map(|w| Resampler::new(centred(w, zoom(WINDOW_VIEW_PCT)), luma::WORK_SIDE))
+            vertical_window(picture, self.geometry(picture).aspect).map(|w| {
+                ViewSampler::Straight(Resampler::new(
+                    centred(w, zoom(WINDOW_VIEW_PCT)),
+                    luma::WORK_SIDE,
+                ))
+            })
         };
         let window_sampler = tilt_deg.is_none().then(|| window_of(active)).flatten();
         let upper_pane_sampler = panes.and_then(|p| window_of(p.upper));
         let lower_pane_sampler = panes.and_then(|p| window_of(p.lower));
+        let screen_sampler = screen.map(|q| ViewSampler::Mapped(q.sampler(zoom(REGION_VIEW_PCT))));
         let samplers: Vec<ViewSampler> = std::iter::once(FULL_VIEW_PCT)
             .chain(VIEW_ZOOMS_PCT)
             .map(|pct| match tilt_deg {
-                Some(deg) => ViewSampler::Tilted(TiltedSampler::new(geometry, deg, zoom(pct))),
+                Some(deg) => ViewSampler::Mapped(tilt::turned_back(geometry, deg, zoom(pct))),
                 None => ViewSampler::Straight(Resampler::new(
                     centred(active, zoom(pct)),
                     luma::WORK_SIDE,
@@ -255,6 +272,8 @@ impl WindowHasher {
             let lower_s = lower_pane_sampler.as_ref();
             self.lower_pane_window
                 .push(t_ms, &picture, lower_s, params, keyframe);
+            let screen_s = screen_sampler.as_ref();
+            self.screen.push(t_ms, &picture, screen_s, params, keyframe);
             observe(SampleView {
                 frame: &frame,
                 picture: &picture,
@@ -262,6 +281,7 @@ impl WindowHasher {
                 tilt_deg,
                 inset,
                 panes,
+                screen,
             });
             self.frames.push(frame);
         }
@@ -275,6 +295,7 @@ impl WindowHasher {
                 tilt_deg: None,
                 inset: None,
                 panes: None,
+                screen: None,
             };
         }
         let active = self.detector.update(&self.pictures);
@@ -288,6 +309,9 @@ impl WindowHasher {
                 .flatten(),
             panes: upright
                 .then(|| split::detect(&self.pictures, active))
+                .flatten(),
+            screen: upright
+                .then(|| screen::detect(&self.pictures, active))
                 .flatten(),
         }
     }
@@ -322,6 +346,7 @@ impl WindowHasher {
         views.extend(self.window.finish(WINDOW_VIEW_PCT));
         views.extend(self.upper_pane_window.finish(WINDOW_VIEW_PCT));
         views.extend(self.lower_pane_window.finish(WINDOW_VIEW_PCT));
+        views.extend(self.screen.finish(REGION_VIEW_PCT));
         (self.frames, views)
     }
 }

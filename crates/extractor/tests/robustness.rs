@@ -102,11 +102,35 @@ fn with_frames(fp: &Fingerprint, frames: &[vfp_fingerprint::HashedFrame]) -> Fin
     }
 }
 
+/// The frames of `fp`'s view track of `region` (the first, its largest
+/// zoom).
+fn track(fp: &Fingerprint, region: ViewRegion) -> Fingerprint {
+    let track = fp
+        .views
+        .iter()
+        .find(|v| v.region == region)
+        .unwrap_or_else(|| panic!("a {region:?} view track"));
+    with_frames(fp, &track.frames)
+}
+
+/// Time for time, the distance from `stored` (a reference's catalog track)
+/// to `copy`'s track of `region`.
+fn region_distances(stored: &Fingerprint, copy: &Fingerprint, region: ViewRegion) -> Distribution {
+    let copy = track(copy, region);
+    let pairs = pairs_by_time(stored, &copy, 1);
+    Distribution::of(pairs.iter().map(|(a, b)| a.hash.hamming(&b.hash)).collect()).expect("pairs")
+}
+
+/// The reference film as a catalog stores it: its catalog view.
+fn catalog_view(reference: &Fingerprint) -> Fingerprint {
+    let stored = reference.view(CATALOG_VIEW_PCT).expect("catalog view");
+    with_frames(reference, &stored.frames)
+}
+
 /// Per moment, the distance from the reference's catalog view to the
 /// nearest of the copy's views (what a scan compares).
 fn view_distances(reference: &Fingerprint, copy: &Fingerprint) -> Distribution {
-    let stored = reference.view(CATALOG_VIEW_PCT).expect("catalog view");
-    let stored = with_frames(reference, &stored.frames);
+    let stored = catalog_view(reference);
     let mut best: Vec<u32> = Vec::new();
     for (_, frames) in copy.tracks() {
         let copy = with_frames(copy, frames);
@@ -187,20 +211,8 @@ fn an_inset_picture_is_found_and_hashed_on_its_own() {
             "{r:?}"
         );
     }
-    let inset = pip
-        .views
-        .iter()
-        .find(|v| v.region == ViewRegion::Inset)
-        .expect("an inset view track");
     let reference = dense(&generated("ref.mp4"), FPS);
-    let stored = reference.view(CATALOG_VIEW_PCT).expect("catalog view");
-    let (stored, inset) = (
-        with_frames(&reference, &stored.frames),
-        with_frames(&pip, &inset.frames),
-    );
-    let pairs = pairs_by_time(&stored, &inset, 1);
-    let d = Distribution::of(pairs.iter().map(|(a, b)| a.hash.hamming(&b.hash)).collect())
-        .expect("pairs");
+    let d = region_distances(&catalog_view(&reference), &pip, ViewRegion::Inset);
     // Measured: median 24, p95 32 (the film is 87 working pixels wide).
     assert!(d.median <= 28 && d.p95 <= 40, "{d:?}");
     // The whole frame is mostly street: far from the film.
@@ -224,24 +236,10 @@ fn a_split_screen_is_split_and_its_panes_hashed_through_their_windows() {
             "{p:?}"
         );
     }
-    let track = |fp: &Fingerprint, region| {
-        fp.views
-            .iter()
-            .find(|v| v.region == region)
-            .unwrap_or_else(|| panic!("a {region:?} track"))
-            .frames
-            .clone()
-    };
     let reference = dense(&generated("ref.mp4"), FPS);
-    let stored = with_frames(&reference, &track(&reference, ViewRegion::Window));
-    let pane_distances = |region| {
-        let pane = with_frames(&split, &track(&split, region));
-        let pairs = pairs_by_time(&stored, &pane, 1);
-        Distribution::of(pairs.iter().map(|(a, b)| a.hash.hamming(&b.hash)).collect())
-            .expect("pairs")
-    };
-    let upper = pane_distances(ViewRegion::UpperPaneWindow);
-    let lower = pane_distances(ViewRegion::LowerPaneWindow);
+    let stored = track(&reference, ViewRegion::Window);
+    let upper = region_distances(&stored, &split, ViewRegion::UpperPaneWindow);
+    let lower = region_distances(&stored, &split, ViewRegion::LowerPaneWindow);
     // Measured: upper median 16, p95 24 (the lower, street: 126 and 142).
     assert!(upper.median <= 22 && upper.p95 <= 32, "{upper:?}");
     assert!(lower.median >= 80, "{lower:?}");
@@ -255,6 +253,47 @@ fn a_split_screen_is_split_and_its_panes_hashed_through_their_windows() {
         let mut panes = Vec::new();
         extract_observed(&generated(name), &opts, |s| panes.push(s.panes)).unwrap();
         assert!(panes.iter().all(Option::is_none), "{name}: {panes:?}");
+    }
+}
+
+#[test]
+fn a_filmed_screen_is_found_and_unwarped() {
+    let path = generated("camcord.mp4");
+    let opts = ExtractOptions::with_sampling(Sampling::Dense { fps: FPS });
+    let mut screens = Vec::new();
+    let filmed = extract_observed(&path, &opts, |s| screens.push(s.screen)).unwrap();
+    // The film's corners, where `perspective` put them (720x528, working
+    // pixels 192x192): about (19, 17), (174, 21), (16, 173), (177, 171).
+    let expected = [(19.0, 17.0), (174.0, 21.0), (16.0, 173.0), (177.0, 171.0)];
+    let found: Vec<_> = screens.iter().flatten().collect();
+    assert!(found.len() * 10 >= screens.len() * 9, "{screens:?}");
+    for quad in &found {
+        for (c, e) in quad.corners.iter().zip(expected) {
+            assert!(
+                (c.0 - e.0).abs() <= 4.0 && (c.1 - e.1).abs() <= 4.0,
+                "{quad:?}"
+            );
+        }
+    }
+    let reference = dense(&generated("ref.mp4"), FPS);
+    let d = region_distances(&catalog_view(&reference), &filmed, ViewRegion::Screen);
+    // Measured: median 44, p95 52 (vignette, grain and the monitor's gamma
+    // stay in the picture; the scan still matches it over 11 s).
+    assert!(d.median <= 50 && d.p95 <= 60, "{d:?}");
+    // Pictures that are not filmed screens have none.
+    for name in [
+        "ref.mp4",
+        "letterbox-21x9.mp4",
+        "vertical-black.mp4",
+        "vertical-blur.mp4",
+        "pip.mp4",
+        "tilt-5deg.mp4",
+        "low-information.mp4",
+        "split-screen.mp4",
+    ] {
+        let mut screens = Vec::new();
+        extract_observed(&generated(name), &opts, |s| screens.push(s.screen)).unwrap();
+        assert!(screens.iter().all(Option::is_none), "{name}: {screens:?}");
     }
 }
 

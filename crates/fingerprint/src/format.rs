@@ -41,7 +41,8 @@
 //!                         2 whole frame with its borders, 3 the 9:16
 //!                         window of a wide picture: version 3; 4 and 5
 //!                         the 9:16 windows of the upper and lower picture
-//!                         of a split screen: version 4);
+//!                         of a split screen, 6 a picture filmed off a
+//!                         screen, unwarped: version 4);
 //!                         tracks ordered by region, then by decreasing zoom
 //!                 +2   2  reserved, 0
 //!                 +4  72*N  the N frames hashed on the centred crop, records
@@ -55,7 +56,7 @@
 //! range, and names the first problem found. Version 1 is version 2 without
 //! view tracks (its byte 15 was reserved as 0); version 2 is version 3
 //! without the 9:16 window region, version 3 is version 4 without the
-//! split-screen regions; all still read.
+//! split-screen and filmed-screen regions; all still read.
 
 use crate::{
     ExtractParams, FrameFlags, FrameHash, HashAlgorithm, HashParams, HashedFrame, Sampling,
@@ -658,13 +659,14 @@ mod tests {
         fp
     }
 
-    /// [`sample_with_window`] and the windows of a split screen's two
-    /// panes (format version 4).
+    /// [`sample_with_window`], the windows of a split screen's two panes
+    /// and a filmed screen (format version 4).
     pub(crate) fn sample_with_panes(n: usize) -> Fingerprint {
         let mut fp = sample_with_window(n);
         for (region, salt) in [
             (ViewRegion::UpperPaneWindow, 29),
             (ViewRegion::LowerPaneWindow, 31),
+            (ViewRegion::Screen, 37),
         ] {
             let mut pane = fp.views[0].clone();
             pane.region = region;
@@ -756,7 +758,7 @@ mod tests {
             (track0, 100, "view zoom"),
             (track1, 87, "view zoom"),
             (track0 + 2, 1, "view track reserved bytes"),
-            (track0 + 1, 6, "view region"),
+            (track0 + 1, 7, "view region"),
             // An inset track before the active picture's.
             (track1 + 1, 1, "view zoom"),
             (track2 + 1, 0, "view zoom"),

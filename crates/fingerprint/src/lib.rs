@@ -238,6 +238,10 @@ pub enum ViewRegion {
     UpperPaneWindow,
     /// The 9:16 window of the lower of two stacked pictures.
     LowerPaneWindow,
+    /// A picture filmed off a screen (a keystoned quadrilateral in a dark
+    /// surround), unwarped, where one was found; other frames are flagged
+    /// low-information.
+    Screen,
 }
 
 impl ViewRegion {
@@ -250,6 +254,7 @@ impl ViewRegion {
             ViewRegion::Window => 3,
             ViewRegion::UpperPaneWindow => 4,
             ViewRegion::LowerPaneWindow => 5,
+            ViewRegion::Screen => 6,
         }
     }
 
@@ -267,7 +272,7 @@ impl ViewRegion {
         match self {
             ViewRegion::Active | ViewRegion::Inset | ViewRegion::Frame => 2,
             ViewRegion::Window => 3,
-            ViewRegion::UpperPaneWindow | ViewRegion::LowerPaneWindow => 4,
+            ViewRegion::UpperPaneWindow | ViewRegion::LowerPaneWindow | ViewRegion::Screen => 4,
         }
     }
 
@@ -280,6 +285,7 @@ impl ViewRegion {
             3 => Some(ViewRegion::Window),
             4 => Some(ViewRegion::UpperPaneWindow),
             5 => Some(ViewRegion::LowerPaneWindow),
+            6 => Some(ViewRegion::Screen),
             _ => None,
         }
     }

@@ -32,6 +32,7 @@ pub fn describe(fp: &Fingerprint) -> String {
             ViewRegion::Window => "9:16 window",
             ViewRegion::UpperPaneWindow => "9:16 window of a split screen's upper picture",
             ViewRegion::LowerPaneWindow => "9:16 window of a split screen's lower picture",
+            ViewRegion::Screen => "filmed screen, unwarped",
         };
         let used = v.frames.iter().filter(|f| f.is_informative()).count();
         let _ = writeln!(
