@@ -83,6 +83,9 @@ make split-screen.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -str
 # A screen filmed with a phone: the film on a dark monitor turned bright
 # (gamma 1.6), shown at 86 %, keystoned, with vignette, blur, sensor grain.
 make camcord.mp4 enc "eq=gamma=1.6,scale=620:454,pad=720:528:(ow-iw)/2:(oh-ih)/2:0x101010,perspective=x0=25:y0=12:x1=700:y1=24:x2=10:y2=510:x3=712:y3=500:sense=destination,vignette=PI/5,gblur=sigma=1.1,noise=alls=14:allf=t,eq=saturation=0.85,setsar=1"
+# Caption boxes: the film fitted to a 9:16 screen (360x264 at y 188),
+# white boxes with black text laid 20 px over its top and bottom edges.
+make caption-bars.mp4 enc "scale=360:264,pad=360:640:0:188:black,drawbox=x=20:y=152:w=320:h=56:color=white@1:t=fill,drawtext=fontfile=$font:text='wait for the end':fontcolor=black:fontsize=24:x=(w-text_w)/2:y=152+(56-text_h)/2,drawbox=x=20:y=432:w=320:h=56:color=white@1:t=fill,drawtext=fontfile=$font:text='part 2 in bio':fontcolor=black:fontsize=24:x=(w-text_w)/2:y=432+(56-text_h)/2,setsar=1"
 
 make theora.ogv sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -c:v libtheora -q:v 5 -f ogg "$2"' _ "$src"
 

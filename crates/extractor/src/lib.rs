@@ -26,6 +26,7 @@
 //! This is the only crate of `vfp` that uses FFmpeg.
 
 pub mod borders;
+pub mod captions;
 mod decode;
 mod error;
 pub mod hash;

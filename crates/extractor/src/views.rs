@@ -7,6 +7,7 @@
 //! them ([`ViewTrack`]s of the fingerprint).
 
 use crate::borders::BorderDetector;
+use crate::captions::{self, CaptionTracker};
 use crate::hash::hash_sample;
 use crate::luma::{self, LumaImage, MappedSampler, Rect, Resampler};
 use crate::screen::{self, Quad};
@@ -55,6 +56,8 @@ pub(crate) struct WindowHasher {
     lower_pane_window: SparseTrack,
     /// A picture filmed off a screen, unwarped.
     screen: SparseTrack,
+    /// Caption boxes over the frame.
+    captions: CaptionTracker,
 }
 
 /// What a window of samples shows, decided once for all its samples.
@@ -157,6 +160,7 @@ impl WindowHasher {
             upper_pane_window: SparseTrack::new(ViewRegion::UpperPaneWindow),
             lower_pane_window: SparseTrack::new(ViewRegion::LowerPaneWindow),
             screen: SparseTrack::new(ViewRegion::Screen),
+            captions: CaptionTracker::default(),
         }
     }
 
@@ -298,7 +302,21 @@ impl WindowHasher {
                 screen: None,
             };
         }
-        let active = self.detector.update(&self.pictures);
+        // Caption boxes laid half over the pad would keep it from being
+        // cut: borders are decided with them painted black. A window too
+        // short to tell keeps the last window's boxes.
+        let boxes = self.captions.boxes(&self.pictures).to_vec();
+        let active = if boxes.is_empty() {
+            self.detector.update(&self.pictures)
+        } else {
+            let masked: Vec<LumaImage> = self
+                .pictures
+                .iter()
+                .map(|p| captions::masked(p, &boxes))
+                .collect();
+            let active = self.detector.update(&masked);
+            self.captions.grow(&self.pictures, active)
+        };
         let tilt_deg = tilt::detect(&self.pictures, self.geometry(active));
         let upright = tilt_deg.is_none();
         Framing {

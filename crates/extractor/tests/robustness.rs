@@ -298,6 +298,31 @@ fn a_filmed_screen_is_found_and_unwarped() {
 }
 
 #[test]
+fn caption_boxes_do_not_stretch_the_picture() {
+    // The film fills rows 188..452 of 360x640 (working rows 56..136); white
+    // boxes cover 152..208 and 432..488, 20 px over each edge.
+    let opts = ExtractOptions::with_sampling(Sampling::Dense { fps: FPS });
+    let mut areas = Vec::new();
+    extract_observed(&generated("caption-bars.mp4"), &opts, |s| {
+        areas.push((s.frame.t_ms, s.active))
+    })
+    .unwrap();
+    for (t_ms, a) in &areas {
+        // Until the first window's dark scene has shown the picture beside
+        // the boxes, the picture may stop at the boxes' inner edges.
+        let (top, bottom) = if *t_ms < 4_500 {
+            (56..=64, 128..=136)
+        } else {
+            (55..=57, 135..=137)
+        };
+        assert!(
+            top.contains(&a.y0) && bottom.contains(&a.y1) && (a.x0, a.x1) == (0, 192),
+            "{t_ms} ms: {a:?}"
+        );
+    }
+}
+
+#[test]
 fn the_whole_frame_is_also_hashed_where_borders_were_cut() {
     let has_frame_track = |fp: &Fingerprint| fp.views.iter().any(|v| v.region == ViewRegion::Frame);
     let boxed = dense(&generated("letterbox-21x9.mp4"), FPS);
