@@ -36,6 +36,13 @@ const MAX_AREA_SHARE: f32 = 0.75;
 /// Share of each side that persistent edges must cover (part of a side
 /// can run where the inset and the host look alike).
 const MIN_COVERAGE: f32 = 0.7;
+/// One pair of opposite sides may be covered less, down to this share,
+/// if the other pair is fully: where a dark inset's edge meets a dark
+/// host, its step is too small to count.
+const MIN_WEAK_COVERAGE: f32 = 0.4;
+/// Two runs whose ends are this close (pixels) are aligned: the opposite
+/// sides of one rectangle, whose other sides may be weak.
+const ALIGN_PX: usize = 6;
 /// Candidate runs kept per direction (the longest): textured hosts have
 /// many long horizontal runs.
 const MAX_CANDIDATES: usize = 64;
@@ -119,47 +126,64 @@ pub fn detect(window: &[LumaImage], active: Rect) -> Option<Rect> {
         )
     };
     let mut best: Option<(f32, Rect)> = None;
+    // Scores the rectangle of sides at columns `l`, `r` and rows `t`, `b`
+    // (relative to `active`) and keeps the best: each side at least
+    // [`MIN_COVERAGE`] covered, or two opposite sides so and the other two
+    // at least [`MIN_WEAK_COVERAGE`] (a dark inset's edge against a dark
+    // host steps too little to count).
+    let mut consider = |l: usize, r: usize, t: usize, b: usize| {
+        if ((r - l) as f32) < MIN_SIDE_SHARE * w as f32
+            || ((b - t) as f32) < MIN_SIDE_SHARE * h as f32
+            || ((r - l) * (b - t)) as f32 > MAX_AREA_SHARE * (w * h) as f32
+        {
+            return;
+        }
+        let (vertical, horizontal) = (
+            col_cover(l, t, b).min(col_cover(r, t, b)),
+            row_cover(t, l, r).min(row_cover(b, l, r)),
+        );
+        let strong = |c: f32| c >= MIN_COVERAGE;
+        let weak = |c: f32| c >= MIN_WEAK_COVERAGE;
+        if !((strong(vertical) && weak(horizontal)) || (strong(horizontal) && weak(vertical))) {
+            return;
+        }
+        let fit = 2.0 * (vertical + horizontal);
+        if best.is_none_or(|(f, _)| fit > f) {
+            let rect = Rect {
+                x0: active.x0 + l,
+                x1: active.x0 + r,
+                y0: active.y0 + t,
+                y1: active.y0 + b,
+            };
+            best = Some((fit, rect));
+        }
+    };
     for (i, a) in columns.iter().enumerate() {
-        for b in &columns[i + 1..] {
-            let (l, r) = if a.at < b.at { (a, b) } else { (b, a) };
-            if ((r.at - l.at) as f32) < MIN_SIDE_SHARE * w as f32 {
-                continue;
-            }
+        for c in &columns[i + 1..] {
+            let (l, r) = if a.at < c.at { (a, c) } else { (c, a) };
             // Rows that span this pair's width: the top and bottom sides.
             let across: Vec<&Run> = rows
                 .iter()
-                .filter(|row| row_cover(row.at, l.at, r.at) >= MIN_COVERAGE)
+                .filter(|row| row_cover(row.at, l.at, r.at) >= MIN_WEAK_COVERAGE)
                 .collect();
-            for (j, c) in across.iter().enumerate() {
-                for d in &across[j + 1..] {
-                    let (t, b) = if c.at < d.at { (c, d) } else { (d, c) };
-                    if ((b.at - t.at) as f32) < MIN_SIDE_SHARE * h as f32 {
-                        continue;
-                    }
-                    let area = ((r.at - l.at) * (b.at - t.at)) as f32;
-                    if area > MAX_AREA_SHARE * (w * h) as f32 {
-                        continue;
-                    }
-                    let sides = [
-                        col_cover(l.at, t.at, b.at),
-                        col_cover(r.at, t.at, b.at),
-                        row_cover(t.at, l.at, r.at),
-                        row_cover(b.at, l.at, r.at),
-                    ];
-                    if sides.iter().any(|&c| c < MIN_COVERAGE) {
-                        continue;
-                    }
-                    let fit: f32 = sides.iter().sum();
-                    if best.is_none_or(|(f, _)| fit > f) {
-                        let rect = Rect {
-                            x0: active.x0 + l.at,
-                            x1: active.x0 + r.at,
-                            y0: active.y0 + t.at,
-                            y1: active.y0 + b.at,
-                        };
-                        best = Some((fit, rect));
-                    }
+            for (j, d) in across.iter().enumerate() {
+                for e in &across[j + 1..] {
+                    let (t, b) = if d.at < e.at { (d, e) } else { (e, d) };
+                    consider(l.at, r.at, t.at, b.at);
                 }
+            }
+            // Two aligned columns alone: their common span gives the rows.
+            if l.from.abs_diff(r.from) <= ALIGN_PX && l.to.abs_diff(r.to) <= ALIGN_PX {
+                consider(l.at, r.at, l.from.min(r.from), l.to.max(r.to).min(h - 1));
+            }
+        }
+    }
+    // Two aligned rows alone: their common span gives the columns.
+    for (i, a) in rows.iter().enumerate() {
+        for c in &rows[i + 1..] {
+            let (t, b) = if a.at < c.at { (a, c) } else { (c, a) };
+            if t.from.abs_diff(b.from) <= ALIGN_PX && t.to.abs_diff(b.to) <= ALIGN_PX {
+                consider(t.from.min(b.from), t.to.max(b.to).min(w - 1), t.at, b.at);
             }
         }
     }
@@ -258,6 +282,55 @@ mod tests {
             let found = detect(&window, Rect::full(WORK_SIDE));
             assert_eq!(found, Some(inset));
         }
+    }
+
+    #[test]
+    fn an_inset_whose_sides_fade_into_the_host_is_found_by_its_other_two() {
+        // Over the upper half of the inset, its left and right edges look
+        // like the host (a dark inset on a dark host): those sides are
+        // half covered, the top and bottom fully.
+        let inset = Rect {
+            x0: 48,
+            x1: 144,
+            y0: 32,
+            y1: 160,
+        };
+        let half = (inset.y0 + inset.y1) / 2;
+        let window: Vec<LumaImage> = (0..8)
+            .map(|seed| {
+                let f = frame(Some(inset), seed);
+                let mut px = f.pixels().to_vec();
+                for y in inset.y0..half {
+                    for x in [inset.x0, inset.x0 + 1, inset.x1 - 2, inset.x1 - 1] {
+                        px[y * WORK_SIDE + x] = texture(x, y, seed);
+                    }
+                }
+                LumaImage::new(WORK_SIDE, px)
+            })
+            .collect();
+        // Where the faded sides are is known to a few pixels only.
+        let found = detect(&window, Rect::full(WORK_SIDE)).expect("an inset");
+        let near = |a: usize, b: usize| a.abs_diff(b) <= 4;
+        assert!(
+            near(found.x0, inset.x0)
+                && near(found.x1, inset.x1)
+                && (found.y0, found.y1) == (inset.y0, inset.y1),
+            "{found:?}"
+        );
+        // With only the top and bottom, the fade on both sides over the
+        // whole height is a band, not an inset.
+        let bands: Vec<LumaImage> = (0..8)
+            .map(|seed| {
+                let mut px = frame(None, seed).pixels().to_vec();
+                for y in [inset.y0, inset.y1] {
+                    for x in inset.x0..inset.x1 {
+                        px[y * WORK_SIDE + x] = 255 - px[(y - 1) * WORK_SIDE + x] / 2;
+                    }
+                }
+                LumaImage::new(WORK_SIDE, px)
+            })
+            .collect();
+        assert_eq!(detect(&bands, Rect::full(WORK_SIDE)), None);
     }
 
     #[test]
