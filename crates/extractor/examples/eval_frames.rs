@@ -8,7 +8,8 @@
 //! transform. For every moment of a negative query, and of each video
 //! listed in NEGATIVES_LIST (one path per line): the distance to its nearest
 //! frame anywhere in the catalog. This is what the per-frame match radius
-//! must separate.
+//! must separate. Unrelated moments within 63 bits of a catalog frame are
+//! listed with the video, the time and the view that came near.
 //!
 //! ```text
 //! cargo run --release -p vfp-extractor --example eval_frames -- SET_DIR [QUERY_FPS [NEGATIVES_LIST]]
@@ -83,15 +84,54 @@ fn nearest_to_catalog(
     catalog: &[&HashedFrame],
     out: &mut Vec<u32>,
     pairs: &mut [u64],
-) {
+) -> Vec<String> {
+    let mut near = Vec::new();
     for i in moments(query) {
-        let mut nearest = None;
-        for d in catalog.iter().filter_map(|c| distance(c, query, i)) {
-            pairs[d as usize] += 1;
-            nearest = Some(nearest.map_or(d, |n: u32| n.min(d)));
+        let mut nearest: Option<(u32, &HashedFrame)> = None;
+        for c in catalog {
+            if let Some(d) = distance(c, query, i) {
+                pairs[d as usize] += 1;
+                if nearest.is_none_or(|(n, _)| d < n) {
+                    nearest = Some((d, c));
+                }
+            }
         }
-        out.extend(nearest);
+        if let Some((d, c)) = nearest {
+            out.push(d);
+            if d <= NEAR_BITS {
+                near.push(format!(
+                    "{d} bits: {} at {:.2} s through {}",
+                    query.source.file_name,
+                    f64::from(query.frames[i].t_ms) / 1000.0,
+                    nearest_view(c, query, i)
+                ));
+            }
+        }
     }
+    near
+}
+
+/// Unrelated moments this near a catalog frame are listed with the view
+/// that came near.
+const NEAR_BITS: u32 = 63;
+
+/// Which view of query moment `i` is nearest to catalog frame `c`.
+fn nearest_view(c: &HashedFrame, query: &Fingerprint, i: usize) -> String {
+    let whole = std::iter::once((ViewRegion::Active, 100u8, query.frames.as_slice()));
+    let views = query
+        .views
+        .iter()
+        .map(|v| (v.region, v.zoom_pct, v.frames.as_slice()));
+    whole
+        .chain(views)
+        .filter(|&(_, pct, _)| pct >= CATALOG_VIEW_PCT)
+        .filter_map(|(region, pct, frames)| {
+            let q = frames.get(i).filter(|q| q.is_informative())?;
+            let d = c.hash.hamming(&q.hash).min(c.hash.hamming(&q.mirrored));
+            Some((d, format!("{region:?} {pct} %")))
+        })
+        .min_by_key(|(d, _)| *d)
+        .map_or_else(String::new, |(_, name)| name)
 }
 
 fn main() {
@@ -129,6 +169,7 @@ fn main() {
         .flat_map(|frames| frames.iter().filter(|f| f.is_informative()))
         .collect();
     let mut positives: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut near = Vec::new();
     let mut negatives = Vec::new();
     // Unrelated (moment, catalog frame) pairs by distance: the chance that
     // one comparison of an unrelated moment with one catalog frame comes
@@ -143,7 +184,12 @@ fn main() {
         low_information.1 += query.frames.len();
         let title = &row["title_id"];
         if title.is_empty() {
-            nearest_to_catalog(&query, &catalog, &mut negatives, &mut pairs);
+            near.extend(nearest_to_catalog(
+                &query,
+                &catalog,
+                &mut negatives,
+                &mut pairs,
+            ));
             continue;
         }
         let Some(reference) = stored.get(title) else {
@@ -193,7 +239,7 @@ fn main() {
             std::fs::read_to_string(&list).unwrap_or_else(|e| panic!("{}: {e}", list.display()));
         for path in text.lines().filter(|l| !l.trim().is_empty()) {
             if let Some(video) = fingerprint(Path::new(path.trim()), query_fps) {
-                nearest_to_catalog(&video, &catalog, &mut extra, &mut pairs);
+                near.extend(nearest_to_catalog(&video, &catalog, &mut extra, &mut pairs));
             }
         }
     }
@@ -242,6 +288,10 @@ fn main() {
             "listed videos' nearest catalog distance, lowest: {:?}",
             &lowest_listed[..lowest_listed.len().min(10)]
         );
+    }
+    near.sort();
+    for n in &near {
+        println!("near: {n}");
     }
     let total: u64 = pairs.iter().sum();
     if total > 0 {
