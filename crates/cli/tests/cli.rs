@@ -1001,3 +1001,74 @@ fn caption_boxes_over_a_fitted_picture_leave_its_scale_alone() {
     film_catalog(d);
     assert_found_time_for_time(d, "caption-bars.mp4", 6.5);
 }
+
+#[test]
+fn concurrent_index_changes_in_processes_lose_no_title() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let out = vfp(d, &[os("extract"), generated("ref.mp4").as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::rename(d.join("ref.vfp"), d.join("film.vfp")).unwrap();
+    // Four writers at once, three rounds; each adds its own title (the
+    // same fingerprint under another id).
+    for round in 0..3 {
+        let names: Vec<String> = (0..4).map(|i| format!("r{round}w{i}.vfp")).collect();
+        for name in &names {
+            std::fs::copy(d.join("film.vfp"), d.join(name)).unwrap();
+        }
+        let writers: Vec<_> = names
+            .iter()
+            .map(|name| {
+                Command::new(env!("CARGO_BIN_EXE_vfp"))
+                    .current_dir(d)
+                    .args(["index", "add", "--catalog", "cat", "-j", "1", name])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for w in writers {
+            let out = w.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+    }
+    let out = vfp(d, &[os("index"), os("list"), os("--catalog"), os("cat")]);
+    let listed = stdout(&out);
+    for round in 0..3 {
+        for i in 0..4 {
+            assert!(listed.contains(&format!("r{round}w{i}")), "{listed}");
+        }
+    }
+    let out = vfp(d, &[os("index"), os("verify"), os("--catalog"), os("cat")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_catalog_change_can_refuse_to_wait_for_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let held = vfp_index::catalog::lock_catalog(&d.join("cat"), vfp_index::Wait::Fail).unwrap();
+    let remove = [
+        os("index"),
+        os("remove"),
+        os("--catalog"),
+        os("cat"),
+        os("--no-wait"),
+        os("ref"),
+    ];
+    let out = vfp(d, &remove);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("another vfp process is changing"),
+        "{}",
+        stderr(&out)
+    );
+    // Scans read on.
+    assert_found_time_for_time(d, "ref.mp4", 10.0);
+    drop(held);
+    let out = vfp(d, &remove);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

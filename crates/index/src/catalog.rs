@@ -6,14 +6,19 @@
 //!                     rest:   JSON {hash, view_pct, windows, segments: [{file, titles, frames, bytes}],
 //!                                   removed: [{segment, id}], next_segment}
 //!   seg-000001.vfps   segment files (see the segment module), never changed once written
+//!   LOCK              empty; changes hold an advisory lock on it (see the lock module)
 //! ```
 //!
-//! Every change writes new segment files under new names, then replaces
-//! the manifest by an atomic rename, then deletes the files the new
-//! manifest no longer names. A reader holds the segments it mapped even if
-//! they are deleted after; a change killed before its rename leaves the old
-//! manifest, whose files are all still there.
+//! Every change takes the writer lock, reads the manifest, writes new
+//! segment files under new names, replaces the manifest by an atomic
+//! rename, then deletes the files the new manifest no longer names (and
+//! temporary files a killed change left). A reader takes no lock: it holds
+//! the segments it mapped even if they are deleted after, and if a segment
+//! is deleted between its reading the manifest and opening the segment, it
+//! reads the new manifest and opens that. A change killed before its
+//! rename leaves the old manifest, whose files are all still there.
 
+use crate::lock::{Wait, WriterLock, LOCK_FILE};
 use crate::segment::{AlignedBytes, Segment, SegmentBuilder, SegmentTitle};
 use crate::{IndexError, TitleRecord};
 use atomic_write_file::AtomicWriteFile;
@@ -36,6 +41,9 @@ pub const MANIFEST_VERSION: u32 = 1;
 /// With more segments than this after an add, all are merged into one:
 /// each segment costs a lookup per query frame.
 pub const MAX_SEGMENTS: usize = 8;
+/// Times a reader re-reads the manifest after a writer deleted a segment
+/// it named (each retry follows a completed change).
+const OPEN_RETRIES: usize = 8;
 /// Largest radius searched by probing; beyond it (more than this many
 /// flips per chunk) a scan is cheaper.
 const MAX_PROBE_FLIPS: u32 = 2;
@@ -230,7 +238,27 @@ impl Catalog {
     /// Opens a catalog: reads the manifest and maps the segments, with the
     /// cheap checks of each (no pass over the frames).
     pub fn open(dir: &Path) -> Result<Catalog, IndexError> {
-        let body = read_manifest(dir)?;
+        let mut body = read_manifest(dir)?;
+        // A writer may delete a segment between our reading the manifest
+        // and opening the segment: then a newer manifest names what to
+        // open instead (readers see the old catalog or the new one).
+        for _ in 0..OPEN_RETRIES {
+            match Catalog::open_body(dir, body.clone()) {
+                Err(e) if e.is_missing_file() => {
+                    let newer = read_manifest(dir)?;
+                    if newer == body {
+                        return Err(e);
+                    }
+                    body = newer;
+                }
+                done => return done,
+            }
+        }
+        Catalog::open_body(dir, body)
+    }
+
+    /// Maps the segments `body` names.
+    fn open_body(dir: &Path, body: ManifestBody) -> Result<Catalog, IndexError> {
         let mut segments = Vec::with_capacity(body.segments.len());
         for entry in &body.segments {
             let path = dir.join(&entry.file);
@@ -586,8 +614,9 @@ fn add_new(
 }
 
 /// Deletes segment files of `dir` that `body` does not name (left by an
-/// earlier change, or by one that was killed).
-fn remove_unlisted(dir: &Path, body: &ManifestBody) {
+/// earlier change, or by one that was killed), and temporary files of
+/// killed changes; only a writer may (`_lock` is the proof).
+fn remove_unlisted(_lock: &WriterLock, dir: &Path, body: &ManifestBody) {
     let keep: HashSet<&str> = body.segments.iter().map(|s| s.file.as_str()).collect();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -595,35 +624,82 @@ fn remove_unlisted(dir: &Path, body: &ManifestBody) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with("seg-") && name.ends_with(".vfps") && !keep.contains(name.as_ref()) {
+        let unlisted =
+            name.starts_with("seg-") && name.ends_with(".vfps") && !keep.contains(name.as_ref());
+        // Temporary files of a killed change (`.MANIFEST.abc123`,
+        // `.seg-000002.vfps.abc123` where the file system has no unnamed
+        // temporary files; `.vfp-tmp-*` from older versions): no other
+        // writer can be writing them while this one holds the lock.
+        let temporary = name.starts_with(".MANIFEST.")
+            || name.starts_with(".seg-")
+            || name.starts_with(".vfp-tmp-");
+        if unlisted || temporary {
             // Best effort: a file left behind is harmless and retried later.
             let _ = std::fs::remove_file(entry.path());
         }
     }
 }
 
+/// Takes the writer lock of the folder `dir` for building a catalog in
+/// it: creates the folder if missing; refuses a folder that holds other
+/// files and no catalog (vfp never scatters catalog files, not even its
+/// lock file, among someone's videos).
+pub fn lock_for_build(dir: &Path, wait: Wait) -> Result<WriterLock, IndexError> {
+    if matches!(read_manifest(dir), Err(IndexError::NotACatalog { .. })) {
+        refuse_foreign_folder(dir)?;
+    }
+    std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the catalog folder"))?;
+    WriterLock::acquire(dir, wait)
+}
+
+/// Takes the writer lock of the catalog in `dir`, which must be one.
+pub fn lock_catalog(dir: &Path, wait: Wait) -> Result<WriterLock, IndexError> {
+    read_manifest(dir)?;
+    WriterLock::acquire(dir, wait)
+}
+
+/// Refuses `dir` if it holds anything but a lock file (a folder without a
+/// catalog that is not empty is someone else's).
+fn refuse_foreign_folder(dir: &Path) -> Result<(), IndexError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        // Missing: created empty. Unreadable: creating files fails later
+        // with the reason.
+        return Ok(());
+    };
+    let foreign = entries.flatten().any(|e| e.file_name() != LOCK_FILE);
+    if foreign {
+        return Err(IndexError::FolderNotEmpty {
+            path: dir.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Builds a catalog in `dir` from `titles`, replacing any catalog there
-/// atomically. Titles must have unique ids and hashes compatible with
-/// `hash`.
+/// atomically; waits for another writer of the folder to finish first.
+/// Titles must have unique ids and hashes compatible with `hash`.
 pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), IndexError> {
+    // Checked before the folder is created too, so that a refused build
+    // leaves nothing behind.
+    check_titles(dir, &hash, CATALOG_VIEW_PCT, &titles)?;
+    build_locked(&lock_for_build(dir, Wait::Block)?, hash, titles)
+}
+
+/// [`build`] under a writer lock already taken ([`lock_for_build`]).
+pub fn build_locked(
+    lock: &WriterLock,
+    hash: HashParams,
+    titles: Vec<NewTitle>,
+) -> Result<(), IndexError> {
+    let dir = lock.dir();
     let view_pct = CATALOG_VIEW_PCT;
     // New catalogs store the 9:16 windows of wide titles too.
     let windows = true;
     check_titles(dir, &hash, view_pct, &titles)?;
-    std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the catalog folder"))?;
     let next = match read_manifest(dir) {
         Ok(old) => old.next_segment,
         Err(IndexError::NotACatalog { .. }) => {
-            // Never scatter catalog files among someone's videos.
-            let not_empty = std::fs::read_dir(dir)
-                .map_err(io(dir, "cannot read the catalog folder"))?
-                .next()
-                .is_some();
-            if not_empty {
-                return Err(IndexError::FolderNotEmpty {
-                    path: dir.to_owned(),
-                });
-            }
+            refuse_foreign_folder(dir)?;
             1
         }
         // A damaged manifest is replaced; its segments are unlisted below.
@@ -644,7 +720,7 @@ pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), 
         next_segment: next + 1,
     };
     write_manifest(dir, &body)?;
-    remove_unlisted(dir, &body);
+    remove_unlisted(lock, dir, &body);
     Ok(())
 }
 
@@ -667,7 +743,15 @@ fn max_segment_number(dir: &Path) -> u64 {
 /// Adds titles to the catalog in `dir` as a new segment, without touching
 /// the existing ones; merges all segments into one when there would be
 /// more than [`MAX_SEGMENTS`]. Ids already in the catalog are refused.
+/// Waits for another writer of the catalog to finish first.
 pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
+    add_locked(&lock_catalog(dir, Wait::Block)?, titles)
+}
+
+/// [`add`] under a writer lock already taken ([`lock_catalog`]).
+pub fn add_locked(lock: &WriterLock, titles: Vec<NewTitle>) -> Result<(), IndexError> {
+    let dir = lock.dir();
+    // Read under the lock: the catalog as the previous writer left it.
     let catalog = Catalog::open(dir)?;
     let hash = catalog.hash_params();
     let view_pct = catalog.view_pct();
@@ -723,14 +807,21 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
     body.next_segment = next + 1;
     write_manifest(dir, &body)?;
     drop(catalog);
-    remove_unlisted(dir, &body);
+    remove_unlisted(lock, dir, &body);
     Ok(())
 }
 
 /// Removes title `id` from the catalog in `dir`: its frames stop matching
 /// at once; the space is reclaimed when its segment has no live title left
-/// or segments are merged.
+/// or segments are merged. Waits for another writer of the catalog to
+/// finish first.
 pub fn remove(dir: &Path, id: &str) -> Result<(), IndexError> {
+    remove_locked(&lock_catalog(dir, Wait::Block)?, id)
+}
+
+/// [`remove`] under a writer lock already taken ([`lock_catalog`]).
+pub fn remove_locked(lock: &WriterLock, id: &str) -> Result<(), IndexError> {
+    let dir = lock.dir();
     let catalog = Catalog::open(dir)?;
     let mut body = catalog.body.clone();
     let mut found = false;
@@ -772,6 +863,6 @@ pub fn remove(dir: &Path, id: &str) -> Result<(), IndexError> {
     body.removed.retain(|r| live.contains(r.segment.as_str()));
     write_manifest(dir, &body)?;
     drop(catalog);
-    remove_unlisted(dir, &body);
+    remove_unlisted(lock, dir, &body);
     Ok(())
 }

@@ -14,12 +14,14 @@
 //! new one, and a killed build leaves the old one intact.
 
 pub mod catalog;
+pub mod lock;
 pub mod mih;
 pub mod segment;
 pub mod synthetic;
 pub mod titles;
 
 pub use catalog::{Catalog, Hit, TitleFrame};
+pub use lock::{Wait, WriterLock};
 pub use segment::{Segment, SegmentBuilder, SegmentError};
 pub use titles::{TitleRecord, TitleSource};
 
@@ -46,6 +48,13 @@ pub enum IndexError {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// Another process is changing the catalog (and the change was asked
+    /// not to wait).
+    #[error("{}: another vfp process is changing this catalog; try again when it is done, or leave out --no-wait to wait for it", path.display())]
+    Locked {
+        /// The catalog folder.
+        path: PathBuf,
     },
     /// A catalog is to be built in a folder that holds other files.
     #[error("{}: the folder is not empty and is not a vfp catalog; build the catalog in a new or empty folder (vfp never writes catalog files among other files)", path.display())]
@@ -122,4 +131,12 @@ pub enum IndexError {
         /// Frames asked for.
         frames: u64,
     },
+}
+
+impl IndexError {
+    /// Whether the error is a file that does not exist (a catalog segment
+    /// a writer deleted, a folder that is gone).
+    pub fn is_missing_file(&self) -> bool {
+        matches!(self, IndexError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
 }

@@ -9,7 +9,7 @@ use vfp_fingerprint::{
     TitleIndex, ViewRegion, ViewTrack, CATALOG_VIEW_PCT,
 };
 use vfp_index::catalog::{self, NewTitle, MANIFEST};
-use vfp_index::{Catalog, IndexError, TitleRecord};
+use vfp_index::{Catalog, IndexError, TitleRecord, Wait};
 
 fn code(seed: u64) -> FrameHash {
     let mut x = seed
@@ -190,9 +190,9 @@ fn many_adds_merge_into_one_segment() {
         let hit = c.search_radius(&code((100 + i) * 1_000_000 + 7), 0);
         assert_eq!(c.title(hit[0].title).unwrap().id, format!("T{i}"));
     }
-    // Only the files the manifest names are left.
+    // Only the files the manifest names are left (and MANIFEST, LOCK).
     let files = std::fs::read_dir(&dir).unwrap().count();
-    assert_eq!(files, c.storage().0 + 1);
+    assert_eq!(files, c.storage().0 + 2);
 }
 
 #[test]
@@ -388,15 +388,27 @@ fn a_killed_build_leaves_the_previous_catalog_usable() {
     // What a build killed before its manifest rename leaves: a new segment
     // file and a temporary manifest, both unlisted.
     std::fs::write(dir.join("seg-000002.vfps"), b"half-written").unwrap();
-    std::fs::write(dir.join(".vfp-tmp-abc"), b"half-written manifest").unwrap();
+    // Named temporary files, where the file system has no unnamed ones
+    // (and an older version's name).
+    let temporary = [
+        ".MANIFEST.k3J9aZ",
+        ".seg-000003.vfps.Qw8rT2",
+        ".vfp-tmp-abc",
+    ];
+    for name in temporary {
+        std::fs::write(dir.join(name), b"half-written").unwrap();
+    }
     let c = Catalog::open(&dir).unwrap();
     c.verify().unwrap();
     assert_eq!(ids(&c), ["A"]);
-    // The next change cleans the leftover segment up.
+    // The next change cleans the leftovers up.
     catalog::add(&dir, vec![title("B", 2, 10)]).unwrap();
     let c = Catalog::open(&dir).unwrap();
     assert_eq!(ids(&c), ["A", "B"]);
     c.verify().unwrap();
+    for name in temporary {
+        assert!(!dir.join(name).exists(), "{name} left");
+    }
 }
 
 #[test]
@@ -425,7 +437,8 @@ fn rebuilding_replaces_the_catalog() {
     assert_eq!(ids(&reader), ["A"]);
     assert_eq!(reader.search_radius(&code(1_000_001), 0).len(), 1);
     assert_eq!(ids(&Catalog::open(&dir).unwrap()), ["Z"]);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    // One segment, MANIFEST and LOCK.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
 }
 
 #[test]
@@ -606,4 +619,89 @@ fn a_catalog_without_windows_keeps_none_when_titles_are_added() {
     // Nor is a query's window searched there.
     let query = with_window(title("Q", 5, 10), 5).fingerprint;
     assert_eq!(c.query_views(&query).unwrap().len(), 2);
+}
+
+#[test]
+fn concurrent_writers_in_threads_lose_no_title() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("base", 1, 40)]);
+    // Sixteen writers at once (past MAX_SEGMENTS, so merges run between
+    // adds), and two of them also remove a title they added.
+    std::thread::scope(|s| {
+        for i in 0..16u64 {
+            let dir = &dir;
+            s.spawn(move || {
+                catalog::add(dir, vec![title(&format!("T{i}"), 10 + i, 40)]).unwrap();
+                if i % 8 == 0 {
+                    catalog::add(dir, vec![title(&format!("gone{i}"), 100 + i, 40)]).unwrap();
+                    catalog::remove(dir, &format!("gone{i}")).unwrap();
+                }
+            });
+        }
+    });
+    let c = Catalog::open(&dir).unwrap();
+    c.verify().unwrap();
+    let mut got = ids(&c);
+    got.sort();
+    let mut want: Vec<String> = (0..16).map(|i| format!("T{i}")).collect();
+    want.push("base".into());
+    want.sort();
+    assert_eq!(got, want);
+    for i in 0..16u64 {
+        let hit = c.search_radius(&code((10 + i) * 1_000_000 + 7), 0);
+        assert_eq!(c.title(hit[0].title).unwrap().id, format!("T{i}"));
+    }
+}
+
+#[test]
+fn readers_never_fail_while_writers_change_the_catalog() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("base", 1, 40)]);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        // Adds and removes delete segments the readers may be about to
+        // open (a removed title's segment, merged segments).
+        s.spawn(|| {
+            for i in 0..60u64 {
+                catalog::add(&dir, vec![title(&format!("T{i}"), 10 + i, 20)]).unwrap();
+                catalog::remove(&dir, &format!("T{i}")).unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        for _ in 0..3 {
+            s.spawn(|| {
+                let mut opened = 0;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) || opened == 0 {
+                    let c = Catalog::open(&dir).unwrap_or_else(|e| panic!("{e}"));
+                    assert!(ids(&c).contains(&"base".to_owned()));
+                    opened += 1;
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn a_second_writer_can_be_told_not_to_wait() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 40)]);
+    let held = catalog::lock_catalog(&dir, Wait::Fail).unwrap();
+    let err = catalog::lock_catalog(&dir, Wait::Fail).unwrap_err();
+    assert!(matches!(err, IndexError::Locked { .. }), "{err}");
+    // Readers are not blocked.
+    assert_eq!(ids(&Catalog::open(&dir).unwrap()), ["A"]);
+    catalog::add_locked(&held, vec![title("B", 2, 40)]).unwrap();
+    drop(held);
+    catalog::add(&dir, vec![title("C", 3, 40)]).unwrap();
+    assert_eq!(ids(&Catalog::open(&dir).unwrap()), ["A", "B", "C"]);
+    // A folder that is not a catalog gets no lock file.
+    let other = tmp.path().join("videos");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("holiday.mp4"), b"video").unwrap();
+    assert!(catalog::lock_catalog(&other, Wait::Fail).is_err());
+    assert!(catalog::lock_for_build(&other, Wait::Fail).is_err());
+    assert!(!other.join(vfp_index::lock::LOCK_FILE).exists());
 }

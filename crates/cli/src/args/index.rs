@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::Sampling;
+use vfp_index::Wait;
 
 /// `vfp index` subcommands.
 #[derive(Debug, Subcommand)]
@@ -76,6 +77,27 @@ pub struct BuildArgs {
     pub catalog: PathBuf,
     #[command(flatten)]
     pub titles: TitleArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// How a change waits for another writer of the catalog.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Fail at once if another vfp process is changing the catalog
+    /// (default: wait for it; scans are never blocked).
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+impl WriteArgs {
+    fn wait(&self) -> Wait {
+        if self.no_wait {
+            Wait::Fail
+        } else {
+            Wait::Block
+        }
+    }
 }
 
 /// Arguments of `vfp index add`.
@@ -86,6 +108,8 @@ pub struct AddArgs {
     pub catalog: PathBuf,
     #[command(flatten)]
     pub titles: TitleArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// Arguments of `vfp index remove`.
@@ -97,6 +121,8 @@ pub struct RemoveArgs {
     /// The title id.
     #[arg(value_name = "TITLE_ID")]
     pub id: String,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// Where a catalog's titles come from.
@@ -128,6 +154,8 @@ pub enum IndexConfig {
         catalog: PathBuf,
         /// Its titles.
         titles: TitlesConfig,
+        /// Whether to wait for another writer.
+        wait: Wait,
     },
     /// Add titles.
     Add {
@@ -135,6 +163,8 @@ pub enum IndexConfig {
         catalog: PathBuf,
         /// The new titles.
         titles: TitlesConfig,
+        /// Whether to wait for another writer.
+        wait: Wait,
     },
     /// Remove a title.
     Remove {
@@ -142,6 +172,8 @@ pub enum IndexConfig {
         catalog: PathBuf,
         /// The title's id.
         id: String,
+        /// Whether to wait for another writer.
+        wait: Wait,
     },
     /// List the titles.
     List {
@@ -167,14 +199,17 @@ impl IndexCommand {
             IndexCommand::Build(a) => IndexConfig::Build {
                 catalog: a.catalog,
                 titles: a.titles.into_config()?,
+                wait: a.write.wait(),
             },
             IndexCommand::Add(a) => IndexConfig::Add {
                 catalog: a.catalog,
                 titles: a.titles.into_config()?,
+                wait: a.write.wait(),
             },
             IndexCommand::Remove(a) => IndexConfig::Remove {
                 catalog: a.catalog,
                 id: a.id,
+                wait: a.write.wait(),
             },
             IndexCommand::List(a) => IndexConfig::List { catalog: a.catalog },
             IndexCommand::Info(a) => IndexConfig::Info { catalog: a.catalog },
@@ -220,12 +255,16 @@ mod tests {
 
     #[test]
     fn build_takes_paths_or_a_manifest() {
-        let IndexConfig::Build { catalog, titles } =
-            config(&["build", "--catalog", "cat", "a.mp4", "dir"]).unwrap()
+        let IndexConfig::Build {
+            catalog,
+            titles,
+            wait,
+        } = config(&["build", "--catalog", "cat", "a.mp4", "dir"]).unwrap()
         else {
             unreachable!("build")
         };
         assert_eq!(catalog, PathBuf::from("cat"));
+        assert_eq!(wait, Wait::Block, "changes wait for another writer");
         assert!(matches!(titles.spec, TitleSpec::Paths(ref p) if p.len() == 2));
         assert_eq!(titles.options.params.sampling, Sampling::default());
         let IndexConfig::Build { titles, .. } =
@@ -235,6 +274,23 @@ mod tests {
         };
         assert!(matches!(titles.spec, TitleSpec::Manifest(_)));
         assert_eq!(titles.options.params.sampling, Sampling::Dense { fps: 8.0 });
+    }
+
+    #[test]
+    fn changes_can_refuse_to_wait() {
+        for args in [
+            &["build", "-c", "cat", "--no-wait", "a.mp4"][..],
+            &["add", "-c", "cat", "--no-wait", "a.mp4"],
+            &["remove", "-c", "cat", "--no-wait", "T1"],
+        ] {
+            let wait = match config(args).unwrap() {
+                IndexConfig::Build { wait, .. }
+                | IndexConfig::Add { wait, .. }
+                | IndexConfig::Remove { wait, .. } => wait,
+                _ => unreachable!("a change"),
+            };
+            assert_eq!(wait, Wait::Fail, "{args:?}");
+        }
     }
 
     #[test]

@@ -7,13 +7,33 @@ use crate::files::walk;
 use crate::output::{catalog as print, progress};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use vfp_fingerprint::{Fingerprint, HashParams, Sampling};
 use vfp_index::catalog::{self, NewTitle};
 use vfp_index::titles::{check_unique, read_manifest};
-use vfp_index::{Catalog, TitleRecord, TitleSource};
+use vfp_index::{Catalog, IndexError, TitleRecord, TitleSource, Wait, WriterLock};
 use vfp_scan::{fingerprint_of, isolate};
+
+/// Takes the writer lock of `dir` through `take`; says so when it waits
+/// for another writer.
+fn lock(
+    dir: &Path,
+    wait: Wait,
+    take: fn(&Path, Wait) -> Result<WriterLock, IndexError>,
+) -> Result<WriterLock> {
+    match take(dir, Wait::Fail) {
+        Err(IndexError::Locked { .. }) if wait == Wait::Block => {
+            eprintln!(
+                "vfp: waiting for another vfp process changing {}",
+                dir.display()
+            );
+            Ok(take(dir, Wait::Block)?)
+        }
+        taken => Ok(taken?),
+    }
+}
 
 /// Runs `vfp index ...`.
 pub fn run(cfg: IndexConfig) -> Result<Status> {
@@ -21,10 +41,19 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
         IndexConfig::Build {
             catalog: dir,
             titles,
+            wait,
         } => {
             let started = Instant::now();
+            // Fail before any extraction if another writer holds the
+            // folder and waiting was not wanted (a missing folder is
+            // created only once the titles are ready).
+            if dir.exists() {
+                drop(lock(&dir, wait, catalog::lock_for_build)?);
+            }
             let titles = fingerprint_titles(&titles)?;
-            catalog::build(&dir, HashParams::default(), titles)?;
+            let lock = lock(&dir, wait, catalog::lock_for_build)?;
+            catalog::build_locked(&lock, HashParams::default(), titles)?;
+            drop(lock);
             let c = Catalog::open(&dir)?;
             eprint!(
                 "{}",
@@ -34,20 +63,30 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
         IndexConfig::Add {
             catalog: dir,
             titles,
+            wait,
         } => {
             let started = Instant::now();
             // Fail before any extraction if the catalog cannot take titles.
             Catalog::open(&dir)?;
+            drop(lock(&dir, wait, catalog::lock_catalog)?);
+            // Titles are fingerprinted without the lock: other writers
+            // wait only for the write itself.
             let titles = fingerprint_titles(&titles)?;
-            catalog::add(&dir, titles)?;
+            let lock = lock(&dir, wait, catalog::lock_catalog)?;
+            catalog::add_locked(&lock, titles)?;
+            drop(lock);
             let c = Catalog::open(&dir)?;
             eprint!(
                 "{}",
                 print::changed("updated", &dir, &c, started.elapsed().as_secs_f64())
             );
         }
-        IndexConfig::Remove { catalog: dir, id } => {
-            catalog::remove(&dir, &id)?;
+        IndexConfig::Remove {
+            catalog: dir,
+            id,
+            wait,
+        } => {
+            catalog::remove_locked(&lock(&dir, wait, catalog::lock_catalog)?, &id)?;
             eprintln!("vfp: removed {id:?} from {}", dir.display());
         }
         IndexConfig::List { catalog: dir } => print!("{}", print::list(&Catalog::open(&dir)?)),
