@@ -35,6 +35,9 @@ const SCREEN_CONTRAST: f32 = 10.0;
 /// Screen pixels in a row (column) count as an edge point only at the
 /// start of a run of this many.
 const MIN_RUN_PX: usize = 3;
+/// An edge point is moved to the sharpest step at most this many pixels
+/// from where the screen's run starts.
+const REFINE_PX: usize = 2;
 /// Each side is fitted on the middle share of its span.
 const FIT_SPAN_SHARE: f32 = 0.6;
 /// Points farther than this from the first fit (working pixels) are
@@ -126,19 +129,29 @@ pub fn detect(window: &[LumaImage], active: Rect) -> Option<Quad> {
     }
     let lit = |x: usize, y: usize| at(x, y) > surround + SCREEN_CONTRAST;
     // Per row, where the first and last runs of screen pixels start and end.
-    let extents = |len: usize, on: &dyn Fn(usize) -> bool| -> Option<(f32, f32)> {
+    // Where a line of `len` pixels (`value`, `on`: screen) enters and
+    // leaves the screen, as boundaries between pixels (pixel i spans i to
+    // i + 1), refined to the sharpest step nearby: a pixel of error in a
+    // corner moves the hash by about 16 bits.
+    let extents = |len: usize,
+                   on: &dyn Fn(usize) -> bool,
+                   value: &dyn Fn(usize) -> f32|
+     -> Option<(f32, f32)> {
         let run = |i: usize| (i..i + MIN_RUN_PX).all(|k| k < len && on(k));
         let first = (0..len).find(|&i| run(i))?;
         let last = (0..len)
             .rev()
             .find(|&i| i + 1 >= MIN_RUN_PX && run(i + 1 - MIN_RUN_PX))?;
-        Some((first as f32, last as f32 + 1.0))
+        Some((
+            sharpest_step(value, len, first),
+            sharpest_step(value, len, last + 1),
+        ))
     };
     let rows: Vec<(f32, (f32, f32))> = (0..side)
-        .filter_map(|y| extents(side, &|x| lit(x, y)).map(|e| (y as f32 + 0.5, e)))
+        .filter_map(|y| extents(side, &|x| lit(x, y), &|x| at(x, y)).map(|e| (y as f32 + 0.5, e)))
         .collect();
     let cols: Vec<(f32, (f32, f32))> = (0..side)
-        .filter_map(|x| extents(side, &|y| lit(x, y)).map(|e| (x as f32 + 0.5, e)))
+        .filter_map(|x| extents(side, &|y| lit(x, y), &|y| at(x, y)).map(|e| (x as f32 + 0.5, e)))
         .collect();
     let sides = [
         (&rows, 0, -1.0),
@@ -199,6 +212,28 @@ pub fn detect(window: &[LumaImage], active: Rect) -> Option<Quad> {
         }
     }
     (outside > 0 && dark as f32 >= MIN_SURROUND_SHARE * outside as f32).then_some(quad)
+}
+
+/// The boundary within [`REFINE_PX`] of `boundary` (boundary b lies
+/// between pixels b - 1 and b) where `value` steps most, to a fraction of
+/// a pixel by a parabola through the steps beside it.
+fn sharpest_step(value: &dyn Fn(usize) -> f32, len: usize, boundary: usize) -> f32 {
+    let step = |b: usize| (value(b) - value(b - 1)).abs();
+    let (lo, hi) = (
+        boundary.saturating_sub(REFINE_PX).max(1),
+        (boundary + REFINE_PX).min(len.saturating_sub(1)),
+    );
+    let Some(best) = (lo..=hi).max_by(|&a, &b| step(a).total_cmp(&step(b))) else {
+        return boundary as f32;
+    };
+    if best > 1 && best + 1 < len {
+        let (left, centre, right) = (step(best - 1), step(best), step(best + 1));
+        let curve = left - 2.0 * centre + right;
+        if curve < -1e-3 {
+            return best as f32 + (0.5 * (left - right) / curve).clamp(-0.5, 0.5);
+        }
+    }
+    best as f32
 }
 
 /// Per pixel, the mean over the window's frames (at most [`MAX_FRAMES`],

@@ -277,9 +277,10 @@ fn a_filmed_screen_is_found_and_unwarped() {
     }
     let reference = dense(&generated("ref.mp4"), FPS);
     let d = region_distances(&catalog_view(&reference), &filmed, ViewRegion::Screen);
-    // Measured: median 44, p95 52 (vignette, grain and the monitor's gamma
-    // stay in the picture; the scan still matches it over 11 s).
-    assert!(d.median <= 50 && d.p95 <= 60, "{d:?}");
+    // Measured: median 38, p95 46 (44 and 52 with edges to the whole
+    // pixel); vignette, grain and the monitor's gamma stay in the picture,
+    // and the scan matches it over 11 s.
+    assert!(d.median <= 44 && d.p95 <= 54, "{d:?}");
     // Pictures that are not filmed screens have none.
     for name in [
         "ref.mp4",
