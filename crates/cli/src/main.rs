@@ -19,6 +19,9 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match run(cli) {
         Ok(status) => status.into(),
+        // The reader of our output has gone (`vfp ... | head`): nothing
+        // failed that anyone is waiting to hear of.
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("vfp: error: {err:#}");
             exit::Status::Error.into()

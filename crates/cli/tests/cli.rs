@@ -1072,3 +1072,73 @@ fn a_catalog_change_can_refuse_to_wait_for_another() {
     let out = vfp(d, &remove);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    // `vfp show ... | head -c 10`: the rest of the output (over a pipe
+    // buffer's 64 KiB) meets a closed pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = vfp(d, &[os("extract"), generated("ref.mp4").as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vfp"))
+        .current_dir(d)
+        .args(["show", "--format", "json"])
+        .args(std::iter::repeat_n("ref.vfp", 4))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn radii_beyond_the_tested_ones_are_refused_unless_the_run_is_exploratory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let film = generated("ref.mp4");
+    let out = scan_cat(d, &[os("--radius"), os("100000"), film.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = scan_cat(d, &[os("--radius"), os("60"), film.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--exploratory"), "{}", stderr(&out));
+    let wide = [
+        os("--radius"),
+        os("60"),
+        os("--follow-radius"),
+        os("90"),
+        os("--exploratory"),
+    ];
+    let mut args = wide.to_vec();
+    args.extend([os("--format"), os("jsonl"), film.as_os_str()]);
+    let out = scan_cat(d, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(jsonl(&out)[0]["exploratory"], true);
+    let mut args = wide.to_vec();
+    args.extend([os("--format"), os("csv"), film.as_os_str()]);
+    let out = scan_cat(d, &args);
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert!(
+        lines.next().unwrap().ends_with(",error,exploratory"),
+        "{text}"
+    );
+    assert!(lines.all(|l| l.ends_with(",true")), "{text}");
+    let mut args = wide.to_vec();
+    args.push(film.as_os_str());
+    let out = scan_cat(d, &args);
+    assert!(
+        stdout(&out).contains("exploratory MATCH"),
+        "{}",
+        stdout(&out)
+    );
+    // A run within the tested radii says nothing of it.
+    let out = scan_cat(d, &[os("--format"), os("jsonl"), film.as_os_str()]);
+    assert!(!stdout(&out).contains("exploratory"), "{}", stdout(&out));
+}

@@ -95,6 +95,14 @@ pub struct FileRecord {
     pub error: Option<String>,
     /// The matches, strongest first.
     pub matches: Vec<MatchRecord>,
+    /// Found with radii beyond those tested without a false claim: leads
+    /// to look into, not evidence (written only when true).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub exploratory: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl FileRecord {
@@ -111,6 +119,7 @@ impl FileRecord {
             },
             error: None,
             matches,
+            exploratory: false,
         }
     }
 
@@ -123,6 +132,7 @@ impl FileRecord {
             verdict: Verdict::Error,
             error: Some(crate::error::chain(error)),
             matches: Vec::new(),
+            exploratory: false,
         }
     }
 }
@@ -269,6 +279,10 @@ pub struct Verification {
     pub sampled_frames: usize,
     /// The matched segments, strongest first.
     pub segments: Vec<SegmentEvidence>,
+    /// Found with radii beyond those tested without a false claim
+    /// (written only when true).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub exploratory: bool,
 }
 
 impl Verification {
@@ -306,6 +320,7 @@ mod tests {
             duration_s: Some(1.5),
             verdict: Verdict::Match,
             error: None,
+            exploratory: false,
             matches: vec![MatchRecord {
                 title_id: "t".into(),
                 title_name: "T".into(),

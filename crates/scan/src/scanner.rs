@@ -60,10 +60,12 @@ impl<'c> Scanner<'c> {
     /// bug, gets an error record naming it, so a bulk scan goes on.
     pub fn scan_path(&self, path: &Path) -> FileRecord {
         let file = path.display().to_string();
-        match isolate(path, || self.scan_file(path)) {
+        let mut record = match isolate(path, || self.scan_file(path)) {
             Ok((fp, segments)) => FileRecord::scanned(file, &fp, self.records(&segments)),
             Err(e) => FileRecord::failed(file, &e),
-        }
+        };
+        record.exploratory = self.config.exploratory;
+        record
     }
 
     /// Scans one file: its fingerprint and matched segments. A video is
@@ -143,6 +145,7 @@ impl<'c> Scanner<'c> {
             follow_radius: params.follow_radius,
             sampled_frames: search.sampled_ms().len(),
             segments,
+            exploratory: self.config.exploratory,
         })
     }
 

@@ -60,6 +60,11 @@ pub struct ScanArgs {
     /// Frames per second sampled from scanned videos.
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
     pub fps: f32,
+    /// Allow radii beyond the widest tested without a false claim (47 and
+    /// 71 bits); every record then says it is exploratory: a lead, not
+    /// evidence.
+    #[arg(long)]
+    pub exploratory: bool,
 }
 
 /// Validated `vfp scan` configuration.
@@ -94,6 +99,7 @@ impl ScanArgs {
             fps: self.fps,
             fast: self.fast,
             decoder_threads: 0,
+            exploratory: self.exploratory,
         }
         .validate()
         .map_err(settings_error)?;

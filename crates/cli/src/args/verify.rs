@@ -43,6 +43,11 @@ pub struct VerifyArgs {
     /// Frames per second sampled from the clip.
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
     pub fps: f32,
+    /// Allow radii beyond the widest tested without a false claim (47 and
+    /// 71 bits); every record then says it is exploratory: a lead, not
+    /// evidence.
+    #[arg(long)]
+    pub exploratory: bool,
 }
 
 /// Validated `vfp verify` configuration.
@@ -69,6 +74,7 @@ impl VerifyArgs {
             radius: self.radius,
             follow_radius: self.follow_radius,
             fps: self.fps,
+            exploratory: self.exploratory,
             ..ScanSettings::default()
         }
         .validate()

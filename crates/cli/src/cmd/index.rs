@@ -4,7 +4,7 @@
 use crate::args::{IndexConfig, TitleSpec, TitlesConfig};
 use crate::exit::Status;
 use crate::files::walk;
-use crate::output::{catalog as print, progress};
+use crate::output::{catalog as print, progress, to_stdout};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::path::Path;
@@ -89,14 +89,12 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             catalog::remove_locked(&lock(&dir, wait, catalog::lock_catalog)?, &id)?;
             eprintln!("vfp: removed {id:?} from {}", dir.display());
         }
-        IndexConfig::List { catalog: dir } => print!("{}", print::list(&Catalog::open(&dir)?)),
-        IndexConfig::Info { catalog: dir } => {
-            print!("{}", print::info(&dir, &Catalog::open(&dir)?))
-        }
+        IndexConfig::List { catalog: dir } => to_stdout(&print::list(&Catalog::open(&dir)?))?,
+        IndexConfig::Info { catalog: dir } => to_stdout(&print::info(&dir, &Catalog::open(&dir)?))?,
         IndexConfig::Verify { catalog: dir } => {
             let c = Catalog::open(&dir)?;
             c.verify()?;
-            print!("{}", print::verified(&dir, &c));
+            to_stdout(&print::verified(&dir, &c))?;
         }
     }
     Ok(Status::Success)

@@ -44,6 +44,10 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
     let tally = Mutex::new(tally);
     pool.install(|| {
         inputs.par_iter().for_each(|path| {
+            if printer.reader_gone() {
+                // `vfp scan ... | head`: no one reads the rest.
+                return;
+            }
             printer.started(path);
             let record = scanner.scan_path(path);
             lock(&tally).add(record.verdict);
@@ -89,6 +93,13 @@ impl Printer {
                 .context("cannot write the results")?;
         }
         Ok(())
+    }
+
+    /// Whether stdout's reader has gone (a closed pipe).
+    fn reader_gone(&self) -> bool {
+        lock(&self.write_failed)
+            .as_ref()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
     fn started(&self, path: &Path) {

@@ -3,6 +3,7 @@
 use crate::args::{ShowConfig, ShowFormat};
 use crate::exit::Status;
 use crate::output::fingerprint::describe;
+use crate::output::to_stdout;
 use anyhow::Result;
 use vfp_fingerprint::format as vfp_format;
 use vfp_scan::isolate;
@@ -21,9 +22,9 @@ pub fn run(cfg: ShowConfig) -> Result<Status> {
         match outcome {
             Ok(text) => {
                 if cfg.format == ShowFormat::Human && cfg.files.len() > 1 {
-                    println!("{}:", file.display());
+                    to_stdout(&format!("{}:\n", file.display()))?;
                 }
-                print!("{text}");
+                to_stdout(&text)?;
             }
             Err(e) => {
                 eprintln!("vfp: error: {e:#}");

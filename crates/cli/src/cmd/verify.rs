@@ -5,7 +5,7 @@
 
 use crate::args::VerifyConfig;
 use crate::exit::Status;
-use crate::output::{evidence, verify};
+use crate::output::{evidence, to_stdout, verify};
 use anyhow::{bail, Result};
 use vfp_index::Catalog;
 use vfp_scan::{Scanner, Verdict};
@@ -22,7 +22,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
     };
     let scanner = Scanner::new(&catalog, cfg.engine);
     let verification = scanner.verify(&cfg.clip, title)?;
-    print!("{}", verify::render(cfg.format, &verification));
+    to_stdout(&verify::render(cfg.format, &verification))?;
     if let Some(out) = &cfg.report {
         evidence::write(&verification, &cfg.clip, out)?;
         eprintln!("vfp: evidence page written to {}", out.display());

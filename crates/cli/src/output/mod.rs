@@ -63,6 +63,27 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// Writes `text` to stdout. A reader that closed the pipe early (`| head`)
+/// gives an error of kind `BrokenPipe`, which `main` ends on quietly.
+pub fn to_stdout(text: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write to stdout")
+}
+
+/// Whether `err` is a write to a pipe whose reader has gone: not a
+/// failure of vfp, so it exits quietly (as grep and ripgrep do).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 use vfp_scan::FileRecord;
 
 /// The columns.
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 16] = [
     "file",
     "sha256",
     "duration_s",
@@ -21,6 +21,7 @@ const COLUMNS: [&str; 15] = [
     "speed",
     "mirrored",
     "error",
+    "exploratory",
 ];
 
 /// The header row.
@@ -37,13 +38,15 @@ pub fn render(r: &FileRecord) -> String {
         r.verdict.as_str().to_owned(),
     ];
     let error = r.error.clone().unwrap_or_default();
+    let exploratory = r.exploratory.to_string();
     if r.matches.is_empty() {
-        let mut row: [String; 15] = Default::default();
+        let mut row: [String; 16] = Default::default();
         row[..4].clone_from_slice(&file);
         row[14] = error;
+        row[15] = exploratory;
         return rows(&[row]);
     }
-    let rows_of: Vec<[String; 15]> = r
+    let rows_of: Vec<[String; 16]> = r
         .matches
         .iter()
         .map(|m| {
@@ -63,6 +66,7 @@ pub fn render(r: &FileRecord) -> String {
                 m.speed.to_string(),
                 m.mirrored.to_string(),
                 error.clone(),
+                exploratory.clone(),
             ]
         })
         .collect();
@@ -70,7 +74,7 @@ pub fn render(r: &FileRecord) -> String {
 }
 
 /// Rows quoted as CSV needs (RFC 4180, by the `csv` crate).
-fn rows(rows: &[[String; 15]]) -> String {
+fn rows(rows: &[[String; 16]]) -> String {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());

@@ -20,7 +20,17 @@ pub fn render(r: &FileRecord) -> Rendered {
         }
         Verdict::NoMatch => Rendered::stdout(format!("{}: no match\n", r.file)),
         Verdict::Match => {
-            let mut text = format!("{}: MATCH, {}\n", r.file, count(r.matches.len(), "segment"));
+            // A match found with untested radii is a lead, not evidence.
+            let kind = if r.exploratory {
+                "exploratory MATCH (radii beyond the tested ones)"
+            } else {
+                "MATCH"
+            };
+            let mut text = format!(
+                "{}: {kind}, {}\n",
+                r.file,
+                count(r.matches.len(), "segment")
+            );
             for m in &r.matches {
                 text.push_str(&format!(
                     "  {}: clip {}-{} = title {}-{}, score {:.3}, {} frames, speed {:.3}{}\n",

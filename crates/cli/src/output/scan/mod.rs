@@ -99,6 +99,7 @@ pub(crate) mod tests {
             verdict,
             error,
             matches,
+            exploratory: false,
         }
     }
 

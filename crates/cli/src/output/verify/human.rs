@@ -17,6 +17,11 @@ pub fn render(v: &Verification) -> String {
         count(v.sampled_frames, "clip frame"),
         v.follow_radius
     );
+    if v.exploratory {
+        out.push_str(
+            "EXPLORATORY: radii beyond the widest tested without a false claim (47 and 71 bits): a lead, not evidence\n",
+        );
+    }
     if v.segments.is_empty() {
         out.push_str("no match\n");
     }

@@ -74,6 +74,7 @@ pub(crate) mod tests {
             follow_radius: 55,
             sampled_frames: 120,
             segments: if matched { vec![segment] } else { Vec::new() },
+            exploratory: false,
         }
     }
 }
