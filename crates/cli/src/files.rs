@@ -25,29 +25,106 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write().with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Appends the videos and `.vfp` files under `dir` (recursively, sorted).
-pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+/// What listing a folder found: a file to take, or a folder (or entry)
+/// that could not be read, which a scan reports as that path's error
+/// record and goes on.
+#[derive(Debug)]
+pub enum Listed {
+    /// A video or `.vfp` file.
+    File(PathBuf),
+    /// A path that could not be listed, and why.
+    Unreadable {
+        /// The folder or entry.
+        path: PathBuf,
+        /// What went wrong.
+        error: std::io::Error,
+    },
+}
+
+impl Listed {
+    /// The path listed.
+    pub fn path(&self) -> &Path {
+        match self {
+            Listed::File(path) | Listed::Unreadable { path, .. } => path,
+        }
+    }
+}
+
+/// Appends the videos and `.vfp` files under `dir` (recursively, sorted,
+/// following symbolic links), and the folders that cannot be read. Each
+/// folder is entered once, however many links lead to it (by device and
+/// inode), so a link loop ends.
+pub fn walk(dir: &Path, out: &mut Vec<Listed>) {
+    walk_with(
+        dir,
+        &read_folder,
+        &mut std::collections::HashSet::new(),
+        out,
+    );
+}
+
+/// The paths in folder `dir`.
+fn read_folder(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::read_dir(dir)?
         .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()?;
-    entries.sort();
-    for path in entries {
+        .collect()
+}
+
+/// [`walk`], reading folders with `read`.
+fn walk_with(
+    dir: &Path,
+    read: &dyn Fn(&Path) -> std::io::Result<Vec<PathBuf>>,
+    entered: &mut std::collections::HashSet<FolderId>,
+    out: &mut Vec<Listed>,
+) {
+    let unreadable = |error| Listed::Unreadable {
+        path: dir.to_owned(),
+        error,
+    };
+    match folder_id(dir) {
+        Ok(id) if !entered.insert(id) => return,
+        Ok(_) => {}
+        Err(error) => return out.push(unreadable(error)),
+    }
+    let mut paths = match read(dir) {
+        Ok(paths) => paths,
+        Err(error) => return out.push(unreadable(error)),
+    };
+    paths.sort();
+    for path in paths {
         if path.is_dir() {
-            walk(&path, out)?;
+            walk_with(&path, read, entered, out);
         } else if path
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| INPUT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
         {
-            out.push(path);
+            out.push(Listed::File(path));
         }
     }
-    Ok(())
+}
+
+/// A folder's identity, whatever path reaches it.
+#[cfg(unix)]
+type FolderId = (u64, u64);
+#[cfg(not(unix))]
+type FolderId = PathBuf;
+
+#[cfg(unix)]
+fn folder_id(dir: &Path) -> std::io::Result<FolderId> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = std::fs::metadata(dir)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_id(dir: &Path) -> std::io::Result<FolderId> {
+    std::fs::canonicalize(dir)
 }
 
 /// The files named by `paths`: paths as given, folders expanded (only
 /// with `recursive`), `-` replaced by the paths on stdin, one per line.
-pub fn expand(paths: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>> {
+pub fn expand(paths: &[PathBuf], recursive: bool) -> Result<Vec<Listed>> {
     let mut out = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
@@ -55,16 +132,16 @@ pub fn expand(paths: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>> {
                 let line = line.context("cannot read paths from stdin")?;
                 let line = line.trim();
                 if !line.is_empty() {
-                    out.push(PathBuf::from(line));
+                    out.push(Listed::File(PathBuf::from(line)));
                 }
             }
         } else if p.is_dir() {
             if !recursive {
                 bail!("{} is a folder; pass -r to scan folders", p.display());
             }
-            walk(p, &mut out).with_context(|| format!("cannot read folder {}", p.display()))?;
+            walk(p, &mut out);
         } else {
-            out.push(p.clone());
+            out.push(Listed::File(p.clone()));
         }
     }
     Ok(out)
@@ -82,19 +159,78 @@ mod tests {
         for f in ["b.mp4", "a.VFP", "notes.txt", "sub/c.mkv"] {
             std::fs::write(d.join(f), b"x").unwrap();
         }
-        let found = expand(&[d.to_owned()], true).unwrap();
-        let names: Vec<String> = found
-            .iter()
-            .map(|p| p.strip_prefix(d).unwrap().display().to_string())
-            .collect();
-        assert_eq!(names, ["a.VFP", "b.mp4", "sub/c.mkv"]);
+        assert_eq!(names(d, true), ["a.VFP", "b.mp4", "sub/c.mkv"]);
         let err = expand(&[d.to_owned()], false).unwrap_err();
         assert!(err.to_string().contains("pass -r"), "{err}");
-        assert_eq!(
-            expand(&[d.join("x.mp4")], false).unwrap(),
-            [d.join("x.mp4")],
+        let given = expand(&[d.join("x.mp4")], false).unwrap();
+        assert!(
+            matches!(&given[..], [Listed::File(p)] if p == &d.join("x.mp4")),
             "files are taken as given, even missing ones (the scan reports them)"
         );
+    }
+
+    /// What `expand` lists under `d`, relative to it; unreadable paths
+    /// marked `!`.
+    fn names(d: &Path, recursive: bool) -> Vec<String> {
+        expand(&[d.to_owned()], recursive)
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let name = l.path().strip_prefix(d).unwrap().display().to_string();
+                match l {
+                    Listed::File(_) => name,
+                    Listed::Unreadable { .. } => format!("!{name}"),
+                }
+            })
+            .collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn link_loops_are_entered_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        std::fs::create_dir_all(d.join("a/b")).unwrap();
+        std::fs::write(d.join("a/b/v.mp4"), b"x").unwrap();
+        // Two loops, and a second way into the same folder.
+        std::os::unix::fs::symlink(d.join("a"), d.join("a/b/up")).unwrap();
+        std::os::unix::fs::symlink(d, d.join("a/root")).unwrap();
+        std::os::unix::fs::symlink(d.join("a/b"), d.join("also-b")).unwrap();
+        let listed = names(d, true);
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert!(listed[0].ends_with("v.mp4"), "{listed:?}");
+    }
+
+    #[test]
+    fn an_unreadable_folder_is_listed_as_such_and_the_rest_taken() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        for sub in ["a", "locked", "z"] {
+            std::fs::create_dir(d.join(sub)).unwrap();
+            std::fs::write(d.join(sub).join("v.mp4"), b"x").unwrap();
+        }
+        // Permissions do not stop root (CI runs as root): the folder is
+        // made unreadable where it is read.
+        let read = |dir: &Path| {
+            if dir.ends_with("locked") {
+                Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+            } else {
+                read_folder(dir)
+            }
+        };
+        let mut out = Vec::new();
+        walk_with(d, &read, &mut std::collections::HashSet::new(), &mut out);
+        let listed: Vec<String> = out
+            .iter()
+            .map(|l| match l {
+                Listed::File(p) => p.strip_prefix(d).unwrap().display().to_string(),
+                Listed::Unreadable { path, error } => {
+                    assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
+                    format!("!{}", path.strip_prefix(d).unwrap().display())
+                }
+            })
+            .collect();
+        assert_eq!(listed, ["a/v.mp4", "!locked", "z/v.mp4"]);
     }
 
     #[test]

@@ -1142,3 +1142,22 @@ fn radii_beyond_the_tested_ones_are_refused_unless_the_run_is_exploratory() {
     let out = scan_cat(d, &[os("--format"), os("jsonl"), film.as_os_str()]);
     assert!(!stdout(&out).contains("exploratory"), "{}", stdout(&out));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_recursive_scan_enters_each_folder_once_through_link_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let clips = d.join("clips");
+    std::fs::create_dir_all(clips.join("sub")).unwrap();
+    std::fs::copy(generated("vertical-crop.mp4"), clips.join("sub/v.mp4")).unwrap();
+    std::os::unix::fs::symlink(&clips, clips.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(clips.join("sub"), clips.join("again")).unwrap();
+    let out = scan_cat(
+        d,
+        &[os("--format"), os("jsonl"), os("-r"), clips.as_os_str()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(jsonl(&out).len(), 1, "{}", stdout(&out));
+}

@@ -220,8 +220,11 @@ fn hash_file(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
         source,
     };
     let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.is_dir() {
-        return Err(io(std::io::Error::other("is a directory")));
+    // A FIFO or a device would be read forever (or block until written).
+    if !meta.is_file() {
+        return Err(io(std::io::Error::other(
+            "not a regular file (a folder, a FIFO or a device)",
+        )));
     }
     if meta.len() == 0 {
         return Err(ExtractError::Empty {

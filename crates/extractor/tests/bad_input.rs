@@ -33,6 +33,31 @@ fn a_directory() {
     assert!(matches!(err, ExtractError::Io { .. }), "{err:?}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_is_not_read() {
+    // Reading either would never end (a FIFO waits for a writer).
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("stream.mp4");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let zero = dir.path().join("zero.mp4");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    for path in [fifo, zero] {
+        let err = fail(&path);
+        let cause = std::error::Error::source(&err).map(|c| c.to_string());
+        assert!(
+            cause
+                .as_deref()
+                .is_some_and(|c| c.contains("not a regular file")),
+            "{err}: {cause:?}"
+        );
+    }
+}
+
 #[test]
 fn zero_byte_file() {
     let err = fail(&generated("empty.mp4"));

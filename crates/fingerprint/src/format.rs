@@ -85,6 +85,10 @@ pub const MAX_VIEWS: usize = 16;
 pub const CHECKSUM_LEN: usize = 4;
 /// Longest codec name stored.
 pub const MAX_CODEC_LEN: usize = 64;
+/// Largest `.vfp` file read, bytes (4 GiB): a 2-hour film scanned at 30
+/// samples per second with every view is about 270 MB, a 100-hour catalog
+/// title at 4 per second with every view under 2 GB.
+pub const MAX_FILE_LEN: u64 = 4 << 30;
 /// Longest file name stored.
 pub const MAX_NAME_LEN: usize = 4096;
 
@@ -153,6 +157,20 @@ pub enum VfpFileError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// Not a regular file (a folder, a FIFO, a device).
+    #[error("{}: not a regular file, so not a fingerprint", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Larger than any fingerprint vfp reads.
+    #[error("{}: {len} bytes, more than the {} a fingerprint may have", path.display(), MAX_FILE_LEN)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its length, bytes.
+        len: u64,
     },
     /// The bytes are not a valid fingerprint.
     #[error("{}", path.display())]
@@ -535,10 +553,33 @@ fn validate(fp: &Fingerprint) -> Result<(), FormatError> {
 
 /// Reads and validates a `.vfp` file.
 pub fn read_file(path: &Path) -> Result<Fingerprint, VfpFileError> {
-    let bytes = std::fs::read(path).map_err(|source| VfpFileError::Io {
+    let io = |source| VfpFileError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    // Checked before opening: opening a FIFO blocks until someone writes
+    // to it, and a link to a device (`/dev/zero`) never ends.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(VfpFileError::NotAFile {
+            path: path.to_owned(),
+        });
+    }
+    let too_large = |len: u64| VfpFileError::TooLarge {
+        path: path.to_owned(),
+        len,
+    };
+    if meta.len() > MAX_FILE_LEN {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let file = std::fs::File::open(path).map_err(io)?;
+    // The file may grow between the check and the read.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_FILE_LEN + 1), &mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_LEN {
+        return Err(too_large(bytes.len() as u64));
+    }
     decode(&bytes).map_err(|source| VfpFileError::Format {
         path: path.to_owned(),
         source,
@@ -891,6 +932,39 @@ mod tests {
             matches!(&err, VfpFileError::Io { path, .. } if path == &missing),
             "{err}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_of_a_bounded_size_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_a_file = |path: &Path| {
+            let err = read_file(path).unwrap_err();
+            assert!(matches!(err, VfpFileError::NotAFile { .. }), "{err}");
+            assert!(err.to_string().contains("not a regular file"), "{err}");
+        };
+        // A FIFO: opening it would wait for a writer forever.
+        let fifo = dir.path().join("f.vfp");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        not_a_file(&fifo);
+        // A link to a device that never ends.
+        let zero = dir.path().join("z.vfp");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        not_a_file(&zero);
+        not_a_file(dir.path());
+        // Larger than any fingerprint (sparse: no disk used).
+        let huge = dir.path().join("huge.vfp");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_FILE_LEN + 1)
+            .unwrap();
+        let err = read_file(&huge).unwrap_err();
+        assert!(matches!(err, VfpFileError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("huge.vfp"), "{err}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::args::{IndexConfig, TitleSpec, TitlesConfig};
 use crate::exit::Status;
-use crate::files::walk;
+use crate::files::{walk, Listed};
 use crate::output::{catalog as print, progress, to_stdout};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -108,8 +108,18 @@ fn title_sources(spec: &TitleSpec) -> Result<Vec<TitleSource>> {
             let mut files = Vec::new();
             for p in paths {
                 if p.is_dir() {
-                    walk(p, &mut files)
-                        .with_context(|| format!("cannot read folder {}", p.display()))?;
+                    let mut listed = Vec::new();
+                    walk(p, &mut listed);
+                    for l in listed {
+                        match l {
+                            Listed::File(f) => files.push(f),
+                            // A catalog is built from every title or none.
+                            Listed::Unreadable { path, error } => {
+                                return Err(anyhow::Error::new(error)
+                                    .context(format!("cannot read folder {}", path.display())));
+                            }
+                        }
+                    }
                 } else {
                     files.push(p.clone());
                 }

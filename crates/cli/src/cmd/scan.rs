@@ -8,7 +8,7 @@
 
 use crate::args::{ScanConfig, ScanFormat};
 use crate::exit::Status;
-use crate::files::expand;
+use crate::files::{expand, Listed};
 use crate::output::scan::{header, render, summary, Tally};
 use crate::output::{progress, Rendered};
 use anyhow::{Context, Result};
@@ -29,7 +29,7 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
     if let Some(results) = &cfg.resume {
         let done = finished_files(results)?;
         let before = inputs.len();
-        inputs.retain(|p| !done.contains(&p.display().to_string()));
+        inputs.retain(|l| !done.contains(&l.path().display().to_string()));
         tally.skipped = before - inputs.len();
     }
     let catalog = Catalog::open(&cfg.catalog)?;
@@ -43,13 +43,22 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
     printer.begin()?;
     let tally = Mutex::new(tally);
     pool.install(|| {
-        inputs.par_iter().for_each(|path| {
+        inputs.par_iter().for_each(|listed| {
             if printer.reader_gone() {
                 // `vfp scan ... | head`: no one reads the rest.
                 return;
             }
-            printer.started(path);
-            let record = scanner.scan_path(path);
+            printer.started(listed.path());
+            let record = match listed {
+                Listed::File(path) => scanner.scan_path(path),
+                // A folder that could not be listed gets its own error
+                // record; the rest of the scan goes on.
+                Listed::Unreadable { path, error } => {
+                    let why = anyhow::Error::msg(error.to_string())
+                        .context(format!("{}: cannot read this folder", path.display()));
+                    FileRecord::failed(path.display().to_string(), why.as_ref())
+                }
+            };
             lock(&tally).add(record.verdict);
             printer.record(&record);
         });
