@@ -705,3 +705,28 @@ fn a_second_writer_can_be_told_not_to_wait() {
     assert!(catalog::lock_for_build(&other, Wait::Fail).is_err());
     assert!(!other.join(vfp_index::lock::LOCK_FILE).exists());
 }
+
+#[test]
+fn a_damaged_title_table_is_caught_on_open_not_only_by_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 40), title("Megamind", 2, 40)]);
+    let segment = dir.join("seg-000001.vfps");
+    let mut bytes = std::fs::read(&segment).unwrap();
+    let at = bytes
+        .windows(8)
+        .position(|w| w == b"Megamind")
+        .expect("the title's id in the table");
+    // "Megamind" -> "Legamind": still valid JSON, a different title.
+    bytes[at] = b'L';
+    std::fs::write(&segment, &bytes).unwrap();
+    let err = Catalog::open(&dir).unwrap_err();
+    let text = format!(
+        "{err}: {}",
+        std::error::Error::source(&err)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    );
+    assert!(text.contains("seg-000001.vfps"), "{text}");
+    assert!(text.contains("title table"), "{text}");
+}

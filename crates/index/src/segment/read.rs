@@ -171,6 +171,23 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 crc: le_u32(bytes, e + 24),
             };
         }
+        // What a notice quotes (title ids, names, the frames of each) is
+        // checked on every open, not only by `verify`: both sections are
+        // small, and a flipped byte must not rename a title.
+        for (kind, part) in [
+            (Kind::TitleStarts, "title frame ranges"),
+            (Kind::Titles, "title table"),
+        ] {
+            let s = sections[kind as usize - 1];
+            let computed = crc32fast::hash(&bytes[range(s)]);
+            if computed != s.crc {
+                return Err(SegmentError::ChecksumMismatch {
+                    part,
+                    stored: s.crc,
+                    computed,
+                });
+            }
+        }
         let starts: Vec<u32> =
             cast_u32(&bytes[range(sections[Kind::TitleStarts as usize - 1])]).to_vec();
         if starts.first() != Some(&0)
