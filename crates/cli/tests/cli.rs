@@ -1161,3 +1161,60 @@ fn a_recursive_scan_enters_each_folder_once_through_link_loops() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(jsonl(&out).len(), 1, "{}", stdout(&out));
 }
+
+#[test]
+fn the_evidence_page_shows_the_titles_frames_only_from_the_titles_own_video() {
+    // The catalog is built from a relative path; the page is then made
+    // from another folder where that relative path holds another video,
+    // and after the title's own file was replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("work/src")).unwrap();
+    std::fs::create_dir_all(d.join("elsewhere/src")).unwrap();
+    std::fs::copy(generated("ref.mp4"), d.join("work/src/film.mp4")).unwrap();
+    std::fs::copy(
+        generated("street-keyint-1s.mp4"),
+        d.join("elsewhere/src/film.mp4"),
+    )
+    .unwrap();
+    let out = vfp(
+        &d.join("work"),
+        &[
+            os("index"),
+            os("build"),
+            os("--catalog"),
+            os("../cat"),
+            os("src/film.mp4"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = |from: &Path| {
+        let out = vfp(
+            from,
+            &[
+                os("verify"),
+                os("--catalog"),
+                d.join("cat").as_os_str(),
+                os("--report"),
+                d.join("page.html").as_os_str(),
+                generated("ref.mp4").as_os_str(),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::fs::read_to_string(d.join("page.html")).unwrap()
+    };
+    let frames = |html: &str| html.matches("<img src=\"data:image/png;base64,").count();
+    // From elsewhere: the title's own video (its path is stored absolute).
+    let html = page(&d.join("elsewhere"));
+    assert_eq!(frames(&html), 8, "4 clip + 4 catalog frames");
+    // The title's file replaced by another video: its frames are not shown
+    // as the title's, and the page says why.
+    std::fs::copy(
+        generated("street-keyint-1s.mp4"),
+        d.join("work/src/film.mp4"),
+    )
+    .unwrap();
+    let html = page(&d.join("elsewhere"));
+    assert_eq!(frames(&html), 4, "the clip's frames only");
+    assert!(html.contains("is not the title"), "{html}");
+}

@@ -120,7 +120,7 @@ pub fn extract_observed(
             params.sampling
         )));
     }
-    let (file_size, sha256) = hash_file(path)?;
+    let (file_size, sha256) = file_sha256(path)?;
     let mut input = VideoInput::open(
         path,
         DecodeOptions {
@@ -212,9 +212,10 @@ pub fn thumbnails(
     Ok(out)
 }
 
-/// Size and SHA-256 of a file; rejects what is not a non-empty regular file
-/// before FFmpeg sees it, with a clearer message than FFmpeg's.
-fn hash_file(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
+/// Size and SHA-256 of a file (what fingerprints record of their source);
+/// rejects what is not a non-empty regular file before FFmpeg sees it,
+/// with a clearer message than FFmpeg's.
+pub fn file_sha256(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
     let io = |source| ExtractError::Io {
         path: path.to_owned(),
         source,

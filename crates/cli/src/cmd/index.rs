@@ -199,7 +199,13 @@ fn new_title(source: &TitleSource, fingerprint: Fingerprint, now: u64) -> NewTit
         record: TitleRecord {
             id: source.id.clone(),
             name: source.name.clone(),
-            source_path: source.path.display().to_string(),
+            // Absolute, so that the evidence page finds the source from
+            // any folder (and checks it is still the same video).
+            source_path: std::fs::canonicalize(&source.path)
+                .or_else(|_| std::path::absolute(&source.path))
+                .unwrap_or_else(|_| source.path.clone())
+                .display()
+                .to_string(),
             duration_ms: fingerprint.source.duration_ms,
             sha256: fingerprint.source.sha256_hex(),
             added_unix_s: now,

@@ -124,7 +124,8 @@ fn pairs(s: &SegmentEvidence, clip: &Path) -> Vec<PairView> {
     let title_pictures = if s.title_source_path.is_empty() {
         Err("the title's source video is not recorded in the catalog".into())
     } else {
-        pictures(Path::new(&s.title_source_path), &title_times)
+        same_source(Path::new(&s.title_source_path), &s.title_sha256)
+            .and_then(|path| pictures(path, &title_times))
     };
     picks
         .iter()
@@ -194,6 +195,30 @@ fn pictures(path: &Path, times_ms: &[u32]) -> Pictures {
         .collect())
 }
 
+/// `path` if it holds the title's video: frames are shown as the title's
+/// only from a file whose SHA-256 is the one the catalog recorded, never
+/// from whatever another file at that path shows (false evidence).
+fn same_source<'p>(path: &'p Path, title_sha256: &str) -> Result<&'p Path, String> {
+    if vfp_scan::is_fingerprint_file(path) {
+        return Err("the catalog was built from fingerprints, which have no pictures".into());
+    }
+    if !path.exists() {
+        return Err(format!(
+            "the title's source video ({}) is not available here",
+            path.display()
+        ));
+    }
+    let (_, sha256) = vfp_extractor::file_sha256(path).map_err(|e| e.to_string())?;
+    let found: String = sha256.iter().map(|b| format!("{b:02x}")).collect();
+    if found != title_sha256 {
+        return Err(format!(
+            "the file now at the title's source path ({}) is not the title's video (SHA-256 {found}, the catalog recorded {title_sha256}); no frames are shown from it",
+            path.display()
+        ));
+    }
+    Ok(path)
+}
+
 fn png_data_url(t: &Thumbnail) -> Option<String> {
     let img = image::RgbImage::from_raw(t.width, t.height, t.rgb.clone())?;
     let mut bytes = Vec::new();
@@ -238,7 +263,10 @@ mod tests {
         assert!(html.contains("search radius 31"));
         assert!(html.contains("<polyline"));
         assert!(html.contains("a fingerprint has no pictures"));
-        assert!(html.contains("/nowhere/ep1.mp4 is not available here"));
+        assert!(
+            html.contains("source video (/nowhere/ep1.mp4) is not available here"),
+            "{html}"
+        );
         assert_eq!(
             html.matches("<tr><td>00:00:0").count(),
             3,
