@@ -57,7 +57,9 @@ impl TitleSource {
 
 /// Reads a titles CSV: `id,path[,name][,labels]`, one title per line, an
 /// optional header line starting with `id,`, `#` comments, relative paths
-/// taken from the CSV's folder. Errors name the line.
+/// taken from the CSV's folder. Errors name the line. An id starting with
+/// `#` must be quoted (`"#1-pilot",ep1.mp4`); an unquoted one that names an
+/// existing file is refused rather than dropped as a comment.
 pub fn read_manifest(csv_path: &Path) -> Result<Vec<TitleSource>, IndexError> {
     let text = std::fs::read(csv_path).map_err(|source| IndexError::Io {
         path: csv_path.to_owned(),
@@ -65,6 +67,35 @@ pub fn read_manifest(csv_path: &Path) -> Result<Vec<TitleSource>, IndexError> {
         source,
     })?;
     let base = csv_path.parent().unwrap_or(Path::new("."));
+    let line_err = |line: u64, reason: String| IndexError::ManifestLine {
+        path: csv_path.to_owned(),
+        line,
+        reason,
+    };
+    // `#1-pilot,ep1.mp4` is a comment to the CSV reader, and the title
+    // would be dropped without a word: a comment that reads as a title of
+    // an existing file is refused unless it is plainly one (`# ` with a
+    // space).
+    for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
+        let raw = String::from_utf8_lossy(raw);
+        let Some(rest) = raw.strip_prefix('#') else {
+            continue;
+        };
+        if rest.starts_with(char::is_whitespace) || rest.is_empty() {
+            continue;
+        }
+        let mut fields = rest.split(',').map(str::trim);
+        if let (Some(id), Some(file)) = (fields.next(), fields.next()) {
+            if !file.is_empty() && base.join(file).is_file() {
+                return Err(line_err(
+                    i as u64 + 1,
+                    format!(
+                        "starts with '#', so it is a comment, but it reads as title \"#{id}\" of {file}: quote the id (\"#{id}\",{file}) to keep the title, or write '# ' to comment the line out"
+                    ),
+                ));
+            }
+        }
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -72,11 +103,6 @@ pub fn read_manifest(csv_path: &Path) -> Result<Vec<TitleSource>, IndexError> {
         .trim(csv::Trim::All)
         .from_reader(text.as_slice());
     let mut out = Vec::new();
-    let line_err = |line: u64, reason: String| IndexError::ManifestLine {
-        path: csv_path.to_owned(),
-        line,
-        reason,
-    };
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(i as u64 + 1, |p| p.line());
@@ -189,6 +215,31 @@ mod tests {
                 other => panic!("{text:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn an_id_starting_with_a_hash_is_quoted_or_refused_never_dropped() {
+        let (dir, path) = manifest("ep0,ep0.mp4\n#1-pilot,ep1.mp4\n");
+        for f in ["ep0.mp4", "ep1.mp4"] {
+            std::fs::write(dir.path().join(f), b"x").unwrap();
+        }
+        match read_manifest(&path) {
+            Err(IndexError::ManifestLine { line, reason, .. }) => {
+                assert_eq!(line, 2);
+                assert!(reason.contains("\"#1-pilot\",ep1.mp4"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Quoted, it is a title; `# ` (or a line that names no file) is a
+        // comment.
+        std::fs::write(
+            &path,
+            "ep0,ep0.mp4\n\"#1-pilot\",ep1.mp4\n# ep2,ep1.mp4\n#old,gone.mp4\n",
+        )
+        .unwrap();
+        let t = read_manifest(&path).unwrap();
+        let ids: Vec<&str> = t.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["ep0", "#1-pilot"]);
     }
 
     #[test]

@@ -63,6 +63,26 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// `text` with control characters escaped (`\n`, `\u{1b}`): a file name
+/// from the internet holding a newline or a terminal escape must not
+/// forge a line of output or drive the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// Writes `text` to stdout. A reader that closed the pipe early (`| head`)
 /// gives an error of kind `BrokenPipe`, which `main` ends on quietly.
 pub fn to_stdout(text: &str) -> anyhow::Result<()> {

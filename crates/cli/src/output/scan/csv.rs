@@ -32,12 +32,12 @@ pub fn header() -> String {
 /// The record's rows.
 pub fn render(r: &FileRecord) -> String {
     let file = [
-        r.file.clone(),
+        text_cell(&r.file),
         r.sha256.clone().unwrap_or_default(),
         r.duration_s.map(|d| d.to_string()).unwrap_or_default(),
         r.verdict.as_str().to_owned(),
     ];
-    let error = r.error.clone().unwrap_or_default();
+    let error = text_cell(r.error.as_deref().unwrap_or_default());
     let exploratory = r.exploratory.to_string();
     if r.matches.is_empty() {
         let mut row: [String; 16] = Default::default();
@@ -55,8 +55,8 @@ pub fn render(r: &FileRecord) -> String {
                 file[1].clone(),
                 file[2].clone(),
                 file[3].clone(),
-                m.title_id.clone(),
-                m.title_name.clone(),
+                text_cell(&m.title_id),
+                text_cell(&m.title_name),
                 m.score.to_string(),
                 m.clip_start_s.to_string(),
                 m.clip_end_s.to_string(),
@@ -71,6 +71,18 @@ pub fn render(r: &FileRecord) -> String {
         })
         .collect();
     rows(&rows_of)
+}
+
+/// A cell of free text (a file name from the internet, a title name) that
+/// a spreadsheet will not run as a formula: one starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice
+/// against CSV injection).
+fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Rows quoted as CSV needs (RFC 4180, by the `csv` crate).
@@ -99,6 +111,22 @@ mod tests {
             .records()
             .map(Result::unwrap)
             .collect()
+    }
+
+    #[test]
+    fn free_text_cannot_run_as_a_spreadsheet_formula() {
+        let mut r = record(
+            Verdict::Match,
+            vec![matched("=HYPERLINK(\"http://x\")", "@SUM(A1)", false)],
+        );
+        r.file = "+cmd|' /C calc'!A0.mp4".into();
+        let rows = parse(&render(&r));
+        assert_eq!(&rows[0][0], "'+cmd|' /C calc'!A0.mp4");
+        assert_eq!(&rows[0][4], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(&rows[0][5], "'@SUM(A1)");
+        // Numbers and ordinary names are left alone.
+        assert_eq!(&rows[0][6], "0.981");
+        assert_eq!(text_cell("ep-1"), "ep-1");
     }
 
     #[test]

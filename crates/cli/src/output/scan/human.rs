@@ -1,24 +1,26 @@
 //! `--format human`: a line per file, an indented line per match, in
 //! timecodes; errors go to stderr, once, naming the file.
 
-use crate::output::{count, title_label, Rendered};
+use crate::output::{count, printable, title_label, Rendered};
 use vfp_scan::units::timecode;
 use vfp_scan::{FileRecord, Verdict};
 
-/// The record for a person.
+/// The record for a person; control characters in file names and titles
+/// are escaped.
 pub fn render(r: &FileRecord) -> Rendered {
+    let file = printable(&r.file);
     match r.verdict {
         Verdict::Error => {
-            let error = r.error.as_deref().unwrap_or("unknown error");
+            let error = printable(r.error.as_deref().unwrap_or("unknown error"));
             // Errors name their file; say which one if this one does not.
-            let text = if error.starts_with(&r.file) {
+            let text = if error.starts_with(file.as_ref()) {
                 format!("vfp: error: {error}\n")
             } else {
-                format!("vfp: error: {}: {error}\n", r.file)
+                format!("vfp: error: {file}: {error}\n")
             };
             Rendered::stderr(text)
         }
-        Verdict::NoMatch => Rendered::stdout(format!("{}: no match\n", r.file)),
+        Verdict::NoMatch => Rendered::stdout(format!("{file}: no match\n")),
         Verdict::Match => {
             // A match found with untested radii is a lead, not evidence.
             let kind = if r.exploratory {
@@ -26,15 +28,11 @@ pub fn render(r: &FileRecord) -> Rendered {
             } else {
                 "MATCH"
             };
-            let mut text = format!(
-                "{}: {kind}, {}\n",
-                r.file,
-                count(r.matches.len(), "segment")
-            );
+            let mut text = format!("{file}: {kind}, {}\n", count(r.matches.len(), "segment"));
             for m in &r.matches {
                 text.push_str(&format!(
                     "  {}: clip {}-{} = title {}-{}, score {:.3}, {} frames, speed {:.3}{}\n",
-                    title_label(&m.title_id, &m.title_name),
+                    printable(&title_label(&m.title_id, &m.title_name)),
                     tc(m.clip_start_s),
                     tc(m.clip_end_s),
                     tc(m.title_start_s),
@@ -76,6 +74,15 @@ mod tests {
         );
         let one = render(&record(Verdict::Match, vec![matched("x", "x", false)]));
         assert!(one.stdout.starts_with("a, b.mp4: MATCH, 1 segment\n"));
+    }
+
+    #[test]
+    fn a_file_name_cannot_forge_a_line_or_drive_the_terminal() {
+        let mut r = record(Verdict::NoMatch, vec![]);
+        r.file = "x.mp4: no match\nep1.mp4: MATCH\x1b[2J.mp4".into();
+        let out = render(&r).stdout;
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("\\n") && out.contains("\\u{1b}"), "{out}");
     }
 
     #[test]

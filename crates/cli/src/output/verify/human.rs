@@ -1,7 +1,7 @@
 //! `--format human`: the clip, what was searched, and each segment with
 //! timecodes in both files.
 
-use crate::output::{count, title_label};
+use crate::output::{count, printable, title_label};
 use vfp_scan::units::timecode;
 use vfp_scan::Verification;
 
@@ -9,7 +9,7 @@ use vfp_scan::Verification;
 pub fn render(v: &Verification) -> String {
     let mut out = format!(
         "clip     {} ({:.3} s, sha256 {})\ncatalog  {} (radius {} bits, {} searched; along a match {} bits)\n",
-        v.clip,
+        printable(&v.clip),
         v.clip_duration_s,
         v.clip_sha256,
         v.catalog,
