@@ -122,19 +122,50 @@ fn folder_id(dir: &Path) -> std::io::Result<FolderId> {
     std::fs::canonicalize(dir)
 }
 
+/// The paths listed in `input`, one per line, as bytes: file names are
+/// not always UTF-8 (leaked files are named by whoever posted them).
+/// Blank lines are skipped; a trailing `\r` and surrounding spaces are
+/// trimmed.
+fn paths_from(mut input: impl BufRead) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = input
+            .read_until(b'\n', &mut line)
+            .context("cannot read paths from stdin")?;
+        if n == 0 {
+            return Ok(out);
+        }
+        let trimmed = line.trim_ascii();
+        if !trimmed.is_empty() {
+            out.push(path_of_bytes(trimmed));
+        }
+    }
+}
+
+#[cfg(unix)]
+fn path_of_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt as _;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
 /// The files named by `paths`: paths as given, folders expanded (only
 /// with `recursive`), `-` replaced by the paths on stdin, one per line.
 pub fn expand(paths: &[PathBuf], recursive: bool) -> Result<Vec<Listed>> {
     let mut out = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            for line in std::io::stdin().lock().lines() {
-                let line = line.context("cannot read paths from stdin")?;
-                let line = line.trim();
-                if !line.is_empty() {
-                    out.push(Listed::File(PathBuf::from(line)));
-                }
-            }
+            out.extend(
+                paths_from(std::io::stdin().lock())?
+                    .into_iter()
+                    .map(Listed::File),
+            );
         } else if p.is_dir() {
             if !recursive {
                 bail!("{} is a folder; pass -r to scan folders", p.display());
@@ -231,6 +262,16 @@ mod tests {
             })
             .collect();
         assert_eq!(listed, ["a/v.mp4", "!locked", "z/v.mp4"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_on_stdin_are_bytes_not_text() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let input: &[u8] = b"a.mp4\r\n\n  b\xffc.mp4 \nlast.vfp";
+        let paths = paths_from(input).unwrap();
+        let bytes: Vec<&[u8]> = paths.iter().map(|p| p.as_os_str().as_bytes()).collect();
+        assert_eq!(bytes, [&b"a.mp4"[..], b"b\xffc.mp4", b"last.vfp"]);
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub(crate) struct StreamFacts {
 pub(crate) struct VideoInput {
     path: PathBuf,
     input: Input,
+    /// The file FFmpeg reads through `/proc/self/fd`, for a name that is
+    /// not UTF-8 (kept open as long as FFmpeg reads it).
+    _file: Option<std::fs::File>,
     stream_index: usize,
     decoder: ffmpeg::decoder::Video,
     time_base_s: f64,
@@ -77,10 +80,37 @@ pub(crate) struct DecodeOptions {
     pub keyframes_only: bool,
 }
 
+/// What FFmpeg is given to open `path`: always through its `file:`
+/// protocol, so that a downloaded file named `concat:a|b` or `http:x` is
+/// read as the file it is, not as a protocol; a name that is not UTF-8
+/// (FFmpeg takes C strings from Rust strings) through `/proc/self/fd` of
+/// the file opened here, which is returned to keep it open.
+fn ffmpeg_url(path: &Path) -> Result<(String, Option<std::fs::File>), ExtractError> {
+    if let Some(name) = path.to_str() {
+        return Ok((format!("file:{name}"), None));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd as _;
+        let file = std::fs::File::open(path).map_err(|source| ExtractError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let url = format!("file:/proc/self/fd/{}", file.as_raw_fd());
+        Ok((url, Some(file)))
+    }
+    #[cfg(not(target_os = "linux"))]
+    Err(ExtractError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::other("the file name is not UTF-8"),
+    })
+}
+
 impl VideoInput {
     pub(crate) fn open(path: &Path, opts: DecodeOptions) -> Result<Self, ExtractError> {
         init();
-        let input = ffmpeg::format::input(path).map_err(|source| ExtractError::Unreadable {
+        let (url, file) = ffmpeg_url(path)?;
+        let input = ffmpeg::format::input(&url).map_err(|source| ExtractError::Unreadable {
             path: path.to_owned(),
             source,
         })?;
@@ -190,6 +220,7 @@ impl VideoInput {
         Ok(VideoInput {
             path: path.to_owned(),
             input,
+            _file: file,
             stream_index,
             decoder,
             time_base_s,

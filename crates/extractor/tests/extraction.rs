@@ -98,6 +98,22 @@ fn variable_frame_rate_is_sampled_by_time() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn any_file_name_is_read_as_the_file_it_names() {
+    // Leaked files are named by whoever posted them: bytes that are not
+    // UTF-8, and names FFmpeg would take for a protocol (`concat:`).
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let film = dense(&generated("ref.mp4"), 4.0);
+    for name in [&b"bad\xffname.mp4"[..], b"concat:x.mp4", b"http:x.mp4"] {
+        let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::copy(generated("ref.mp4"), &path).unwrap();
+        let fp = dense(&path, 4.0);
+        assert_eq!(fp.frames, film.frames, "{}", path.display());
+    }
+}
+
 #[test]
 fn odd_sizes_decode() {
     let fp = dense(&generated("odd-size.mkv"), 4.0);
