@@ -1218,3 +1218,47 @@ fn the_evidence_page_shows_the_titles_frames_only_from_the_titles_own_video() {
     assert_eq!(frames(&html), 4, "the clip's frames only");
     assert!(html.contains("is not the title"), "{html}");
 }
+
+#[test]
+fn a_copy_matches_every_version_of_a_work_in_the_catalog() {
+    // Three versions of one episode (a vendor's cuts or dubs): before,
+    // each made the others' frames "common" and a verbatim copy matched
+    // none of them.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for v in ["v1", "v2", "v3"] {
+        std::fs::copy(generated("ref.mp4"), d.join(format!("{v}.mp4"))).unwrap();
+    }
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("--catalog"),
+            os("cat"),
+            os("v1.mp4"),
+            os("v2.mp4"),
+            os("v3.mp4"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = scan_cat(
+        d,
+        &[
+            os("--format"),
+            os("jsonl"),
+            generated("crf-low-bitrate.mp4").as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = &jsonl(&out)[0];
+    let mut ids: Vec<&str> = r["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids, ["v1", "v2", "v3"], "{r}");
+}
