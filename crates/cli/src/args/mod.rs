@@ -23,6 +23,28 @@ Exit status: 0 on success (scan, verify: something matched), 1 when every \
 input was processed and nothing matched (scan, verify), 2 on any error \
 (scan: some files failed; the others were still scanned).";
 
+/// How far the catalog search and the following of a match reach, for
+/// `scan` and `verify`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Hamming radius of the per-frame catalog search, bits of 256.
+    #[arg(long, value_name = "BITS", default_value_t = vfp_scan::ScanSettings::default().radius)]
+    pub radius: u32,
+    /// Hamming radius for frames along a match found by the search (each
+    /// is compared with the title's frames at its aligned time only).
+    #[arg(
+        long,
+        value_name = "BITS",
+        default_value_t = vfp_scan::ScanSettings::default().follow_radius
+    )]
+    pub follow_radius: u32,
+    /// Allow radii beyond the widest tested without a false claim (47 and
+    /// 71 bits); every record then says it is exploratory: a lead, not
+    /// evidence.
+    #[arg(long)]
+    pub exploratory: bool,
+}
+
 /// The number of cores, the default for `--jobs`.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -1,6 +1,6 @@
 //! Arguments of `vfp scan`.
 
-use super::{decoder_threads_per_file, jobs_or_cores, settings_error};
+use super::{decoder_threads_per_file, jobs_or_cores, settings_error, SearchArgs};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -50,21 +50,11 @@ pub struct ScanArgs {
     /// Fewest time-consistent matched frames for a match (at least 2).
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().min_frames)]
     pub min_frames: usize,
-    /// Hamming radius of the per-frame catalog search, bits of 256.
-    #[arg(long, value_name = "BITS", default_value_t = ScanSettings::default().radius)]
-    pub radius: u32,
-    /// Hamming radius for frames along a match found by the search (each
-    /// is compared with the title's frames at its aligned time only).
-    #[arg(long, value_name = "BITS", default_value_t = ScanSettings::default().follow_radius)]
-    pub follow_radius: u32,
+    #[command(flatten)]
+    pub search: SearchArgs,
     /// Frames per second sampled from scanned videos.
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
     pub fps: f32,
-    /// Allow radii beyond the widest tested without a false claim (47 and
-    /// 71 bits); every record then says it is exploratory: a lead, not
-    /// evidence.
-    #[arg(long)]
-    pub exploratory: bool,
 }
 
 /// Validated `vfp scan` configuration.
@@ -92,14 +82,14 @@ impl ScanArgs {
     pub fn into_config(self) -> Result<ScanConfig> {
         let jobs = jobs_or_cores(self.jobs)?;
         let engine = ScanSettings {
-            radius: self.radius,
-            follow_radius: self.follow_radius,
+            radius: self.search.radius,
+            follow_radius: self.search.follow_radius,
             min_frames: self.min_frames,
             min_duration_s: self.min_duration,
             fps: self.fps,
             fast: self.fast,
             decoder_threads: 0,
-            exploratory: self.exploratory,
+            exploratory: self.search.exploratory,
         }
         .validate()
         .map_err(settings_error)?;

@@ -1,6 +1,6 @@
 //! Arguments of `vfp verify`.
 
-use super::settings_error;
+use super::{settings_error, SearchArgs};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -33,21 +33,11 @@ pub struct VerifyArgs {
     /// Also write a self-contained HTML evidence page here.
     #[arg(long, value_name = "HTML")]
     pub report: Option<PathBuf>,
-    /// Hamming radius of the per-frame catalog search, bits of 256.
-    #[arg(long, value_name = "BITS", default_value_t = ScanSettings::default().radius)]
-    pub radius: u32,
-    /// Hamming radius for frames along a match found by the search (each
-    /// is compared with the title's frames at its aligned time only).
-    #[arg(long, value_name = "BITS", default_value_t = ScanSettings::default().follow_radius)]
-    pub follow_radius: u32,
+    #[command(flatten)]
+    pub search: SearchArgs,
     /// Frames per second sampled from the clip.
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
     pub fps: f32,
-    /// Allow radii beyond the widest tested without a false claim (47 and
-    /// 71 bits); every record then says it is exploratory: a lead, not
-    /// evidence.
-    #[arg(long)]
-    pub exploratory: bool,
 }
 
 /// Validated `vfp verify` configuration.
@@ -71,10 +61,10 @@ impl VerifyArgs {
     /// Checks every value; none is clamped.
     pub fn into_config(self) -> Result<VerifyConfig> {
         let engine = ScanSettings {
-            radius: self.radius,
-            follow_radius: self.follow_radius,
+            radius: self.search.radius,
+            follow_radius: self.search.follow_radius,
             fps: self.fps,
-            exploratory: self.exploratory,
+            exploratory: self.search.exploratory,
             ..ScanSettings::default()
         }
         .validate()
