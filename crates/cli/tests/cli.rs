@@ -1262,3 +1262,44 @@ fn a_copy_matches_every_version_of_a_work_in_the_catalog() {
     ids.dedup();
     assert_eq!(ids, ["v1", "v2", "v3"], "{r}");
 }
+
+#[test]
+fn an_output_file_is_appended_to_safely_and_resumed_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let results = d.join("r.jsonl");
+    let first = generated("ref.mp4");
+    let second = generated("vertical-crop.mp4");
+    let scan_to = |files: &[&std::ffi::OsStr]| {
+        let mut args = vec![os("--format"), os("jsonl"), os("-o"), results.as_os_str()];
+        args.extend_from_slice(files);
+        scan_cat(d, &args)
+    };
+    let out = scan_to(&[first.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "records go to the file");
+    // A scan killed mid-write leaves a cut last line.
+    let mut text = std::fs::read_to_string(&results).unwrap();
+    text.push_str("{\"file\":\"half");
+    std::fs::write(&results, text).unwrap();
+    let out = scan_to(&[first.as_os_str(), second.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("dropped a last line"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("1 skipped"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&results).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let files: Vec<&str> = records
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 2, "{text}");
+    assert!(files[0].ends_with("ref.mp4") && files[1].ends_with("vertical-crop.mp4"));
+}

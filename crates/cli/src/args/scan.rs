@@ -47,6 +47,12 @@ pub struct ScanArgs {
     /// interrupted scan), except those that failed.
     #[arg(long, value_name = "RESULTS")]
     pub resume: Option<PathBuf>,
+    /// Append the records to this file instead of printing them: a line
+    /// cut short by a killed scan is dropped first, and with jsonl the
+    /// files it already holds a finished record of are skipped (so the
+    /// same command resumes).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Fewest time-consistent matched frames for a match (at least 2).
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().min_frames)]
     pub min_frames: usize,
@@ -72,6 +78,8 @@ pub struct ScanConfig {
     pub format: ScanFormat,
     /// Earlier results to skip.
     pub resume: Option<PathBuf>,
+    /// Where records are appended (stdout if none).
+    pub output: Option<PathBuf>,
     /// What the engine runs with; decoder threads are set once the number
     /// of files is known (see [`ScanConfig::engine_for`]).
     pub engine: vfp_scan::ScanConfig,
@@ -100,6 +108,7 @@ impl ScanArgs {
             jobs,
             format: self.format,
             resume: self.resume,
+            output: self.output,
             engine,
         })
     }

@@ -26,8 +26,22 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
     let started = Instant::now();
     let mut inputs = expand(&cfg.paths, cfg.recursive)?;
     let mut tally = Tally::default();
-    if let Some(results) = &cfg.resume {
-        let done = finished_files(results)?;
+    let appending = match &cfg.output {
+        Some(path) => drop_cut_last_line(path)?,
+        None => false,
+    };
+    // Files an earlier scan finished: in `--resume`, and in the output
+    // file it appends to (jsonl records only).
+    let resume_from = cfg.resume.iter().chain(
+        cfg.output
+            .iter()
+            .filter(|_| appending && cfg.format == ScanFormat::Jsonl),
+    );
+    let mut done = HashSet::new();
+    for results in resume_from {
+        done.extend(finished_files(results)?);
+    }
+    if !done.is_empty() {
         let before = inputs.len();
         inputs.retain(|l| !done.contains(&l.path().display().to_string()));
         tally.skipped = before - inputs.len();
@@ -39,8 +53,23 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
         .build()
         .context("cannot start worker threads")?;
 
-    let printer = Printer::new(cfg.format, inputs.len());
-    printer.begin()?;
+    let out: Box<dyn Write + Send> = match &cfg.output {
+        Some(path) => Box::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    let mut printer = Printer::new(cfg.format, inputs.len(), out);
+    // With the records in a file, the terminal has room for the summary.
+    printer.summary = cfg.format == ScanFormat::Human || cfg.output.is_some();
+    // A CSV appended to has its header already.
+    if !appending {
+        printer.begin()?;
+    }
     let tally = Mutex::new(tally);
     pool.install(|| {
         inputs.par_iter().for_each(|listed| {
@@ -81,22 +110,28 @@ struct Printer {
     format: ScanFormat,
     files: usize,
     progress: indicatif::ProgressBar,
+    /// Where records go: stdout, or the `-o` file.
+    out: Mutex<Box<dyn Write + Send>>,
+    /// Whether a summary goes to stderr at the end.
+    summary: bool,
     write_failed: Mutex<Option<std::io::Error>>,
 }
 
 impl Printer {
-    fn new(format: ScanFormat, files: usize) -> Self {
+    fn new(format: ScanFormat, files: usize, out: Box<dyn Write + Send>) -> Self {
         Printer {
             format,
             files,
             progress: progress::files(files),
+            out: Mutex::new(out),
+            summary: format == ScanFormat::Human,
             write_failed: Mutex::new(None),
         }
     }
 
     fn begin(&self) -> Result<()> {
         if let Some(text) = header(self.format) {
-            let mut out = std::io::stdout().lock();
+            let mut out = lock(&self.out);
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
                 .context("cannot write the results")?;
@@ -125,7 +160,7 @@ impl Printer {
             if !stderr.is_empty() {
                 eprint!("{stderr}");
             }
-            let mut out = std::io::stdout().lock();
+            let mut out = lock(&self.out);
             if let Err(e) = out.write_all(stdout.as_bytes()).and_then(|()| out.flush()) {
                 lock(&self.write_failed).get_or_insert(e);
             }
@@ -142,7 +177,7 @@ impl Printer {
         {
             return Err(anyhow::Error::new(e).context("cannot write the results"));
         }
-        if self.format == ScanFormat::Human && self.files + tally.skipped > 1 {
+        if self.summary && self.files + tally.skipped > 1 {
             eprint!("{}", summary(tally, seconds));
         }
         Ok(())
@@ -151,6 +186,34 @@ impl Printer {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Prepares `path` to be appended to: a last line without its newline
+/// (a scan killed mid-write) is cut off, so the next record starts on a
+/// line of its own; that file is scanned again. Whether the file already
+/// holds records.
+fn drop_cut_last_line(path: &Path) -> Result<bool> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))
+        }
+    };
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_len(keep as u64))
+            .with_context(|| format!("cannot repair {}", path.display()))?;
+        eprintln!(
+            "vfp: {}: dropped a last line cut short by an interrupted scan",
+            path.display()
+        );
+        return Ok(keep > 0);
+    }
+    Ok(!bytes.is_empty())
 }
 
 /// Files with a result other than an error in an earlier jsonl results
