@@ -44,11 +44,11 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             wait,
         } => {
             let started = Instant::now();
-            // Fail before any extraction if another writer holds the
-            // folder and waiting was not wanted (a missing folder is
-            // created only once the titles are ready).
-            if dir.exists() {
-                drop(lock(&dir, wait, catalog::lock_for_build)?);
+            // With --no-wait, fail before any extraction if another writer
+            // holds the folder (a missing folder is created only once the
+            // titles are ready).
+            if wait == Wait::Fail && dir.exists() {
+                drop(catalog::lock_for_build(&dir, Wait::Fail)?);
             }
             let titles = fingerprint_titles(&titles)?;
             let lock = lock(&dir, wait, catalog::lock_for_build)?;
@@ -68,7 +68,9 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             let started = Instant::now();
             // Fail before any extraction if the catalog cannot take titles.
             Catalog::open(&dir)?;
-            drop(lock(&dir, wait, catalog::lock_catalog)?);
+            if wait == Wait::Fail {
+                drop(catalog::lock_catalog(&dir, Wait::Fail)?);
+            }
             // Titles are fingerprinted without the lock: other writers
             // wait only for the write itself.
             let titles = fingerprint_titles(&titles)?;
