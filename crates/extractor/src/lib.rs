@@ -120,7 +120,10 @@ pub fn extract_observed(
             params.sampling
         )));
     }
-    let (file_size, sha256) = file_sha256(path)?;
+    check_regular_file(path)?;
+    // FFmpeg reads the headers first, so a file that is not video is
+    // refused before all of it is read for its SHA-256 (a 20 GB sparse
+    // file took a minute to hash before FFmpeg refused it).
     let mut input = VideoInput::open(
         path,
         DecodeOptions {
@@ -128,6 +131,7 @@ pub fn extract_observed(
             keyframes_only: params.sampling == Sampling::Keyframes,
         },
     )?;
+    let (file_size, sha256) = file_sha256(path)?;
     let facts = input.facts.clone();
     let mut sampler = Sampler::new(params.sampling);
     let mut scaler = WorkScaler::new();
@@ -220,18 +224,7 @@ pub fn file_sha256(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
         path: path.to_owned(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    // A FIFO or a device would be read forever (or block until written).
-    if !meta.is_file() {
-        return Err(io(std::io::Error::other(
-            "not a regular file (a folder, a FIFO or a device)",
-        )));
-    }
-    if meta.len() == 0 {
-        return Err(ExtractError::Empty {
-            path: path.to_owned(),
-        });
-    }
+    check_regular_file(path)?;
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -245,4 +238,25 @@ pub fn file_sha256(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
         hasher.update(&buf[..n]);
     }
     Ok((size, hasher.finalize().into()))
+}
+
+/// Refuses what is not a non-empty regular file, before anything reads it.
+fn check_regular_file(path: &Path) -> Result<(), ExtractError> {
+    let io = |source| ExtractError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    // A FIFO or a device would be read forever (or block until written).
+    if !meta.is_file() {
+        return Err(io(std::io::Error::other(
+            "not a regular file (a folder, a FIFO or a device)",
+        )));
+    }
+    if meta.len() == 0 {
+        return Err(ExtractError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    Ok(())
 }
