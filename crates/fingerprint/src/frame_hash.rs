@@ -100,7 +100,8 @@ impl<'de> Deserialize<'de> for FrameHash {
     }
 }
 
-pub(crate) fn to_hex(bytes: &[u8; 32]) -> String {
+/// 32 bytes (a hash, a SHA-256) as 64 lowercase hex digits.
+pub fn to_hex(bytes: &[u8; 32]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(64);
     for b in bytes {

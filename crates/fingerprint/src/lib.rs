@@ -18,7 +18,7 @@ mod params;
 pub mod stats;
 
 pub use format::{FormatError, VfpFileError};
-pub use frame_hash::{FrameHash, ParseHashError};
+pub use frame_hash::{to_hex, FrameHash, ParseHashError};
 pub use params::{ExtractParams, HashAlgorithm, HashParams, Sampling};
 
 use serde::{Deserialize, Serialize};

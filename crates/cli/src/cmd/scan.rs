@@ -63,9 +63,9 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
         ),
         None => Box::new(std::io::stdout()),
     };
-    let mut printer = Printer::new(cfg.format, inputs.len(), out);
     // With the records in a file, the terminal has room for the summary.
-    printer.summary = cfg.format == ScanFormat::Human || cfg.output.is_some();
+    let summary = cfg.format == ScanFormat::Human || cfg.output.is_some();
+    let printer = Printer::new(cfg.format, inputs.len(), out, summary);
     // A CSV appended to has its header already.
     if !appending {
         printer.begin()?;
@@ -118,13 +118,13 @@ struct Printer {
 }
 
 impl Printer {
-    fn new(format: ScanFormat, files: usize, out: Box<dyn Write + Send>) -> Self {
+    fn new(format: ScanFormat, files: usize, out: Box<dyn Write + Send>, summary: bool) -> Self {
         Printer {
             format,
             files,
             progress: progress::files(files),
             out: Mutex::new(out),
-            summary: format == ScanFormat::Human,
+            summary,
             write_failed: Mutex::new(None),
         }
     }

@@ -209,7 +209,7 @@ fn same_source<'p>(path: &'p Path, title_sha256: &str) -> Result<&'p Path, Strin
         ));
     }
     let (_, sha256) = vfp_extractor::file_sha256(path).map_err(|e| e.to_string())?;
-    let found: String = sha256.iter().map(|b| format!("{b:02x}")).collect();
+    let found = vfp_fingerprint::to_hex(&sha256);
     if found != title_sha256 {
         return Err(format!(
             "the file now at the title's source path ({}) is not the title's video (SHA-256 {found}, the catalog recorded {title_sha256}); no frames are shown from it",
