@@ -29,6 +29,7 @@ pub mod borders;
 pub mod captions;
 mod decode;
 mod error;
+pub mod features;
 pub mod hash;
 pub mod inset;
 pub mod luma;
@@ -46,8 +47,9 @@ pub use screen::Quad;
 pub use split::Panes;
 
 use decode::{DecodeOptions, VideoInput};
+use features::FeatureOptions;
 use sample::Sampler;
-use scale::{RgbScaler, WorkScaler};
+use scale::{FeatureScaler, RgbScaler, WorkScaler};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
@@ -65,6 +67,8 @@ pub struct ExtractOptions {
     pub params: ExtractParams,
     /// Decoder threads per file; 0 lets FFmpeg choose from the core count.
     pub decoder_threads: usize,
+    /// Which samples get local features ([`features`]); none by default.
+    pub features: FeatureOptions,
 }
 
 impl ExtractOptions {
@@ -77,7 +81,13 @@ impl ExtractOptions {
                 ..Default::default()
             },
             decoder_threads: 0,
+            features: FeatureOptions::none(),
         }
+    }
+
+    /// The same, with local features as `features` says.
+    pub fn with_features(self, features: FeatureOptions) -> Self {
+        ExtractOptions { features, ..self }
     }
 }
 
@@ -136,6 +146,14 @@ pub fn extract_observed(
     let mut sampler = Sampler::new(params.sampling);
     let mut scaler = WorkScaler::new();
     let mut hasher = WindowHasher::new(params, facts.display_aspect, facts.display_height);
+    let mut feature_scaler = FeatureScaler::new(facts.display_aspect, facts.rotation_deg);
+    let mut features = Vec::new();
+    let feature_step_ms = if opts.features.enabled() {
+        Some((1000.0 / opts.features.per_second).max(1.0) as u32)
+    } else {
+        None
+    };
+    let mut next_feature_ms = 0u32;
     let max_s = f64::from(MAX_DURATION_H) * 3600.0;
     let mut last_t_s = 0.0f64;
     input.decode(|t_s, frame| {
@@ -147,6 +165,13 @@ pub fn extract_observed(
             });
         }
         if let Some(t_ms) = sampler.accept(t_s) {
+            if let Some(step_ms) = feature_step_ms.filter(|_| t_ms >= next_feature_ms) {
+                // The first sample of each step of the clock: the rate
+                // holds whatever the sampling.
+                next_feature_ms = (t_ms / step_ms + 1).saturating_mul(step_ms);
+                let picture = feature_scaler.scale(frame, path)?;
+                features.extend(features::describe(t_ms, &picture, &opts.features));
+            }
             let picture = scaler.scale(frame, path)?.rotated_cw(facts.rotation_deg);
             hasher.push(t_ms, picture, &mut observe);
         }
@@ -172,6 +197,7 @@ pub fn extract_observed(
         params,
         frames,
         views,
+        features,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The FFmpeg swscale bridge: decoded frames of any pixel format and size
 //! straight to the square grey working picture ([`LumaImage`], no
-//! full-size RGB copies), or to small upright RGB thumbnails for evidence.
+//! full-size RGB copies), to the upright grey picture of local features,
+//! or to small upright RGB thumbnails for evidence.
 
 use crate::luma::{LumaImage, WORK_SIDE};
 use crate::ExtractError;
@@ -9,6 +10,7 @@ use ffmpeg::util::format::Pixel;
 use ffmpeg::util::frame::Video as VideoFrame;
 use ffmpeg_next as ffmpeg;
 use std::path::Path;
+use vfp_fingerprint::local::FEATURE_HEIGHT;
 
 /// swscale from decoded frames of any pixel format and size to one output
 /// format and size, the context rebuilt when the input changes mid-stream;
@@ -99,6 +101,59 @@ impl WorkScaler {
         let side = WORK_SIDE as u32;
         let pixels = self.0.run(frame, (Pixel::GRAY8, side, side, 1), path)?;
         Ok(LumaImage::new(WORK_SIDE, pixels))
+    }
+}
+
+/// Scales decoded frames to the upright grey picture local features are
+/// found on: [`FEATURE_HEIGHT`] rows at the display aspect ratio (square
+/// pixels, unlike the working picture, so that corners keep their shape).
+pub(crate) struct FeatureScaler {
+    /// Upright size.
+    width: u32,
+    height: u32,
+    rotation_deg: u16,
+    sws: Sws,
+}
+
+impl FeatureScaler {
+    /// For a stream whose upright pictures are `display_aspect` wide per
+    /// unit of height, turned by `rotation_deg` for display.
+    pub(crate) fn new(display_aspect: f32, rotation_deg: u16) -> Self {
+        let height = u32::from(FEATURE_HEIGHT);
+        // A panorama or a sliver of a stream is kept within 4:1 either way.
+        let width = (display_aspect.clamp(0.25, 4.0) * height as f32).round() as u32;
+        FeatureScaler {
+            width: width.max(2),
+            height,
+            rotation_deg,
+            sws: Sws::new(),
+        }
+    }
+
+    pub(crate) fn scale(
+        &mut self,
+        frame: &VideoFrame,
+        path: &Path,
+    ) -> Result<image::GrayImage, ExtractError> {
+        let turned = self.rotation_deg == 90 || self.rotation_deg == 270;
+        let (ow, oh) = if turned {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        };
+        let grey = self.sws.run(frame, (Pixel::GRAY8, ow, oh, 1), path)?;
+        let picture =
+            image::GrayImage::from_raw(ow, oh, grey).ok_or_else(|| ExtractError::Decoder {
+                path: path.to_owned(),
+                codec: String::new(),
+                reason: "the scaler returned a picture of the wrong size".into(),
+            })?;
+        Ok(match self.rotation_deg {
+            90 => image::imageops::rotate90(&picture),
+            180 => image::imageops::rotate180(&picture),
+            270 => image::imageops::rotate270(&picture),
+            _ => picture,
+        })
     }
 }
 

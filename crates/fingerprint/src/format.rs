@@ -47,17 +47,33 @@
 //!                 +2   2  reserved, 0
 //!                 +4  72*N  the N frames hashed on the centred crop, records
 //!                         as above with the same t_ms as the frames
+//!          local features (version 5; see `local`):
+//!                 +0   4  feature frame count F, u32
+//!                 +4   4  keypoint count P over all of them, u32
+//!                 +8  F × 12 + P × 36  feature frames, ordered by t_ms, then
+//!                         by decreasing scale, each:
+//!                   +0   4  t_ms, u32
+//!                   +4   1  scale, percent of the title's scale, u8 (1..=100)
+//!                   +5   1  keypoint count, u8
+//!                   +6   2  picture width, u16 (> 0)
+//!                   +8   2  picture height, u16 (> 0)
+//!                  +10   2  reserved, 0
+//!                  +12  36 × count  keypoints: x u16, y u16 (inside the
+//!                         picture), then the descriptor as four u64
 //!    end     4  CRC-32 (IEEE) of every byte before it, u32
 //! ```
 //!
 //! All integers are little-endian. A file is exactly
-//! `HEADER_LEN + C + F + 72 * N + K * (4 + 72 * N) + 4` bytes long. Loading
+//! `HEADER_LEN + C + F + 72 * N + K * (4 + 72 * N) + 4` bytes long, plus
+//! `8 + 12 * F + 36 * P` from version 5. Loading
 //! checks, in order: magic, version, length, checksum, then every field's
 //! range, and names the first problem found. Version 1 is version 2 without
 //! view tracks (its byte 15 was reserved as 0); version 2 is version 3
 //! without the 9:16 window region, version 3 is version 4 without the
-//! split-screen and filmed-screen regions; all still read.
+//! split-screen and filmed-screen regions, version 4 is version 5 without
+//! local features; all still read.
 
+use crate::local::{FeatureFrame, Keypoint};
 use crate::{
     ExtractParams, FrameFlags, FrameHash, HashAlgorithm, HashParams, HashedFrame, Sampling,
     SourceInfo,
@@ -70,9 +86,9 @@ use std::path::{Path, PathBuf};
 /// The first eight bytes of every `.vfp` file.
 pub const MAGIC: [u8; 8] = *b"\x89VFP\r\n\x1a\n";
 /// The format version this code writes.
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 /// The format versions this code reads.
-pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=4;
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=5;
 /// Size of the fixed header before the two names.
 pub const HEADER_LEN: usize = 96;
 /// Size of one stored frame.
@@ -81,6 +97,14 @@ pub const FRAME_LEN: usize = 72;
 pub const TRACK_HEADER_LEN: usize = 4;
 /// Most view tracks in a file.
 pub const MAX_VIEWS: usize = 16;
+/// Size of the local features' counts (version 5).
+pub const FEATURES_HEADER_LEN: usize = 8;
+/// Size of a feature frame's record before its keypoints.
+pub const FEATURE_FRAME_LEN: usize = 12;
+/// Size of a stored keypoint.
+pub const KEYPOINT_LEN: usize = 36;
+/// Most keypoints in one feature frame.
+pub const MAX_KEYPOINTS: usize = u8::MAX as usize;
 /// Size of the trailing checksum.
 pub const CHECKSUM_LEN: usize = 4;
 /// Longest codec name stored.
@@ -227,6 +251,24 @@ pub fn encode(fp: &Fingerprint) -> Result<Vec<u8>, FormatError> {
         out.extend_from_slice(&[view.zoom_pct, view.region.id(), 0, 0]);
         encode_frames(&mut out, &view.frames);
     }
+    let keypoints: usize = fp.features.iter().map(|f| f.keypoints.len()).sum();
+    out.extend_from_slice(&(fp.features.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(keypoints as u32).to_le_bytes());
+    for f in &fp.features {
+        out.extend_from_slice(&f.t_ms.to_le_bytes());
+        out.push(f.scale_pct);
+        out.push(f.keypoints.len() as u8);
+        out.extend_from_slice(&f.width.to_le_bytes());
+        out.extend_from_slice(&f.height.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        for k in &f.keypoints {
+            out.extend_from_slice(&k.x.to_le_bytes());
+            out.extend_from_slice(&k.y.to_le_bytes());
+            for word in k.bits {
+                out.extend_from_slice(&word.to_le_bytes());
+            }
+        }
+    }
     let crc = crc32fast::hash(&out);
     out.extend_from_slice(&crc.to_le_bytes());
     Ok(out)
@@ -274,9 +316,22 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
     // Version 1 reserved byte 15 as zero, so it reads as "no view tracks";
     // a count above the limit is refused below, after the checksum.
     let k = u64::from(bytes[15]);
-    let expected = (HEADER_LEN + codec_len + name_len + CHECKSUM_LEN) as u64
+    let mut expected = (HEADER_LEN + codec_len + name_len + CHECKSUM_LEN) as u64
         + FRAME_LEN as u64 * n * (k + 1)
         + TRACK_HEADER_LEN as u64 * k;
+    // From version 5 the local features follow the tracks; their counts
+    // say how long they are.
+    let features_at = expected - CHECKSUM_LEN as u64;
+    let mut feature_counts = (0u64, 0u64);
+    if version >= 5 {
+        expected += FEATURES_HEADER_LEN as u64;
+        if len >= expected {
+            let at = features_at as usize;
+            feature_counts = (u64::from(r.u32(at)), u64::from(r.u32(at + 4)));
+            expected += FEATURE_FRAME_LEN as u64 * feature_counts.0
+                + KEYPOINT_LEN as u64 * feature_counts.1;
+        }
+    }
     if len < expected {
         return Err(FormatError::Truncated { expected, len });
     }
@@ -412,6 +467,11 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
             frames,
         });
     }
+    let features = if version >= 5 {
+        decode_features(&bytes[at + FEATURES_HEADER_LEN..body_len], feature_counts)?
+    } else {
+        Vec::new()
+    };
     Ok(Fingerprint {
         source,
         params: ExtractParams {
@@ -424,7 +484,83 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
         },
         frames,
         views,
+        features,
     })
+}
+
+/// Parses `count` feature frames holding `keypoints` keypoints in all
+/// from `records` (whose length the caller checked against the counts).
+fn decode_features(
+    records: &[u8],
+    (count, keypoints): (u64, u64),
+) -> Result<Vec<FeatureFrame>, FormatError> {
+    let mut frames: Vec<FeatureFrame> = Vec::with_capacity(count.min(1 << 20) as usize);
+    let mut at = 0usize;
+    let mut seen_keypoints = 0u64;
+    for i in 0..count {
+        let rec = Le(&records[at..]);
+        if records.len() - at < FEATURE_FRAME_LEN {
+            return Err(invalid(
+                "feature frames",
+                "keypoint counts exceed the total",
+            ));
+        }
+        let (t_ms, scale_pct, n) = (rec.u32(0), rec.0[4], usize::from(rec.0[5]));
+        let (width, height) = (rec.u16(6), rec.u16(8));
+        if !(1..=100).contains(&scale_pct) || width == 0 || height == 0 || rec.u16(10) != 0 {
+            return Err(invalid(
+                "feature frame",
+                format!("frame {i}: scale {scale_pct} %, {width}×{height}, or reserved bytes set"),
+            ));
+        }
+        if frames.last().is_some_and(|p| {
+            (p.t_ms, std::cmp::Reverse(p.scale_pct)) >= (t_ms, std::cmp::Reverse(scale_pct))
+        }) {
+            return Err(invalid(
+                "feature frame order",
+                format!("frame {i} at {t_ms} ms, {scale_pct} %: not after the one before"),
+            ));
+        }
+        at += FEATURE_FRAME_LEN;
+        seen_keypoints += n as u64;
+        if seen_keypoints > keypoints || records.len() - at < n * KEYPOINT_LEN {
+            return Err(invalid(
+                "feature frames",
+                "keypoint counts exceed the total",
+            ));
+        }
+        let mut points = Vec::with_capacity(n);
+        for rec in records[at..at + n * KEYPOINT_LEN].chunks_exact(KEYPOINT_LEN) {
+            let rec = Le(rec);
+            let (x, y) = (rec.u16(0), rec.u16(2));
+            if x >= width || y >= height {
+                return Err(invalid(
+                    "keypoint",
+                    format!("frame {i}: ({x}, {y}) outside its {width}×{height} picture"),
+                ));
+            }
+            points.push(Keypoint {
+                x,
+                y,
+                bits: [rec.u64(4), rec.u64(12), rec.u64(20), rec.u64(28)],
+            });
+        }
+        at += n * KEYPOINT_LEN;
+        frames.push(FeatureFrame {
+            t_ms,
+            scale_pct,
+            width,
+            height,
+            keypoints: points,
+        });
+    }
+    if seen_keypoints != keypoints || at != records.len() {
+        return Err(invalid(
+            "feature frames",
+            format!("{seen_keypoints} keypoints where the header says {keypoints}"),
+        ));
+    }
+    Ok(frames)
 }
 
 /// Whether a track of `region` and `zoom_pct` may follow `prev`: by
@@ -548,6 +684,34 @@ fn validate(fp: &Fingerprint) -> Result<(), FormatError> {
     if let Some(f) = all.find(|f| f.quality > 100) {
         return Err(invalid("frame quality", format!("{} > 100", f.quality)));
     }
+    validate_features(&fp.features)
+}
+
+fn validate_features(features: &[FeatureFrame]) -> Result<(), FormatError> {
+    let keypoints: usize = features.iter().map(|f| f.keypoints.len()).sum();
+    if u32::try_from(features.len()).is_err() || u32::try_from(keypoints).is_err() {
+        return Err(invalid("feature frames", "more than 2^32 - 1"));
+    }
+    for (i, f) in features.iter().enumerate() {
+        let ordered = i == 0 || {
+            let p = &features[i - 1];
+            (p.t_ms, std::cmp::Reverse(p.scale_pct)) < (f.t_ms, std::cmp::Reverse(f.scale_pct))
+        };
+        let inside = f.keypoints.iter().all(|k| k.x < f.width && k.y < f.height);
+        if !ordered
+            || !(1..=100).contains(&f.scale_pct)
+            || f.keypoints.len() > MAX_KEYPOINTS
+            || !inside
+        {
+            return Err(invalid(
+                "feature frame",
+                format!(
+                    "frame {i} at {} ms: out of order, scale or keypoints invalid",
+                    f.t_ms
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -657,7 +821,32 @@ mod tests {
                 })
                 .collect(),
             views: Vec::new(),
+            features: Vec::new(),
         }
+    }
+
+    /// [`sample_with_panes`] with local features at two scales for every
+    /// other frame (format version 5).
+    pub(crate) fn sample_with_features(n: usize) -> Fingerprint {
+        let mut fp = sample_with_panes(n);
+        for (i, f) in fp.frames.iter().enumerate().step_by(2) {
+            for (scale_pct, width) in [(100u8, 320u16), (60, 192)] {
+                fp.features.push(FeatureFrame {
+                    t_ms: f.t_ms,
+                    scale_pct,
+                    width,
+                    height: u16::from(scale_pct) * 18 / 10,
+                    keypoints: (0..(i % 4 + 1) as u16)
+                        .map(|k| Keypoint {
+                            x: 20 + 7 * k,
+                            y: 30 + k,
+                            bits: [u64::from(k), i as u64, u64::MAX - u64::from(k), 0xA5],
+                        })
+                        .collect(),
+                });
+            }
+        }
+        fp
     }
 
     /// [`sample`] with two view tracks.
@@ -733,6 +922,19 @@ mod tests {
         }
     }
 
+    /// `bytes` (written with no local features) relabelled as `version`,
+    /// without the empty feature section versions before 5 lack.
+    fn as_version(bytes: &[u8], version: u16) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        b[8..10].copy_from_slice(&version.to_le_bytes());
+        if version < 5 {
+            let end = b.len() - CHECKSUM_LEN;
+            assert_eq!(b[end - FEATURES_HEADER_LEN..end], [0; FEATURES_HEADER_LEN]);
+            b.drain(end - FEATURES_HEADER_LEN..end);
+        }
+        with_crc(b)
+    }
+
     fn with_crc(mut bytes: Vec<u8>) -> Vec<u8> {
         let body = bytes.len() - 4;
         let crc = crc32fast::hash(&bytes[..body]);
@@ -745,7 +947,10 @@ mod tests {
         for n in [0, 1, 40] {
             let fp = sample(n);
             let bytes = encode(&fp).unwrap();
-            assert_eq!(bytes.len(), HEADER_LEN + 4 + 11 + n * FRAME_LEN + 4);
+            assert_eq!(
+                bytes.len(),
+                HEADER_LEN + 4 + 11 + n * FRAME_LEN + FEATURES_HEADER_LEN + 4
+            );
             assert_eq!(decode(&bytes).unwrap(), fp);
         }
     }
@@ -757,7 +962,13 @@ mod tests {
             let bytes = encode(&fp).unwrap();
             assert_eq!(
                 bytes.len(),
-                HEADER_LEN + 4 + 11 + 5 * n * FRAME_LEN + 4 * TRACK_HEADER_LEN + 4
+                HEADER_LEN
+                    + 4
+                    + 11
+                    + 5 * n * FRAME_LEN
+                    + 4 * TRACK_HEADER_LEN
+                    + FEATURES_HEADER_LEN
+                    + 4
             );
             assert_eq!(decode(&bytes).unwrap(), fp);
         }
@@ -808,9 +1019,8 @@ mod tests {
         ];
         assert_invalid_fields(&bytes, &cases);
         // A version 1 file cannot hold view tracks.
-        let mut b = bytes.clone();
-        b[8..10].copy_from_slice(&1u16.to_le_bytes());
-        assert!(decode(&with_crc(b)).is_err());
+        let err = decode(&as_version(&bytes, 1)).unwrap_err();
+        assert!(err.to_string().contains("version 1"), "{err}");
     }
 
     #[test]
@@ -996,13 +1206,76 @@ mod tests {
     }
 
     #[test]
+    fn committed_version_5_fixture_still_opens() {
+        let bytes = include_bytes!("../../../testdata/format/v5-sample.vfp");
+        let fp = decode(bytes).expect("format version 5 must keep opening");
+        assert_eq!(fp, sample_with_features(4));
+    }
+
+    #[test]
+    fn local_features_round_trip_and_damage_is_named() {
+        let fp = sample_with_features(5);
+        assert_eq!(fp.features.len(), 6);
+        let bytes = encode(&fp).unwrap();
+        assert_eq!(decode(&bytes).unwrap(), fp);
+        // The first feature frame's record starts after the counts.
+        let base = bytes.len()
+            - 4
+            - (fp.features.len() * FEATURE_FRAME_LEN
+                + fp.features.iter().map(|f| f.keypoints.len()).sum::<usize>() * KEYPOINT_LEN);
+        assert_eq!(
+            u32::from_le_bytes(bytes[base - 8..base - 4].try_into().unwrap()),
+            6
+        );
+        assert_invalid_fields(
+            &bytes,
+            &[
+                (base + 4, 0, "feature frame"),   // scale 0 %
+                (base + 4, 101, "feature frame"), // scale above 100 %
+                (base + 10, 1, "feature frame"),  // reserved byte
+                (base + 13, 0x7F, "keypoint"),    // x beyond the width
+            ],
+        );
+        // Frames out of order: the second frame at a larger scale than the first.
+        let mut b = bytes.clone();
+        let second = base + FEATURE_FRAME_LEN + fp.features[0].keypoints.len() * KEYPOINT_LEN;
+        b[second + 4] = 100;
+        b[base + 4] = 60;
+        let err = decode(&with_crc(b)).unwrap_err();
+        assert!(err.to_string().contains("feature frame"), "{err}");
+        // A keypoint count that does not add up to the total.
+        let mut b = bytes.clone();
+        b[base + 5] += 1;
+        assert!(decode(&with_crc(b)).is_err());
+        // Counts that promise more than the file holds.
+        let mut b = bytes.clone();
+        b[base - 4] += 1;
+        assert!(matches!(
+            decode(&with_crc(b)).unwrap_err(),
+            FormatError::Truncated { .. }
+        ));
+        // Version 4 has no feature section: the same bytes are too long.
+        let mut v4 = bytes.clone();
+        v4[8..10].copy_from_slice(&4u16.to_le_bytes());
+        assert!(matches!(
+            decode(&with_crc(v4)).unwrap_err(),
+            FormatError::TrailingBytes { .. }
+        ));
+        // Encoding refuses what decoding would refuse.
+        let mut bad = fp.clone();
+        bad.features[1].keypoints[0].y = bad.features[1].height;
+        assert!(encode(&bad).is_err());
+        let mut bad = fp;
+        bad.features.swap(0, 1);
+        assert!(encode(&bad).is_err());
+    }
+
+    #[test]
     fn split_screen_tracks_round_trip_and_need_version_4() {
         let fp = sample_with_panes(3);
         let bytes = encode(&fp).unwrap();
         assert_eq!(decode(&bytes).unwrap(), fp);
-        let mut v3 = bytes;
-        v3[8..10].copy_from_slice(&3u16.to_le_bytes());
-        let err = decode(&with_crc(v3)).unwrap_err();
+        let err = decode(&as_version(&bytes, 3)).unwrap_err();
         assert!(err.to_string().contains("view region"), "{err}");
         assert!(err.to_string().contains("version 4"), "{err}");
     }
@@ -1012,9 +1285,7 @@ mod tests {
         let fp = sample_with_window(3);
         let bytes = encode(&fp).unwrap();
         assert_eq!(decode(&bytes).unwrap(), fp);
-        let mut v2 = bytes;
-        v2[8..10].copy_from_slice(&2u16.to_le_bytes());
-        let err = decode(&with_crc(v2)).unwrap_err();
+        let err = decode(&as_version(&bytes, 2)).unwrap_err();
         assert!(err.to_string().contains("view region"), "{err}");
     }
 
@@ -1035,16 +1306,17 @@ mod tests {
 
 #[cfg(test)]
 mod write_fixture {
-    /// Writes `testdata/format/v4-sample.vfp`; run once when the format
-    /// version changes: `cargo test -p vfp-fingerprint -- --ignored write_v4`.
+    /// Writes `testdata/format/v5-sample.vfp`; run once when the format
+    /// version changes: `cargo test -p vfp-fingerprint -- --ignored write_v5`.
+    /// (The fixtures of earlier versions were written by earlier code.)
     #[test]
     #[ignore]
-    fn write_v4() {
-        let bytes = super::encode(&super::tests::sample_with_panes(4)).unwrap();
+    fn write_v5() {
+        let bytes = super::encode(&super::tests::sample_with_features(4)).unwrap();
         std::fs::write(
             concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../testdata/format/v4-sample.vfp"
+                "/../../testdata/format/v5-sample.vfp"
             ),
             bytes,
         )

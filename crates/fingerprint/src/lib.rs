@@ -9,11 +9,14 @@
 //!   frames hashed again on centred parts of the picture ([`ViewTrack`]).
 //! - [`format`](mod@format): the versioned, checksummed `.vfp` file format.
 //! - [`stats`]: distance distributions used to measure robustness.
+//! - [`local`]: corners with binary patch descriptors, for copies showing a
+//!   moved or scaled part of a title.
 //! - [`TitleIndex`]: how a search hit and a matched segment name a
 //!   catalog title.
 
 pub mod format;
 mod frame_hash;
+pub mod local;
 mod params;
 pub mod stats;
 
@@ -151,6 +154,10 @@ pub struct Fingerprint {
     /// (empty in fingerprints of format version 1).
     #[serde(default)]
     pub views: Vec<ViewTrack>,
+    /// Local features of some of the samples (empty in fingerprints of
+    /// format version 4 and before, and when not extracted).
+    #[serde(default)]
+    pub features: Vec<local::FeatureFrame>,
 }
 
 impl Fingerprint {

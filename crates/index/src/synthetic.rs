@@ -152,6 +152,7 @@ fn fingerprint(
             zoom_pct: CATALOG_VIEW_PCT,
             frames: stored,
         }],
+        features: Vec::new(),
     }
 }
 

@@ -55,6 +55,7 @@ fn title(id: &str, seed: u64, frames: u32) -> NewTitle {
             })
             .collect(),
         views: Vec::new(),
+        features: Vec::new(),
     };
     let stored: Vec<HashedFrame> = fingerprint.frames.clone();
     for f in &mut fingerprint.frames {
