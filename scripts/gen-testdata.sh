@@ -87,6 +87,13 @@ make camcord.mp4 enc "eq=gamma=1.6,scale=620:454,pad=720:528:(ow-iw)/2:(oh-ih)/2
 # white boxes with black text laid 20 px over its top and bottom edges.
 make caption-bars.mp4 enc "scale=360:264,pad=360:640:0:188:black,drawbox=x=20:y=152:w=320:h=56:color=white@1:t=fill,drawtext=fontfile=$font:text='wait for the end':fontcolor=black:fontsize=24:x=(w-text_w)/2:y=152+(56-text_h)/2,drawbox=x=20:y=432:w=320:h=56:color=white@1:t=fill,drawtext=fontfile=$font:text='part 2 in bio':fontcolor=black:fontsize=24:x=(w-text_w)/2:y=432+(56-text_h)/2,setsar=1"
 
+# A zoom: 38 % cut away (62 % of each side kept, off-centre, at 30 % of
+# the slack across and 60 % down), scaled back to the film's size.
+make zoom.mp4 enc "crop=iw*0.62:ih*0.62:iw*0.38*0.3:ih*0.38*0.6,scale=720:528,setsar=1"
+# A 9:16 crop-to-fill panned away from the centre: the window at 15 % of
+# the slack from the left.
+make vertical-crop-pan.mp4 enc "scale=-2:640,crop=360:640:(iw-360)*0.15:0,setsar=1"
+
 make theora.ogv sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -c:v libtheora -q:v 5 -f ogg "$2"' _ "$src"
 
 # --- Synthetic edge cases.

@@ -945,6 +945,12 @@ fn framing_that_changes_inside_a_clip_loses_little() {
 /// `d` and asserts it matches the film, time for time, over `min_s`
 /// seconds at least.
 fn assert_found_time_for_time(d: &Path, clip: &str, min_s: f64) {
+    assert_found_time_for_time_within(d, clip, min_s, 0.1)
+}
+
+/// [`assert_found_time_for_time`] with the clip and title times of the
+/// match's start at most `tolerance_s` apart.
+fn assert_found_time_for_time_within(d: &Path, clip: &str, min_s: f64, tolerance_s: f64) {
     let out = scan_cat(
         d,
         &[os("--format"), os("jsonl"), generated(clip).as_os_str()],
@@ -954,7 +960,10 @@ fn assert_found_time_for_time(d: &Path, clip: &str, min_s: f64) {
     let m = &r["matches"][0];
     assert_eq!(m["title_id"], "ref", "{r}");
     let f = |k: &str| m[k].as_f64().unwrap();
-    assert!((f("clip_start_s") - f("title_start_s")).abs() < 0.1, "{r}");
+    assert!(
+        (f("clip_start_s") - f("title_start_s")).abs() < tolerance_s,
+        "{r}"
+    );
     assert!(f("clip_end_s") - f("clip_start_s") >= min_s, "{r}");
 }
 
@@ -978,6 +987,22 @@ fn a_split_screen_is_found_through_its_panes_9_16_window() {
     let d = dir.path();
     film_catalog(d);
     assert_found_time_for_time(d, "split-screen.mp4", 10.0);
+}
+
+#[test]
+fn a_zoom_and_a_panned_crop_are_found_by_local_features() {
+    // A zoom keeping 62 % of each side off-centre, and a 9:16 crop away
+    // from the centre: no view of the film that the catalog stores lies
+    // inside either, but its corners do, moved and scaled.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let out = vfp(d, &[os("index"), os("info"), os("--catalog"), os("cat")]);
+    assert!(stdout(&out).contains("local features"), "{}", stdout(&out));
+    // Title pictures with local features are a second apart and the
+    // clip's a quarter second: the offset is known to a fraction of that.
+    assert_found_time_for_time_within(d, "zoom.mp4", 8.0, 0.25);
+    assert_found_time_for_time_within(d, "vertical-crop-pan.mp4", 8.0, 0.25);
 }
 
 #[test]

@@ -9,17 +9,14 @@
 //! cargo run --release -p vfp-extractor --example local_features -- SET_DIR [TRANSFORM_SUBSTRING]
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
 use vfp_extractor::features::FeatureOptions;
 use vfp_extractor::{extract, ExtractOptions};
 use vfp_fingerprint::local::{FeatureFrame, Keypoint};
 use vfp_fingerprint::Sampling;
+use vfp_matcher::local::LocalParams;
 
-/// Largest descriptor distance of a keypoint match.
-const MAX_DISTANCE: u32 = 64;
-/// A match's best distance must be below this share of the second best.
-const RATIO: f32 = 0.8;
 /// Inliers a (clip frame, title frame) pair needs to count.
 const MIN_INLIERS: usize = 8;
 
@@ -35,34 +32,9 @@ fn extract_with(path: &Path, features: FeatureOptions) -> Vec<FeatureFrame> {
 }
 
 /// Keypoints of `clip` agreeing on one translation into `title`, after
-/// the ratio test.
+/// the ratio test (the matcher's comparison).
 fn inliers(clip: &[Keypoint], title: &[Keypoint]) -> usize {
-    let mut bins: HashMap<(i32, i32), usize> = HashMap::new();
-    for a in clip {
-        let (mut best, mut d1, mut d2) = (None, u32::MAX, u32::MAX);
-        for b in title {
-            let d = a.distance(b);
-            if d < d1 {
-                (d2, d1, best) = (d1, d, Some(b));
-            } else if d < d2 {
-                d2 = d;
-            }
-        }
-        if let Some(b) = best.filter(|_| d1 <= MAX_DISTANCE && d1 as f32 <= RATIO * d2 as f32) {
-            let dx = (i32::from(b.x) - i32::from(a.x)).div_euclid(2);
-            let dy = (i32::from(b.y) - i32::from(a.y)).div_euclid(2);
-            *bins.entry((dx, dy)).or_default() += 1;
-        }
-    }
-    bins.keys()
-        .map(|&(x, y)| {
-            (-1..=1)
-                .flat_map(|i| (-1..=1).map(move |j| (x + i, y + j)))
-                .filter_map(|k| bins.get(&k))
-                .sum()
-        })
-        .max()
-        .unwrap_or(0)
+    vfp_matcher::local::inliers(clip, title, &LocalParams::default()).0
 }
 
 fn main() {

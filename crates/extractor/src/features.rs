@@ -104,7 +104,7 @@ pub fn describe(t_ms: u32, picture: &GrayImage, opts: &FeatureOptions) -> Vec<Fe
     out
 }
 
-/// The strongest `max` corners of `picture` at least [`MIN_SPACING_PX`]
+/// The strongest `max` corners of `picture` at least `MIN_SPACING_PX`
 /// apart and far enough from the edges for their patch, described.
 pub fn keypoints(picture: &GrayImage, max: usize) -> Vec<Keypoint> {
     let (w, h) = picture.dimensions();

@@ -84,6 +84,7 @@ pub struct Keypoint {
 
 impl Keypoint {
     /// Number of tests on which two descriptors differ.
+    #[inline]
     pub fn distance(&self, other: &Keypoint) -> u32 {
         self.bits
             .iter()

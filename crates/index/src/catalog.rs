@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use vfp_fingerprint::local::Keypoint;
 use vfp_fingerprint::{
     Fingerprint, FrameHash, HashParams, HashedFrame, TitleIndex, ViewRegion, ViewTrack,
     CATALOG_VIEW_PCT, FULL_VIEW_PCT,
@@ -104,6 +105,24 @@ pub struct TitleFrame {
     pub hash: FrameHash,
     /// The frame is on the stop-list (its picture recurs across titles).
     pub common: bool,
+}
+
+/// A title picture with local features, as a keypoint lookup names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FeatureRef {
+    segment: u32,
+    frame: u32,
+}
+
+/// A title picture's local features.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TitleFeatures {
+    /// Its title.
+    pub title: TitleIndex,
+    /// Its time in the title, ms.
+    pub t_ms: u32,
+    /// Its keypoints, at the title's scale.
+    pub keypoints: Vec<Keypoint>,
 }
 
 /// A title as listed by the catalog.
@@ -478,6 +497,58 @@ impl Catalog {
         hits
     }
 
+    /// Title pictures with local features and their keypoints, over all
+    /// segments (removed titles included until their segment goes).
+    pub fn feature_counts(&self) -> (usize, usize) {
+        self.segments.iter().fold((0, 0), |(f, k), s| {
+            (f + s.feature_frame_count(), k + s.keypoint_count())
+        })
+    }
+
+    /// Whether any segment stores local features.
+    pub fn has_features(&self) -> bool {
+        self.segments.iter().any(|s| s.feature_frame_count() > 0)
+    }
+
+    /// Calls `found` with the title picture of every stored keypoint
+    /// within `max_distance` of `query` that shares an indexed chunk with
+    /// it (see `segment::features`), of live titles only; a picture once
+    /// per keypoint found in it.
+    pub fn search_keypoints(
+        &self,
+        query: &[u64; 4],
+        max_distance: u32,
+        mut found: impl FnMut(FeatureRef),
+    ) {
+        for (s, seg) in self.segments.iter().enumerate() {
+            seg.search_keypoints(query, max_distance, |k, _| {
+                let Some(frame) = seg.feature_frame_of(k) else {
+                    return;
+                };
+                found(FeatureRef {
+                    segment: s as u32,
+                    frame: frame as u32,
+                });
+            });
+        }
+    }
+
+    /// A title picture found by [`search_keypoints`](Self::search_keypoints):
+    /// its title, time and keypoints; `None` for a removed title.
+    pub fn feature_frame(&self, r: FeatureRef) -> Option<TitleFeatures> {
+        let seg = self.segments.get(r.segment as usize)?;
+        let f = seg.feature_frame(r.frame as usize)?;
+        let title = self.title_base[r.segment as usize] + f.title.0;
+        if self.removed.get(title).copied().unwrap_or(true) {
+            return None;
+        }
+        Some(TitleFeatures {
+            title: TitleIndex(title),
+            t_ms: f.t_ms,
+            keypoints: f.keypoints.filter_map(|k| seg.keypoint(k)).collect(),
+        })
+    }
+
     fn search_into(&self, query: &FrameHash, radius: u32, hits: &mut Vec<Hit>) {
         for (s, seg) in self.segments.iter().enumerate() {
             let base = self.title_base[s];
@@ -609,6 +680,7 @@ fn add_new(
             .map(|f| (f.t_ms, f.hash))
             .collect::<Vec<_>>();
         builder.add_title(t.record, frames)?;
+        builder.add_features(&t.fingerprint.features)?;
     }
     Ok(())
 }
@@ -795,6 +867,7 @@ pub fn add_locked(lock: &WriterLock, titles: Vec<NewTitle>) -> Result<(), IndexE
                         .map(|f| (f.t_ms, f.hash))
                         .collect::<Vec<_>>();
                     builder.add_title(record.clone(), frames)?;
+                    builder.add_features(&seg.title_features(SegmentTitle(t)))?;
                 }
                 first += count;
             }

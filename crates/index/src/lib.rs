@@ -20,7 +20,7 @@ pub mod segment;
 pub mod synthetic;
 pub mod titles;
 
-pub use catalog::{Catalog, Hit, TitleFrame};
+pub use catalog::{Catalog, FeatureRef, Hit, TitleFeatures, TitleFrame};
 pub use lock::{Wait, WriterLock};
 pub use segment::{Segment, SegmentBuilder, SegmentError};
 pub use titles::{TitleRecord, TitleSource};

@@ -24,6 +24,11 @@
 //!
 //! Common and low-information frames never count: callers drop
 //! low-information frames before searching, and common hits are ignored.
+//!
+//! [`local`] aligns by local features instead, for copies that show a
+//! moved or scaled part of a title.
+
+pub mod local;
 
 use std::collections::{BTreeMap, HashMap};
 pub use vfp_fingerprint::TitleIndex;
@@ -166,6 +171,9 @@ pub enum Evidence {
     Search,
     /// By following the line (within [`MatchParams::follow_radius`]).
     Follow,
+    /// By local features ([`local`]): the frame's distance is the mean
+    /// descriptor distance of its keypoint matches.
+    Keypoints,
 }
 
 /// A clip frame of a segment and the title frame it matched.

@@ -3,6 +3,7 @@
 //! range is refused with what the range is.
 
 use vfp_fingerprint::{FrameHash, Sampling};
+use vfp_matcher::local::LocalParams;
 use vfp_matcher::{
     MatchParams, DEFAULT_FOLLOW_RADIUS, DEFAULT_MIN_DURATION_MS, DEFAULT_MIN_FRAMES, DEFAULT_RADIUS,
 };
@@ -184,6 +185,7 @@ impl ScanSettings {
             fast: self.fast,
             decoder_threads: self.decoder_threads,
             exploratory: self.exploratory,
+            local: LocalParams::default(),
         })
     }
 }
@@ -196,6 +198,7 @@ pub struct ScanConfig {
     pub(crate) fast: bool,
     pub(crate) decoder_threads: usize,
     pub(crate) exploratory: bool,
+    pub(crate) local: LocalParams,
 }
 
 impl Default for ScanConfig {
@@ -208,11 +211,16 @@ impl Default for ScanConfig {
             fast: false,
             decoder_threads: 0,
             exploratory: false,
+            local: LocalParams::default(),
         }
     }
 }
 
 impl ScanConfig {
+    /// What makes local features a match.
+    pub fn local_params(&self) -> &LocalParams {
+        &self.local
+    }
     /// The alignment's parameters.
     pub fn match_params(&self) -> &MatchParams {
         &self.params

@@ -146,6 +146,10 @@ pub enum FoundBy {
     /// By following the match: compared with the title's frames at the
     /// time the match puts it, within the follow radius.
     Follow,
+    /// By local features: keypoints of the clip picture found in the
+    /// title picture at one offset; the pair's distance is their mean
+    /// descriptor distance (bits of 256).
+    Keypoints,
 }
 
 /// A clip frame and the title frame it matched.
@@ -226,6 +230,7 @@ impl SegmentEvidence {
                 found_by: match f.evidence {
                     Evidence::Search => FoundBy::Search,
                     Evidence::Follow => FoundBy::Follow,
+                    Evidence::Keypoints => FoundBy::Keypoints,
                 },
             })
             .collect();

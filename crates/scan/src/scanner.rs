@@ -5,6 +5,7 @@
 use crate::record::{FileRecord, MatchRecord, SegmentEvidence, Verification};
 use crate::{isolate, ClipSearch, ScanConfig, ScanError};
 use std::path::Path;
+use vfp_extractor::features::FeatureOptions;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::{format as vfp_format, Fingerprint, Sampling, TitleIndex};
 use vfp_index::Catalog;
@@ -162,14 +163,26 @@ impl<'c> Scanner<'c> {
             decoder_threads: self.config.decoder_threads,
             ..ExtractOptions::with_sampling(self.config.sampling)
         }
+        .with_features(if self.catalog.has_features() {
+            FeatureOptions::clip()
+        } else {
+            FeatureOptions::none()
+        })
     }
 
     fn params(&self) -> &MatchParams {
         &self.config.params
     }
 
+    /// The clip's segments: by its hashes, then by its local features for
+    /// titles the hashes did not find.
     fn matches(&self, path: &Path, fp: &Fingerprint) -> Result<Vec<MatchSegment>, ScanError> {
-        Ok(ClipSearch::new(self.catalog, path, fp)?.matches(self.params()))
+        let search = ClipSearch::new(self.catalog, path, fp)?;
+        let mut segments = search.matches(self.params());
+        let found: Vec<TitleIndex> = segments.iter().map(|s| s.title).collect();
+        let local = search.local_matches(&self.config.local);
+        segments.extend(local.into_iter().filter(|l| !found.contains(&l.title)));
+        Ok(segments)
     }
 
     /// Triage: can these keyframes rule the file out? Not when there are

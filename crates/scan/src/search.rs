@@ -1,12 +1,30 @@
 //! A clip's frames against the catalog: the catalog hits of its
 //! informative moments (every view, direct and mirrored hash), and the
-//! [`Probe`] that follows a line found from them through the clip.
+//! [`Probe`] that follows a line found from them through the clip; and
+//! its local features against the catalog's ([`ClipSearch::local_matches`]).
 
 use crate::ScanError;
+use std::collections::HashMap;
 use std::path::Path;
+use vfp_fingerprint::local::{FeatureFrame, Keypoint};
 use vfp_fingerprint::{Fingerprint, FrameHash, TitleIndex};
 use vfp_index::Catalog;
+use vfp_index::{FeatureRef, TitleFeatures};
+use vfp_matcher::local::{align_local, inliers, LocalPair, LocalParams};
 use vfp_matcher::{align_followed, MatchParams, MatchSegment, Probe, QueryHit};
+
+/// Keypoint lookups that must land on one title picture before it is
+/// compared with the clip picture keypoint by keypoint: one or two can be
+/// chance (a corner of text, a logo), a copy's picture gets several.
+pub const NOMINATING_LOOKUPS: usize = 2;
+/// Title pictures compared in full per clip picture (scale and
+/// orientation), those most lookups landed on: the comparison is the
+/// tier's main cost, and a copy's own picture is among the first.
+pub const NOMINATED_PER_PICTURE: usize = 64;
+/// Largest descriptor distance of a lookup that nominates: tighter than
+/// the comparison's, since many unrelated keypoints lie within its
+/// distance and would crowd a copy's picture out of the nominations.
+pub const LOOKUP_MAX_DISTANCE: u32 = 40;
 
 /// A clip's informative moments, ready to search and to follow.
 pub struct ClipSearch<'a> {
@@ -14,12 +32,14 @@ pub struct ClipSearch<'a> {
     /// By clip time: the time and the (direct, mirrored) hashes of every
     /// informative view the catalog can match.
     moments: Vec<(u32, Vec<(FrameHash, FrameHash)>)>,
+    /// The clip's local features, every scale.
+    features: &'a [FeatureFrame],
 }
 
 impl<'a> ClipSearch<'a> {
     /// Refuses fingerprints hashed otherwise than the catalog, naming
     /// `path`.
-    pub fn new(catalog: &'a Catalog, path: &Path, fp: &Fingerprint) -> Result<Self, ScanError> {
+    pub fn new(catalog: &'a Catalog, path: &Path, fp: &'a Fingerprint) -> Result<Self, ScanError> {
         let views = catalog
             .query_views(fp)
             .map_err(|source| ScanError::Catalog {
@@ -40,7 +60,11 @@ impl<'a> ClipSearch<'a> {
         // A moment counts as sampled when any of its views could match.
         moments.retain(|(_, hashes)| !hashes.is_empty());
         moments.sort_by_key(|&(t_ms, _)| t_ms);
-        Ok(ClipSearch { catalog, moments })
+        Ok(ClipSearch {
+            catalog,
+            moments,
+            features: &fp.features,
+        })
     }
 
     /// Times of the informative moments, in order.
@@ -69,6 +93,64 @@ impl<'a> ClipSearch<'a> {
             }
         }
         hits
+    }
+
+    /// The segments the clip's local features support (see
+    /// `vfp_matcher::local`): each clip picture, at each scale and
+    /// mirrored, looks its keypoints up; a title picture found by
+    /// `NOMINATING_LOOKUPS` of them is compared with it in full.
+    pub fn local_matches(&self, params: &LocalParams) -> Vec<MatchSegment> {
+        if self.features.is_empty() || !self.catalog.has_features() {
+            return Vec::new();
+        }
+        let mut titles: HashMap<FeatureRef, Option<TitleFeatures>> = HashMap::new();
+        let mut pairs = Vec::new();
+        for frame in self.features {
+            let mirrored: Vec<Keypoint> = frame
+                .keypoints
+                .iter()
+                .map(|k| k.mirrored(frame.width))
+                .collect();
+            for (keypoints, is_mirrored) in [(&frame.keypoints, false), (&mirrored, true)] {
+                let mut votes: HashMap<FeatureRef, usize> = HashMap::new();
+                for k in keypoints.iter() {
+                    self.catalog.search_keypoints(
+                        &k.bits,
+                        LOOKUP_MAX_DISTANCE.min(params.max_distance),
+                        |r| *votes.entry(r).or_default() += 1,
+                    );
+                }
+                let mut nominated: Vec<(usize, FeatureRef)> = votes
+                    .into_iter()
+                    .filter(|&(_, n)| n >= NOMINATING_LOOKUPS)
+                    .map(|(r, n)| (n, r))
+                    .collect();
+                nominated.sort_unstable_by(|a, b| b.cmp(a));
+                nominated.truncate(NOMINATED_PER_PICTURE);
+                for (_, r) in nominated {
+                    let title = titles
+                        .entry(r)
+                        .or_insert_with(|| self.catalog.feature_frame(r));
+                    let Some(title) = title else {
+                        continue;
+                    };
+                    let (count, mean_distance) = inliers(keypoints, &title.keypoints, params);
+                    if count >= params.min_inliers {
+                        pairs.push(LocalPair {
+                            clip_ms: frame.t_ms,
+                            title: title.title,
+                            title_ms: title.t_ms,
+                            mirrored: is_mirrored,
+                            inliers: count,
+                            mean_distance,
+                        });
+                    }
+                }
+            }
+        }
+        let mut sampled: Vec<u32> = self.features.iter().map(|f| f.t_ms).collect();
+        sampled.dedup();
+        align_local(&pairs, &sampled, params)
     }
 
     /// Search, then alignment with lines followed through the clip.

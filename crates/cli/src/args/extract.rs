@@ -4,6 +4,7 @@ use super::{decoder_threads_per_file, dense_sampling, jobs_or_cores};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
+use vfp_extractor::features::FeatureOptions;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::Sampling;
 
@@ -76,10 +77,19 @@ impl ExtractArgs {
             output: self.output,
             format: self.format,
             jobs,
+            // A title's features: what `index add` stores; a scan of the
+            // file matches crops at the title's scale by them, not zooms.
+            // Keyframe fingerprints are for triage, as in `scan --fast`,
+            // which looks at no features.
             options: ExtractOptions {
                 decoder_threads,
                 ..ExtractOptions::with_sampling(sampling)
-            },
+            }
+            .with_features(if sampling == Sampling::Keyframes {
+                FeatureOptions::none()
+            } else {
+                FeatureOptions::title()
+            }),
         })
     }
 }

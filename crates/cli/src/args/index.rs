@@ -4,6 +4,7 @@ use super::{decoder_threads_per_file, dense_sampling, jobs_or_cores, EXIT_STATUS
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
+use vfp_extractor::features::FeatureOptions;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::Sampling;
 use vfp_index::Wait;
@@ -61,6 +62,11 @@ pub struct TitleArgs {
     /// Files fingerprinted in parallel [default: number of cores].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Store no local features (about 2 KB per second of title, see the
+    /// README's costs): for catalogs of tens of millions of frames, which
+    /// then do not find zooms and crops panned off-centre.
+    #[arg(long)]
+    pub no_local_features: bool,
 }
 
 /// Arguments of `vfp index build`.
@@ -234,7 +240,12 @@ impl TitleArgs {
                 // Many titles in flight share the cores.
                 decoder_threads: decoder_threads_per_file(jobs),
                 ..ExtractOptions::with_sampling(sampling)
-            },
+            }
+            .with_features(if self.no_local_features {
+                FeatureOptions::none()
+            } else {
+                FeatureOptions::title()
+            }),
         })
     }
 }

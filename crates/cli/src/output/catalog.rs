@@ -47,6 +47,16 @@ pub fn info(dir: &Path, c: &Catalog) -> String {
             ""
         }
     );
+    let (pictures, keypoints) = c.feature_counts();
+    let _ = writeln!(
+        out,
+        "local features {pictures} title pictures, {keypoints} keypoints{}",
+        if pictures == 0 {
+            " (none: zooms and panned crops are not searched)"
+        } else {
+            ""
+        }
+    );
     let _ = writeln!(out, "titles         {}", c.titles().len());
     let _ = writeln!(
         out,

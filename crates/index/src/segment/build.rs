@@ -1,5 +1,6 @@
 //! Writing a segment: titles in, the file's bytes out.
 
+use super::features::{FeatureFrameRecord, KEYPOINT_CHUNKS};
 use super::stoplist::common_flags;
 use super::{
     Kind, ALIGN, BYTES_PER_FRAME, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_COUNT,
@@ -7,6 +8,7 @@ use super::{
 };
 use crate::mih::{self, Geometry};
 use crate::{IndexError, TitleRecord};
+use vfp_fingerprint::local::FeatureFrame;
 use vfp_fingerprint::{FrameHash, HashParams, FULL_VIEW_PCT};
 
 /// Collects titles and writes a segment; `finish` consumes it, so the
@@ -20,6 +22,9 @@ pub struct SegmentBuilder {
     starts: Vec<u32>,
     codes: Vec<FrameHash>,
     times: Vec<u32>,
+    feature_frames: Vec<FeatureFrameRecord>,
+    descriptors: Vec<FrameHash>,
+    positions: Vec<u32>,
 }
 
 impl SegmentBuilder {
@@ -34,6 +39,9 @@ impl SegmentBuilder {
             starts: vec![0],
             codes: Vec::new(),
             times: Vec::new(),
+            feature_frames: Vec::new(),
+            descriptors: Vec::new(),
+            positions: Vec::new(),
         }
     }
 
@@ -74,6 +82,38 @@ impl SegmentBuilder {
         Ok(())
     }
 
+    /// Adds the local features of the title added last: its feature
+    /// frames at the title's own scale (100 %), in time order.
+    pub fn add_features(&mut self, features: &[FeatureFrame]) -> Result<(), IndexError> {
+        let Some(title) = self.titles.len().checked_sub(1) else {
+            return Ok(());
+        };
+        let mut own: Vec<&FeatureFrame> = features
+            .iter()
+            .filter(|f| f.scale_pct == 100 && !f.keypoints.is_empty())
+            .collect();
+        own.sort_by_key(|f| f.t_ms);
+        for f in own {
+            self.feature_frames.push(FeatureFrameRecord {
+                t_ms: f.t_ms,
+                title: title as u32,
+                first_keypoint: self.descriptors.len() as u32,
+                width: f.width,
+                height: f.height,
+            });
+            for k in &f.keypoints {
+                self.descriptors.push(FrameHash(k.bits));
+                self.positions.push(u32::from(k.x) | (u32::from(k.y) << 16));
+            }
+        }
+        if u32::try_from(self.descriptors.len()).is_err() {
+            return Err(IndexError::TooLarge {
+                frames: self.descriptors.len() as u64,
+            });
+        }
+        Ok(())
+    }
+
     /// The segment's bytes.
     pub fn finish(self) -> Vec<u8> {
         let n = self.codes.len();
@@ -88,6 +128,15 @@ impl SegmentBuilder {
             &self.starts,
         );
         let titles_json = serde_json::to_vec(&self.titles).unwrap_or_else(|_| b"[]".to_vec());
+        let kp_geometry = Geometry::for_codes(self.descriptors.len() as u64);
+        let kp_chunks = KEYPOINT_CHUNKS.min(kp_geometry.chunks);
+        let (kp_offsets, kp_ids) = mih::build_tables(
+            Geometry {
+                chunks: kp_chunks,
+                ..kp_geometry
+            },
+            &self.descriptors,
+        );
 
         let mut out = Vec::with_capacity(
             TABLE_END
@@ -104,6 +153,8 @@ impl SegmentBuilder {
         out[13] = geometry.chunk_bits as u8;
         out[14] = geometry.chunks as u8;
         out[15] = self.view_pct;
+        out[36] = kp_geometry.chunk_bits as u8;
+        out[37] = kp_chunks as u8;
         out[16..20].copy_from_slice(&(SECTION_COUNT as u32).to_le_bytes());
         out[20..24].copy_from_slice(&(self.titles.len() as u32).to_le_bytes());
         out[24..32].copy_from_slice(&(n as u64).to_le_bytes());
@@ -133,6 +184,25 @@ impl SegmentBuilder {
         section(&mut out, 5, Kind::MihIds, &|o| extend_le32(o, &ids));
         section(&mut out, 6, Kind::Titles, &|o| {
             o.extend_from_slice(&titles_json)
+        });
+        section(&mut out, 7, Kind::FeatureFrames, &|o| {
+            for f in &self.feature_frames {
+                o.extend_from_slice(&f.to_le_bytes());
+            }
+        });
+        section(&mut out, 8, Kind::Descriptors, &|o| {
+            for d in &self.descriptors {
+                o.extend_from_slice(&d.to_le_bytes());
+            }
+        });
+        section(&mut out, 9, Kind::Positions, &|o| {
+            extend_le32(o, &self.positions)
+        });
+        section(&mut out, 10, Kind::KeypointOffsets, &|o| {
+            extend_le32(o, &kp_offsets)
+        });
+        section(&mut out, 11, Kind::KeypointIds, &|o| {
+            extend_le32(o, &kp_ids)
         });
         let crc = crc32fast::hash(&out[..TABLE_END]);
         out[32..36].copy_from_slice(&crc.to_le_bytes());

@@ -8,6 +8,8 @@
 //! - `read`: [`Segment`], the cheap checks on open and the accessors.
 //! - `verify`: the thorough check on request ([`Segment::verify`]).
 //! - `search`: exact Hamming-radius search over one segment.
+//! - `features`: the titles' local features and the search for keypoints
+//!   (version 4).
 //!
 //! ```text
 //! offset  size  field
@@ -22,13 +24,15 @@
 //!     15     1  stored view, u8: each side of the centred crop hashed, in
 //!               percent of the active picture (1..=100; version 1: 0, the
 //!               whole picture)
-//!     16     4  section count, u32 (= 7)
+//!     16     4  section count S, u32 (7; 12 from version 4)
 //!     20     4  title count T, u32
 //!     24     8  frame count N, u64 (< 2^32)
 //!     32     4  CRC-32 of bytes 0..64 + section table, with this field 0
-//!     36    28  reserved, 0
-//!     64  7×32  section table, one entry per section:
-//!                 +0  4  kind, u32 (1..=7 below)
+//!     36     1  keypoint chunk bits bk, u8 (version 4: 10..=22; before, 0)
+//!     37     1  keypoint chunks indexed mk, u8 (version 4: 1..=256/bk)
+//!     38    26  reserved, 0
+//!     64  S×32  section table, one entry per section:
+//!                 +0  4  kind, u32 (1..=S below)
 //!                 +4  4  reserved, 0
 //!                 +8  8  offset from the file start, u64, a multiple of 64
 //!                +16  8  length in bytes, u64
@@ -42,6 +46,17 @@
 //!   5 MIH_OFFSETS   m × (2^b + 1) × 4  per chunk, bucket start offsets
 //!   6 MIH_IDS       m × N × 4  per chunk, frame ids sorted by chunk value
 //!   7 TITLES        UTF-8 JSON array of T title records
+//! version 4, the titles' local features (`vfp_fingerprint::local`):
+//!   8 FEATURE_FRAMES  F × 16  by title, then time: t_ms u32, title u32,
+//!                     first keypoint u32 (non-decreasing; a frame's
+//!                     keypoints run to the next frame's first, the last
+//!                     frame's to P), width u16, height u16
+//!   9 DESCRIPTORS     P × 32  keypoint descriptors, four u64 each
+//!  10 POSITIONS       P × 4   keypoint x u16, y u16
+//!  11 KP_OFFSETS      mk × (2^bk + 1) × 4  per indexed chunk of the
+//!                     descriptors, bucket start offsets
+//!  12 KP_IDS          mk × P × 4  per indexed chunk, keypoint ids sorted
+//!                     by chunk value
 //! ```
 //!
 //! All integers are little-endian. Only informative frames are stored
@@ -52,6 +67,7 @@
 //! damaged file that was not verified.
 
 mod build;
+mod features;
 mod read;
 mod search;
 mod stoplist;
@@ -60,6 +76,7 @@ pub(crate) mod testing;
 mod verify;
 
 pub use build::SegmentBuilder;
+pub use features::{StoredFeatureFrame, KEYPOINT_CHUNKS};
 pub use read::Segment;
 pub use stoplist::{COMMON_RADIUS, COMMON_REPEATS, COMMON_REPEAT_GAP_MS, COMMON_TITLES};
 
@@ -69,15 +86,34 @@ use vfp_fingerprint::FrameHash;
 /// The first eight bytes of every segment file.
 pub const MAGIC: [u8; 8] = *b"\x89VFS\r\n\x1a\n";
 /// The format version this code writes.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// The format versions this code reads (version 1 stored the whole
-/// picture's hash and had byte 15 reserved).
-pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=3;
+/// picture's hash and had byte 15 reserved; versions before 4 hold no
+/// local features).
+pub const SUPPORTED_VERSIONS: RangeInclusive<u16> = 1..=4;
 /// Size of the fixed header.
 pub const HEADER_LEN: usize = 64;
 const SECTION_ENTRY_LEN: usize = 32;
-const SECTION_COUNT: usize = 7;
+/// Sections of the newest version.
+const SECTION_COUNT: usize = 12;
+/// Sections of versions 1 to 3.
+const SECTION_COUNT_V1: usize = 7;
 const TABLE_END: usize = HEADER_LEN + SECTION_COUNT * SECTION_ENTRY_LEN;
+
+/// Sections a file of `version` has.
+const fn section_count(version: u16) -> usize {
+    if version >= 4 {
+        SECTION_COUNT
+    } else {
+        SECTION_COUNT_V1
+    }
+}
+
+/// End of the section table of a file of `version`: what the header
+/// checksum covers.
+const fn table_end(version: u16) -> usize {
+    HEADER_LEN + section_count(version) * SECTION_ENTRY_LEN
+}
 const ALIGN: usize = 64;
 /// Bytes stored per frame outside the search structure: hash, time, flags.
 pub const BYTES_PER_FRAME: usize = 32 + 4 + 1;
@@ -95,6 +131,11 @@ enum Kind {
     MihOffsets = 5,
     MihIds = 6,
     Titles = 7,
+    FeatureFrames = 8,
+    Descriptors = 9,
+    Positions = 10,
+    KeypointOffsets = 11,
+    KeypointIds = 12,
 }
 
 const KINDS: [Kind; SECTION_COUNT] = [
@@ -105,6 +146,11 @@ const KINDS: [Kind; SECTION_COUNT] = [
     Kind::MihOffsets,
     Kind::MihIds,
     Kind::Titles,
+    Kind::FeatureFrames,
+    Kind::Descriptors,
+    Kind::Positions,
+    Kind::KeypointOffsets,
+    Kind::KeypointIds,
 ];
 
 /// What is wrong with a segment file's bytes.

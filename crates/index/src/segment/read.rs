@@ -5,8 +5,9 @@
 use super::{
     cast_u32, invalid, le_u16, le_u32, le_u64, range, Kind, Section, SegmentError, SegmentTitle,
     StoredFrame, ALIGN, FLAG_COMMON, HEADER_LEN, KINDS, MAGIC, SECTION_COUNT, SECTION_ENTRY_LEN,
-    SUPPORTED_VERSIONS, TABLE_END,
+    SUPPORTED_VERSIONS,
 };
+use super::{section_count, table_end};
 use crate::mih::Geometry;
 use crate::TitleRecord;
 use serde::Deserialize;
@@ -21,6 +22,12 @@ pub struct Segment<D> {
     pub(super) view_pct: u8,
     pub(super) windows: bool,
     pub(super) geometry: Geometry,
+    /// Geometry of the keypoint search structure, and how many of its
+    /// chunks are indexed (0 chunks before version 4).
+    pub(super) kp_geometry: Geometry,
+    pub(super) kp_chunks: usize,
+    pub(super) feature_frames: usize,
+    pub(super) keypoints: usize,
     pub(super) frames: usize,
     pub(super) sections: [Section; SECTION_COUNT],
     pub(super) titles: Vec<TitleRecord>,
@@ -50,9 +57,9 @@ impl<D: AsRef<[u8]>> Segment<D> {
             found.copy_from_slice(&bytes[..8]);
             return Err(SegmentError::BadMagic { found });
         }
-        if bytes.len() < TABLE_END {
+        if bytes.len() < table_end(1) {
             return Err(SegmentError::Truncated {
-                expected: TABLE_END as u64,
+                expected: table_end(1) as u64,
                 len,
             });
         }
@@ -60,8 +67,15 @@ impl<D: AsRef<[u8]>> Segment<D> {
         if !SUPPORTED_VERSIONS.contains(&version) {
             return Err(SegmentError::UnsupportedVersion { found: version });
         }
+        let (section_count, table_end) = (section_count(version), table_end(version));
+        if bytes.len() < table_end {
+            return Err(SegmentError::Truncated {
+                expected: table_end as u64,
+                len,
+            });
+        }
         let stored = le_u32(bytes, 32);
-        let mut head = bytes[..TABLE_END].to_vec();
+        let mut head = bytes[..table_end].to_vec();
         head[32..36].fill(0);
         let computed = crc32fast::hash(&head);
         if stored != computed {
@@ -114,7 +128,20 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 format!("{} chunks of {} bits", geometry.chunks, geometry.chunk_bits),
             ));
         }
-        if le_u32(bytes, 16) as usize != SECTION_COUNT {
+        let (kp_geometry, kp_chunks) = if version >= 4 {
+            let g = Geometry::with_chunk_bits(u32::from(bytes[36]));
+            let indexed = usize::from(bytes[37]);
+            if !g.is_valid() || indexed == 0 || indexed > g.chunks as usize {
+                return Err(invalid(
+                    "keypoint search structure",
+                    format!("{indexed} chunks of {} bits", bytes[36]),
+                ));
+            }
+            (g, indexed)
+        } else {
+            (Geometry::with_chunk_bits(crate::mih::MIN_CHUNK_BITS), 0)
+        };
+        if le_u32(bytes, 16) as usize != section_count {
             return Err(invalid("section count", le_u32(bytes, 16).to_string()));
         }
         let title_count = le_u32(bytes, 20) as usize;
@@ -125,10 +152,13 @@ impl<D: AsRef<[u8]>> Segment<D> {
         let n = frames as usize;
         let mut sections = [Section::default(); SECTION_COUNT];
         let mut seen = [false; SECTION_COUNT];
-        for i in 0..SECTION_COUNT {
+        // Keypoints are counted by their descriptors' section; the other
+        // keypoint sections are checked against it after the loop.
+        let mut keypoints: Option<u64> = None;
+        for i in 0..section_count {
             let e = HEADER_LEN + i * SECTION_ENTRY_LEN;
             let kind = le_u32(bytes, e) as usize;
-            if !(1..=SECTION_COUNT).contains(&kind) || seen[kind - 1] {
+            if !(1..=section_count).contains(&kind) || seen[kind - 1] {
                 return Err(invalid(
                     "section table",
                     format!("entry {i} has kind {kind}"),
@@ -142,7 +172,7 @@ impl<D: AsRef<[u8]>> Segment<D> {
             if end > len {
                 return Err(SegmentError::Truncated { expected: end, len });
             }
-            if !offset.is_multiple_of(ALIGN as u64) || offset < TABLE_END as u64 {
+            if !offset.is_multiple_of(ALIGN as u64) || offset < table_end as u64 {
                 return Err(invalid(
                     "section table",
                     format!("section {kind} at offset {offset}"),
@@ -158,6 +188,16 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 }
                 Kind::MihIds => Some(4 * u64::from(geometry.chunks) * frames),
                 Kind::Titles => None,
+                Kind::FeatureFrames => Some(size - size % 16),
+                Kind::Descriptors => {
+                    keypoints = Some(size / 32);
+                    Some(size - size % 32)
+                }
+                Kind::KeypointOffsets => {
+                    Some(4 * kp_chunks as u64 * (kp_geometry.buckets() as u64 + 1))
+                }
+                // Checked once the descriptors' size is known.
+                Kind::Positions | Kind::KeypointIds => None,
             };
             if expected.is_some_and(|e| e != size) {
                 return Err(invalid(
@@ -170,6 +210,25 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 len: size as usize,
                 crc: le_u32(bytes, e + 24),
             };
+        }
+        let keypoints = keypoints.unwrap_or(0);
+        for (kind, expected) in [
+            (Kind::Positions, 4 * keypoints),
+            (Kind::KeypointIds, 4 * kp_chunks as u64 * keypoints),
+        ] {
+            let size = sections[kind as usize - 1].len as u64;
+            if version >= 4 && size != expected {
+                return Err(invalid(
+                    "section table",
+                    format!(
+                        "section {} is {size} bytes, expected {expected}",
+                        kind as u32
+                    ),
+                ));
+            }
+        }
+        if keypoints > u64::from(u32::MAX) {
+            return Err(invalid("keypoint count", keypoints.to_string()));
         }
         // What a notice quotes (title ids, names, the frames of each) is
         // checked on every open, not only by `verify`: both sections are
@@ -218,6 +277,10 @@ impl<D: AsRef<[u8]>> Segment<D> {
             view_pct,
             windows,
             geometry,
+            kp_geometry,
+            kp_chunks,
+            feature_frames: sections[Kind::FeatureFrames as usize - 1].len / 16,
+            keypoints: keypoints as usize,
             frames: n,
             sections,
             titles,
@@ -299,10 +362,18 @@ impl<D: AsRef<[u8]>> Segment<D> {
     pub fn byte_len(&self) -> usize {
         self.data.as_ref().len()
     }
-    /// Bytes of the search structure (offsets and ids).
+    /// Bytes of the search structures (offsets and ids, of frames and of
+    /// keypoints).
     pub fn search_structure_bytes(&self) -> usize {
-        self.sections[Kind::MihOffsets as usize - 1].len
-            + self.sections[Kind::MihIds as usize - 1].len
+        [
+            Kind::MihOffsets,
+            Kind::MihIds,
+            Kind::KeypointOffsets,
+            Kind::KeypointIds,
+        ]
+        .iter()
+        .map(|&k| self.sections[k as usize - 1].len)
+        .sum()
     }
 
     /// The stored frame `i`: hash, title index, time and flags.
@@ -348,8 +419,8 @@ mod tests {
             1,
             8,
             63,
-            TABLE_END - 1,
-            TABLE_END + 5,
+            table_end(FORMAT_VERSION) - 1,
+            table_end(FORMAT_VERSION) + 5,
             bytes.len() / 2,
             bytes.len() - 1,
         ] {
@@ -362,7 +433,7 @@ mod tests {
             let mut b = bytes.clone();
             b[8..10].copy_from_slice(&v.to_le_bytes());
             b[32..36].fill(0);
-            let crc = crc32fast::hash(&b[..TABLE_END]);
+            let crc = crc32fast::hash(&b[..table_end(FORMAT_VERSION)]);
             b[32..36].copy_from_slice(&crc.to_le_bytes());
             assert_eq!(
                 Segment::open(AlignedBytes::new(&b)).unwrap_err(),

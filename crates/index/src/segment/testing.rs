@@ -1,6 +1,6 @@
 //! Test helpers shared by the segment's tests and the catalog's.
 
-use super::{SegmentBuilder, TABLE_END};
+use super::{table_end, SegmentBuilder};
 use crate::TitleRecord;
 use vfp_fingerprint::{FrameHash, HashParams};
 
@@ -52,12 +52,19 @@ pub(crate) fn sample() -> Vec<u8> {
     b.finish()
 }
 
-/// `bytes` with header bytes changed and the header checksum redone.
+/// `bytes` with header bytes changed and the header checksum redone; a
+/// version set below 4 also gets that version's section count and
+/// reserved bytes (the keypoint sections stay in the file, unlisted).
 pub(crate) fn patched(bytes: &[u8], patch: impl Fn(&mut [u8])) -> Vec<u8> {
     let mut b = bytes.to_vec();
     patch(&mut b);
     b[32..36].fill(0);
-    let crc = crc32fast::hash(&b[..TABLE_END]);
+    let version = u16::from_le_bytes([b[8], b[9]]);
+    if version < 4 {
+        b[16..20].copy_from_slice(&(super::SECTION_COUNT_V1 as u32).to_le_bytes());
+        b[36..38].fill(0);
+    }
+    let crc = crc32fast::hash(&b[..table_end(version.clamp(1, super::FORMAT_VERSION))]);
     b[32..36].copy_from_slice(&crc.to_le_bytes());
     b
 }

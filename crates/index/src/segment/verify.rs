@@ -15,6 +15,11 @@ impl<D: AsRef<[u8]>> Segment<D> {
             "search offsets",
             "search ids",
             "title table",
+            "feature frames",
+            "keypoint descriptors",
+            "keypoint positions",
+            "keypoint search offsets",
+            "keypoint search ids",
         ];
         let bytes = self.data.as_ref();
         for (i, s) in self.sections.iter().enumerate() {
@@ -57,6 +62,69 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 return Err(invalid(
                     "search ids",
                     format!("chunk {j} names a frame past the end"),
+                ));
+            }
+        }
+        self.verify_features()
+    }
+
+    /// The feature frames' order, titles and keypoint ranges, the
+    /// keypoints' positions and the keypoint search structure.
+    fn verify_features(&self) -> Result<(), SegmentError> {
+        let mut prev: Option<(u32, u32, u32)> = None;
+        for i in 0..self.feature_frames {
+            let Some(r) = self.feature_record(i) else {
+                break;
+            };
+            let in_order =
+                prev.is_none_or(|p| (p.0, p.1) < (r.title, r.t_ms) && p.2 <= r.first_keypoint);
+            if !in_order
+                || r.title as usize >= self.titles.len()
+                || r.first_keypoint as usize > self.keypoints
+                || r.width == 0
+                || r.height == 0
+            {
+                return Err(invalid(
+                    "feature frames",
+                    format!("frame {i}: out of order, or its title or keypoints do not exist"),
+                ));
+            }
+            if let Some(f) = self.feature_frame(i) {
+                for k in f.keypoints {
+                    let p = self.positions()[k];
+                    if (p & 0xFFFF) as u16 >= r.width || (p >> 16) as u16 >= r.height {
+                        return Err(invalid(
+                            "keypoint positions",
+                            format!("keypoint {k} lies outside its picture"),
+                        ));
+                    }
+                }
+            }
+            prev = Some((r.title, r.t_ms, r.first_keypoint));
+        }
+        if prev.is_some_and(|_| {
+            self.feature_record(0)
+                .is_some_and(|r| r.first_keypoint != 0)
+        }) {
+            return Err(invalid(
+                "feature frames",
+                "the first frame's keypoints do not start at 0",
+            ));
+        }
+        let (b, n) = (self.kp_geometry.buckets(), self.keypoints);
+        let (offsets, ids) = (self.kp_offsets(), self.kp_ids());
+        for j in 0..self.kp_chunks {
+            let offs = &offsets[j * (b + 1)..(j + 1) * (b + 1)];
+            if offs[0] != 0 || offs[b] as usize != n || offs.windows(2).any(|w| w[0] > w[1]) {
+                return Err(invalid(
+                    "keypoint search offsets",
+                    format!("chunk {j} is not a partition of the keypoints"),
+                ));
+            }
+            if ids[j * n..(j + 1) * n].iter().any(|&id| id as usize >= n) {
+                return Err(invalid(
+                    "keypoint search ids",
+                    format!("chunk {j} names a keypoint past the end"),
                 ));
             }
         }

@@ -1,0 +1,292 @@
+//! A segment's local features (format version 4): its titles' feature
+//! frames, their keypoints, and the search for keypoints whose
+//! descriptor shares a whole indexed chunk with a query's.
+//!
+//! Keypoint search is not an exact radius search like the frames': a
+//! keypoint of a copy differs from the title's in ~20 of 256 bits, too
+//! many for multi-index hashing to enumerate. A lookup probes the bucket
+//! of each of [`KEYPOINT_CHUNKS`] chunks, and so finds a keypoint when at
+//! least one chunk came through unchanged (most of the time at ~20 bits
+//! for short chunks; less often for long chunks of large catalogs). That
+//! suffices: a lookup only nominates a title frame, which the matcher
+//! then compares keypoint by keypoint with the clip's picture.
+
+use super::{cast_u32, Kind, Segment, SegmentTitle};
+use vfp_fingerprint::local::{FeatureFrame, Keypoint};
+use vfp_fingerprint::FrameHash;
+
+/// Chunks of a descriptor indexed: each costs 4 bytes per keypoint.
+pub const KEYPOINT_CHUNKS: u32 = 4;
+
+/// A feature frame record as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct FeatureFrameRecord {
+    pub t_ms: u32,
+    pub title: u32,
+    pub first_keypoint: u32,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl FeatureFrameRecord {
+    pub(super) fn to_le_bytes(self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[0..4].copy_from_slice(&self.t_ms.to_le_bytes());
+        b[4..8].copy_from_slice(&self.title.to_le_bytes());
+        b[8..12].copy_from_slice(&self.first_keypoint.to_le_bytes());
+        b[12..14].copy_from_slice(&self.width.to_le_bytes());
+        b[14..16].copy_from_slice(&self.height.to_le_bytes());
+        b
+    }
+
+    fn from_words(w: &[u32]) -> Self {
+        FeatureFrameRecord {
+            t_ms: w[0],
+            title: w[1],
+            first_keypoint: w[2],
+            width: (w[3] & 0xFFFF) as u16,
+            height: (w[3] >> 16) as u16,
+        }
+    }
+}
+
+/// A stored feature frame of a title.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredFeatureFrame {
+    /// Its title, in the segment's title table.
+    pub title: SegmentTitle,
+    /// Presentation time in the title, ms.
+    pub t_ms: u32,
+    /// Size of the picture the keypoints were found on, pixels.
+    pub width: u16,
+    /// Height of that picture.
+    pub height: u16,
+    /// Its keypoints' ids (see [`Segment::keypoint`]).
+    pub keypoints: std::ops::Range<usize>,
+}
+
+impl<D: AsRef<[u8]>> Segment<D> {
+    fn feature_words(&self) -> &[u32] {
+        cast_u32(self.section(Kind::FeatureFrames))
+    }
+    fn descriptor_words(&self) -> &[u64] {
+        bytemuck::try_cast_slice(self.section(Kind::Descriptors)).unwrap_or(&[])
+    }
+    pub(super) fn positions(&self) -> &[u32] {
+        cast_u32(self.section(Kind::Positions))
+    }
+    pub(super) fn kp_offsets(&self) -> &[u32] {
+        cast_u32(self.section(Kind::KeypointOffsets))
+    }
+    pub(super) fn kp_ids(&self) -> &[u32] {
+        cast_u32(self.section(Kind::KeypointIds))
+    }
+    pub(super) fn feature_record(&self, i: usize) -> Option<FeatureFrameRecord> {
+        self.feature_words()
+            .get(4 * i..4 * i + 4)
+            .map(FeatureFrameRecord::from_words)
+    }
+
+    /// Number of stored feature frames.
+    pub fn feature_frame_count(&self) -> usize {
+        self.feature_frames
+    }
+    /// Number of stored keypoints.
+    pub fn keypoint_count(&self) -> usize {
+        self.keypoints
+    }
+
+    /// Feature frame `i`; `None` past the end. On a damaged file that was
+    /// not verified the keypoint range is clamped to what exists.
+    pub fn feature_frame(&self, i: usize) -> Option<StoredFeatureFrame> {
+        let r = self.feature_record(i)?;
+        let end = self
+            .feature_record(i + 1)
+            .map_or(self.keypoints, |n| n.first_keypoint as usize)
+            .min(self.keypoints);
+        let start = (r.first_keypoint as usize).min(end);
+        Some(StoredFeatureFrame {
+            title: SegmentTitle(r.title as usize),
+            t_ms: r.t_ms,
+            width: r.width,
+            height: r.height,
+            keypoints: start..end,
+        })
+    }
+
+    /// The feature frame keypoint `k` belongs to.
+    pub fn feature_frame_of(&self, k: usize) -> Option<usize> {
+        let words = self.feature_words();
+        let n = words.len() / 4;
+        // Frames' first keypoints do not decrease: the last frame whose
+        // first keypoint is at most `k`.
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if words[4 * mid + 2] as usize <= k {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo.checked_sub(1)
+    }
+
+    /// The feature frames of title `t`, as extracted (for merging
+    /// segments).
+    pub fn title_features(&self, t: SegmentTitle) -> Vec<FeatureFrame> {
+        (0..self.feature_frames)
+            .filter_map(|i| self.feature_frame(i))
+            .filter(|f| f.title == t)
+            .map(|f| FeatureFrame {
+                t_ms: f.t_ms,
+                scale_pct: 100,
+                width: f.width,
+                height: f.height,
+                keypoints: f.keypoints.filter_map(|k| self.keypoint(k)).collect(),
+            })
+            .collect()
+    }
+
+    /// Keypoint `k`: its position and descriptor.
+    pub fn keypoint(&self, k: usize) -> Option<Keypoint> {
+        let w = self.descriptor_words().get(4 * k..4 * k + 4)?;
+        let p = *self.positions().get(k)?;
+        Some(Keypoint {
+            x: (p & 0xFFFF) as u16,
+            y: (p >> 16) as u16,
+            bits: [w[0], w[1], w[2], w[3]],
+        })
+    }
+
+    /// Calls `found(keypoint, distance)` for every stored keypoint within
+    /// `max_distance` of `query` that shares at least one indexed chunk
+    /// with it, once each.
+    pub fn search_keypoints(
+        &self,
+        query: &[u64; 4],
+        max_distance: u32,
+        mut found: impl FnMut(usize, u32),
+    ) {
+        let g = self.kp_geometry;
+        let (b, n) = (g.buckets(), self.keypoints);
+        let (offsets, ids, words) = (self.kp_offsets(), self.kp_ids(), self.descriptor_words());
+        let query = FrameHash(*query);
+        let chunks: Vec<u32> = (0..self.kp_chunks as u32)
+            .map(|j| g.chunk(&query, j))
+            .collect();
+        for (j, &value) in chunks.iter().enumerate() {
+            let base = j * (b + 1) + value as usize;
+            let (Some(&start), Some(&end)) = (offsets.get(base), offsets.get(base + 1)) else {
+                continue;
+            };
+            let Some(bucket) = ids.get(j * n + start as usize..j * n + end as usize) else {
+                continue;
+            };
+            for &id in bucket {
+                let Some(w) = words.get(4 * id as usize..4 * id as usize + 4) else {
+                    continue;
+                };
+                let code = FrameHash([w[0], w[1], w[2], w[3]]);
+                // Found through an earlier chunk already?
+                if (0..j).any(|k| g.chunk(&code, k as u32) == chunks[k]) {
+                    continue;
+                }
+                let d = code.hamming(&query);
+                if d <= max_distance {
+                    found(id as usize, d);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::segment::testing::{code, record};
+    use crate::segment::{AlignedBytes, Segment, SegmentBuilder, SegmentTitle};
+    use vfp_fingerprint::local::{FeatureFrame, Keypoint};
+    use vfp_fingerprint::HashParams;
+
+    fn frame(t_ms: u32, scale_pct: u8, seeds: std::ops::Range<u64>) -> FeatureFrame {
+        FeatureFrame {
+            t_ms,
+            scale_pct,
+            width: 320,
+            height: 180,
+            keypoints: seeds
+                .map(|s| Keypoint {
+                    x: (s % 300) as u16,
+                    y: (s % 170) as u16,
+                    bits: code(s).0,
+                })
+                .collect(),
+        }
+    }
+
+    fn sample() -> Segment<AlignedBytes> {
+        let mut b = SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT);
+        b.add_title(record("A"), [(0, code(1))]).unwrap();
+        // Out of time order, and a clip-side scale that is not stored.
+        b.add_features(&[
+            frame(1000, 100, 10..50),
+            frame(0, 100, 50..90),
+            frame(0, 60, 90..130),
+        ])
+        .unwrap();
+        b.add_title(record("B"), [(0, code(2))]).unwrap();
+        b.add_features(&[frame(0, 100, 200..240), frame(500, 100, 240..240)])
+            .unwrap();
+        Segment::open(AlignedBytes::new(&b.finish())).unwrap()
+    }
+
+    #[test]
+    fn feature_frames_are_stored_by_title_and_time_at_the_titles_scale() {
+        let seg = sample();
+        seg.verify().unwrap();
+        assert_eq!(seg.feature_frame_count(), 3, "empty frames are not stored");
+        assert_eq!(seg.keypoint_count(), 120);
+        let f = seg.feature_frame(0).unwrap();
+        assert_eq!((f.title, f.t_ms, f.keypoints), (SegmentTitle(0), 0, 0..40));
+        let f = seg.feature_frame(2).unwrap();
+        assert_eq!(
+            (f.title, f.t_ms, f.keypoints.clone()),
+            (SegmentTitle(1), 0, 80..120)
+        );
+        assert_eq!(seg.keypoint(80).unwrap().bits, code(200).0);
+        assert_eq!(seg.keypoint(80).unwrap().x, 200);
+        assert_eq!(seg.feature_frame_of(79), Some(1));
+        assert_eq!(seg.feature_frame_of(80), Some(2));
+        assert!(seg.feature_frame(3).is_none() && seg.keypoint(120).is_none());
+    }
+
+    #[test]
+    fn a_keypoint_is_found_while_one_indexed_chunk_is_intact() {
+        let seg = sample();
+        let target = code(60).0; // title A at 0 ms, keypoint 10
+        let find = |q: [u64; 4]| {
+            let mut hits = Vec::new();
+            seg.search_keypoints(&q, 64, |k, d| hits.push((k, d)));
+            hits
+        };
+        assert_eq!(find(target), vec![(10, 0)]);
+        // 30 bits flipped, all in the last word: the indexed chunks at the
+        // start are intact.
+        let mut q = target;
+        q[3] ^= (1u64 << 30) - 1;
+        assert_eq!(find(q), vec![(10, 30)]);
+        // Every indexed chunk touched: not found, whatever the distance.
+        let g = seg.kp_geometry;
+        let mut q = target;
+        for j in 0..seg.kp_chunks as u32 {
+            let bit = (j * g.chunk_bits) as usize;
+            q[bit / 64] ^= 1 << (bit % 64);
+        }
+        assert!(find(q).is_empty());
+        // Beyond the distance: not reported.
+        let mut q = target;
+        q[3] = !q[3];
+        q[2] = !q[2];
+        assert!(find(q).iter().all(|&(k, _)| k != 10));
+    }
+}

@@ -1,0 +1,371 @@
+//! Alignment by local features: for copies that show a moved or scaled
+//! part of a title (a zoom, a 9:16 crop panned across a wide frame), whose
+//! whole-picture hashes come nowhere near the title's.
+//!
+//! 1. [`inliers`]: a clip picture against a title picture. Each clip
+//!    keypoint takes its nearest title keypoint if that is within
+//!    [`LocalParams::max_distance`] and clearly nearer than the second
+//!    nearest (Lowe's ratio test); the matches then vote for the
+//!    translation between the pictures (2-pixel bins, a bin and its
+//!    neighbours). The clip's picture was already shrunk to the title's
+//!    scale (the extractor describes clips at several scales), so a
+//!    translation is the whole model. Unrelated pictures leave a handful
+//!    of matches scattered over translations; a copy puts tens on one.
+//! 2. [`align_local`]: picture pairs with at least
+//!    [`LocalParams::min_inliers`] vote for a title time offset; a
+//!    segment needs [`LocalParams::min_title_frames`] distinct title
+//!    pictures agreeing on one offset, which a static logo or a still
+//!    shared by two videos cannot give (it matches every title picture,
+//!    at no one offset).
+
+use crate::{Evidence, MatchSegment, MatchedFrame, TitleIndex};
+use std::collections::{BTreeSet, HashMap};
+use vfp_fingerprint::local::Keypoint;
+
+/// What makes local features a match.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LocalParams {
+    /// Largest descriptor distance of a keypoint match, bits of 256.
+    pub max_distance: u32,
+    /// A match's distance must be at most this share of the second
+    /// nearest title keypoint's.
+    pub ratio: f32,
+    /// Keypoint matches on one translation a picture pair needs.
+    pub min_inliers: usize,
+    /// Distinct title pictures that must agree on one time offset.
+    pub min_title_frames: usize,
+    /// How far apart two pairs' offsets may be and still agree, ms (a
+    /// title picture is taken once a second; the clip's nearest picture
+    /// is within an eighth of a second of it).
+    pub offset_tolerance_ms: u32,
+    /// Title pictures with local features per second of title (what a
+    /// catalog stores): the coverage of a segment is the share of the
+    /// title pictures in its span that matched.
+    pub title_pictures_per_s: f64,
+}
+
+impl Default for LocalParams {
+    fn default() -> Self {
+        LocalParams {
+            max_distance: 64,
+            ratio: 0.8,
+            min_inliers: 8,
+            min_title_frames: 2,
+            offset_tolerance_ms: 600,
+            title_pictures_per_s: 1.0,
+        }
+    }
+}
+
+/// Keypoint matches of a clip picture and a title picture that agree on
+/// one translation, and their mean descriptor distance.
+pub fn inliers(clip: &[Keypoint], title: &[Keypoint], params: &LocalParams) -> (usize, f64) {
+    let mut bins: HashMap<(i32, i32), (usize, u32)> = HashMap::new();
+    for a in clip {
+        let (mut best, mut d1, mut d2) = (None, u32::MAX, u32::MAX);
+        for b in title {
+            let d = a.distance(b);
+            if d < d1 {
+                (d2, d1, best) = (d1, d, Some(b));
+            } else if d < d2 {
+                d2 = d;
+            }
+        }
+        let clear = d1 <= params.max_distance && (d1 as f32) <= params.ratio * d2 as f32;
+        if let Some(b) = best.filter(|_| clear) {
+            let dx = (i32::from(b.x) - i32::from(a.x)).div_euclid(2);
+            let dy = (i32::from(b.y) - i32::from(a.y)).div_euclid(2);
+            let bin = bins.entry((dx, dy)).or_default();
+            bin.0 += 1;
+            bin.1 += d1;
+        }
+    }
+    bins.keys()
+        .map(|&(x, y)| {
+            (-1..=1)
+                .flat_map(|i| (-1..=1).map(move |j| (x + i, y + j)))
+                .filter_map(|k| bins.get(&k))
+                .fold((0, 0u32), |acc, b| (acc.0 + b.0, acc.1 + b.1))
+        })
+        .max()
+        .map_or((0, 0.0), |(n, d)| (n, f64::from(d) / n.max(1) as f64))
+}
+
+/// A clip picture and a title picture that share enough keypoints.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LocalPair {
+    /// Clip time, ms.
+    pub clip_ms: u32,
+    /// The title.
+    pub title: TitleIndex,
+    /// Title time of its picture, ms.
+    pub title_ms: u32,
+    /// The clip picture was mirrored to match.
+    pub mirrored: bool,
+    /// Keypoint matches on one translation.
+    pub inliers: usize,
+    /// Their mean descriptor distance.
+    pub mean_distance: f64,
+}
+
+/// The segments the `pairs` of a clip support, strongest first, at most
+/// one per title and orientation. `sampled_ms` are the times of the clip
+/// pictures that were compared (for coverage).
+pub fn align_local(
+    pairs: &[LocalPair],
+    sampled_ms: &[u32],
+    params: &LocalParams,
+) -> Vec<MatchSegment> {
+    let pairs: Vec<&LocalPair> = pairs
+        .iter()
+        .filter(|p| p.inliers >= params.min_inliers)
+        .collect();
+    let offset = |p: &LocalPair| i64::from(p.title_ms) - i64::from(p.clip_ms);
+    let tolerance = i64::from(params.offset_tolerance_ms);
+    // Per (title, orientation): the offset most distinct title pictures
+    // agree on, and the pairs agreeing.
+    let mut best: HashMap<(TitleIndex, bool), (usize, usize, Vec<&LocalPair>)> = HashMap::new();
+    for p in &pairs {
+        let agreeing: Vec<&LocalPair> = pairs
+            .iter()
+            .filter(|q| {
+                q.title == p.title
+                    && q.mirrored == p.mirrored
+                    && (offset(q) - offset(p)).abs() <= tolerance
+            })
+            .copied()
+            .collect();
+        let title_frames = agreeing.iter().map(|q| q.title_ms).collect::<BTreeSet<_>>();
+        let inliers: usize = agreeing.iter().map(|q| q.inliers).sum();
+        let entry = best
+            .entry((p.title, p.mirrored))
+            .or_insert((0, 0, Vec::new()));
+        if (title_frames.len(), inliers) > (entry.0, entry.1) {
+            *entry = (title_frames.len(), inliers, agreeing);
+        }
+    }
+    let mut segments: Vec<MatchSegment> = best
+        .into_iter()
+        .filter(|(_, (title_frames, _, _))| *title_frames >= params.min_title_frames)
+        .map(|((title, mirrored), (title_frames, _, agreeing))| {
+            segment(title, mirrored, title_frames, &agreeing, sampled_ms, params)
+        })
+        .collect();
+    segments.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.title.cmp(&b.title)));
+    segments
+}
+
+/// The segment of `agreeing` pairs (one title, orientation and offset).
+fn segment(
+    title: TitleIndex,
+    mirrored: bool,
+    title_frames: usize,
+    agreeing: &[&LocalPair],
+    sampled_ms: &[u32],
+    params: &LocalParams,
+) -> MatchSegment {
+    // Per clip picture its strongest pair.
+    let mut by_clip: std::collections::BTreeMap<u32, &LocalPair> = Default::default();
+    for &p in agreeing {
+        let e = by_clip.entry(p.clip_ms).or_insert(p);
+        if p.inliers > e.inliers {
+            *e = p;
+        }
+    }
+    // The offset: per title picture, the clip pictures that matched it
+    // nearly as well as its best, weighted by their inliers (the clip's
+    // pictures come four times as often as the title's, so the best is
+    // the nearest in time, and its neighbours share the difference);
+    // then the median over title pictures.
+    let mut per_title: std::collections::BTreeMap<u32, Vec<&LocalPair>> = Default::default();
+    for &p in agreeing {
+        per_title.entry(p.title_ms).or_default().push(p);
+    }
+    let mut offsets: Vec<f64> = per_title
+        .values()
+        .map(|ps| {
+            let best = ps.iter().map(|p| p.inliers).max().unwrap_or(0);
+            let near: Vec<&&LocalPair> = ps.iter().filter(|p| 2 * p.inliers >= best).collect();
+            let weight: f64 = near.iter().map(|p| p.inliers as f64).sum();
+            near.iter()
+                .map(|p| (f64::from(p.title_ms) - f64::from(p.clip_ms)) * p.inliers as f64)
+                .sum::<f64>()
+                / weight.max(1.0)
+        })
+        .collect();
+    offsets.sort_by(f64::total_cmp);
+    let offset_ms = offsets.get(offsets.len() / 2).copied().unwrap_or(0.0);
+    let clip_start_ms = by_clip.keys().next().copied().unwrap_or(0);
+    let clip_end_ms = by_clip.keys().next_back().copied().unwrap_or(0);
+    let to_title = |clip_ms: u32| (offset_ms + f64::from(clip_ms)).max(0.0).round() as u32;
+    let sampled_frames = sampled_ms
+        .iter()
+        .filter(|&&t| (clip_start_ms..=clip_end_ms).contains(&t))
+        .count()
+        .max(by_clip.len());
+    let matched_frames = by_clip.len();
+    let span_s = f64::from(clip_end_ms - clip_start_ms) / 1000.0;
+    let title_pictures = (span_s * params.title_pictures_per_s).floor() + 1.0;
+    let coverage = (title_frames as f64 / title_pictures).min(1.0);
+    let mean_distance =
+        by_clip.values().map(|p| p.mean_distance).sum::<f64>() / matched_frames.max(1) as f64;
+    let mean_inliers =
+        by_clip.values().map(|p| p.inliers as f64).sum::<f64>() / matched_frames.max(1) as f64;
+    MatchSegment {
+        title,
+        mirrored,
+        speed: 1.0,
+        offset_ms,
+        clip_start_ms,
+        clip_end_ms,
+        title_start_ms: to_title(clip_start_ms),
+        title_end_ms: to_title(clip_end_ms),
+        matched_frames,
+        sampled_frames,
+        coverage,
+        mean_distance,
+        score: local_score(title_frames, coverage, mean_inliers),
+        frames: by_clip
+            .values()
+            .map(|p| MatchedFrame {
+                query_ms: p.clip_ms,
+                title_ms: p.title_ms,
+                distance: p.mean_distance.round() as u32,
+                evidence: Evidence::Keypoints,
+            })
+            .collect(),
+    }
+}
+
+/// A local segment's score in 0..=1: grows with the distinct title
+/// pictures agreeing (half-way at 4: one a second, so four seconds), with
+/// coverage, and with the keypoints per picture pair (full at 24).
+pub fn local_score(title_frames: usize, coverage: f64, mean_inliers: f64) -> f64 {
+    let support = 1.0 - (-(title_frames as f64) / 4.0 * std::f64::consts::LN_2).exp();
+    let strength = (mean_inliers / 24.0).clamp(0.0, 1.0);
+    (support * coverage.clamp(0.0, 1.0).sqrt() * strength).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kp(seed: u64, x: u16, y: u16) -> Keypoint {
+        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        Keypoint {
+            x,
+            y,
+            bits: [next(), next(), next(), next()],
+        }
+    }
+
+    /// `k` moved by (dx, dy) with `flips` descriptor bits changed.
+    fn moved(k: &Keypoint, dx: i32, dy: i32, flips: u32) -> Keypoint {
+        let mut bits = k.bits;
+        for b in 0..flips {
+            bits[(b * 37 % 256 / 64) as usize] ^= 1 << (b * 37 % 64);
+        }
+        Keypoint {
+            x: (i32::from(k.x) + dx) as u16,
+            y: (i32::from(k.y) + dy) as u16,
+            bits,
+        }
+    }
+
+    fn title_picture(seed: u64) -> Vec<Keypoint> {
+        (0..40)
+            .map(|i| {
+                kp(
+                    seed * 1000 + i,
+                    20 + (i * 7 % 280) as u16,
+                    20 + (i * 11 % 140) as u16,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_moved_part_of_a_picture_agrees_on_one_translation() {
+        let params = LocalParams::default();
+        let title = title_picture(1);
+        // A crop: the keypoints of the title's left part, 10 px left, 4 up.
+        let clip: Vec<Keypoint> = title
+            .iter()
+            .filter(|k| k.x < 160 && k.x >= 30)
+            .map(|k| moved(k, -10, -4, 18))
+            .collect();
+        let (n, d) = inliers(&clip, &title, &params);
+        assert_eq!(n, clip.len());
+        assert!((d - 18.0).abs() < 1e-9);
+        // The same keypoints scattered over translations do not agree.
+        let scattered: Vec<Keypoint> = clip
+            .iter()
+            .enumerate()
+            .map(|(i, k)| moved(k, (i as i32 % 5) * 9, (i as i32 / 5) * 7, 0))
+            .collect();
+        assert!(inliers(&scattered, &title, &params).0 <= 4);
+        // An unrelated picture matches nothing.
+        assert!(inliers(&title_picture(2), &title, &params).0 <= 2);
+    }
+
+    #[test]
+    fn an_ambiguous_keypoint_is_not_a_match() {
+        let params = LocalParams::default();
+        let a = kp(7, 50, 50);
+        // Two title keypoints alike: the clip keypoint cannot tell them apart.
+        let title = vec![a, moved(&a, 30, 0, 2)];
+        assert_eq!(inliers(&[moved(&a, 0, 0, 1)], &title, &params).0, 0);
+    }
+
+    fn pair(clip_ms: u32, title_ms: u32, inliers: usize) -> LocalPair {
+        LocalPair {
+            clip_ms,
+            title: TitleIndex(3),
+            title_ms,
+            mirrored: false,
+            inliers,
+            mean_distance: 20.0,
+        }
+    }
+
+    #[test]
+    fn title_pictures_agreeing_on_an_offset_make_a_segment() {
+        let params = LocalParams::default();
+        let sampled: Vec<u32> = (0..24).map(|i| i * 250).collect();
+        // A copy starting 12 s into the title: clip pictures near each
+        // title picture, plus a stray pair elsewhere.
+        let mut pairs: Vec<LocalPair> = (0..6)
+            .map(|s| pair(s * 1000 + 125, 12_000 + s * 1000, 20))
+            .collect();
+        pairs.push(pair(3000, 40_000, 9));
+        let segs = align_local(&pairs, &sampled, &params);
+        assert_eq!(segs.len(), 1);
+        let s = &segs[0];
+        assert_eq!(
+            (s.title, s.mirrored, s.matched_frames),
+            (TitleIndex(3), false, 6)
+        );
+        assert!((s.offset_ms - 11_875.0).abs() < 1.0, "{}", s.offset_ms);
+        assert_eq!((s.clip_start_ms, s.clip_end_ms), (125, 5125));
+        assert!(s.frames.iter().all(|f| f.evidence == Evidence::Keypoints));
+        assert!(s.score > 0.3 && s.score <= 1.0, "{}", s.score);
+    }
+
+    #[test]
+    fn one_title_picture_or_weak_pairs_make_no_segment() {
+        let params = LocalParams::default();
+        let sampled: Vec<u32> = (0..24).map(|i| i * 250).collect();
+        // A still: many clip pictures, all on one title picture.
+        let still: Vec<LocalPair> = (0..20).map(|i| pair(i * 250, 8000, 30)).collect();
+        assert!(align_local(&still, &sampled, &params).is_empty());
+        // Agreeing pairs with too few inliers each.
+        let weak: Vec<LocalPair> = (0..6).map(|s| pair(s * 1000, 5000 + s * 1000, 7)).collect();
+        assert!(align_local(&weak, &sampled, &params).is_empty());
+    }
+}
