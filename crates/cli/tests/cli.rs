@@ -640,21 +640,7 @@ fn verify_gives_timecoded_evidence() {
         "{text}"
     );
 
-    let out = vfp(
-        d,
-        &[
-            os("verify"),
-            os("--catalog"),
-            os("cat"),
-            os("--format"),
-            os("json"),
-            os("--title"),
-            os("ref"),
-            copy.as_os_str(),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v = verify_json(d, &[os("--title"), os("ref"), copy.as_os_str()]);
     let s = &v["segments"][0];
     assert_eq!(s["title_id"], "ref");
     assert_eq!(s["mirrored"], true);
@@ -941,6 +927,22 @@ fn framing_that_changes_inside_a_clip_loses_little() {
     assert!(end - start >= 10.5, "{}", records[2]);
 }
 
+/// `vfp verify --format json` of `args` against the catalog `cat` in `d`,
+/// which must succeed.
+fn verify_json(d: &Path, args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let mut all = vec![
+        os("verify"),
+        os("--catalog"),
+        os("cat"),
+        os("--format"),
+        os("json"),
+    ];
+    all.extend_from_slice(args);
+    let out = vfp(d, &all);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
 /// Scans `clip` (the film's timeline kept) against the film's catalog in
 /// `d` and asserts it matches the film, time for time, over `min_s`
 /// seconds at least.
@@ -1003,6 +1005,13 @@ fn a_zoom_and_a_panned_crop_are_found_by_local_features() {
     // clip's a quarter second: the offset is known to a fraction of that.
     assert_found_time_for_time_within(d, "zoom.mp4", 8.0, 0.25);
     assert_found_time_for_time_within(d, "vertical-crop-pan.mp4", 8.0, 0.25);
+    // A reviewer's verify shows the same match, its frames found by keypoints.
+    let v = verify_json(d, &[generated("zoom.mp4").as_os_str()]);
+    let s = &v["segments"][0];
+    assert_eq!(s["title_id"], "ref", "{v}");
+    let frames = s["frames"].as_array().unwrap();
+    assert!(frames.len() >= 4, "{s}");
+    assert!(frames.iter().all(|f| f["found_by"] == "keypoints"), "{s}");
 }
 
 #[test]

@@ -3,10 +3,12 @@
 //! the features a catalog and a scan use; each clip's feature frames are
 //! compared with every title feature frame by brute force (best match per
 //! keypoint, ratio test, one translation vote), and the offsets that
-//! several title frames agree on are reported beside the truth.
+//! several title frames agree on are reported beside the truth. Last, the
+//! false-positive margin: over every (negative clip picture, title
+//! picture) pair, how many keypoints agreed on one translation.
 //!
 //! ```text
-//! cargo run --release -p vfp-extractor --example local_features -- SET_DIR [TRANSFORM_SUBSTRING]
+//! cargo run --release -p vfp-extractor --example local_features -- SET_DIR [TRANSFORM_SUBSTRING] [negatives]
 //! ```
 
 use std::collections::BTreeSet;
@@ -34,7 +36,7 @@ fn extract_with(path: &Path, features: FeatureOptions) -> Vec<FeatureFrame> {
 /// Keypoints of `clip` agreeing on one translation into `title`, after
 /// the ratio test (the matcher's comparison).
 fn inliers(clip: &[Keypoint], title: &[Keypoint]) -> usize {
-    vfp_matcher::local::inliers(clip, title, &LocalParams::default()).0
+    vfp_matcher::local::inliers(clip, title, &LocalParams::default()).count
 }
 
 fn main() {
@@ -44,6 +46,7 @@ fn main() {
         std::process::exit(2);
     };
     let filter = args.get(2).cloned().unwrap_or_default();
+    let negatives_only = args.get(3).is_some_and(|a| a == "negatives");
     let read = |name: &str| std::fs::read_to_string(set.join(name)).unwrap_or_default();
     let mut titles: Vec<(String, FeatureFrame)> = Vec::new();
     for line in read("catalog.csv").lines().skip(1) {
@@ -57,18 +60,25 @@ fn main() {
         "catalog: {} feature frames, {stored} keypoints",
         titles.len()
     );
+    // Negative (clip picture, title picture) pairs by inliers (the last
+    // bin: that many or more).
+    let mut negative_pairs = [0u64; 16];
     for line in read("truth.csv").lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        if f.len() < 8 || !f[7].contains(&filter) {
+        if f.len() < 8 || !f[7].contains(&filter) || (negatives_only && !f[2].is_empty()) {
             continue;
         }
         // (title frame, clip time, inliers) of every pair that counts.
         let mut pairs: Vec<(usize, u32, usize)> = Vec::new();
+        let negative = f[2].is_empty();
         let clip = extract_with(&set.join(f[1]), FeatureOptions::clip());
         for c in &clip {
             let mirrored: Vec<Keypoint> = c.keypoints.iter().map(|k| k.mirrored(c.width)).collect();
             for (ti, (_, t)) in titles.iter().enumerate() {
                 let n = inliers(&c.keypoints, &t.keypoints).max(inliers(&mirrored, &t.keypoints));
+                if negative {
+                    negative_pairs[n.min(negative_pairs.len() - 1)] += 1;
+                }
                 if n >= MIN_INLIERS {
                     pairs.push((ti, c.t_ms, n));
                 }
@@ -109,5 +119,15 @@ fn main() {
             }
             None => println!("{} {:40} truth {truth:8} nothing", f[0], f[7]),
         }
+    }
+    let total: u64 = negative_pairs.iter().sum();
+    println!("negative picture pairs: {total}; by keypoints on one translation:");
+    for (n, count) in negative_pairs.iter().enumerate().filter(|(_, &c)| c > 0) {
+        let plus = if n == negative_pairs.len() - 1 {
+            "+"
+        } else {
+            ""
+        };
+        println!("  {n:2}{plus}: {count}");
     }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 
 use std::path::Path;
+use vfp_fingerprint::local::{FeatureFrame, Keypoint};
 use vfp_fingerprint::{
     ExtractParams, Fingerprint, FrameFlags, FrameHash, HashParams, HashedFrame, SourceInfo,
     TitleIndex, ViewRegion, ViewTrack, CATALOG_VIEW_PCT,
@@ -469,12 +470,56 @@ const FIXTURE_V2: &str = concat!(
     "/../../testdata/format/catalog-manifest-v1-segment-v2"
 );
 
-/// The committed catalog of the current format: as [`FIXTURE_V2`], each
-/// title with 9:16 windows too. Made by [`write_catalog_fixture`].
-const FIXTURE: &str = concat!(
+/// A committed catalog of segment format 3 (before local features): as
+/// [`FIXTURE_V2`], each title with 9:16 windows too.
+const FIXTURE_V3: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../testdata/format/catalog-manifest-v1-segment-v3"
 );
+
+/// The committed catalog of the current format: as [`FIXTURE_V3`], each
+/// title with local features too. Made by [`write_catalog_fixture`].
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/format/catalog-manifest-v1-segment-v4"
+);
+
+/// `t` with local features: a title picture a second, each of 10
+/// keypoints with descriptors `code(seed * 1e6 + 900_000 + second * 100 +
+/// k)`, and a picture at a clip's scale, which is not stored.
+fn with_features(mut t: NewTitle, seed: u64) -> NewTitle {
+    let seconds = t.fingerprint.source.duration_ms / 1000;
+    for s in 0..seconds.max(1) {
+        for scale_pct in [100u8, 60] {
+            t.fingerprint.features.push(FeatureFrame {
+                t_ms: s as u32 * 1000,
+                scale_pct,
+                width: 320,
+                height: 180,
+                keypoints: (0..10u64)
+                    .map(|k| Keypoint {
+                        x: 20 + 25 * k as u16,
+                        y: 30 + 10 * k as u16,
+                        bits: code(seed * 1_000_000 + 900_000 + s * 100 + k + u64::from(scale_pct))
+                            .0,
+                    })
+                    .collect(),
+            });
+        }
+    }
+    t
+}
+
+/// The title picture a keypoint lookup of `descriptor` finds.
+fn picture_of(c: &Catalog, descriptor: FrameHash) -> Vec<(String, u32)> {
+    let mut found = Vec::new();
+    c.search_keypoints(&descriptor.0, 0, |r| {
+        if let Some(f) = c.feature_frame(r) {
+            found.push((c.title(f.title).unwrap().id.clone(), f.t_ms));
+        }
+    });
+    found
+}
 
 /// `t` with a 9:16 window track hashing to `code(seed * 1e6 + 500_000 +
 /// frame)`.
@@ -509,9 +554,31 @@ fn committed_catalog_fixture_of_segment_version_2_still_opens() {
 }
 
 #[test]
+fn committed_catalog_fixture_of_segment_version_3_still_opens() {
+    let c = Catalog::open(Path::new(FIXTURE_V3))
+        .expect("a catalog of manifest v1, segments v3 must keep opening");
+    c.verify().expect("its checksums hold");
+    assert!(c.stores_windows() && !c.has_features());
+    assert_eq!(ids(&c), ["A", "C"]);
+    assert_eq!(c.frame_count(), 2 * (36 + 27));
+    assert_eq!(c.search_radius(&code(3_500_004), 0).len(), 1);
+}
+
+#[test]
 fn committed_catalog_fixture_still_opens() {
     let c = Catalog::open(Path::new(FIXTURE))
-        .expect("a catalog of manifest v1, segments v3 must keep opening");
+        .expect("a catalog of manifest v1, segments v4 must keep opening");
+    assert!(c.has_features());
+    // A, B (removed) and C: 10, 5 and 7 title pictures of 10 keypoints.
+    assert_eq!(c.feature_counts(), (22, 220));
+    assert_eq!(
+        picture_of(&c, code(3_000_000 + 900_000 + 4 * 100 + 7 + 100)),
+        [("C".to_string(), 4000)]
+    );
+    assert!(
+        picture_of(&c, code(2_000_000 + 900_000 + 100 + 100)).is_empty(),
+        "B was removed"
+    );
     c.verify().expect("its checksums hold");
     assert!(c.stores_windows());
     assert_eq!(ids(&c), ["A", "C"]);
@@ -568,12 +635,52 @@ fn write_catalog_fixture() {
     build(
         dir,
         vec![
-            with_window(title("A", 1, 40), 1),
-            with_window(title("B", 2, 20), 2),
+            with_features(with_window(title("A", 1, 40), 1), 1),
+            with_features(with_window(title("B", 2, 20), 2), 2),
         ],
     );
-    catalog::add(dir, vec![with_window(title("C", 3, 30), 3)]).unwrap();
+    catalog::add(
+        dir,
+        vec![with_features(with_window(title("C", 3, 30), 3), 3)],
+    )
+    .unwrap();
     catalog::remove(dir, "B").unwrap();
+}
+
+#[test]
+fn local_features_are_stored_at_the_titles_scale_and_survive_merges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(
+        &dir,
+        vec![with_features(title("A", 1, 40), 1), title("B", 2, 40)],
+    );
+    let c = Catalog::open(&dir).unwrap();
+    // A's ten seconds, at 100 % only; B has none.
+    assert_eq!(c.feature_counts(), (10, 100));
+    let f = code(1_000_000 + 900_000 + 3 * 100 + 2 + 100);
+    assert_eq!(picture_of(&c, f), [("A".to_string(), 3000)]);
+    let at_60 = code(1_000_000 + 900_000 + 3 * 100 + 2 + 60);
+    assert!(
+        picture_of(&c, at_60).is_empty(),
+        "clip scales are not stored"
+    );
+    // Enough adds to merge every segment into one: A's features stay.
+    for i in 3..=catalog::MAX_SEGMENTS as u64 + 2 {
+        catalog::add(&dir, vec![with_features(title(&format!("T{i}"), i, 10), i)]).unwrap();
+    }
+    let c = Catalog::open(&dir).unwrap();
+    c.verify().unwrap();
+    assert!(c.storage().0 < catalog::MAX_SEGMENTS);
+    assert_eq!(picture_of(&c, f), [("A".to_string(), 3000)]);
+    let mut keypoints = Vec::new();
+    c.search_keypoints(&f.0, 0, |r| {
+        keypoints.push(c.feature_frame(r).unwrap().keypoints)
+    });
+    assert_eq!(keypoints.len(), 1);
+    assert_eq!(keypoints[0].len(), 10);
+    assert_eq!(keypoints[0][2].bits, f.0);
+    assert_eq!((keypoints[0][2].x, keypoints[0][2].y), (70, 50));
 }
 
 #[test]

@@ -58,8 +58,20 @@ impl Default for LocalParams {
 }
 
 /// Keypoint matches of a clip picture and a title picture that agree on
-/// one translation, and their mean descriptor distance.
-pub fn inliers(clip: &[Keypoint], title: &[Keypoint], params: &LocalParams) -> (usize, f64) {
+/// one translation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Agreement {
+    /// Matches on the translation.
+    pub count: usize,
+    /// Their mean descriptor distance, bits.
+    pub mean_distance: f64,
+    /// The translation, title pixels minus clip pixels (x, y).
+    pub shift_px: (i32, i32),
+}
+
+/// The keypoint matches of `clip` in `title` that agree on one
+/// translation.
+pub fn inliers(clip: &[Keypoint], title: &[Keypoint], params: &LocalParams) -> Agreement {
     let mut bins: HashMap<(i32, i32), (usize, u32)> = HashMap::new();
     for a in clip {
         let (mut best, mut d1, mut d2) = (None, u32::MAX, u32::MAX);
@@ -82,13 +94,20 @@ pub fn inliers(clip: &[Keypoint], title: &[Keypoint], params: &LocalParams) -> (
     }
     bins.keys()
         .map(|&(x, y)| {
-            (-1..=1)
+            let (n, d) = (-1..=1)
                 .flat_map(|i| (-1..=1).map(move |j| (x + i, y + j)))
                 .filter_map(|k| bins.get(&k))
-                .fold((0, 0u32), |acc, b| (acc.0 + b.0, acc.1 + b.1))
+                .fold((0, 0u32), |acc, b| (acc.0 + b.0, acc.1 + b.1));
+            // Ties to the bin nearest no shift, so the result does not
+            // depend on the map's order.
+            (n, std::cmp::Reverse(x.abs() + y.abs()), x, y, d)
         })
         .max()
-        .map_or((0, 0.0), |(n, d)| (n, f64::from(d) / n.max(1) as f64))
+        .map_or(Agreement::default(), |(n, _, x, y, d)| Agreement {
+            count: n,
+            mean_distance: f64::from(d) / n.max(1) as f64,
+            shift_px: (2 * x + 1, 2 * y + 1),
+        })
 }
 
 /// A clip picture and a title picture that share enough keypoints.
@@ -102,11 +121,48 @@ pub struct LocalPair {
     pub title_ms: u32,
     /// The clip picture was mirrored to match.
     pub mirrored: bool,
+    /// The scale the clip picture was described at, percent.
+    pub scale_pct: u8,
     /// Keypoint matches on one translation.
     pub inliers: usize,
     /// Their mean descriptor distance.
     pub mean_distance: f64,
+    /// The translation, title pixels minus clip pixels.
+    pub shift_px: (i32, i32),
 }
+
+impl LocalPair {
+    /// Whether `other` shows the title the same way: the same title,
+    /// orientation and time offset (within `tolerance_ms`), and the same
+    /// geometry (scale within one step; a translation that moves no faster
+    /// than a pan does). Chance pairs of unrelated pictures agree on a
+    /// time offset sometimes, on the geometry too almost never.
+    fn agrees_with(&self, other: &LocalPair, tolerance_ms: i64) -> bool {
+        let offset = |p: &LocalPair| i64::from(p.title_ms) - i64::from(p.clip_ms);
+        let apart_s = f64::from(self.clip_ms.abs_diff(other.clip_ms)) / 1000.0;
+        let moved = f64::from(
+            (self.shift_px.0 - other.shift_px.0)
+                .abs()
+                .max((self.shift_px.1 - other.shift_px.1).abs()),
+        );
+        self.title == other.title
+            && self.mirrored == other.mirrored
+            && (offset(self) - offset(other)).abs() <= tolerance_ms
+            && self.scale_pct.abs_diff(other.scale_pct) <= MAX_SCALE_STEP_PCT
+            && moved <= MAX_SHIFT_PX + MAX_PAN_PX_PER_S * apart_s
+    }
+}
+
+/// Largest scale difference of agreeing pairs, percent: one step of the
+/// clip's scales (a zoom that changes slowly may cross one).
+const MAX_SCALE_STEP_PCT: u8 = 12;
+/// Largest difference of agreeing pairs' translations, title pixels (of
+/// 180 rows): matched corners are placed to a pixel or two, and the clip's
+/// nearest pictures may sit a scale step apart.
+const MAX_SHIFT_PX: f64 = 24.0;
+/// How fast a crop may pan, title pixels per second of clip (a third of
+/// a 16:9 picture's width in two seconds).
+const MAX_PAN_PX_PER_S: f64 = 60.0;
 
 /// The segments the `pairs` of a clip support, strongest first, at most
 /// one per title and orientation. `sampled_ms` are the times of the clip
@@ -120,7 +176,6 @@ pub fn align_local(
         .iter()
         .filter(|p| p.inliers >= params.min_inliers)
         .collect();
-    let offset = |p: &LocalPair| i64::from(p.title_ms) - i64::from(p.clip_ms);
     let tolerance = i64::from(params.offset_tolerance_ms);
     // Per (title, orientation): the offset most distinct title pictures
     // agree on, and the pairs agreeing.
@@ -128,11 +183,7 @@ pub fn align_local(
     for p in &pairs {
         let agreeing: Vec<&LocalPair> = pairs
             .iter()
-            .filter(|q| {
-                q.title == p.title
-                    && q.mirrored == p.mirrored
-                    && (offset(q) - offset(p)).abs() <= tolerance
-            })
+            .filter(|q| p.agrees_with(q, tolerance))
             .copied()
             .collect();
         let title_frames = agreeing.iter().map(|q| q.title_ms).collect::<BTreeSet<_>>();
@@ -300,18 +351,22 @@ mod tests {
             .filter(|k| k.x < 160 && k.x >= 30)
             .map(|k| moved(k, -10, -4, 18))
             .collect();
-        let (n, d) = inliers(&clip, &title, &params);
-        assert_eq!(n, clip.len());
-        assert!((d - 18.0).abs() < 1e-9);
+        let a = inliers(&clip, &title, &params);
+        assert_eq!(a.count, clip.len());
+        assert!((a.mean_distance - 18.0).abs() < 1e-9);
+        assert!(
+            (a.shift_px.0 - 10).abs() <= 1 && (a.shift_px.1 - 4).abs() <= 1,
+            "{a:?}"
+        );
         // The same keypoints scattered over translations do not agree.
         let scattered: Vec<Keypoint> = clip
             .iter()
             .enumerate()
             .map(|(i, k)| moved(k, (i as i32 % 5) * 9, (i as i32 / 5) * 7, 0))
             .collect();
-        assert!(inliers(&scattered, &title, &params).0 <= 4);
+        assert!(inliers(&scattered, &title, &params).count <= 4);
         // An unrelated picture matches nothing.
-        assert!(inliers(&title_picture(2), &title, &params).0 <= 2);
+        assert!(inliers(&title_picture(2), &title, &params).count <= 2);
     }
 
     #[test]
@@ -320,7 +375,7 @@ mod tests {
         let a = kp(7, 50, 50);
         // Two title keypoints alike: the clip keypoint cannot tell them apart.
         let title = vec![a, moved(&a, 30, 0, 2)];
-        assert_eq!(inliers(&[moved(&a, 0, 0, 1)], &title, &params).0, 0);
+        assert_eq!(inliers(&[moved(&a, 0, 0, 1)], &title, &params).count, 0);
     }
 
     fn pair(clip_ms: u32, title_ms: u32, inliers: usize) -> LocalPair {
@@ -329,8 +384,10 @@ mod tests {
             title: TitleIndex(3),
             title_ms,
             mirrored: false,
+            scale_pct: 68,
             inliers,
             mean_distance: 20.0,
+            shift_px: (-40, 12),
         }
     }
 
@@ -367,5 +424,22 @@ mod tests {
         // Agreeing pairs with too few inliers each.
         let weak: Vec<LocalPair> = (0..6).map(|s| pair(s * 1000, 5000 + s * 1000, 7)).collect();
         assert!(align_local(&weak, &sampled, &params).is_empty());
+        // Strong pairs at one offset, but each at its own geometry: chance.
+        let scattered: Vec<LocalPair> = (0..6)
+            .map(|s| LocalPair {
+                shift_px: (-40 + 90 * s as i32, 12),
+                scale_pct: if s % 2 == 0 { 100 } else { 60 },
+                ..pair(s * 1000, 5000 + s * 1000, 20)
+            })
+            .collect();
+        assert!(align_local(&scattered, &sampled, &params).is_empty());
+        // A pan: the translation moves steadily, 40 px a second.
+        let pan: Vec<LocalPair> = (0..6)
+            .map(|s| LocalPair {
+                shift_px: (-40 + 40 * s as i32, 12),
+                ..pair(s * 1000, 5000 + s * 1000, 20)
+            })
+            .collect();
+        assert_eq!(align_local(&pan, &sampled, &params).len(), 1);
     }
 }

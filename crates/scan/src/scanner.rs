@@ -129,8 +129,16 @@ impl<'c> Scanner<'c> {
         if let Some(t) = title {
             hits.retain(|h| h.title == t);
         }
-        let segments = search
-            .matches_of(&hits, params)
+        let mut matched = search.matches_of(&hits, params);
+        // What the scan would add by local features, for the same titles.
+        let found: Vec<TitleIndex> = matched.iter().map(|s| s.title).collect();
+        matched.extend(
+            search
+                .local_matches(&self.config.local)
+                .into_iter()
+                .filter(|l| !found.contains(&l.title) && title.is_none_or(|t| t == l.title)),
+        );
+        let segments = matched
             .iter()
             .filter_map(|s| {
                 let title = self.catalog.title(s.title)?;

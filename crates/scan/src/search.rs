@@ -134,15 +134,17 @@ impl<'a> ClipSearch<'a> {
                     let Some(title) = title else {
                         continue;
                     };
-                    let (count, mean_distance) = inliers(keypoints, &title.keypoints, params);
-                    if count >= params.min_inliers {
+                    let a = inliers(keypoints, &title.keypoints, params);
+                    if a.count >= params.min_inliers {
                         pairs.push(LocalPair {
                             clip_ms: frame.t_ms,
                             title: title.title,
                             title_ms: title.t_ms,
                             mirrored: is_mirrored,
-                            inliers: count,
-                            mean_distance,
+                            scale_pct: frame.scale_pct,
+                            inliers: a.count,
+                            mean_distance: a.mean_distance,
+                            shift_px: a.shift_px,
                         });
                     }
                 }

@@ -2,6 +2,7 @@
 //! timecodes in both files.
 
 use crate::output::{count, printable, title_label};
+use vfp_scan::record::FoundBy;
 use vfp_scan::units::timecode;
 use vfp_scan::Verification;
 
@@ -27,7 +28,7 @@ pub fn render(v: &Verification) -> String {
     }
     for (i, s) in v.segments.iter().enumerate() {
         out.push_str(&format!(
-            "segment {}: {} score {:.3}\n  clip  {} - {}\n  title {} - {} (of {}, sha256 {})\n  speed {:.3}{}, {} of {} frames matched ({:.0} %; {} by the search), mean distance {:.1} bits\n",
+            "segment {}: {} score {:.3}\n  clip  {} - {}\n  title {} - {} (of {}, sha256 {})\n",
             i + 1,
             title_label(&s.title_id, &s.title_name),
             s.score,
@@ -37,14 +38,27 @@ pub fn render(v: &Verification) -> String {
             s.title_end,
             timecode((s.title_duration_s * 1000.0).round() as u64),
             s.title_sha256,
-            s.speed,
-            if s.mirrored { ", mirrored" } else { "" },
-            s.matched_frames,
-            s.sampled_frames,
-            s.coverage * 100.0,
-            s.searched_frames,
-            s.mean_distance
         ));
+        let by_keypoints = s.frames.iter().all(|f| f.found_by == FoundBy::Keypoints);
+        let mirrored = if s.mirrored { ", mirrored" } else { "" };
+        if by_keypoints && !s.frames.is_empty() {
+            // Found by local features: the picture is a moved or scaled
+            // part of the title's, which its hashes do not see.
+            out.push_str(&format!(
+                "  by local features (a zoom or crop of the picture){mirrored}: {} clip frames each share keypoints with a title picture at one offset, mean descriptor distance {:.1} bits of 256\n",
+                s.matched_frames, s.mean_distance
+            ));
+        } else {
+            out.push_str(&format!(
+                "  speed {:.3}{mirrored}, {} of {} frames matched ({:.0} %; {} by the search), mean distance {:.1} bits\n",
+                s.speed,
+                s.matched_frames,
+                s.sampled_frames,
+                s.coverage * 100.0,
+                s.searched_frames,
+                s.mean_distance
+            ));
+        }
     }
     out
 }
