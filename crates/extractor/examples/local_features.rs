@@ -79,6 +79,15 @@ fn main() {
                 if negative {
                     negative_pairs[n.min(negative_pairs.len() - 1)] += 1;
                 }
+                if std::env::var("DEBUG_TITLE").is_ok_and(|d| d == titles[ti].0) && n >= 4 {
+                    eprintln!(
+                        "clip {} ms at {} % ({} kp) ~ title {} ms: {n}",
+                        c.t_ms,
+                        c.scale_pct,
+                        c.keypoints.len(),
+                        t.t_ms
+                    );
+                }
                 if n >= MIN_INLIERS {
                     pairs.push((ti, c.t_ms, n));
                 }

@@ -505,6 +505,11 @@ impl Catalog {
         })
     }
 
+    /// Bytes of the local features over all segments.
+    pub fn feature_bytes(&self) -> u64 {
+        self.segments.iter().map(|s| s.feature_bytes() as u64).sum()
+    }
+
     /// Whether any segment stores local features.
     pub fn has_features(&self) -> bool {
         self.segments.iter().any(|s| s.feature_frame_count() > 0)

@@ -155,7 +155,7 @@ impl LocalPair {
 
 /// Largest scale difference of agreeing pairs, percent: one step of the
 /// clip's scales (a zoom that changes slowly may cross one).
-const MAX_SCALE_STEP_PCT: u8 = 12;
+const MAX_SCALE_STEP_PCT: u8 = 15;
 /// Largest difference of agreeing pairs' translations, title pixels (of
 /// 180 rows): matched corners are placed to a pixel or two, and the clip's
 /// nearest pictures may sit a scale step apart.

@@ -63,10 +63,12 @@ pub fn info(dir: &Path, c: &Catalog) -> String {
         "hashes         {frames} (stored frames: views and windows)"
     );
     let _ = writeln!(out, "segments       {segments}");
+    let features = c.feature_bytes();
     let _ = writeln!(
         out,
-        "size           {bytes} bytes ({:.1} bytes per hash; search structure {search} bytes)",
-        bytes as f64 / frames.max(1) as f64,
+        "size           {bytes} bytes: hashes {:.1} bytes each with their search structure, local features {features} bytes ({:.0} per title picture; search structures {search} bytes in all)",
+        bytes.saturating_sub(features) as f64 / frames.max(1) as f64,
+        features as f64 / pictures.max(1) as f64,
     );
     out
 }

@@ -87,6 +87,21 @@ impl<D: AsRef<[u8]>> Segment<D> {
             .map(FeatureFrameRecord::from_words)
     }
 
+    /// Bytes of the local features: pictures, keypoints and their lookup
+    /// tables.
+    pub fn feature_bytes(&self) -> usize {
+        [
+            Kind::FeatureFrames,
+            Kind::Descriptors,
+            Kind::Positions,
+            Kind::KeypointOffsets,
+            Kind::KeypointIds,
+        ]
+        .iter()
+        .map(|&k| self.section(k).len())
+        .sum()
+    }
+
     /// Number of stored feature frames.
     pub fn feature_frame_count(&self) -> usize {
         self.feature_frames
