@@ -218,8 +218,11 @@ impl<D: AsRef<[u8]>> Segment<D> {
 
 #[cfg(test)]
 mod tests {
-    use crate::segment::testing::{code, record};
-    use crate::segment::{AlignedBytes, Segment, SegmentBuilder, SegmentTitle};
+    use crate::segment::testing::{code, patched, record};
+    use crate::segment::{
+        le_u32, AlignedBytes, Kind, Segment, SegmentBuilder, SegmentError, SegmentTitle,
+        HEADER_LEN, SECTION_COUNT, SECTION_ENTRY_LEN,
+    };
     use vfp_fingerprint::local::{FeatureFrame, Keypoint};
     use vfp_fingerprint::HashParams;
 
@@ -240,6 +243,83 @@ mod tests {
     }
 
     fn sample() -> Segment<AlignedBytes> {
+        Segment::open(AlignedBytes::new(&sample_bytes())).unwrap()
+    }
+
+    /// Offset and length of section `kind`, and its table entry.
+    fn section_of(bytes: &[u8], kind: Kind) -> (usize, usize, usize) {
+        let e = (0..SECTION_COUNT)
+            .map(|i| HEADER_LEN + i * SECTION_ENTRY_LEN)
+            .find(|&e| le_u32(bytes, e) == kind as u32)
+            .unwrap();
+        let at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap()) as usize;
+        (at(e + 8), at(e + 16), e)
+    }
+
+    /// `bytes` with `edit` made inside section `kind`, its checksum redone.
+    fn edited(bytes: &[u8], kind: Kind, edit: impl Fn(&mut [u8])) -> Vec<u8> {
+        let (offset, len, entry) = section_of(bytes, kind);
+        let mut b = bytes.to_vec();
+        edit(&mut b[offset..offset + len]);
+        let crc = crc32fast::hash(&b[offset..offset + len]);
+        patched(&b, |h| {
+            h[entry + 24..entry + 28].copy_from_slice(&crc.to_le_bytes())
+        })
+    }
+
+    #[test]
+    fn damaged_local_features_are_found_on_open_or_by_verify() {
+        let bytes = sample_bytes();
+        let verify_err = |b: &[u8]| {
+            Segment::open(AlignedBytes::new(b))
+                .and_then(|s| s.verify())
+                .unwrap_err()
+        };
+        // A flipped descriptor bit: its checksum.
+        let (at, _, _) = section_of(&bytes, Kind::Descriptors);
+        let mut b = bytes.clone();
+        b[at + 100] ^= 4;
+        assert!(matches!(
+            verify_err(&b),
+            SegmentError::ChecksumMismatch {
+                part: "keypoint descriptors",
+                ..
+            }
+        ));
+        // A picture of a title that does not exist, checksum redone.
+        let b = edited(&bytes, Kind::FeatureFrames, |s| s[4] = 9);
+        let err = verify_err(&b);
+        assert!(err.to_string().contains("feature frames"), "{err}");
+        // A keypoint outside its picture.
+        let b = edited(&bytes, Kind::Positions, |s| s[1] = 0x7F);
+        let err = verify_err(&b);
+        assert!(err.to_string().contains("outside its picture"), "{err}");
+        // A lookup id past the keypoints.
+        let b = edited(&bytes, Kind::KeypointIds, |s| s[3] = 0x7F);
+        let err = verify_err(&b);
+        assert!(err.to_string().contains("keypoint search ids"), "{err}");
+        // A positions section of the wrong size is refused on open.
+        let (_, len, entry) = section_of(&bytes, Kind::Positions);
+        let b = patched(&bytes, |h| {
+            h[entry + 16..entry + 24].copy_from_slice(&(len as u64 - 4).to_le_bytes())
+        });
+        let err = Segment::open(AlignedBytes::new(&b)).unwrap_err();
+        assert!(err.to_string().contains("section"), "{err}");
+        // Lookups on a damaged file that was not verified never panic.
+        let b = edited(&bytes, Kind::KeypointOffsets, |s| s.fill(0xFF));
+        let seg = Segment::open(AlignedBytes::new(&b)).unwrap();
+        seg.search_keypoints(&code(60).0, 256, |_, _| {});
+        let b = edited(&bytes, Kind::FeatureFrames, |s| s[8..12].fill(0xFF));
+        let seg = Segment::open(AlignedBytes::new(&b)).unwrap();
+        for i in 0..4 {
+            if let Some(f) = seg.feature_frame(i) {
+                assert!(f.keypoints.end <= seg.keypoint_count());
+            }
+            let _ = seg.feature_frame_of(i * 50);
+        }
+    }
+
+    fn sample_bytes() -> Vec<u8> {
         let mut b = SegmentBuilder::new(HashParams::default(), vfp_fingerprint::CATALOG_VIEW_PCT);
         b.add_title(record("A"), [(0, code(1))]).unwrap();
         // Out of time order, and a clip-side scale that is not stored.
@@ -252,7 +332,7 @@ mod tests {
         b.add_title(record("B"), [(0, code(2))]).unwrap();
         b.add_features(&[frame(0, 100, 200..240), frame(500, 100, 240..240)])
             .unwrap();
-        Segment::open(AlignedBytes::new(&b.finish())).unwrap()
+        b.finish()
     }
 
     #[test]

@@ -48,23 +48,14 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 ));
             }
         }
-        let (b, n) = (self.geometry.buckets(), self.frames);
-        let (offsets, ids) = (self.mih_offsets(), self.mih_ids());
-        for j in 0..self.geometry.chunks as usize {
-            let offs = &offsets[j * (b + 1)..(j + 1) * (b + 1)];
-            if offs[0] != 0 || offs[b] as usize != n || offs.windows(2).any(|w| w[0] > w[1]) {
-                return Err(invalid(
-                    "search offsets",
-                    format!("chunk {j} is not a partition of the frames"),
-                ));
-            }
-            if ids[j * n..(j + 1) * n].iter().any(|&id| id as usize >= n) {
-                return Err(invalid(
-                    "search ids",
-                    format!("chunk {j} names a frame past the end"),
-                ));
-            }
-        }
+        check_tables(
+            self.mih_offsets(),
+            self.mih_ids(),
+            self.geometry.chunks as usize,
+            self.geometry.buckets(),
+            self.frames,
+            ["search offsets", "search ids", "frame"],
+        )?;
         self.verify_features()
     }
 
@@ -111,25 +102,51 @@ impl<D: AsRef<[u8]>> Segment<D> {
                 "the first frame's keypoints do not start at 0",
             ));
         }
-        let (b, n) = (self.kp_geometry.buckets(), self.keypoints);
-        let (offsets, ids) = (self.kp_offsets(), self.kp_ids());
-        for j in 0..self.kp_chunks {
-            let offs = &offsets[j * (b + 1)..(j + 1) * (b + 1)];
-            if offs[0] != 0 || offs[b] as usize != n || offs.windows(2).any(|w| w[0] > w[1]) {
-                return Err(invalid(
-                    "keypoint search offsets",
-                    format!("chunk {j} is not a partition of the keypoints"),
-                ));
-            }
-            if ids[j * n..(j + 1) * n].iter().any(|&id| id as usize >= n) {
-                return Err(invalid(
-                    "keypoint search ids",
-                    format!("chunk {j} names a keypoint past the end"),
-                ));
-            }
-        }
-        Ok(())
+        check_tables(
+            self.kp_offsets(),
+            self.kp_ids(),
+            self.kp_chunks,
+            self.kp_geometry.buckets(),
+            self.keypoints,
+            ["keypoint search offsets", "keypoint search ids", "keypoint"],
+        )
     }
+}
+
+/// Checks multi-index hashing tables of `chunks` chunks over `n` items:
+/// each chunk's `buckets + 1` offsets a partition of the items, its ids
+/// all items that exist. `names`: the offsets' section, the ids', and
+/// what an item is. (The sections' sizes were checked on open.)
+fn check_tables(
+    offsets: &[u32],
+    ids: &[u32],
+    chunks: usize,
+    buckets: usize,
+    n: usize,
+    [offsets_name, ids_name, item]: [&'static str; 3],
+) -> Result<(), SegmentError> {
+    for j in 0..chunks {
+        let offs = offsets
+            .get(j * (buckets + 1)..(j + 1) * (buckets + 1))
+            .unwrap_or(&[]);
+        let partition = offs.first() == Some(&0)
+            && offs.last().map(|&o| o as usize) == Some(n)
+            && offs.windows(2).all(|w| w[0] <= w[1]);
+        if !partition {
+            return Err(invalid(
+                offsets_name,
+                format!("chunk {j} is not a partition of the {item}s"),
+            ));
+        }
+        let chunk_ids = ids.get(j * n..(j + 1) * n).unwrap_or(&[]);
+        if chunk_ids.len() != n || chunk_ids.iter().any(|&id| id as usize >= n) {
+            return Err(invalid(
+                ids_name,
+                format!("chunk {j} names a {item} past the end"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
