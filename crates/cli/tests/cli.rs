@@ -207,6 +207,15 @@ fn show_describes_a_fingerprint_and_rejects_damaged_ones() {
         text.contains("ref.mp4") && text.contains("dense 4 fps") && text.contains("dct256-v1"),
         "{text}"
     );
+    // A title's local features: a picture a second, at its own scale.
+    let features = text
+        .lines()
+        .find(|l| l.starts_with("features"))
+        .unwrap_or("");
+    assert!(
+        features.contains(" pictures, ") && features.ends_with("at 100 %"),
+        "{text}"
+    );
 
     // One flipped byte in the frames, and a truncated copy.
     let mut bytes = std::fs::read(&good).unwrap();

@@ -55,7 +55,27 @@ pub fn describe(fp: &Fingerprint) -> String {
         fp.frames.len(),
         fp.informative_frames()
     );
+    let _ = writeln!(out, "features   {}", local_features(fp));
     out
+}
+
+/// The local features in a line: pictures, keypoints and scales.
+fn local_features(fp: &Fingerprint) -> String {
+    if fp.features.is_empty() {
+        return "none".into();
+    }
+    let mut scales: Vec<u8> = fp.features.iter().map(|f| f.scale_pct).collect();
+    scales.sort_unstable_by(|a, b| b.cmp(a));
+    scales.dedup();
+    let mut times: Vec<u32> = fp.features.iter().map(|f| f.t_ms).collect();
+    times.dedup();
+    let keypoints: usize = fp.features.iter().map(|f| f.keypoints.len()).sum();
+    let scales: Vec<String> = scales.iter().map(|s| format!("{s} %")).collect();
+    format!(
+        "{} pictures, {keypoints} keypoints, at {}",
+        times.len(),
+        scales.join(", ")
+    )
 }
 
 /// `vfp extract`'s line per file, on stderr.
