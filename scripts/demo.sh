@@ -4,7 +4,8 @@
 # fingerprints them (dense and keyframe-only), shows one fingerprint,
 # builds, lists and verifies a catalog of two of them, then makes leaked-style
 # copies with the ffmpeg CLI (excerpt, mirror, 9:16 re-frame with blurred
-# fill, speed-up, crop with a tilt, picture-in-picture, the third video as an unrelated clip)
+# fill, speed-up, crop with a tilt, picture-in-picture, a panned 9:16 crop, a zoom, the
+# third video as an unrelated clip)
 # and scans them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +41,8 @@ rm -rf "$out/catalog"
 "$vfp" index verify --catalog "$out/catalog"
 echo "== leaked-style copies of Megamind.avi, made with the ffmpeg CLI -> $out/clips"
 clips=$out/clips
+# Made afresh: a clip left by an older demo would be scanned with these.
+rm -rf "$clips"
 mkdir -p "$clips"
 src=$cache/Megamind.avi
 ff() { ffmpeg -nostdin -loglevel error -y "$@"; }
@@ -48,6 +51,11 @@ ff -i "$src" -an -filter_complex "split[fg][bg];[bg]scale=360:640:force_original
 ff -i "$src" -an -vf "setpts=PTS/1.1,scale=-2:240" -r 30 -c:v libx264 -crf 30 "$clips/sped-up-240p.mp4"
 ff -ss 2 -t 7 -i "$src" -an -vf "crop=iw*0.85:ih*0.85,rotate=4*PI/180:fillcolor=black" -c:v libx264 -crf 26 "$clips/cropped-tilted.mp4"
 ff -i "$cache/vtest.avi" -ss 1 -t 8 -i "$src" -an -filter_complex "[0:v]scale=720:528[bg];[1:v]scale=324:-2[fg];[bg][fg]overlay=360:48:shortest=1" -c:v libx264 -crf 26 "$clips/picture-in-picture.mp4"
+# Short-video re-posts found by local features: cropped to fill a 9:16
+# phone screen away from the centre (a pan), and zoomed in off-centre
+# (62 % of each side kept).
+ff -ss 2 -t 7 -i "$src" -an -vf "scale=-2:640,crop=360:640:(iw-360)*0.2:0" -c:v libx264 -crf 26 "$clips/vertical-panned.mp4"
+ff -ss 1 -t 8 -i "$src" -an -vf "crop=iw*0.62:ih*0.62:iw*0.3:ih*0.1,scale=720:-2" -c:v libx264 -crf 26 "$clips/zoomed.mp4"
 cp "$cache/phone.mp4" "$clips/unrelated-phone.mp4"
 echo "== vfp scan (exit status 0 if anything matched)"
 "$vfp" scan --catalog "$out/catalog" "$clips" -r || true
