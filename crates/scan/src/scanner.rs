@@ -129,16 +129,8 @@ impl<'c> Scanner<'c> {
         if let Some(t) = title {
             hits.retain(|h| h.title == t);
         }
-        let mut matched = search.matches_of(&hits, params);
-        // What the scan would add by local features, for the same titles.
-        let found: Vec<TitleIndex> = matched.iter().map(|s| s.title).collect();
-        matched.extend(
-            search
-                .local_matches(&self.config.local)
-                .into_iter()
-                .filter(|l| !found.contains(&l.title) && title.is_none_or(|t| t == l.title)),
-        );
-        let segments = matched
+        let segments = search
+            .with_local_matches(search.matches_of(&hits, params), &self.config.local, title)
             .iter()
             .filter_map(|s| {
                 let title = self.catalog.title(s.title)?;
@@ -186,11 +178,7 @@ impl<'c> Scanner<'c> {
     /// titles the hashes did not find.
     fn matches(&self, path: &Path, fp: &Fingerprint) -> Result<Vec<MatchSegment>, ScanError> {
         let search = ClipSearch::new(self.catalog, path, fp)?;
-        let mut segments = search.matches(self.params());
-        let found: Vec<TitleIndex> = segments.iter().map(|s| s.title).collect();
-        let local = search.local_matches(&self.config.local);
-        segments.extend(local.into_iter().filter(|l| !found.contains(&l.title)));
-        Ok(segments)
+        Ok(search.with_local_matches(search.matches(self.params()), &self.config.local, None))
     }
 
     /// Triage: can these keyframes rule the file out? Not when there are

@@ -155,6 +155,24 @@ impl<'a> ClipSearch<'a> {
         align_local(&pairs, &sampled, params)
     }
 
+    /// `segments` (found by the hashes) and, for titles they do not
+    /// name, the segments of the clip's local features; of `title` only,
+    /// if given.
+    pub fn with_local_matches(
+        &self,
+        mut segments: Vec<MatchSegment>,
+        params: &LocalParams,
+        title: Option<TitleIndex>,
+    ) -> Vec<MatchSegment> {
+        let found: Vec<TitleIndex> = segments.iter().map(|s| s.title).collect();
+        segments.extend(
+            self.local_matches(params)
+                .into_iter()
+                .filter(|l| !found.contains(&l.title) && title.is_none_or(|t| t == l.title)),
+        );
+        segments
+    }
+
     /// Search, then alignment with lines followed through the clip.
     pub fn matches(&self, params: &MatchParams) -> Vec<MatchSegment> {
         self.matches_of(&self.hits(params.radius), params)

@@ -129,28 +129,35 @@ impl<D: AsRef<[u8]>> Segment<D> {
         })
     }
 
-    /// The feature frame keypoint `k` belongs to.
-    pub fn feature_frame_of(&self, k: usize) -> Option<usize> {
-        let words = self.feature_words();
-        let n = words.len() / 4;
-        // Frames' first keypoints do not decrease: the last frame whose
-        // first keypoint is at most `k`.
-        let (mut lo, mut hi) = (0usize, n);
+    /// The number of leading feature frames for which `pred` holds, when
+    /// it holds for a prefix of them (binary search; frames are ordered by
+    /// title, then time, and their first keypoints do not decrease).
+    fn frames_while(&self, pred: impl Fn(&FeatureFrameRecord) -> bool) -> usize {
+        let (mut lo, mut hi) = (0usize, self.feature_words().len() / 4);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if words[4 * mid + 2] as usize <= k {
+            if self.feature_record(mid).is_some_and(|r| pred(&r)) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        lo.checked_sub(1)
+        lo
+    }
+
+    /// The feature frame keypoint `k` belongs to: the last whose first
+    /// keypoint is at most `k`.
+    pub fn feature_frame_of(&self, k: usize) -> Option<usize> {
+        self.frames_while(|r| r.first_keypoint as usize <= k)
+            .checked_sub(1)
     }
 
     /// The feature frames of title `t`, as extracted (for merging
     /// segments).
     pub fn title_features(&self, t: SegmentTitle) -> Vec<FeatureFrame> {
-        (0..self.feature_frames)
+        let title = |r: &FeatureFrameRecord| r.title as usize;
+        let frames = self.frames_while(|r| title(r) < t.0)..self.frames_while(|r| title(r) <= t.0);
+        frames
             .filter_map(|i| self.feature_frame(i))
             .filter(|f| f.title == t)
             .map(|f| FeatureFrame {
@@ -350,6 +357,11 @@ mod tests {
         );
         assert_eq!(seg.keypoint(80).unwrap().bits, code(200).0);
         assert_eq!(seg.keypoint(80).unwrap().x, 200);
+        let a = seg.title_features(SegmentTitle(0));
+        assert_eq!(a.iter().map(|f| f.t_ms).collect::<Vec<_>>(), [0, 1000]);
+        assert_eq!(a[1].keypoints[0].bits, code(10).0);
+        assert_eq!(seg.title_features(SegmentTitle(1)).len(), 1);
+        assert!(seg.title_features(SegmentTitle(2)).is_empty());
         assert_eq!(seg.feature_frame_of(79), Some(1));
         assert_eq!(seg.feature_frame_of(80), Some(2));
         assert!(seg.feature_frame(3).is_none() && seg.keypoint(120).is_none());
