@@ -7,7 +7,7 @@
 //! where the copy's picture lies in the title's.
 //!
 //! The descriptor is BRIEF (Calonder et al., 2010): bit `i` says whether
-//! the mean grey of a 5×5 box at one point of the 31×31 patch is below the
+//! the mean grey of a 7×7 box at one point of the 31×31 patch is below the
 //! mean at another. The 256 point pairs are this format's own, fixed
 //! forever ([`TEST_PAIRS`]), and mirror-symmetric: pair `i + 128` is pair
 //! `i` mirrored left-right, so the descriptor of a mirrored picture is the
@@ -17,8 +17,9 @@
 pub const PATCH_RADIUS: i32 = 15;
 /// Pixels from a test point to the edge of the box averaged around it.
 pub const BOX_RADIUS: i32 = 3;
-/// Closest a keypoint may be to the picture's edge: its patch and boxes
-/// must lie inside.
+/// Closest a keypoint may be to the picture's edge with its patch and
+/// boxes inside (a title's keypoints keep it; a clip's may come closer,
+/// their patches completed by mirroring the picture about its edge).
 pub const EDGE_MARGIN: u32 = (PATCH_RADIUS + BOX_RADIUS + 1) as u32;
 /// Number of tests, bits of a descriptor.
 pub const DESCRIPTOR_BITS: usize = 256;
