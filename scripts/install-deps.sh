@@ -4,8 +4,9 @@
 # Build: pkg-config + libclang-dev (bindgen in ffmpeg-sys-next) + the FFmpeg
 # development libraries we link (avcodec, avformat, avutil, swscale; the
 # others are pulled in by ffmpeg-sys-next's pkg-config probing).
-# Tests and scripts: the `ffmpeg` CLI (fixtures, benchmarks) and a font for
-# burned-in watermark text.
+# Tests and scripts: the `ffmpeg` CLI (fixtures, benchmarks), a font for
+# burned-in watermark text, GNU time (peak memory in benchmarks and the
+# soak), procps (pgrep) and python3 (scripts' checks).
 set -euo pipefail
 
 packages=(
@@ -20,6 +21,9 @@ packages=(
   libswresample-dev
   ffmpeg
   fonts-dejavu-core
+  time
+  procps
+  python3
 )
 
 missing=()

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The project's checks, as CI runs them (.ci/run calls this): installs the
 # system packages, fetches and generates the test videos, then format
-# check, clippy with warnings denied, docs, all tests, benches compiled.
+# check, clippy with warnings denied, docs, all tests, benches compiled,
+# a short fuzz run of each parser of untrusted bytes (VFP_FUZZ_SECONDS per
+# target, default 30) and the reliability soak (VFP_SOAK_FILES, default
+# 1000).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,10 +17,16 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p vfp-index --features fuzzing --locked -- -D warnings
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== cargo bench --no-run"
 cargo bench --workspace --no-run --locked --quiet
+echo "== fuzz"
+bash scripts/fuzz.sh "${VFP_FUZZ_SECONDS:-30}"
+echo "== soak"
+cargo build --release --locked --quiet -p vfp-cli
+bash scripts/soak.sh "${VFP_SOAK_FILES:-1000}"
 echo "test.sh: all checks passed"

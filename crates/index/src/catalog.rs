@@ -50,7 +50,7 @@ const OPEN_RETRIES: usize = 8;
 const MAX_PROBE_FLIPS: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-struct ManifestBody {
+pub(crate) struct ManifestBody {
     hash: HashParams,
     /// The view every segment stores (see [`Catalog::view_pct`]); absent
     /// from catalogs written before views, which stored whole pictures.
@@ -179,10 +179,31 @@ fn read_manifest(dir: &Path) -> Result<ManifestBody, IndexError> {
         }
         Err(e) => return Err(io(&path, "cannot read the catalog manifest")(e)),
     };
-    let bad = |reason: String| IndexError::Manifest {
-        path: path.clone(),
-        reason,
-    };
+    parse_manifest(&text).map_err(|problem| match problem {
+        ManifestProblem::NotAManifest => IndexError::NotACatalog {
+            path: dir.to_owned(),
+            reason: "its MANIFEST is not a vfp catalog manifest".into(),
+        },
+        ManifestProblem::Damaged(reason) => IndexError::Manifest { path, reason },
+    })
+}
+
+/// Why a MANIFEST's bytes were refused.
+#[derive(Debug, PartialEq)]
+pub(crate) enum ManifestProblem {
+    /// Not a vfp catalog manifest at all.
+    NotAManifest,
+    /// A vfp manifest, damaged or of another version.
+    Damaged(String),
+}
+
+/// Parses and validates a MANIFEST's bytes: header line (magic, version,
+/// CRC-32 of the body), JSON body, and what the body names: segment files
+/// by their plain names in the catalog folder (`seg-NNNNNN.vfps`, so a
+/// damaged or hostile manifest cannot make a reader open a path elsewhere,
+/// a device or a pipe), each once.
+pub(crate) fn parse_manifest(text: &[u8]) -> Result<ManifestBody, ManifestProblem> {
+    let bad = |reason: String| ManifestProblem::Damaged(reason);
     let split = text
         .iter()
         .position(|&b| b == b'\n')
@@ -191,10 +212,7 @@ fn read_manifest(dir: &Path) -> Result<ManifestBody, IndexError> {
         std::str::from_utf8(&text[..split]).map_err(|_| bad("header is not text".into()))?;
     let words: Vec<&str> = header.split(' ').collect();
     if words.len() != 3 || words[0] != MANIFEST_MAGIC {
-        return Err(IndexError::NotACatalog {
-            path: dir.to_owned(),
-            reason: "its MANIFEST is not a vfp catalog manifest".into(),
-        });
+        return Err(ManifestProblem::NotAManifest);
     }
     let version: u32 = words[1]
         .parse()
@@ -213,7 +231,20 @@ fn read_manifest(dir: &Path) -> Result<ManifestBody, IndexError> {
             "checksum mismatch (stored {stored:08x}, computed {computed:08x})"
         )));
     }
-    serde_json::from_slice(body).map_err(|e| bad(e.to_string()))
+    let body: ManifestBody = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+    let mut named = HashSet::new();
+    for entry in &body.segments {
+        if segment_number(&entry.file).is_none() {
+            return Err(bad(format!(
+                "segment file {:?} is not a segment name (seg-NNNNNN.vfps)",
+                entry.file
+            )));
+        }
+        if !named.insert(entry.file.as_str()) {
+            return Err(bad(format!("segment file {:?} listed twice", entry.file)));
+        }
+    }
+    Ok(body)
 }
 
 fn write_manifest(dir: &Path, body: &ManifestBody) -> Result<(), IndexError> {
@@ -241,6 +272,18 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn map_segment(path: &Path) -> Result<Segment<Mmap>, IndexError> {
+    // Opening a pipe would wait for a writer, mapping a device would read
+    // it: a segment is a regular file.
+    let meta = std::fs::metadata(path).map_err(io(path, "cannot open a catalog segment"))?;
+    if !meta.is_file() {
+        return Err(IndexError::Segment {
+            path: path.to_owned(),
+            source: crate::SegmentError::Invalid {
+                what: "segment",
+                reason: "not a regular file".into(),
+            },
+        });
+    }
     let file = std::fs::File::open(path).map_err(io(path, "cannot open a catalog segment"))?;
     // SAFETY: segment files are never modified after they are written: vfp
     // writes them under fresh names and only ever deletes or replaces them
@@ -592,6 +635,16 @@ fn segment_name(n: u64) -> String {
     format!("seg-{n:06}.vfps")
 }
 
+/// The number of a segment file name ([`segment_name`]'s inverse), or
+/// `None` for any other name.
+fn segment_number(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("seg-")?.strip_suffix(".vfps")?;
+    if digits.len() < 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 fn check_titles(
     dir: &Path,
     hash: &HashParams,
@@ -806,13 +859,7 @@ fn max_segment_number(dir: &Path) -> u64 {
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("seg-")?
-                .strip_suffix(".vfps")?
-                .parse()
-                .ok()
-        })
+        .filter_map(|e| segment_number(&e.file_name().to_string_lossy()))
         .max()
         .unwrap_or(0)
 }

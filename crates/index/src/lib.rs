@@ -14,6 +14,9 @@
 //! new one, and a killed build leaves the old one intact.
 
 pub mod catalog;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lock;
 pub mod mih;
 pub mod segment;

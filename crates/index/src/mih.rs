@@ -36,11 +36,12 @@ impl Geometry {
         Geometry::with_chunk_bits(log2.clamp(MIN_CHUNK_BITS, MAX_CHUNK_BITS))
     }
 
-    /// The geometry with `b`-bit chunks.
+    /// The geometry with `b`-bit chunks (no chunks for `b` = 0: not
+    /// [valid](Self::is_valid)).
     pub fn with_chunk_bits(chunk_bits: u32) -> Geometry {
         Geometry {
             chunk_bits,
-            chunks: FrameHash::BITS / chunk_bits,
+            chunks: FrameHash::BITS.checked_div(chunk_bits).unwrap_or(0),
         }
     }
 

@@ -66,6 +66,12 @@ pub fn read_manifest(csv_path: &Path) -> Result<Vec<TitleSource>, IndexError> {
         what: "cannot read the titles manifest",
         source,
     })?;
+    parse_manifest(&text, csv_path)
+}
+
+/// [`read_manifest`] of the bytes `text` read from `csv_path` (which
+/// errors name and relative paths are taken from).
+pub fn parse_manifest(text: &[u8], csv_path: &Path) -> Result<Vec<TitleSource>, IndexError> {
     let base = csv_path.parent().unwrap_or(Path::new("."));
     let line_err = |line: u64, reason: String| IndexError::ManifestLine {
         path: csv_path.to_owned(),
@@ -101,7 +107,7 @@ pub fn read_manifest(csv_path: &Path) -> Result<Vec<TitleSource>, IndexError> {
         .flexible(true)
         .comment(Some(b'#'))
         .trim(csv::Trim::All)
-        .from_reader(text.as_slice());
+        .from_reader(text);
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {

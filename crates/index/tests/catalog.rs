@@ -299,6 +299,84 @@ fn a_manifest_whose_view_differs_from_its_segments_is_refused() {
     assert!(format!("{err:#}").contains("seg-000001.vfps"), "{err:#}");
 }
 
+/// Rewrites the catalog's MANIFEST body through `edit`, with a valid
+/// checksum: what a hostile or careless hand could leave.
+fn rewrite_manifest(dir: &Path, edit: impl Fn(&str) -> String) {
+    let text = std::fs::read_to_string(dir.join(MANIFEST)).unwrap();
+    let (_, body) = text.split_once('\n').unwrap();
+    let body = edit(body);
+    let header = format!("vfp-catalog 1 {:08x}", crc32fast::hash(body.as_bytes()));
+    std::fs::write(dir.join(MANIFEST), format!("{header}\n{body}")).unwrap();
+}
+
+#[test]
+fn a_manifest_cannot_name_files_outside_the_catalog_or_one_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 20)]);
+    // A copy of the segment beside the catalog: a manifest reaching it
+    // would open a catalog that is not this folder's.
+    std::fs::copy(
+        dir.join("seg-000001.vfps"),
+        tmp.path().join("seg-000009.vfps"),
+    )
+    .unwrap();
+    let listed = "\"file\": \"seg-000001.vfps\"";
+    let original = std::fs::read(dir.join(MANIFEST)).unwrap();
+    for hostile in [
+        "../seg-000009.vfps",
+        "/dev/zero",
+        "seg-1.vfps",
+        "seg-00000x.vfps",
+        "",
+    ] {
+        std::fs::write(dir.join(MANIFEST), &original).unwrap();
+        rewrite_manifest(&dir, |body| {
+            assert!(body.contains(listed), "{body}");
+            body.replace(listed, &format!("\"file\": {hostile:?}"))
+        });
+        let err = Catalog::open(&dir).unwrap_err();
+        assert!(
+            matches!(&err, IndexError::Manifest { reason, .. } if reason.contains("not a segment name")),
+            "{hostile}: {err}"
+        );
+        assert!(format!("{err}").contains("MANIFEST"), "{err}");
+    }
+    // The same segment twice would count its titles twice.
+    std::fs::write(dir.join(MANIFEST), &original).unwrap();
+    assert!(Catalog::open(&dir).is_ok());
+    rewrite_manifest(&dir, |body| {
+        let start = body.find("{\n      \"file\"").unwrap();
+        let end = start + body[start..].find('}').unwrap() + 1;
+        let entry = &body[start..end];
+        body.replacen(entry, &format!("{entry}, {entry}"), 1)
+    });
+    let err = Catalog::open(&dir).unwrap_err();
+    assert!(format!("{err}").contains("listed twice"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_in_place_of_a_segment_is_refused_not_waited_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    build(&dir, vec![title("A", 1, 20)]);
+    let seg = dir.join("seg-000001.vfps");
+    std::fs::remove_file(&seg).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&seg)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // Opening the pipe for reading would wait for a writer forever.
+    let err = Catalog::open(&dir).unwrap_err();
+    assert!(format!("{err:#}").contains("seg-000001.vfps"), "{err:#}");
+    assert!(
+        format!("{:?}", err).contains("not a regular file"),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn missing_and_foreign_paths_are_not_catalogs() {
     let tmp = tempfile::tempdir().unwrap();

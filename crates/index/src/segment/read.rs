@@ -442,6 +442,28 @@ mod tests {
         }
     }
 
+    /// Found by fuzzing (`scripts/fuzz.sh`): a keypoint chunk width of 0
+    /// divided by zero on open.
+    #[test]
+    fn impossible_search_geometries_are_refused_not_divided_by() {
+        for (at, value) in [
+            (36, 0u8),
+            (36, 1),
+            (36, 255),
+            (37, 0),
+            (37, 200),
+            (13, 0),
+            (14, 0),
+        ] {
+            let b = patched(&sample(), |b| b[at] = value);
+            let err = Segment::open(AlignedBytes::new(&b)).unwrap_err();
+            assert!(
+                err.to_string().contains("search structure"),
+                "byte {at} = {value}: {err}"
+            );
+        }
+    }
+
     #[test]
     fn the_stored_view_is_recorded_and_version_1_means_whole_pictures() {
         let bytes = sample();
