@@ -100,6 +100,8 @@ make theora.ogv sh -c 'ffmpeg -nostdin -loglevel error -y -an -i "$1" -c:v libth
 make odd-size.mkv ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=3 -vf scale=321:241,format=yuv444p -c:v ffv1 -f matroska
 # 8K frames (lossless, so tiny on disk): the scaler must take any size.
 make huge-8k.mkv ff -f lavfi -i testsrc2=size=7680x4320:rate=2:duration=2 -c:v ffv1 -f matroska
+# Larger than any codec level allows (8192×8192): refused before decoding.
+make oversized.mkv ff -f lavfi -i color=c=gray:size=8192x8192:rate=1:duration=1 -c:v ffv1 -f matroska
 make audio-only.m4a ff -f lavfi -i sine=frequency=440:duration=2 -c:a aac -f mp4
 # Low-information frames: 1 s black, 1 s flat grey, 1 s title card, then a
 # fade from the film to black.

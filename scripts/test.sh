@@ -3,8 +3,9 @@
 # system packages, fetches and generates the test videos, then format
 # check, clippy with warnings denied, docs, all tests, benches compiled,
 # a short fuzz run of each parser of untrusted bytes (VFP_FUZZ_SECONDS per
-# target, default 30) and the reliability soak (VFP_SOAK_FILES, default
-# 1000).
+# target, default 30), the reliability soak (VFP_SOAK_FILES, default
+# 1000) and the check that a scan's memory does not grow with a file's
+# length (bench-memory.sh --quick).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -29,4 +30,6 @@ bash scripts/fuzz.sh "${VFP_FUZZ_SECONDS:-30}"
 echo "== soak"
 cargo build --release --locked --quiet -p vfp-cli
 bash scripts/soak.sh "${VFP_SOAK_FILES:-1000}"
+echo "== memory of a long file in flight"
+bash scripts/bench-memory.sh --quick
 echo "test.sh: all checks passed"

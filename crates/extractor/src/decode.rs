@@ -106,6 +106,25 @@ fn ffmpeg_url(path: &Path) -> Result<(String, Option<std::fs::File>), ExtractErr
     })
 }
 
+/// Most pixels a picture may have: HEVC's and VVC's largest level (6.2)
+/// allows 35,651,584 luma samples (8192×4352), and 8K UHD (7680×4320) is
+/// within it. A larger picture is no real leak but a way to make each
+/// decoded frame cost hundreds of MB (an 8192×8192 clip peaked at 533 MB).
+pub(crate) const MAX_PICTURE_PIXELS: u64 = 35_651_584;
+
+/// Refuses a picture size beyond [`MAX_PICTURE_PIXELS`].
+pub(crate) fn check_picture_size(path: &Path, width: u32, height: u32) -> Result<(), ExtractError> {
+    if u64::from(width) * u64::from(height) > MAX_PICTURE_PIXELS {
+        return Err(ExtractError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+            max_pixels: MAX_PICTURE_PIXELS,
+        });
+    }
+    Ok(())
+}
+
 impl VideoInput {
     pub(crate) fn open(path: &Path, opts: DecodeOptions) -> Result<Self, ExtractError> {
         init();
@@ -190,6 +209,7 @@ impl VideoInput {
                 e => e.to_string(),
             },
         })?;
+        check_picture_size(path, decoder.width(), decoder.height())?;
         let sar = decoder.aspect_ratio();
         let pixel_aspect = if sar.numerator() > 0 && sar.denominator() > 0 {
             f64::from(sar.numerator()) / f64::from(sar.denominator())
@@ -337,6 +357,13 @@ impl VideoInput {
     ) -> Result<bool, ExtractError> {
         let mut bad_packets = 0u32;
         loop {
+            // A fresh packet each time: FFmpeg's demuxers fill the one
+            // given without releasing what it held (`av_get_packet` sets
+            // its data to NULL), so a reused packet leaked every packet
+            // read, the whole compressed stream of a long file (a 30-min
+            // file held 80 MB of it at the end). Dropping the old one
+            // releases it.
+            *packet = ffmpeg::Packet::empty();
             match packet.read(&mut self.input) {
                 Ok(()) if packet.stream() == self.stream_index => return Ok(true),
                 Ok(()) => bad_packets = 0,

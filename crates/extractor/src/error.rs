@@ -76,9 +76,25 @@ pub enum ExtractError {
         /// Limit in hours.
         max_h: u32,
     },
+    /// The pictures are larger than vfp decodes.
+    #[error("{}: pictures of {width}×{height}, larger than vfp decodes ({max_pixels} pixels, 8K: no video codec level allows more)", path.display())]
+    TooLarge {
+        /// The input.
+        path: PathBuf,
+        /// Picture width.
+        width: u32,
+        /// Picture height.
+        height: u32,
+        /// The limit, pixels a picture.
+        max_pixels: u64,
+    },
     /// The parameters are unusable.
     #[error("invalid extraction parameters: {0}")]
     InvalidParams(String),
+    /// The caller's handler of parts ([`extract_in_parts`](crate::extract_in_parts))
+    /// stopped the extraction; its own error is what the caller sees.
+    #[error("extraction stopped by its caller")]
+    Stopped,
 }
 
 impl ExtractError {
@@ -92,8 +108,9 @@ impl ExtractError {
             | ExtractError::Decoder { path, .. }
             | ExtractError::Damaged { path, .. }
             | ExtractError::NoFrames { path, .. }
-            | ExtractError::TooLong { path, .. } => Some(path),
-            ExtractError::InvalidParams(_) => None,
+            | ExtractError::TooLong { path, .. }
+            | ExtractError::TooLarge { path, .. } => Some(path),
+            ExtractError::InvalidParams(_) | ExtractError::Stopped => None,
         }
     }
 }

@@ -53,7 +53,8 @@ use scale::{FeatureScaler, RgbScaler, WorkScaler};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
-use vfp_fingerprint::{ExtractParams, Fingerprint, HashedFrame, Sampling, SourceInfo};
+use vfp_fingerprint::local::FeatureFrame;
+use vfp_fingerprint::{ExtractParams, Fingerprint, HashedFrame, Sampling, SourceInfo, ViewTrack};
 use views::WindowHasher;
 
 /// Longest video a `.vfp` can time-stamp: u32 milliseconds, ~49 days; we
@@ -120,7 +121,57 @@ pub fn extract(path: &Path, opts: &ExtractOptions) -> Result<Fingerprint, Extrac
 pub fn extract_observed(
     path: &Path,
     opts: &ExtractOptions,
+    observe: impl FnMut(SampleView<'_>),
+) -> Result<Fingerprint, ExtractError> {
+    run(path, opts, observe, None, &mut |_| Ok(()))
+}
+
+/// How a long video is handed over in parts ([`extract_in_parts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parts {
+    /// A part is handed over once its new frames span this long, ms.
+    pub span_ms: u32,
+    /// Each part after the first begins with the last this-many ms of the
+    /// one before: whatever is shorter than that lies whole in one part.
+    pub overlap_ms: u32,
+}
+
+/// Fingerprints one video file part by part: `on_part` gets fingerprints
+/// of consecutive stretches of the video (frames, view tracks and local
+/// features; times from the stream start, as [`extract`] gives them),
+/// each repeating the end of the one before by `parts.overlap_ms`, and
+/// none is held after it was handed over. So memory does not grow with
+/// the video's length. A video shorter than `parts.span_ms` is one part,
+/// the fingerprint [`extract`] gives. Returns the file's facts; an error
+/// of `on_part` stops the decoding and is returned.
+pub fn extract_in_parts<E: From<ExtractError>>(
+    path: &Path,
+    opts: &ExtractOptions,
+    parts: Parts,
+    mut on_part: impl FnMut(Fingerprint) -> Result<(), E>,
+) -> Result<SourceInfo, E> {
+    let mut failure: Option<E> = None;
+    let result = run(path, opts, |_| {}, Some(parts), &mut |part| {
+        on_part(part).map_err(|e| {
+            failure = Some(e);
+            ExtractError::Stopped
+        })
+    });
+    match (result, failure) {
+        (_, Some(e)) => Err(e),
+        (Ok(fp), None) => Ok(fp.source),
+        (Err(e), None) => Err(e.into()),
+    }
+}
+
+/// Decodes, samples and hashes `path`; with `parts`, hands the fingerprint
+/// to `on_part` in parts and returns it without frames.
+fn run(
+    path: &Path,
+    opts: &ExtractOptions,
     mut observe: impl FnMut(SampleView<'_>),
+    parts: Option<Parts>,
+    on_part: &mut dyn FnMut(Fingerprint) -> Result<(), ExtractError>,
 ) -> Result<Fingerprint, ExtractError> {
     let params = opts.params;
     if !params.sampling.is_valid() {
@@ -143,6 +194,20 @@ pub fn extract_observed(
     )?;
     let (file_size, sha256) = file_sha256(path)?;
     let facts = input.facts.clone();
+    let mut source = SourceInfo {
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        file_size,
+        sha256,
+        duration_ms: 0,
+        width: facts.width,
+        height: facts.height,
+        fps: facts.fps,
+        codec: facts.codec.clone(),
+        rotation_deg: facts.rotation_deg,
+    };
     let mut sampler = Sampler::new(params.sampling);
     let mut scaler = WorkScaler::new();
     let mut hasher = WindowHasher::new(params, facts.display_aspect, facts.display_height);
@@ -156,6 +221,7 @@ pub fn extract_observed(
     let mut next_feature_ms = 0u32;
     let max_s = f64::from(MAX_DURATION_H) * 3600.0;
     let mut last_t_s = 0.0f64;
+    let mut parted = parts.map(PartBuilder::new);
     input.decode(|t_s, frame| {
         last_t_s = t_s;
         if t_s > max_s {
@@ -174,31 +240,160 @@ pub fn extract_observed(
             }
             let picture = scaler.scale(frame, path)?.rotated_cw(facts.rotation_deg);
             hasher.push(t_ms, picture, &mut observe);
+            if let Some(builder) = parted.as_mut().filter(|b| b.is_due(&hasher)) {
+                let (frames, views) = hasher.drain();
+                let part = builder.part(&source, params, frames, views, &mut features);
+                on_part(part)?;
+            }
         }
         Ok(())
     })?;
     let (frames, views) = hasher.finish(&mut observe);
     let duration_s = facts.duration_s.unwrap_or(last_t_s).max(last_t_s);
+    source.duration_ms = (duration_s * 1000.0).round() as u64;
+    if let Some(mut builder) = parted {
+        if !frames.is_empty() || builder.parts_made == 0 {
+            let mut part = builder.part(&source, params, frames, views, &mut features);
+            part.source.duration_ms = source.duration_ms;
+            on_part(part)?;
+        }
+        return Ok(Fingerprint {
+            source,
+            params,
+            frames: Vec::new(),
+            views: Vec::new(),
+            features: Vec::new(),
+        });
+    }
     Ok(Fingerprint {
-        source: SourceInfo {
-            file_name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            file_size,
-            sha256,
-            duration_ms: (duration_s * 1000.0).round() as u64,
-            width: facts.width,
-            height: facts.height,
-            fps: facts.fps,
-            codec: facts.codec,
-            rotation_deg: facts.rotation_deg,
-        },
+        source,
         params,
         frames,
         views,
         features,
     })
+}
+
+/// Cuts a video's hashed frames into [`Parts`]: what it holds between
+/// parts is the overlap repeated in the next one.
+struct PartBuilder {
+    parts: Parts,
+    parts_made: usize,
+    /// The end of the last part, repeated at the start of the next.
+    carry_frames: Vec<HashedFrame>,
+    carry_views: Vec<ViewTrack>,
+    carry_features: Vec<FeatureFrame>,
+}
+
+impl PartBuilder {
+    fn new(parts: Parts) -> Self {
+        PartBuilder {
+            parts,
+            parts_made: 0,
+            carry_frames: Vec::new(),
+            carry_views: Vec::new(),
+            carry_features: Vec::new(),
+        }
+    }
+
+    /// Whether the hasher holds a part's span of new frames.
+    fn is_due(&self, hasher: &WindowHasher) -> bool {
+        match (hasher.hashed_from_ms(), hasher.hashed_until_ms()) {
+            (Some(from), Some(until)) => until.saturating_sub(from) >= self.parts.span_ms,
+            _ => false,
+        }
+    }
+
+    /// The next part: the carried overlap, then `frames` and `views`, and
+    /// the features of that stretch (taken from `features`; later ones
+    /// stay). Keeps the part's end as the next overlap.
+    fn part(
+        &mut self,
+        source: &SourceInfo,
+        params: ExtractParams,
+        frames: Vec<HashedFrame>,
+        views: Vec<ViewTrack>,
+        features: &mut Vec<FeatureFrame>,
+    ) -> Fingerprint {
+        let end_ms = frames.last().map(|f| f.t_ms);
+        let mut part_frames = std::mem::take(&mut self.carry_frames);
+        let carried_times: Vec<u32> = part_frames.iter().map(|f| f.t_ms).collect();
+        let new_times: Vec<u32> = frames.iter().map(|f| f.t_ms).collect();
+        part_frames.extend(frames);
+        let part_views = join_tracks(
+            std::mem::take(&mut self.carry_views),
+            &carried_times,
+            views,
+            &new_times,
+        );
+        let mut part_features = std::mem::take(&mut self.carry_features);
+        let taken = match end_ms {
+            Some(end) => features.partition_point(|f| f.t_ms <= end),
+            None => features.len(),
+        };
+        part_features.extend(features.drain(..taken));
+        // The next part begins with this one's last `overlap_ms`.
+        if let Some(end) = part_frames.last().map(|f| f.t_ms) {
+            let from_ms = end.saturating_sub(self.parts.overlap_ms);
+            let k = part_frames.partition_point(|f| f.t_ms < from_ms);
+            self.carry_frames = part_frames[k..].to_vec();
+            self.carry_views = part_views
+                .iter()
+                .map(|v| ViewTrack {
+                    region: v.region,
+                    zoom_pct: v.zoom_pct,
+                    frames: v.frames[k.min(v.frames.len())..].to_vec(),
+                })
+                .collect();
+            let f = part_features.partition_point(|f| f.t_ms < from_ms);
+            self.carry_features = part_features[f..].to_vec();
+        }
+        self.parts_made += 1;
+        let mut part_source = source.clone();
+        part_source.duration_ms = end_ms.map_or(0, u64::from);
+        Fingerprint {
+            source: part_source,
+            params,
+            frames: part_frames,
+            views: part_views,
+            features: part_features,
+        }
+    }
+}
+
+/// View tracks of a carried stretch (`carried`, frames at
+/// `carried_times`) followed by new ones (`new`, at `new_times`): a
+/// region only one side has gets placeholders on the other.
+fn join_tracks(
+    carried: Vec<ViewTrack>,
+    carried_times: &[u32],
+    new: Vec<ViewTrack>,
+    new_times: &[u32],
+) -> Vec<ViewTrack> {
+    let mut out: Vec<ViewTrack> = Vec::with_capacity(carried.len().max(new.len()));
+    let mut new: Vec<Option<ViewTrack>> = new.into_iter().map(Some).collect();
+    for mut track in carried {
+        let same = new.iter_mut().find(|n| {
+            n.as_ref()
+                .is_some_and(|n| (n.region, n.zoom_pct) == (track.region, track.zoom_pct))
+        });
+        match same.and_then(Option::take) {
+            Some(n) => track.frames.extend(n.frames),
+            None => track
+                .frames
+                .extend(new_times.iter().map(|&t| views::placeholder(t))),
+        }
+        out.push(track);
+    }
+    for n in new.into_iter().flatten() {
+        let mut frames: Vec<HashedFrame> = carried_times
+            .iter()
+            .map(|&t| views::placeholder(t))
+            .collect();
+        frames.extend(n.frames);
+        out.push(ViewTrack { frames, ..n });
+    }
+    out
 }
 
 /// A small RGB picture of one moment of a video, for evidence pages.

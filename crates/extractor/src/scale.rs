@@ -237,5 +237,6 @@ fn check_frame(frame: &VideoFrame, path: &Path) -> Result<(), ExtractError> {
             reason: "the decoder returned an empty frame".into(),
         });
     }
-    Ok(())
+    // The stream's header may say one size and its frames another.
+    crate::decode::check_picture_size(path, frame.width(), frame.height())
 }

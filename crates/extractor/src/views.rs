@@ -108,23 +108,31 @@ impl SparseTrack {
                 self.any = true;
                 hash_sample(t_ms, &s.resample(picture), params, keyframe)
             }
-            None => HashedFrame {
-                t_ms,
-                hash: Default::default(),
-                mirrored: Default::default(),
-                quality: 0,
-                flags: FrameFlags::LOW_INFORMATION,
-            },
+            None => placeholder(t_ms),
         });
     }
 
-    /// The track, if any window had the region.
-    fn finish(self, zoom_pct: u8) -> Option<ViewTrack> {
-        self.any.then_some(ViewTrack {
+    /// The frames pushed so far, as a track if any window had the region;
+    /// the track starts again empty.
+    fn drain(&mut self, zoom_pct: u8) -> Option<ViewTrack> {
+        let frames = std::mem::take(&mut self.frames);
+        std::mem::replace(&mut self.any, false).then_some(ViewTrack {
             region: self.region,
             zoom_pct,
-            frames: self.frames,
+            frames,
         })
+    }
+}
+
+/// The frame a sparse track holds at a sample without its region: no
+/// hash, flagged low-information (never searched).
+pub(crate) fn placeholder(t_ms: u32) -> HashedFrame {
+    HashedFrame {
+        t_ms,
+        hash: Default::default(),
+        mirrored: Default::default(),
+        quality: 0,
+        flags: FrameFlags::LOW_INFORMATION,
     }
 }
 
@@ -345,27 +353,45 @@ impl WindowHasher {
         }
     }
 
+    /// The frames and view tracks of every window hashed so far (not the
+    /// open window's samples, hashed when it closes), handed over: a long
+    /// video is matched part by part, and its parts need not be held.
+    pub(crate) fn drain(&mut self) -> (Vec<HashedFrame>, Vec<ViewTrack>) {
+        let mut views: Vec<ViewTrack> = VIEW_ZOOMS_PCT
+            .iter()
+            .zip(self.views.iter_mut())
+            .map(|(&zoom_pct, frames)| ViewTrack {
+                region: ViewRegion::Active,
+                zoom_pct,
+                frames: std::mem::take(frames),
+            })
+            .collect();
+        views.extend(self.inset.drain(REGION_VIEW_PCT));
+        views.extend(self.whole_frame.drain(REGION_VIEW_PCT));
+        views.extend(self.window.drain(WINDOW_VIEW_PCT));
+        views.extend(self.upper_pane_window.drain(WINDOW_VIEW_PCT));
+        views.extend(self.lower_pane_window.drain(WINDOW_VIEW_PCT));
+        views.extend(self.screen.drain(REGION_VIEW_PCT));
+        (std::mem::take(&mut self.frames), views)
+    }
+
+    /// Time of the first hashed sample held, ms.
+    pub(crate) fn hashed_from_ms(&self) -> Option<u32> {
+        self.frames.first().map(|f| f.t_ms)
+    }
+
+    /// Time of the last hashed sample held, ms.
+    pub(crate) fn hashed_until_ms(&self) -> Option<u32> {
+        self.frames.last().map(|f| f.t_ms)
+    }
+
+    /// Hashes the open window and hands over everything.
     pub(crate) fn finish(
         mut self,
         observe: &mut impl FnMut(SampleView<'_>),
     ) -> (Vec<HashedFrame>, Vec<ViewTrack>) {
         self.flush(observe);
-        let mut views: Vec<ViewTrack> = VIEW_ZOOMS_PCT
-            .iter()
-            .zip(self.views)
-            .map(|(&zoom_pct, frames)| ViewTrack {
-                region: ViewRegion::Active,
-                zoom_pct,
-                frames,
-            })
-            .collect();
-        views.extend(self.inset.finish(REGION_VIEW_PCT));
-        views.extend(self.whole_frame.finish(REGION_VIEW_PCT));
-        views.extend(self.window.finish(WINDOW_VIEW_PCT));
-        views.extend(self.upper_pane_window.finish(WINDOW_VIEW_PCT));
-        views.extend(self.lower_pane_window.finish(WINDOW_VIEW_PCT));
-        views.extend(self.screen.finish(REGION_VIEW_PCT));
-        (self.frames, views)
+        self.drain()
     }
 }
 

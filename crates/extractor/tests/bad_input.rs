@@ -92,6 +92,18 @@ fn text_file_named_mp4() {
 }
 
 #[test]
+fn pictures_larger_than_any_codec_level_are_refused() {
+    let path = generated("oversized.mkv");
+    let err = fail(&path);
+    match &err {
+        ExtractError::TooLarge { width, height, .. } => assert_eq!((*width, *height), (8192, 8192)),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("oversized.mkv"), "{err}");
+    assert!(err.to_string().contains("larger than vfp decodes"), "{err}");
+}
+
+#[test]
 fn audio_only_file() {
     let err = fail(&generated("audio-only.m4a"));
     match &err {

@@ -232,3 +232,112 @@ fn thumbnails_are_upright_pictures_at_the_asked_times() {
         }
     }
 }
+
+/// A video handed over in parts is the video extracted whole: every
+/// frame, view track and local feature lies in a part, each part repeats
+/// the overlap of the one before and nothing else, and a video shorter
+/// than a part is one part equal to the whole extraction.
+#[test]
+fn parts_of_a_video_add_up_to_the_whole_extraction() {
+    use vfp_extractor::features::FeatureOptions;
+    use vfp_extractor::{extract_in_parts, ExtractError, Parts};
+    // The pillarboxed film with an intro card: framing that changes, so
+    // the region tracks come and go between parts.
+    let path = generated("intro-card-pillarbox.mp4");
+    let opts = ExtractOptions::with_sampling(Sampling::Dense { fps: 4.0 })
+        .with_features(FeatureOptions::title());
+    let whole = extract(&path, &opts).unwrap();
+    let parts_of = |parts: Parts| {
+        let mut got = Vec::new();
+        let source = extract_in_parts(&path, &opts, parts, |p| {
+            got.push(p);
+            Ok::<(), ExtractError>(())
+        })
+        .unwrap();
+        assert_eq!(source, whole.source);
+        got
+    };
+    let one = parts_of(Parts {
+        span_ms: 600_000,
+        overlap_ms: 30_000,
+    });
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0], whole);
+
+    let overlap_ms = 1_500;
+    let parts = parts_of(Parts {
+        span_ms: 3_000,
+        overlap_ms,
+    });
+    assert!(parts.len() >= 3, "{} parts", parts.len());
+    // Frames: each part's new frames continue the last, after an overlap
+    // that repeats the previous part's end exactly.
+    let mut frames = Vec::new();
+    let mut features = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let repeated = if i == 0 {
+            0
+        } else {
+            let end = parts[i - 1].frames.last().unwrap().t_ms;
+            let k = part.frames.partition_point(|f| f.t_ms <= end);
+            let before = &parts[i - 1].frames;
+            assert_eq!(&part.frames[..k], &before[before.len() - k..]);
+            assert!(part.frames[..k].iter().all(|f| f.t_ms + overlap_ms >= end));
+            k
+        };
+        frames.extend_from_slice(&part.frames[repeated..]);
+        // Every track of a part has a frame per sample.
+        for v in &part.views {
+            let times: Vec<u32> = v.frames.iter().map(|f| f.t_ms).collect();
+            let expected: Vec<u32> = part.frames.iter().map(|f| f.t_ms).collect();
+            assert_eq!(times, expected, "{:?} {}", v.region, v.zoom_pct);
+        }
+        let after = if i == 0 {
+            0
+        } else {
+            parts[i - 1].features.last().map_or(0, |f| f.t_ms + 1)
+        };
+        features.extend(
+            part.features
+                .iter()
+                .filter(|f| i == 0 || f.t_ms >= after)
+                .cloned(),
+        );
+    }
+    assert_eq!(frames, whole.frames);
+    assert_eq!(features, whole.features);
+    // Each track of the whole extraction, frame for frame, from the parts
+    // (placeholders where a part did not have the region).
+    for track in &whole.views {
+        let mut joined = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            let repeated = if i == 0 {
+                0
+            } else {
+                let end = parts[i - 1].frames.last().unwrap().t_ms;
+                part.frames.partition_point(|f| f.t_ms <= end)
+            };
+            match part
+                .views
+                .iter()
+                .find(|v| (v.region, v.zoom_pct) == (track.region, track.zoom_pct))
+            {
+                Some(v) => joined.extend_from_slice(&v.frames[repeated..]),
+                None => joined.extend(part.frames[repeated..].iter().map(|f| {
+                    vfp_fingerprint::HashedFrame {
+                        t_ms: f.t_ms,
+                        hash: Default::default(),
+                        mirrored: Default::default(),
+                        quality: 0,
+                        flags: FrameFlags::LOW_INFORMATION,
+                    }
+                })),
+            }
+        }
+        assert_eq!(
+            joined, track.frames,
+            "{:?} {}",
+            track.region, track.zoom_pct
+        );
+    }
+}

@@ -29,6 +29,7 @@
 //! moved or scaled part of a title.
 
 pub mod local;
+pub mod parts;
 
 use std::collections::{BTreeMap, HashMap};
 pub use vfp_fingerprint::TitleIndex;

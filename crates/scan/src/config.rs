@@ -2,6 +2,7 @@
 //! checked ([`ScanConfig`]). Nothing is clamped: a value outside its
 //! range is refused with what the range is.
 
+use vfp_extractor::Parts;
 use vfp_fingerprint::{FrameHash, Sampling};
 use vfp_matcher::local::LocalParams;
 use vfp_matcher::{
@@ -186,9 +187,23 @@ impl ScanSettings {
             decoder_threads: self.decoder_threads,
             exploratory: self.exploratory,
             local: LocalParams::default(),
+            parts: SCAN_PARTS,
         })
     }
 }
+
+/// How a scan hands a long video to the matcher: in parts of 5 minutes,
+/// each beginning with the last 30 s of the one before (a copy shorter
+/// than that lies whole in one part; a longer one is joined across parts,
+/// [`join_parts`](vfp_matcher::parts::join_parts)). A part holds what a
+/// scan keeps of its video (at 30 samples a second, the hashes of every
+/// view and the local features: about 5 MB a minute), so a file in flight
+/// holds at most 5.5 minutes of it, however long it is (see
+/// `scripts/bench-memory.sh`).
+pub const SCAN_PARTS: Parts = Parts {
+    span_ms: 300_000,
+    overlap_ms: 30_000,
+};
 
 /// Checked settings: what a [`Scanner`](crate::Scanner) runs with.
 #[derive(Clone, Debug, PartialEq)]
@@ -199,6 +214,7 @@ pub struct ScanConfig {
     pub(crate) decoder_threads: usize,
     pub(crate) exploratory: bool,
     pub(crate) local: LocalParams,
+    pub(crate) parts: Parts,
 }
 
 impl Default for ScanConfig {
@@ -212,6 +228,7 @@ impl Default for ScanConfig {
             decoder_threads: 0,
             exploratory: false,
             local: LocalParams::default(),
+            parts: SCAN_PARTS,
         }
     }
 }
@@ -247,6 +264,17 @@ impl ScanConfig {
     /// know.
     pub fn with_decoder_threads(mut self, threads: usize) -> Self {
         self.decoder_threads = threads;
+        self
+    }
+    /// How a long video is handed to the matcher ([`SCAN_PARTS`] unless
+    /// set).
+    pub fn parts(&self) -> Parts {
+        self.parts
+    }
+    /// The same, scanning videos in `parts` (longer parts hold more of a
+    /// file in memory; shorter ones repeat more of it, by their overlap).
+    pub fn with_parts(mut self, parts: Parts) -> Self {
+        self.parts = parts;
         self
     }
 }

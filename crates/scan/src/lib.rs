@@ -30,7 +30,7 @@ mod scanner;
 mod search;
 pub mod units;
 
-pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS};
+pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS, SCAN_PARTS};
 pub use error::{isolate, Panicked, ScanError};
 pub use record::{FileRecord, MatchRecord, Verdict, Verification};
 pub use scanner::{

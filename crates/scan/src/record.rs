@@ -8,7 +8,7 @@
 
 use crate::units::{round_to, seconds, timecode};
 use serde::{Deserialize, Serialize};
-use vfp_fingerprint::Fingerprint;
+use vfp_fingerprint::SourceInfo;
 use vfp_index::{Catalog, TitleRecord};
 use vfp_matcher::{Evidence, MatchSegment};
 
@@ -107,11 +107,11 @@ fn is_false(b: &bool) -> bool {
 
 impl FileRecord {
     /// A scanned file: `match` with matches, `no_match` without.
-    pub fn scanned(file: String, fp: &Fingerprint, matches: Vec<MatchRecord>) -> FileRecord {
+    pub fn scanned(file: String, source: &SourceInfo, matches: Vec<MatchRecord>) -> FileRecord {
         FileRecord {
             file,
-            sha256: Some(fp.source.sha256_hex()),
-            duration_s: Some(fp.source.duration_ms as f64 / 1000.0),
+            sha256: Some(source.sha256_hex()),
+            duration_s: Some(source.duration_ms as f64 / 1000.0),
             verdict: if matches.is_empty() {
                 Verdict::NoMatch
             } else {

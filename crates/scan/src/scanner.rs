@@ -7,8 +7,9 @@ use crate::{isolate, ClipSearch, ScanConfig, ScanError};
 use std::path::Path;
 use vfp_extractor::features::FeatureOptions;
 use vfp_extractor::ExtractOptions;
-use vfp_fingerprint::{format as vfp_format, Fingerprint, Sampling, TitleIndex};
+use vfp_fingerprint::{format as vfp_format, Fingerprint, Sampling, SourceInfo, TitleIndex};
 use vfp_index::Catalog;
+use vfp_matcher::parts::join_parts;
 use vfp_matcher::{MatchParams, MatchSegment};
 
 /// Radius of the keyframe triage of `--fast`. Keyframes fall anywhere
@@ -62,27 +63,42 @@ impl<'c> Scanner<'c> {
     pub fn scan_path(&self, path: &Path) -> FileRecord {
         let file = path.display().to_string();
         let mut record = match isolate(path, || self.scan_file(path)) {
-            Ok((fp, segments)) => FileRecord::scanned(file, &fp, self.records(&segments)),
+            Ok((source, segments)) => FileRecord::scanned(file, &source, self.records(&segments)),
             Err(e) => FileRecord::failed(file, &e),
         };
         record.exploratory = self.config.exploratory;
         record
     }
 
-    /// Scans one file: its fingerprint and matched segments. A video is
-    /// decoded densely, or with `--fast` by its keyframes first and
-    /// densely only when the keyframes cannot rule it out.
-    fn scan_file(&self, path: &Path) -> Result<(Fingerprint, Vec<MatchSegment>), ScanError> {
-        if self.config.fast && !is_fingerprint_file(path) {
+    /// Scans one file: its facts and matched segments. A video is decoded
+    /// densely, or with `--fast` by its keyframes first and densely only
+    /// when the keyframes cannot rule it out; densely, in parts
+    /// ([`ScanConfig::parts`]), so that memory does not grow with its
+    /// length.
+    fn scan_file(&self, path: &Path) -> Result<(SourceInfo, Vec<MatchSegment>), ScanError> {
+        if is_fingerprint_file(path) {
+            let fp = vfp_format::read_file(path)?;
+            let segments = self.scan_fingerprint(path, &fp)?;
+            return Ok((fp.source, segments));
+        }
+        if self.config.fast {
             let keys =
                 vfp_extractor::extract(path, &ExtractOptions::with_sampling(Sampling::Keyframes))?;
             if !self.keyframes_may_match(path, &keys)? {
-                return Ok((keys, Vec::new()));
+                return Ok((keys.source, Vec::new()));
             }
         }
-        let fp = fingerprint_of(path, &self.dense_options())?;
-        let segments = self.scan_fingerprint(path, &fp)?;
-        Ok((fp, segments))
+        let mut segments = Vec::new();
+        let source = vfp_extractor::extract_in_parts(
+            path,
+            &self.dense_options(),
+            self.config.parts,
+            |part| {
+                join_parts(&mut segments, self.scan_fingerprint(path, &part)?);
+                Ok::<(), ScanError>(())
+            },
+        )?;
+        Ok((source, segments))
     }
 
     /// The matched segments of a fingerprint. A keyframe-only one (`vfp
