@@ -763,12 +763,21 @@ fn human_output_reads_cleanly() {
         .unwrap_or_else(|| panic!("{err}"));
     assert!(line.starts_with("vfp: error: "), "{line}");
     assert_eq!(line.matches("nonexist.mp4").count(), 1, "{line}");
-    // The summary.
+    // The summary, with the rates.
     assert!(
         err.contains("vfp: scanned 2 files in ")
-            && err.contains(": 1 matched, 0 no match, 1 error"),
+            && err.contains(": 1 matched, 0 no match, 1 error; ")
+            && err.contains(" files/s, ")
+            && err.contains("s of video)"),
         "{err}"
     );
+    // Quiet: the same records, the error still said, no summary.
+    let quiet = scan_cat(d, &[os("-q"), copy.as_os_str(), missing.as_os_str()]);
+    assert_eq!(quiet.status.code(), Some(2));
+    assert_eq!(stdout(&quiet), text);
+    let quiet_err = stderr(&quiet);
+    assert!(quiet_err.contains("nonexist.mp4"), "{quiet_err}");
+    assert!(!quiet_err.contains("vfp: scanned"), "{quiet_err}");
 }
 
 #[test]

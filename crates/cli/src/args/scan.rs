@@ -61,6 +61,10 @@ pub struct ScanArgs {
     /// Frames per second sampled from scanned videos.
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
     pub fps: f32,
+    /// No progress bar and no closing summary on stderr (errors are still
+    /// records).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Validated `vfp scan` configuration.
@@ -80,6 +84,8 @@ pub struct ScanConfig {
     pub resume: Option<PathBuf>,
     /// Where records are appended (stdout if none).
     pub output: Option<PathBuf>,
+    /// No progress bar, no summary.
+    pub quiet: bool,
     /// What the engine runs with; decoder threads are set once the number
     /// of files is known (see [`ScanConfig::engine_for`]).
     pub engine: vfp_scan::ScanConfig,
@@ -109,6 +115,7 @@ impl ScanArgs {
             format: self.format,
             resume: self.resume,
             output: self.output,
+            quiet: self.quiet,
             engine,
         })
     }
@@ -148,6 +155,7 @@ mod tests {
             (c.format, c.recursive, c.jobs),
             (ScanFormat::Human, false, cores())
         );
+        assert!(!c.quiet);
         assert_eq!(c.engine.match_params().radius, 31);
         assert_eq!(c.engine.sampling(), Sampling::Dense { fps: 30.0 });
     }
@@ -173,9 +181,11 @@ mod tests {
             "csv",
             "--resume",
             "old.jsonl",
+            "-q",
             "dir",
         ])
         .unwrap();
+        assert!(c.quiet);
         let p = c.engine.match_params();
         assert_eq!(
             (p.radius, p.follow_radius, p.min_frames, p.min_duration_ms),

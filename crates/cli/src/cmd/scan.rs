@@ -64,8 +64,8 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
         None => Box::new(std::io::stdout()),
     };
     // With the records in a file, the terminal has room for the summary.
-    let summary = cfg.format == ScanFormat::Human || cfg.output.is_some();
-    let printer = Printer::new(cfg.format, inputs.len(), out, summary);
+    let summary = !cfg.quiet && (cfg.format == ScanFormat::Human || cfg.output.is_some());
+    let printer = Printer::new(cfg.format, inputs.len(), out, summary, !cfg.quiet);
     // A CSV appended to has its header already.
     if !appending {
         printer.begin()?;
@@ -88,7 +88,7 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
                     FileRecord::failed(path.display().to_string(), why.as_ref())
                 }
             };
-            lock(&tally).add(record.verdict);
+            lock(&tally).add(&record);
             printer.record(&record);
         });
     });
@@ -118,11 +118,21 @@ struct Printer {
 }
 
 impl Printer {
-    fn new(format: ScanFormat, files: usize, out: Box<dyn Write + Send>, summary: bool) -> Self {
+    fn new(
+        format: ScanFormat,
+        files: usize,
+        out: Box<dyn Write + Send>,
+        summary: bool,
+        show_progress: bool,
+    ) -> Self {
         Printer {
             format,
             files,
-            progress: progress::files(files),
+            progress: if show_progress {
+                progress::files(files)
+            } else {
+                indicatif::ProgressBar::hidden()
+            },
             out: Mutex::new(out),
             summary,
             write_failed: Mutex::new(None),

@@ -26,7 +26,7 @@ pub fn render(format: ScanFormat, record: &FileRecord) -> Rendered {
     }
 }
 
-/// How many files ended how.
+/// How many files ended how, and how much video they held.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Files with a match.
@@ -37,21 +37,28 @@ pub struct Tally {
     pub errors: usize,
     /// Files skipped as done by an earlier scan (`--resume`).
     pub skipped: usize,
+    /// Video in the files scanned, ms.
+    pub video_ms: u64,
 }
 
 impl Tally {
-    /// Counts `verdict`.
-    pub fn add(&mut self, verdict: Verdict) {
-        match verdict {
+    /// Counts `record`.
+    pub fn add(&mut self, record: &FileRecord) {
+        match record.verdict {
             Verdict::Match => self.matched += 1,
             Verdict::NoMatch => self.no_match += 1,
             Verdict::Error => self.errors += 1,
+        }
+        let ms = record.duration_s.unwrap_or(0.0) * 1000.0;
+        if ms.is_finite() && ms > 0.0 {
+            self.video_ms += ms.round() as u64;
         }
     }
 }
 
 /// The closing line on stderr: `vfp: scanned 12 files in 40.2 s: 3
-/// matched, 8 no match, 1 error`.
+/// matched, 8 no match, 1 error; 0.30 files/s, 5.1 s of video a second
+/// (3 min 24 s of video)`.
 pub fn summary(tally: Tally, seconds: f64) -> String {
     let scanned = tally.matched + tally.no_match + tally.errors;
     let mut line = format!(
@@ -61,11 +68,32 @@ pub fn summary(tally: Tally, seconds: f64) -> String {
         tally.no_match,
         count(tally.errors, "error"),
     );
+    if seconds > 0.0 && scanned > 0 {
+        let video_s = tally.video_ms as f64 / 1000.0;
+        line.push_str(&format!(
+            "; {:.2} files/s, {:.1} s of video a second ({} of video)",
+            scanned as f64 / seconds,
+            video_s / seconds,
+            duration_words(video_s)
+        ));
+    }
     if tally.skipped > 0 {
         line.push_str(&format!("; {} skipped as already scanned", tally.skipped));
     }
     line.push('\n');
     line
+}
+
+/// `3 h 02 min`, `3 min 24 s`, `12.5 s`.
+fn duration_words(s: f64) -> String {
+    let whole = s.round() as u64;
+    if whole >= 3600 {
+        format!("{} h {:02} min", whole / 3600, whole % 3600 / 60)
+    } else if whole >= 60 {
+        format!("{} min {:02} s", whole / 60, whole % 60)
+    } else {
+        format!("{s:.1} s")
+    }
 }
 
 #[cfg(test)]
@@ -104,7 +132,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_summary_counts_every_verdict() {
+    fn the_summary_counts_every_verdict_and_the_rates() {
         let mut t = Tally::default();
         for v in [
             Verdict::Match,
@@ -112,14 +140,34 @@ pub(crate) mod tests {
             Verdict::NoMatch,
             Verdict::Error,
         ] {
-            t.add(v);
+            t.add(&record(v, Vec::new()));
         }
+        // Three files scanned hold 9.5 s of video each; the error none.
+        assert_eq!(t.video_ms, 28_500);
         assert_eq!(
-            summary(t, 12.04),
-            "vfp: scanned 4 files in 12.0 s: 1 matched, 2 no match, 1 error\n"
+            summary(t, 12.0),
+            "vfp: scanned 4 files in 12.0 s: 1 matched, 2 no match, 1 error; \
+             0.33 files/s, 2.4 s of video a second (28.5 s of video)\n"
+        );
+        t.video_ms = 3 * 3_600_000 + 125_000;
+        assert!(
+            summary(t, 1.0).contains("(3 h 02 min of video)"),
+            "{}",
+            summary(t, 1.0)
+        );
+        t.video_ms = 204_000;
+        assert!(
+            summary(t, 1.0).contains("(3 min 24 s of video)"),
+            "{}",
+            summary(t, 1.0)
         );
         t.skipped = 3;
         assert!(summary(t, 1.0).contains("; 3 skipped as already scanned"));
+        // Nothing scanned (all skipped): no rates.
+        assert_eq!(
+            summary(Tally { skipped: 2, ..Tally::default() }, 0.5),
+            "vfp: scanned 0 files in 0.5 s: 0 matched, 0 no match, 0 errors; 2 skipped as already scanned\n"
+        );
     }
 
     #[test]
