@@ -4,8 +4,9 @@
 # check, clippy with warnings denied, docs, all tests, benches compiled,
 # a short fuzz run of each parser of untrusted bytes (VFP_FUZZ_SECONDS per
 # target, default 30), the reliability soak (VFP_SOAK_FILES, default
-# 1000) and the check that a scan's memory does not grow with a file's
-# length (bench-memory.sh --quick).
+# 1000), the check that a scan's memory does not grow with a file's
+# length (bench-memory.sh --quick) and `vfp bench` on its built-in material,
+# checked against a scan timed from outside (bench-scan.sh --quick).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -32,4 +33,6 @@ cargo build --release --locked --quiet -p vfp-cli
 bash scripts/soak.sh "${VFP_SOAK_FILES:-1000}"
 echo "== memory of a long file in flight"
 bash scripts/bench-memory.sh --quick
+echo "== vfp bench, against a timed scan"
+bash scripts/bench-scan.sh --quick
 echo "test.sh: all checks passed"

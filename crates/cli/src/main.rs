@@ -37,6 +37,7 @@ fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
         Command::Index(c) => cmd::index::run(c.into_config()?),
         Command::Scan(a) => cmd::scan::run(a.into_config()?),
         Command::Verify(a) => cmd::verify::run(a.into_config()?),
+        Command::Bench(a) => cmd::bench::run(a.into_config()?),
         Command::Generate(a) => cmd::generate::run(a.what),
     }
 }

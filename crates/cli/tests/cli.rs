@@ -1355,3 +1355,120 @@ fn an_output_file_is_appended_to_safely_and_resumed_from() {
     assert_eq!(files.len(), 2, "{text}");
     assert!(files[0].ends_with("ref.mp4") && files[1].ends_with("vertical-crop.mp4"));
 }
+
+#[test]
+fn bench_measures_files_against_a_padded_catalog_and_reports_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let before = std::fs::read(d.join("cat/MANIFEST")).unwrap();
+    std::fs::write(d.join("garbage.mp4"), b"not a video at all").unwrap();
+    let (copy, other) = (generated("crf-low-bitrate.mp4"), generated("odd-size.mkv"));
+    let out = vfp(
+        d,
+        &[
+            os("bench"),
+            os("-c"),
+            os("cat"),
+            os("--repeat"),
+            os("1"),
+            os("--pad-frames"),
+            os("20k"),
+            os("--pad-dir"),
+            d.as_os_str(),
+            os("-j"),
+            os("2"),
+            os("--format"),
+            os("json"),
+            os("-q"),
+            copy.as_os_str(),
+            other.as_os_str(),
+            os("garbage.mp4"),
+        ],
+    );
+    // A file that could not be scanned: status 2, as a scan would.
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for key in [
+        "vfp_version",
+        "machine",
+        "settings",
+        "catalog",
+        "built_in_files",
+        "files",
+        "totals",
+        "parallel",
+        "peak_rss_bytes",
+        "peak_rss_scope",
+        "verdict",
+    ] {
+        assert!(r.get(key).is_some(), "no {key} in {r}");
+    }
+    let c = &r["catalog"];
+    assert_eq!(c["padded_frames"], 20_000);
+    assert!(c["frames"].as_u64().unwrap() > 20_000, "{c}");
+    assert!(c["open_ms"].as_f64().unwrap() > 0.0, "{c}");
+    assert!(c["pad_frames_per_s"].as_f64().unwrap() > 0.0, "{c}");
+    assert_eq!(c["built_in"], false);
+    let files = r["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    assert_eq!(files[0]["verdict"], "match");
+    assert_eq!(files[1]["verdict"], "no_match");
+    assert_eq!(files[2]["verdict"], "error");
+    assert!(files[2]["error"].as_str().unwrap().contains("garbage.mp4"));
+    for f in &files[..2] {
+        let scan = &f["scan"];
+        assert!(f["decode_only_s"].as_f64().unwrap() > 0.0, "{f}");
+        assert!(scan["hash_lookups"].as_u64().unwrap() > 0, "{f}");
+        assert!(scan["total_s"].as_f64().unwrap() > scan["search_s"].as_f64().unwrap());
+        assert!(!f["video"]["codec"].as_str().unwrap().is_empty(), "{f}");
+    }
+    let t = &r["totals"];
+    assert_eq!(
+        (t["files"].as_u64(), t["errors"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let share: f64 = ["decode", "framing_hashing", "search", "matching"]
+        .iter()
+        .map(|s| t["stages"][s]["share"].as_f64().unwrap())
+        .sum();
+    assert!((share - 1.0).abs() < 1e-6, "{t}");
+    assert!(t["scan_over_decode"].as_f64().unwrap() > 1.0, "{t}");
+    assert!(t["lookups_per_s"].as_f64().unwrap() > 0.0, "{t}");
+    assert_eq!(r["parallel"]["jobs"], 2);
+    assert!(r["parallel"]["efficiency"].as_f64().unwrap() > 0.0);
+    assert!(r["peak_rss_bytes"].as_u64().unwrap() > 1_000_000);
+    // The padded copy is gone and the catalog untouched.
+    let left: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("vfp-bench-padded"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(std::fs::read(d.join("cat/MANIFEST")).unwrap(), before);
+
+    // The tables say the same in words.
+    let out = vfp(
+        d,
+        &[
+            os("bench"),
+            os("-c"),
+            os("cat"),
+            os("--repeat"),
+            os("1"),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for words in [
+        "crf-low-bitrate.mp4",
+        "match (1)",
+        "catalog search",
+        "framing + hashing",
+        "× the time of decoding alone",
+        "peak",
+    ] {
+        assert!(text.contains(words), "no {words:?} in\n{text}");
+    }
+}

@@ -88,6 +88,14 @@ pub enum ExtractError {
         /// The limit, pixels a picture.
         max_pixels: u64,
     },
+    /// Generated video could not be written ([`crate::material`]).
+    #[error("{}: cannot write generated video: {reason}", path.display())]
+    Encoder {
+        /// The file being written.
+        path: PathBuf,
+        /// What FFmpeg said.
+        reason: String,
+    },
     /// The parameters are unusable.
     #[error("invalid extraction parameters: {0}")]
     InvalidParams(String),
@@ -109,7 +117,8 @@ impl ExtractError {
             | ExtractError::Damaged { path, .. }
             | ExtractError::NoFrames { path, .. }
             | ExtractError::TooLong { path, .. }
-            | ExtractError::TooLarge { path, .. } => Some(path),
+            | ExtractError::TooLarge { path, .. }
+            | ExtractError::Encoder { path, .. } => Some(path),
             ExtractError::InvalidParams(_) | ExtractError::Stopped => None,
         }
     }

@@ -33,6 +33,7 @@ pub mod features;
 pub mod hash;
 pub mod inset;
 pub mod luma;
+pub mod material;
 mod sample;
 mod scale;
 pub mod screen;
@@ -124,6 +125,53 @@ pub fn extract_observed(
     observe: impl FnMut(SampleView<'_>),
 ) -> Result<Fingerprint, ExtractError> {
     run(path, opts, observe, None, &mut |_| Ok(()))
+}
+
+/// What decoding a file alone gave ([`decode_only`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoded {
+    /// Frames the decoder returned.
+    pub frames: u64,
+    /// Time of the last frame, s from the stream start.
+    pub last_frame_s: f64,
+    /// Coded picture size, pixels.
+    pub width: u32,
+    /// Coded picture height, pixels.
+    pub height: u32,
+    /// The codec's short name (`h264`, `hevc`, ...).
+    pub codec: String,
+}
+
+/// Decodes `path`'s video stream and does nothing else with it: every
+/// frame, or keyframes only, with the decoder threads and checks
+/// [`extract`] uses, and neither the file's SHA-256, nor scaling, nor
+/// hashing. The physical limit of a scan, measured on the same file in
+/// the same run (`vfp bench`).
+pub fn decode_only(
+    path: &Path,
+    decoder_threads: usize,
+    keyframes_only: bool,
+) -> Result<Decoded, ExtractError> {
+    check_regular_file(path)?;
+    let mut input = VideoInput::open(
+        path,
+        DecodeOptions {
+            threads: decoder_threads,
+            keyframes_only,
+        },
+    )?;
+    let mut last_frame_s = 0.0f64;
+    let frames = input.decode(|t_s, _| {
+        last_frame_s = t_s;
+        Ok(())
+    })?;
+    Ok(Decoded {
+        frames,
+        last_frame_s,
+        width: input.facts.width,
+        height: input.facts.height,
+        codec: input.facts.codec.clone(),
+    })
 }
 
 /// How a long video is handed over in parts ([`extract_in_parts`]).

@@ -221,3 +221,114 @@ pub fn unrelated_clip(len_ms: u32, step_ms: u32, rng: &mut Rng) -> Fingerprint {
         (rng.code(), rng.code())
     })
 }
+
+/// Catalog frames per segment that [`pad`] adds at most: a segment is
+/// built in memory, ~200 bytes a frame while it is.
+pub const PAD_FRAMES_PER_SEGMENT: u64 = 8_000_000;
+
+/// Id prefix of the titles [`pad`] adds.
+pub const PAD_TITLE_PREFIX: &str = "vfp-pad-";
+
+/// Adds synthetic titles holding `frames` catalog frames in all to the
+/// catalog in `dir` (hashed and viewed as its titles are): one-hour titles
+/// of 5-second shots whose frames drift 0-6 bits ([`shot_codes`]), in
+/// segments of `per_segment` frames (see [`PAD_FRAMES_PER_SEGMENT`]; more
+/// where that many segments would make the catalog merge them all, past
+/// [`MAX_SEGMENTS`](crate::catalog::MAX_SEGMENTS)), so that the cost of a search at that
+/// catalog size can be measured before a catalog grows to it (`vfp bench
+/// --pad-frames`). They hold hashes only, no local features.
+/// `added(frames so far)` is called after each segment.
+pub fn pad(
+    dir: &std::path::Path,
+    frames: u64,
+    per_segment: u64,
+    rng: &mut Rng,
+    mut added: impl FnMut(u64),
+) -> Result<(), crate::IndexError> {
+    let catalog = crate::Catalog::open(dir)?;
+    let (hash, view_pct) = (catalog.hash_params(), catalog.view_pct());
+    let free = crate::catalog::MAX_SEGMENTS
+        .saturating_sub(catalog.storage().0)
+        .max(1) as u64;
+    let per_segment = per_segment.max(1).max(frames.div_ceil(free));
+    drop(catalog);
+    let mut done = 0u64;
+    let mut title = 0usize;
+    while done < frames {
+        let batch = (frames - done).min(per_segment);
+        let mut titles = Vec::new();
+        let mut left = batch;
+        while left > 0 {
+            let n = left.min(FRAMES_PER_TITLE as u64) as usize;
+            titles.push(padding_title(title, n, hash, view_pct, rng));
+            title += 1;
+            left -= n as u64;
+        }
+        crate::catalog::add(dir, titles)?;
+        done += batch;
+        added(done);
+    }
+    Ok(())
+}
+
+/// A padding title of `frames` shot codes, stored as the catalog's view
+/// (`view_pct`) with `hash` parameters; no whole-picture frames, which a
+/// catalog does not store.
+fn padding_title(
+    n: usize,
+    frames: usize,
+    hash: HashParams,
+    view_pct: u8,
+    rng: &mut Rng,
+) -> NewTitle {
+    let id = format!("{PAD_TITLE_PREFIX}{n:06}");
+    let stored = shot_codes(frames, rng)
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| HashedFrame {
+            t_ms: i as u32 * TITLE_STEP_MS,
+            hash: code,
+            // A mirrored title never needs its own mirrored hash: clips
+            // are looked up both ways.
+            mirrored: code,
+            quality: 80,
+            flags: FrameFlags::empty(),
+        })
+        .collect();
+    let duration_ms = u64::from(TITLE_STEP_MS) * frames as u64;
+    NewTitle {
+        record: TitleRecord {
+            id: id.clone(),
+            name: format!("Synthetic padding {n}"),
+            source_path: format!("/synthetic/{id}"),
+            duration_ms,
+            sha256: String::new(),
+            added_unix_s: 0,
+            labels: "synthetic".into(),
+        },
+        fingerprint: Fingerprint {
+            source: SourceInfo {
+                file_name: id,
+                file_size: 0,
+                sha256: [0; 32],
+                duration_ms,
+                width: 1280,
+                height: 720,
+                fps: 25.0,
+                codec: "synthetic".into(),
+                rotation_deg: 0,
+            },
+            params: ExtractParams {
+                hash,
+                ..ExtractParams::default()
+            },
+            frames: Vec::new(),
+            views: vec![ViewTrack {
+                region: ViewRegion::Active,
+                zoom_pct: view_pct,
+                frames: stored,
+            }],
+            features: Vec::new(),
+        },
+    }
+}

@@ -916,3 +916,44 @@ fn a_damaged_title_table_is_caught_on_open_not_only_by_verify() {
     assert!(text.contains("seg-000001.vfps"), "{text}");
     assert!(text.contains("title table"), "{text}");
 }
+
+#[test]
+fn a_padded_copy_grows_and_the_original_is_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = tmp.path().join("cat");
+    build(&original, vec![title("A", 1, 400), title("B", 2, 400)]);
+    catalog::add(&original, vec![title("C", 3, 100)]).unwrap();
+    let before = std::fs::read(original.join(MANIFEST)).unwrap();
+    let opened = Catalog::open(&original).unwrap();
+    let copy = tmp.path().join("copy");
+    opened.copy_to(&copy).unwrap();
+    // Into a folder that holds a catalog: refused, nothing changed.
+    let err = opened.copy_to(&copy).unwrap_err();
+    assert!(err.to_string().contains("copy"), "{err}");
+    let mut steps = Vec::new();
+    let frames = 25_000;
+    vfp_index::synthetic::pad(
+        &copy,
+        frames,
+        10_000,
+        &mut vfp_index::synthetic::Rng(5),
+        |n| steps.push(n),
+    )
+    .unwrap();
+    assert_eq!(steps, [10_000, 20_000, 25_000]);
+    let padded = Catalog::open(&copy).unwrap();
+    let stored = opened.frame_count() as u64;
+    assert_eq!(padded.frame_count() as u64, stored + frames);
+    assert_eq!(padded.storage().0, 5, "two segments copied, three added");
+    // The copy still finds the original's frames, and the original is as
+    // it was.
+    let hits = padded.search_radius(&code(2_000_000 + 7), 0);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(padded.title(hits[0].title).unwrap().id, "B");
+    assert_eq!(std::fs::read(original.join(MANIFEST)).unwrap(), before);
+    assert_eq!(
+        Catalog::open(&original).unwrap().frame_count() as u64,
+        stored
+    );
+    padded.verify().unwrap();
+}

@@ -2,6 +2,7 @@
 //! checked ([`ScanConfig`]). Nothing is clamped: a value outside its
 //! range is refused with what the range is.
 
+use crate::search::SearchMode;
 use vfp_extractor::Parts;
 use vfp_fingerprint::{FrameHash, Sampling};
 use vfp_matcher::local::LocalParams;
@@ -122,6 +123,8 @@ pub struct ScanSettings {
     pub decoder_threads: usize,
     /// Allows radii beyond the tested ones; every record says so.
     pub exploratory: bool,
+    /// Which clip moments are searched how far (see [`SearchMode`]).
+    pub search: SearchMode,
 }
 
 impl Default for ScanSettings {
@@ -135,6 +138,7 @@ impl Default for ScanSettings {
             fast: false,
             decoder_threads: 0,
             exploratory: false,
+            search: SearchMode::Auto,
         }
     }
 }
@@ -188,6 +192,7 @@ impl ScanSettings {
             exploratory: self.exploratory,
             local: LocalParams::default(),
             parts: SCAN_PARTS,
+            search: self.search,
         })
     }
 }
@@ -215,6 +220,7 @@ pub struct ScanConfig {
     pub(crate) exploratory: bool,
     pub(crate) local: LocalParams,
     pub(crate) parts: Parts,
+    pub(crate) search: SearchMode,
 }
 
 impl Default for ScanConfig {
@@ -229,6 +235,7 @@ impl Default for ScanConfig {
             exploratory: false,
             local: LocalParams::default(),
             parts: SCAN_PARTS,
+            search: SearchMode::Auto,
         }
     }
 }
@@ -265,6 +272,10 @@ impl ScanConfig {
     pub fn with_decoder_threads(mut self, threads: usize) -> Self {
         self.decoder_threads = threads;
         self
+    }
+    /// How the scanner chooses which clip moments it searches, how far.
+    pub fn search_mode(&self) -> SearchMode {
+        self.search
     }
     /// How a long video is handed to the matcher ([`SCAN_PARTS`] unless
     /// set).
@@ -303,6 +314,7 @@ mod tests {
             fast: true,
             decoder_threads: 3,
             exploratory: false,
+            search: SearchMode::Dense,
         }
         .validate()
         .unwrap();
@@ -314,6 +326,9 @@ mod tests {
         assert_eq!(c.sampling(), Sampling::Dense { fps: 10.0 });
         assert!(c.fast());
         assert_eq!(c.decoder_threads(), 3);
+        assert_eq!(c.search_mode(), SearchMode::Dense);
+        let auto = ScanSettings::default().validate().unwrap();
+        assert_eq!(auto.search_mode(), SearchMode::Auto);
     }
 
     #[test]

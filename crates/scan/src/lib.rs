@@ -23,17 +23,21 @@
 //! (bad input, or a bug that panics) becomes that file's error record;
 //! the caller goes on with the next.
 
+pub mod bench;
 mod config;
+mod cost;
 mod error;
+pub mod process;
 pub mod record;
 mod scanner;
 mod search;
 pub mod units;
 
 pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS, SCAN_PARTS};
+pub use cost::ScanCost;
 pub use error::{isolate, Panicked, ScanError};
 pub use record::{FileRecord, MatchRecord, Verdict, Verification};
 pub use scanner::{
     fingerprint_of, is_fingerprint_file, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS,
 };
-pub use search::ClipSearch;
+pub use search::{ClipSearch, SearchMode, SearchPlan, DENSE_SEARCH_MAX_FRAMES};

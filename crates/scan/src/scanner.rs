@@ -3,8 +3,9 @@
 //! file per thread on one `Scanner`).
 
 use crate::record::{FileRecord, MatchRecord, SegmentEvidence, Verification};
-use crate::{isolate, ClipSearch, ScanConfig, ScanError};
+use crate::{isolate, ClipSearch, ScanConfig, ScanCost, ScanError, SearchPlan};
 use std::path::Path;
+use std::time::Instant;
 use vfp_extractor::features::FeatureOptions;
 use vfp_extractor::ExtractOptions;
 use vfp_fingerprint::{format as vfp_format, Fingerprint, Sampling, SourceInfo, TitleIndex};
@@ -49,25 +50,49 @@ pub fn is_fingerprint_file(path: &Path) -> bool {
 pub struct Scanner<'c> {
     catalog: &'c Catalog,
     config: ScanConfig,
+    /// Which clip moments are searched, how far: by the configuration's
+    /// mode and the catalog's size.
+    plan: SearchPlan,
 }
 
 impl<'c> Scanner<'c> {
     /// A scanner of `catalog` with `config`.
     pub fn new(catalog: &'c Catalog, config: ScanConfig) -> Self {
-        Scanner { catalog, config }
+        let plan = config.search.plan(catalog.frame_count());
+        Scanner {
+            catalog,
+            config,
+            plan,
+        }
+    }
+
+    /// Which clip moments scans search, how far (`verify` searches every
+    /// moment at the full radius).
+    pub fn search_plan(&self) -> &SearchPlan {
+        &self.plan
     }
 
     /// Scans one file (a video, or a `.vfp`) into its record. Never fails
     /// and never panics: a file that cannot be scanned, or that hits a
     /// bug, gets an error record naming it, so a bulk scan goes on.
     pub fn scan_path(&self, path: &Path) -> FileRecord {
+        self.scan_path_costed(path).0
+    }
+
+    /// [`scan_path`](Self::scan_path), with what the scan cost: its
+    /// wall-clock time, the share of it spent searching the catalog and
+    /// matching, and the lookups made (`vfp bench`).
+    pub fn scan_path_costed(&self, path: &Path) -> (FileRecord, ScanCost) {
+        let started = Instant::now();
         let file = path.display().to_string();
-        let mut record = match isolate(path, || self.scan_file(path)) {
+        let mut cost = ScanCost::default();
+        let mut record = match isolate(path, || self.scan_file(path, &mut cost)) {
             Ok((source, segments)) => FileRecord::scanned(file, &source, self.records(&segments)),
             Err(e) => FileRecord::failed(file, &e),
         };
         record.exploratory = self.config.exploratory;
-        record
+        cost.total_s = started.elapsed().as_secs_f64();
+        (record, cost)
     }
 
     /// Scans one file: its facts and matched segments. A video is decoded
@@ -75,16 +100,25 @@ impl<'c> Scanner<'c> {
     /// when the keyframes cannot rule it out; densely, in parts
     /// ([`ScanConfig::parts`]), so that memory does not grow with its
     /// length.
-    fn scan_file(&self, path: &Path) -> Result<(SourceInfo, Vec<MatchSegment>), ScanError> {
+    fn scan_file(
+        &self,
+        path: &Path,
+        cost: &mut ScanCost,
+    ) -> Result<(SourceInfo, Vec<MatchSegment>), ScanError> {
         if is_fingerprint_file(path) {
             let fp = vfp_format::read_file(path)?;
-            let segments = self.scan_fingerprint(path, &fp)?;
+            let segments = self.scan_fingerprint(path, &fp, cost)?;
             return Ok((fp.source, segments));
         }
         if self.config.fast {
-            let keys =
-                vfp_extractor::extract(path, &ExtractOptions::with_sampling(Sampling::Keyframes))?;
-            if !self.keyframes_may_match(path, &keys)? {
+            let keys = vfp_extractor::extract(
+                path,
+                &ExtractOptions {
+                    decoder_threads: self.config.decoder_threads,
+                    ..ExtractOptions::with_sampling(Sampling::Keyframes)
+                },
+            )?;
+            if !self.keyframes_may_match(path, &keys, cost)? {
                 return Ok((keys.source, Vec::new()));
             }
         }
@@ -94,7 +128,7 @@ impl<'c> Scanner<'c> {
             &self.dense_options(),
             self.config.parts,
             |part| {
-                join_parts(&mut segments, self.scan_fingerprint(path, &part)?);
+                join_parts(&mut segments, self.scan_fingerprint(path, &part, cost)?);
                 Ok::<(), ScanError>(())
             },
         )?;
@@ -111,15 +145,16 @@ impl<'c> Scanner<'c> {
         &self,
         path: &Path,
         fp: &Fingerprint,
+        cost: &mut ScanCost,
     ) -> Result<Vec<MatchSegment>, ScanError> {
-        let segments = self.matches(path, fp)?;
+        let segments = self.matches(path, fp, cost)?;
         if fp.params.sampling != Sampling::Keyframes || !segments.is_empty() {
             return Ok(segments);
         }
         let informative = fp.informative_frames();
         let why = if informative < MIN_TRIAGE_KEYFRAMES {
             "too few keyframes to vouch for the file"
-        } else if self.any_hit(path, fp)? {
+        } else if self.any_hit(path, fp, cost)? {
             "some keyframes lie near catalog frames"
         } else {
             return Ok(segments);
@@ -192,23 +227,46 @@ impl<'c> Scanner<'c> {
 
     /// The clip's segments: by its hashes, then by its local features for
     /// titles the hashes did not find.
-    fn matches(&self, path: &Path, fp: &Fingerprint) -> Result<Vec<MatchSegment>, ScanError> {
+    fn matches(
+        &self,
+        path: &Path,
+        fp: &Fingerprint,
+        cost: &mut ScanCost,
+    ) -> Result<Vec<MatchSegment>, ScanError> {
         let search = ClipSearch::new(self.catalog, path, fp)?;
-        Ok(search.with_local_matches(search.matches(self.params()), &self.config.local, None))
+        let segments = search.with_local_matches(
+            search.planned_matches(self.params(), &self.plan),
+            &self.config.local,
+            None,
+        );
+        cost.add(&search.cost());
+        Ok(segments)
     }
 
     /// Triage: can these keyframes rule the file out? Not when there are
     /// fewer than [`MIN_TRIAGE_KEYFRAMES`] informative ones, nor when any
     /// comes near the catalog.
-    fn keyframes_may_match(&self, path: &Path, keys: &Fingerprint) -> Result<bool, ScanError> {
-        Ok(keys.informative_frames() < MIN_TRIAGE_KEYFRAMES || self.any_hit(path, keys)?)
+    fn keyframes_may_match(
+        &self,
+        path: &Path,
+        keys: &Fingerprint,
+        cost: &mut ScanCost,
+    ) -> Result<bool, ScanError> {
+        Ok(keys.informative_frames() < MIN_TRIAGE_KEYFRAMES || self.any_hit(path, keys, cost)?)
     }
 
     /// Does any informative frame come near a catalog frame that is not
     /// common, within [`TRIAGE_RADIUS`] (or the scan's radius, if wider)?
-    fn any_hit(&self, path: &Path, keys: &Fingerprint) -> Result<bool, ScanError> {
+    fn any_hit(
+        &self,
+        path: &Path,
+        keys: &Fingerprint,
+        cost: &mut ScanCost,
+    ) -> Result<bool, ScanError> {
         let radius = self.params().radius.max(TRIAGE_RADIUS);
-        let hits = ClipSearch::new(self.catalog, path, keys)?.hits(radius);
+        let search = ClipSearch::new(self.catalog, path, keys)?;
+        let hits = search.hits(radius);
+        cost.add(&search.cost());
         Ok(hits.iter().any(|h| !h.common))
     }
 }
@@ -247,6 +305,24 @@ mod tests {
         assert_eq!((m.title_id.as_str(), m.mirrored), ("B", false));
         assert!((m.title_start_s - 20.0).abs() <= 0.25, "{m:?}");
         assert_eq!(m.score, (m.score * 1000.0).round() / 1000.0, "rounded");
+    }
+
+    #[test]
+    fn a_scan_says_what_it_cost() {
+        let (tmp, catalog, titles) = catalog_of_three();
+        let scanner = Scanner::new(&catalog, ScanConfig::default());
+        let clip = clip_of(&titles[1], excerpt(20_000, 8, false), &mut Rng(1));
+        let (record, cost) = scanner.scan_path_costed(&vfp_file(tmp.path(), "copy.vfp", &clip));
+        assert_eq!(record.verdict, Verdict::Match);
+        // 100 moments, two views each (the whole picture and the
+        // catalog's), looked up direct and mirrored.
+        assert_eq!((cost.moments, cost.hash_lookups), (100, 400));
+        assert!(cost.hash_hits >= 90, "{cost:?}");
+        assert!(cost.search_s > 0.0 && cost.hash_search_s == cost.search_s);
+        assert!(cost.total_s >= cost.search_s + cost.match_s, "{cost:?}");
+        let (failed, cost) = scanner.scan_path_costed(&tmp.path().join("missing.vfp"));
+        assert_eq!(failed.verdict, Verdict::Error);
+        assert_eq!(cost.hash_lookups, 0);
     }
 
     #[test]

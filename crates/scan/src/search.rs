@@ -3,7 +3,9 @@
 //! [`Probe`] that follows a line found from them through the clip; and
 //! its local features against the catalog's ([`ClipSearch::local_matches`]).
 
+use crate::cost::{timed, ScanCost};
 use crate::ScanError;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::Path;
 use vfp_fingerprint::local::{FeatureFrame, Keypoint};
@@ -26,6 +28,108 @@ pub const NOMINATED_PER_PICTURE: usize = 64;
 /// distance and would crowd a copy's picture out of the nominations.
 pub const LOOKUP_MAX_DISTANCE: u32 = 40;
 
+/// Which clip moments a scan searches the whole catalog for, and how far:
+/// every informative moment within a small radius, and moments spread
+/// over the clip within wider ones, up to the scan's radius. A search's
+/// cost grows steeply with its radius (multi-index hashing probes every
+/// chunk value within `radius / chunks` flips: at 10 M catalog frames,
+/// radius 10 costs ~7 µs a lookup, 21 ~80 µs, 31 ~750 µs), while a copy
+/// needs only one hit to be followed through the clip
+/// ([`MatchParams::min_seed_frames`]), and the moments of one shot hash
+/// alike: searching every moment at the full radius buys little.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchPlan {
+    /// (radius, ms between searched moments), by radius; a moment due in
+    /// several tiers is searched once, at the largest radius due. The
+    /// last tier's radius is the scan's ([`MatchParams::radius`]); the
+    /// others are capped by it.
+    pub tiers: Vec<(u32, u32)>,
+}
+
+impl SearchPlan {
+    /// Every moment at the full radius (`verify`; scans of small
+    /// catalogs, see [`SearchMode`]).
+    pub fn dense() -> SearchPlan {
+        SearchPlan {
+            tiers: vec![(u32::MAX, 0)],
+        }
+    }
+
+    /// The radius each moment (by time, in order) is searched within,
+    /// `None` for moments not searched, given the scan's `radius`.
+    pub fn radii(&self, moments_ms: &[u32], radius: u32) -> Vec<Option<u32>> {
+        let mut next_due = vec![0u32; self.tiers.len()];
+        moments_ms
+            .iter()
+            .map(|&t_ms| {
+                let mut widest = None;
+                for (i, &(r, every_ms)) in self.tiers.iter().enumerate() {
+                    if t_ms >= next_due[i] {
+                        // Due on a fixed grid, so that the rate is the
+                        // tier's whatever the clip's sampling.
+                        let every = every_ms.max(1);
+                        let steps = (t_ms - next_due[i]) / every + 1;
+                        next_due[i] = next_due[i].saturating_add(steps.saturating_mul(every));
+                        let r = if i + 1 == self.tiers.len() {
+                            radius
+                        } else {
+                            r.min(radius)
+                        };
+                        widest = widest.max(Some(r));
+                    }
+                }
+                widest
+            })
+            .collect()
+    }
+}
+
+impl Default for SearchPlan {
+    /// Every moment within 10 bits, ten a second within 21, six a second
+    /// within the scan's radius (31). Measured on the shared evaluation
+    /// sets (`scripts/eval.sh --search tiered`): dev recall 0.953 as with
+    /// every moment searched at 31 (two a second: 0.934, four: 0.943);
+    /// social 0.900 against 0.929 (two short clips of 3 and 5 s, a split
+    /// screen and a filmed screen, found only when every moment is
+    /// searched at 31: even fifteen a second lost them).
+    fn default() -> SearchPlan {
+        SearchPlan {
+            tiers: vec![(10, 0), (21, 100), (u32::MAX, 167)],
+        }
+    }
+}
+
+/// Catalogs of at most this many frames are searched densely in the
+/// default mode ([`SearchMode::Auto`]): there, a lookup at the full
+/// radius costs little next to decoding (see the README's throughput
+/// section, `vfp bench --pad-frames`).
+pub const DENSE_SEARCH_MAX_FRAMES: usize = 1_000_000;
+
+/// How a scan chooses its [`SearchPlan`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SearchMode {
+    /// Densely for catalogs of at most [`DENSE_SEARCH_MAX_FRAMES`]
+    /// frames, tiered for larger ones.
+    #[default]
+    Auto,
+    /// Every moment at the full radius, whatever the catalog's size.
+    Dense,
+    /// The tiered [`SearchPlan::default`], whatever the catalog's size.
+    Tiered,
+}
+
+impl SearchMode {
+    /// The plan for a catalog of `frames` frames.
+    pub fn plan(self, frames: usize) -> SearchPlan {
+        match self {
+            SearchMode::Dense => SearchPlan::dense(),
+            SearchMode::Tiered => SearchPlan::default(),
+            SearchMode::Auto if frames <= DENSE_SEARCH_MAX_FRAMES => SearchPlan::dense(),
+            SearchMode::Auto => SearchPlan::default(),
+        }
+    }
+}
+
 /// A clip's informative moments, ready to search and to follow.
 pub struct ClipSearch<'a> {
     catalog: &'a Catalog,
@@ -34,6 +138,8 @@ pub struct ClipSearch<'a> {
     moments: Vec<(u32, Vec<(FrameHash, FrameHash)>)>,
     /// The clip's local features, every scale.
     features: &'a [FeatureFrame],
+    /// What searching and matching this clip has cost so far.
+    cost: Cell<ScanCost>,
 }
 
 impl<'a> ClipSearch<'a> {
@@ -64,7 +170,20 @@ impl<'a> ClipSearch<'a> {
             catalog,
             moments,
             features: &fp.features,
+            cost: Cell::new(ScanCost::default()),
         })
+    }
+
+    /// What the searches and matches made on this clip so far cost (the
+    /// times of search and matching, and the counts; not the total).
+    pub fn cost(&self) -> ScanCost {
+        self.cost.get()
+    }
+
+    fn add_cost(&self, f: impl FnOnce(&mut ScanCost)) {
+        let mut cost = self.cost.get();
+        f(&mut cost);
+        self.cost.set(cost);
     }
 
     /// Times of the informative moments, in order.
@@ -75,8 +194,39 @@ impl<'a> ClipSearch<'a> {
     /// The catalog frames within `radius` of every informative moment's
     /// views, direct and mirrored.
     pub fn hits(&self, radius: u32) -> Vec<QueryHit> {
+        self.planned_hits(radius, &SearchPlan::dense())
+    }
+
+    /// The catalog frames near the clip's moments as `plan` searches them
+    /// (see [`SearchPlan`]), `radius` the widest.
+    pub fn planned_hits(&self, radius: u32, plan: &SearchPlan) -> Vec<QueryHit> {
+        let times: Vec<u32> = self.moments.iter().map(|&(t_ms, _)| t_ms).collect();
+        let radii = plan.radii(&times, radius);
+        let (hits, took) = timed(|| self.search(&radii));
+        let mut lookups = 0;
+        let mut moments = 0;
+        for ((_, hashes), r) in self.moments.iter().zip(&radii) {
+            if r.is_some() {
+                moments += 1;
+                lookups += 2 * hashes.len();
+            }
+        }
+        self.add_cost(|c| {
+            c.search_s += took.as_secs_f64();
+            c.hash_search_s += took.as_secs_f64();
+            c.moments += moments as u64;
+            c.hash_lookups += lookups as u64;
+            c.hash_hits += hits.len() as u64;
+        });
+        hits
+    }
+
+    fn search(&self, radii: &[Option<u32>]) -> Vec<QueryHit> {
         let mut hits = Vec::new();
-        for (t_ms, hashes) in &self.moments {
+        for ((t_ms, hashes), radius) in self.moments.iter().zip(radii) {
+            let Some(radius) = *radius else {
+                continue;
+            };
             for (direct, mirror) in hashes {
                 for (hash, mirrored) in [(direct, false), (mirror, true)] {
                     for h in self.catalog.search_radius(hash, radius) {
@@ -113,13 +263,20 @@ impl<'a> ClipSearch<'a> {
                 .collect();
             for (keypoints, is_mirrored) in [(&frame.keypoints, false), (&mirrored, true)] {
                 let mut votes: HashMap<FeatureRef, usize> = HashMap::new();
-                for k in keypoints.iter() {
-                    self.catalog.search_keypoints(
-                        &k.bits,
-                        LOOKUP_MAX_DISTANCE.min(params.max_distance),
-                        |r| *votes.entry(r).or_default() += 1,
-                    );
-                }
+                let ((), took) = timed(|| {
+                    for k in keypoints.iter() {
+                        self.catalog.search_keypoints(
+                            &k.bits,
+                            LOOKUP_MAX_DISTANCE.min(params.max_distance),
+                            |r| *votes.entry(r).or_default() += 1,
+                        );
+                    }
+                });
+                self.add_cost(|c| {
+                    c.search_s += took.as_secs_f64();
+                    c.keypoint_lookups += keypoints.len() as u64;
+                });
+                let compared = std::time::Instant::now();
                 let mut nominated: Vec<(usize, FeatureRef)> = votes
                     .into_iter()
                     .filter(|&(_, n)| n >= NOMINATING_LOOKUPS)
@@ -148,11 +305,14 @@ impl<'a> ClipSearch<'a> {
                         });
                     }
                 }
+                self.add_cost(|c| c.match_s += compared.elapsed().as_secs_f64());
             }
         }
         let mut sampled: Vec<u32> = self.features.iter().map(|f| f.t_ms).collect();
         sampled.dedup();
-        align_local(&pairs, &sampled, params)
+        let (segments, took) = timed(|| align_local(&pairs, &sampled, params));
+        self.add_cost(|c| c.match_s += took.as_secs_f64());
+        segments
     }
 
     /// `segments` (found by the hashes) and, for titles they do not
@@ -173,14 +333,23 @@ impl<'a> ClipSearch<'a> {
         segments
     }
 
-    /// Search, then alignment with lines followed through the clip.
+    /// Search (every moment at the full radius), then alignment with
+    /// lines followed through the clip.
     pub fn matches(&self, params: &MatchParams) -> Vec<MatchSegment> {
-        self.matches_of(&self.hits(params.radius), params)
+        self.planned_matches(params, &SearchPlan::dense())
+    }
+
+    /// Search as `plan` says, then alignment with lines followed through
+    /// the clip.
+    pub fn planned_matches(&self, params: &MatchParams, plan: &SearchPlan) -> Vec<MatchSegment> {
+        self.matches_of(&self.planned_hits(params.radius, plan), params)
     }
 
     /// Alignment of `hits` (of this clip) with lines followed through it.
     pub fn matches_of(&self, hits: &[QueryHit], params: &MatchParams) -> Vec<MatchSegment> {
-        align_followed(hits, &self.sampled_ms(), params, self)
+        let (segments, took) = timed(|| align_followed(hits, &self.sampled_ms(), params, self));
+        self.add_cost(|c| c.match_s += took.as_secs_f64());
+        segments
     }
 }
 
@@ -201,6 +370,7 @@ impl Probe for ClipSearch<'_> {
         self.catalog
             .title_frames_between(title, from_ms, to_ms)
             .filter(|f| !f.common)
+            .inspect(|_| self.add_cost(|c| c.follow_probes += 1))
             .filter_map(|f| {
                 let distance = hashes
                     .iter()
@@ -264,6 +434,63 @@ pub(crate) mod tests {
         assert!(s.clip_start_ms <= 200 && s.clip_end_ms >= 9_700, "{s:?}");
         assert!(s.title_start_ms.abs_diff(20_000) <= 250, "{s:?}");
         assert!((s.speed - 1.0).abs() < 0.01, "{s:?}");
+    }
+
+    #[test]
+    fn the_plan_spreads_wide_searches_over_the_clip() {
+        let plan = SearchPlan {
+            tiers: vec![(10, 0), (21, 100), (u32::MAX, 500)],
+        };
+        // Moments every 33 ms for 1.2 s, and one after a gap.
+        let mut times: Vec<u32> = (0..37).map(|i| i * 33).collect();
+        times.push(5_000);
+        let radii = plan.radii(&times, 31);
+        assert!(
+            radii.iter().all(Option::is_some),
+            "every moment at 10 at least"
+        );
+        let at = |r: u32| -> Vec<u32> {
+            times
+                .iter()
+                .zip(&radii)
+                .filter(|(_, &x)| x == Some(r))
+                .map(|(&t, _)| t)
+                .collect()
+        };
+        assert_eq!(at(31), [0, 528, 1_023, 5_000]);
+        assert_eq!(at(21), [132, 231, 330, 429, 627, 726, 825, 924, 1_122]);
+        // The scan's radius caps every tier; dense searches all at it.
+        let narrow = plan.radii(&times, 8);
+        assert!(narrow.iter().all(|&r| r == Some(8)));
+        let dense = SearchPlan::dense().radii(&times, 31);
+        assert!(dense.iter().all(|&r| r == Some(31)));
+        // A plan whose narrowest tier skips moments leaves them out.
+        let sparse = SearchPlan {
+            tiers: vec![(31, 1_000)],
+        };
+        let searched = sparse.radii(&times, 31).iter().flatten().count();
+        assert_eq!(searched, 3);
+    }
+
+    #[test]
+    fn a_planned_search_finds_a_copy_with_fewer_lookups() {
+        let (_tmp, catalog, titles) = catalog_of_three();
+        let clip = clip_of(&titles[1], excerpt(20_000, 8, false), &mut Rng(7));
+        let search = ClipSearch::new(&catalog, path(), &clip).unwrap();
+        let dense = search.matches(&MatchParams::default());
+        let lookups_dense = search.cost().hash_lookups;
+        let planned = search.planned_matches(&MatchParams::default(), &SearchPlan::default());
+        let lookups_planned = search.cost().hash_lookups - lookups_dense;
+        assert_eq!(
+            lookups_dense, lookups_planned,
+            "every moment is still looked up"
+        );
+        assert_eq!(dense.len(), 1);
+        assert_eq!(planned.len(), 1);
+        assert_eq!(
+            (planned[0].title, planned[0].clip_start_ms / 100),
+            (dense[0].title, dense[0].clip_start_ms / 100)
+        );
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! configuration that the command runs on. Everything is checked before a
 //! catalog is opened or a file read; nothing is clamped silently.
 
+mod bench;
 mod extract;
 mod index;
 mod scan;
 mod verify;
 
+pub use bench::{BenchArgs, BenchConfig, BenchFormat};
 pub use extract::{ExtractArgs, ExtractConfig, ExtractFormat, ShowArgs, ShowConfig, ShowFormat};
 pub use index::{IndexCommand, IndexConfig, TitleSpec, TitlesConfig};
 pub use scan::{ScanArgs, ScanConfig, ScanFormat};
@@ -43,6 +45,34 @@ pub struct SearchArgs {
     /// evidence.
     #[arg(long)]
     pub exploratory: bool,
+    /// Which clip moments are searched within the full radius: `dense`
+    /// every one; `tiered` six a second (every moment within 10 bits, ten
+    /// a second within 21), a few times cheaper at large catalogs for a
+    /// few short, hard copies missed; `auto` dense up to 1 M catalog
+    /// frames, tiered beyond (`verify` always searches densely).
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = SearchHow::Auto)]
+    pub search: SearchHow,
+}
+
+/// `--search`: how densely a scan searches the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SearchHow {
+    /// Dense up to 1 M catalog frames, tiered beyond.
+    Auto,
+    /// Every sampled moment within the full radius.
+    Dense,
+    /// Six moments a second within the full radius.
+    Tiered,
+}
+
+impl From<SearchHow> for vfp_scan::SearchMode {
+    fn from(how: SearchHow) -> Self {
+        match how {
+            SearchHow::Auto => vfp_scan::SearchMode::Auto,
+            SearchHow::Dense => vfp_scan::SearchMode::Dense,
+            SearchHow::Tiered => vfp_scan::SearchMode::Tiered,
+        }
+    }
 }
 
 /// The number of cores, the default for `--jobs`.
@@ -132,6 +162,11 @@ pub enum Command {
     /// an optional HTML evidence page.
     #[command(after_help = EXIT_STATUS_HELP)]
     Verify(VerifyArgs),
+    /// Measure what scanning costs on this machine: files against a
+    /// catalog (or built-in material), stage by stage, beside decoding
+    /// alone; with --pad-frames, at a larger catalog.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Bench(BenchArgs),
     /// Print a man page or shell completions to stdout.
     Generate(GenerateArgs),
 }
@@ -215,6 +250,18 @@ mod tests {
                 .collect();
             parse(&long).unwrap_or_else(|e| panic!("{long:?}: {e}"));
         }
+    }
+
+    #[test]
+    fn the_search_help_states_the_dense_limit() {
+        // `--search`'s help says "dense up to 1 M catalog frames".
+        assert_eq!(vfp_scan::DENSE_SEARCH_MAX_FRAMES, 1_000_000);
+        let help = Cli::command()
+            .find_subcommand_mut("scan")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("dense up to 1 M catalog frames"), "{help}");
     }
 
     #[test]

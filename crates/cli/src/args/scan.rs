@@ -104,6 +104,7 @@ impl ScanArgs {
             fast: self.fast,
             decoder_threads: 0,
             exploratory: self.search.exploratory,
+            search: self.search.search.into(),
         }
         .validate()
         .map_err(settings_error)?;

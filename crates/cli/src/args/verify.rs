@@ -65,6 +65,7 @@ impl VerifyArgs {
             follow_radius: self.search.follow_radius,
             fps: self.fps,
             exploratory: self.search.exploratory,
+            search: self.search.search.into(),
             ..ScanSettings::default()
         }
         .validate()

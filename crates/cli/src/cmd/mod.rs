@@ -1,6 +1,7 @@
 //! One module per subcommand: each wires a validated configuration to the
 //! library crates and hands the records to the output layer.
 
+pub mod bench;
 pub mod extract;
 pub mod generate;
 pub mod index;

@@ -8,8 +8,10 @@
 //!   template.
 //! - [`catalog`]: `vfp index list|info|verify` and the build summary.
 //! - [`fingerprint`]: `vfp show` and `vfp extract`'s lines.
+//! - [`bench`](mod@bench): `vfp bench`'s tables and JSON.
 //! - [`progress`]: the progress bar on stderr.
 
+pub mod bench;
 pub mod catalog;
 pub mod evidence;
 pub mod fingerprint;

@@ -358,6 +358,11 @@ impl<D: AsRef<[u8]>> Segment<D> {
         lo..hi.max(lo)
     }
 
+    /// The segment's bytes, as opened.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.data.as_ref()
+    }
+
     /// Bytes of the file.
     pub fn byte_len(&self) -> usize {
         self.data.as_ref().len()
