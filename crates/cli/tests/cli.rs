@@ -858,7 +858,7 @@ fn a_keyframe_only_fingerprint_is_not_called_clean() {
             os("--keyframes"),
             os("-o"),
             os("keys"),
-            generated("odd-size.mkv").as_os_str(),
+            generated("street-keyint-1s.mp4").as_os_str(),
             generated("mirrored.mp4").as_os_str(),
         ],
     );
@@ -866,7 +866,7 @@ fn a_keyframe_only_fingerprint_is_not_called_clean() {
     let scan = |vfp_file: &str| scan_cat(d, &[os(vfp_file)]);
     // Unrelated, with enough keyframes, none near the catalog: what the
     // --fast triage rules out.
-    let out = scan("keys/odd-size.vfp");
+    let out = scan("keys/street-keyint-1s.vfp");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     // A copy with 4 keyframes: too few to match, too few to vouch for it.
     let out = scan("keys/mirrored.vfp");

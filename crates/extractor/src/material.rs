@@ -369,6 +369,33 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
+    /// x264 through FFmpeg's library makes its later keyframes I-frames
+    /// with recovery points rather than IDR frames (an open-GOP-like
+    /// stream, common in the wild): decoded with the non-keyframes skipped,
+    /// they were held back by the decoder's reordering and most were lost
+    /// (3 of 10 here), so `--fast` saw too few keyframes to rule a file out.
+    #[test]
+    fn every_keyframe_of_a_stream_without_idr_frames_decodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gop.mp4");
+        let every_2_s = Encoding {
+            fps: 30,
+            keyframe_s: 2,
+            ..encoding(320, 180)
+        };
+        write_video(&path, Scene { seed: 1_001 }, 0.0, 20.0, &every_2_s).unwrap();
+        let keyframes = crate::decode_only(&path, 1, true).unwrap();
+        assert_eq!(keyframes.frames, 10);
+        assert_eq!(keyframes.last_frame_s, 18.0);
+        let fp = crate::extract(
+            &path,
+            &crate::ExtractOptions::with_sampling(vfp_fingerprint::Sampling::Keyframes),
+        )
+        .unwrap();
+        let times: Vec<u32> = fp.frames.iter().map(|f| f.t_ms).collect();
+        assert_eq!(times, (0..10).map(|s| s * 2000).collect::<Vec<_>>());
+    }
+
     #[test]
     fn impossible_sizes_are_refused_and_leave_no_file() {
         let dir = tempfile::tempdir().unwrap();
