@@ -69,6 +69,10 @@ pub(crate) struct VideoInput {
     /// Stream start in time-base units; frame times count from here.
     start_pts: Option<i64>,
     pub facts: StreamFacts,
+    /// The input was moved to a time ([`VideoInput::seek_to`]): frames
+    /// are timed from the declared stream start, or 0, never from the
+    /// first frame decoded.
+    seeked: bool,
     /// Only keyframe packets are decoded, each on its own (a format that
     /// codes every frame from the state of the one before, like FFV1,
     /// gives only the frames that restart it).
@@ -251,7 +255,20 @@ impl VideoInput {
             start_pts,
             facts,
             keyframes_only: opts.keyframes_only,
+            seeked: false,
         })
+    }
+
+    /// Moves to the keyframe at or before `t_s` (seconds from the stream
+    /// start), so that [`decode`](Self::decode) begins there; a stream
+    /// that cannot seek is decoded from where it is.
+    pub(crate) fn seek_to(&mut self, t_s: f64) {
+        let start_s = self.start_pts.map_or(0.0, |p| p as f64 * self.time_base_s);
+        let ts = ((start_s + t_s.max(0.0)) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
+        if self.input.seek(ts, ..ts + 1).is_ok() {
+            self.decoder.flush();
+            self.seeked = true;
+        }
     }
 
     /// Decodes every frame the decoder returns, in presentation order, and
@@ -262,7 +279,14 @@ impl VideoInput {
         F: FnMut(f64, &VideoFrame) -> Result<(), ExtractError>,
     {
         let mut frame = VideoFrame::empty();
-        let mut clock = FrameClock::new(self.start_pts, self.time_base_s, self.facts.fps);
+        // After a seek the first frame is not the stream start: an
+        // undeclared start counts as 0.
+        let declared_start = if self.seeked {
+            Some(self.start_pts.unwrap_or(0))
+        } else {
+            self.start_pts
+        };
+        let mut clock = FrameClock::new(declared_start, self.time_base_s, self.facts.fps);
         let mut decoded = 0u64;
         let mut last_decode_error: Option<ffmpeg::Error> = None;
         let mut packet = ffmpeg::Packet::empty();
@@ -277,7 +301,7 @@ impl VideoInput {
             };
             match packet.pts().or(packet.dts()) {
                 Some(pts) => {
-                    let start = self.start_pts.or(first_packet_pts).unwrap_or(pts);
+                    let start = declared_start.or(first_packet_pts).unwrap_or(pts);
                     first_packet_pts.get_or_insert(pts);
                     let at_s = pts.saturating_sub(start) as f64 * self.time_base_s;
                     packets_end_s = packets_end_s.max(at_s + duration_s);

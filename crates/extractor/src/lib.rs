@@ -124,7 +124,32 @@ pub fn extract_observed(
     opts: &ExtractOptions,
     observe: impl FnMut(SampleView<'_>),
 ) -> Result<Fingerprint, ExtractError> {
-    run(path, opts, observe, None, &mut |_| Ok(()))
+    run(path, opts, observe, None, None, &mut |_| Ok(()))
+}
+
+/// Fingerprints the stretch of `path` from `from_ms` to `to_ms` (times
+/// from the stream start, as [`extract`] gives them): seeks to the
+/// keyframe before it and decodes only as far as needed. Frames, views and
+/// local features are those of the stretch; the file is not read for its
+/// SHA-256 (the source's is all zeros), since a caller that asks for
+/// stretches of a file has its facts already (`--fast` decodes the
+/// neighbourhood of its keyframe hits this way). Framing is decided anew
+/// from the stretch's first frames, so the first seconds may frame a
+/// changing picture differently than a whole extraction does.
+pub fn extract_range(
+    path: &Path,
+    opts: &ExtractOptions,
+    from_ms: u32,
+    to_ms: u32,
+) -> Result<Fingerprint, ExtractError> {
+    run(
+        path,
+        opts,
+        |_| {},
+        None,
+        Some((from_ms, to_ms)),
+        &mut |_| Ok(()),
+    )
 }
 
 /// What decoding a file alone gave ([`decode_only`]).
@@ -199,7 +224,7 @@ pub fn extract_in_parts<E: From<ExtractError>>(
     mut on_part: impl FnMut(Fingerprint) -> Result<(), E>,
 ) -> Result<SourceInfo, E> {
     let mut failure: Option<E> = None;
-    let result = run(path, opts, |_| {}, Some(parts), &mut |part| {
+    let result = run(path, opts, |_| {}, Some(parts), None, &mut |part| {
         on_part(part).map_err(|e| {
             failure = Some(e);
             ExtractError::Stopped
@@ -213,12 +238,14 @@ pub fn extract_in_parts<E: From<ExtractError>>(
 }
 
 /// Decodes, samples and hashes `path`; with `parts`, hands the fingerprint
-/// to `on_part` in parts and returns it without frames.
+/// to `on_part` in parts and returns it without frames; with `range` (ms),
+/// only that stretch, without the file's SHA-256.
 fn run(
     path: &Path,
     opts: &ExtractOptions,
     mut observe: impl FnMut(SampleView<'_>),
     parts: Option<Parts>,
+    range: Option<(u32, u32)>,
     on_part: &mut dyn FnMut(Fingerprint) -> Result<(), ExtractError>,
 ) -> Result<Fingerprint, ExtractError> {
     let params = opts.params;
@@ -240,7 +267,18 @@ fn run(
             keyframes_only: params.sampling == Sampling::Keyframes,
         },
     )?;
-    let (file_size, sha256) = file_sha256(path)?;
+    let (file_size, sha256) = match range {
+        None => file_sha256(path)?,
+        Some((from_ms, _)) => {
+            input.seek_to(f64::from(from_ms) / 1000.0);
+            let size = std::fs::metadata(path).map_or(0, |m| m.len());
+            (size, [0; 32])
+        }
+    };
+    let (range_from_s, range_to_s) = range.map_or((0.0, f64::INFINITY), |(from, to)| {
+        (f64::from(from) / 1000.0, f64::from(to) / 1000.0)
+    });
+    let mut past_range = false;
     let facts = input.facts.clone();
     let mut source = SourceInfo {
         file_name: path
@@ -270,7 +308,15 @@ fn run(
     let max_s = f64::from(MAX_DURATION_H) * 3600.0;
     let mut last_t_s = 0.0f64;
     let mut parted = parts.map(PartBuilder::new);
-    input.decode(|t_s, frame| {
+    let decoded = input.decode(|t_s, frame| {
+        if t_s < range_from_s {
+            return Ok(());
+        }
+        if t_s > range_to_s {
+            // Far enough: end the decoding here.
+            past_range = true;
+            return Err(ExtractError::Stopped);
+        }
         last_t_s = t_s;
         if t_s > max_s {
             return Err(ExtractError::TooLong {
@@ -295,7 +341,13 @@ fn run(
             }
         }
         Ok(())
-    })?;
+    });
+    match decoded {
+        Err(ExtractError::Stopped) if past_range => {}
+        other => {
+            other?;
+        }
+    }
     let (frames, views) = hasher.finish(&mut observe);
     let duration_s = facts.duration_s.unwrap_or(last_t_s).max(last_t_s);
     source.duration_ms = (duration_s * 1000.0).round() as u64;
@@ -528,4 +580,57 @@ fn check_regular_file(path: &Path) -> Result<(), ExtractError> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::material::{write_video, Encoding, Scene};
+
+    #[test]
+    fn a_range_is_the_whole_extraction_cut_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.mp4");
+        let encoding = Encoding {
+            width: 320,
+            height: 180,
+            fps: 10,
+            crf: 23,
+            keyframe_s: 2,
+        };
+        write_video(&path, Scene { seed: 5 }, 0.0, 12.0, &encoding).unwrap();
+        let opts = ExtractOptions {
+            decoder_threads: 1,
+            ..ExtractOptions::with_sampling(Sampling::Dense { fps: 10.0 })
+        };
+        let whole = extract(&path, &opts).unwrap();
+        // From between two keyframes: the seek lands on the one before.
+        let part = extract_range(&path, &opts, 5_000, 8_900).unwrap();
+        assert_eq!(part.source.sha256, [0; 32], "not read for its SHA-256");
+        assert_eq!(part.source.duration_ms, whole.source.duration_ms);
+        let times = |fp: &Fingerprint| -> Vec<u32> { fp.frames.iter().map(|f| f.t_ms).collect() };
+        assert_eq!(times(&part), (50..=89).map(|i| i * 100).collect::<Vec<_>>());
+        let in_range: Vec<_> = whole
+            .frames
+            .iter()
+            .filter(|f| (5_000..=8_900).contains(&f.t_ms))
+            .collect();
+        let same = part
+            .frames
+            .iter()
+            .zip(&in_range)
+            .filter(|(a, b)| a.hash.hamming(&b.hash) <= 2)
+            .count();
+        assert!(
+            same * 10 >= in_range.len() * 9,
+            "{same} of {}",
+            in_range.len()
+        );
+        // To the end, and past it.
+        let tail = extract_range(&path, &opts, 11_000, 60_000).unwrap();
+        assert_eq!(
+            times(&tail),
+            (110..120).map(|i| i * 100).collect::<Vec<_>>()
+        );
+    }
 }

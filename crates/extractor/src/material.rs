@@ -179,6 +179,17 @@ impl Scene {
     }
 }
 
+/// A stretch of a scene in a [`write_program`] video.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stretch {
+    /// The scene shown.
+    pub scene: Scene,
+    /// Its time at the stretch's start, s.
+    pub from_s: f64,
+    /// How long it is shown, s.
+    pub seconds: f64,
+}
+
 /// Writes `seconds` of `scene` from its time `from_s` to `path` (an MP4,
 /// H.264), encoded as `encoding` says; through a temporary file renamed
 /// into place, so an interrupted write leaves no half file under `path`.
@@ -189,9 +200,25 @@ pub fn write_video(
     seconds: f64,
     encoding: &Encoding,
 ) -> Result<(), ExtractError> {
+    let one = Stretch {
+        scene,
+        from_s,
+        seconds,
+    };
+    write_program(path, &[one], encoding)
+}
+
+/// Writes the `stretches` one after the other to `path`, as
+/// [`write_video`] writes one: a compilation, or a long file with an
+/// excerpt inside.
+pub fn write_program(
+    path: &Path,
+    stretches: &[Stretch],
+    encoding: &Encoding,
+) -> Result<(), ExtractError> {
     init();
     let tmp = temporary_name(path);
-    let result = encode(&tmp, scene, from_s, seconds, encoding)
+    let result = encode(&tmp, stretches, encoding)
         .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io_error(path, e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -221,13 +248,7 @@ fn encoder_error(path: &Path, what: &str, e: ffmpeg::Error) -> ExtractError {
     }
 }
 
-fn encode(
-    path: &Path,
-    scene: Scene,
-    from_s: f64,
-    seconds: f64,
-    e: &Encoding,
-) -> Result<(), ExtractError> {
+fn encode(path: &Path, stretches: &[Stretch], e: &Encoding) -> Result<(), ExtractError> {
     if e.width < 16 || e.height < 16 || e.width % 2 == 1 || e.height % 2 == 1 || e.fps == 0 {
         return Err(ExtractError::InvalidParams(format!(
             "generated video must have even sides of at least 16 pixels and a frame rate, got {}×{} at {} fps",
@@ -279,7 +300,6 @@ fn encode(
         .map(|s| s.time_base())
         .unwrap_or(time_base);
     let mut picture = frame::Video::new(Pixel::YUV420P, e.width, e.height);
-    let frames = (seconds * f64::from(e.fps)).round() as i64;
     let mut packet = Packet::empty();
     let mut drain = |video: &mut encoder::Video,
                      out: &mut ffmpeg::format::context::Output|
@@ -296,13 +316,19 @@ fn encode(
         }
         Ok(())
     };
-    for n in 0..frames {
-        scene.draw(from_s + n as f64 / f64::from(e.fps), &mut picture);
-        picture.set_pts(Some(n));
-        video
-            .send_frame(&picture)
-            .map_err(fail("cannot encode a frame"))?;
-        drain(&mut video, &mut out)?;
+    let mut pts = 0i64;
+    for s in stretches {
+        let frames = (s.seconds * f64::from(e.fps)).round() as i64;
+        for n in 0..frames {
+            s.scene
+                .draw(s.from_s + n as f64 / f64::from(e.fps), &mut picture);
+            picture.set_pts(Some(pts));
+            pts += 1;
+            video
+                .send_frame(&picture)
+                .map_err(fail("cannot encode a frame"))?;
+            drain(&mut video, &mut out)?;
+        }
     }
     video.send_eof().map_err(fail("cannot finish encoding"))?;
     drain(&mut video, &mut out)?;

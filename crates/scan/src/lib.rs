@@ -7,7 +7,8 @@
 //!
 //! 1. [`fingerprint_of`]: the file's fingerprint: read from a `.vfp`, or
 //!    decoded and hashed by `vfp-extractor` (densely; with `--fast`,
-//!    keyframes first, see [`triage`](Scanner::scan_path)).
+//!    keyframes first, and a long file whose keyframes hit only around
+//!    the hits, see [`triage`](Scanner::scan_path)).
 //! 2. [`ClipSearch`]: the clip's informative moments, every view, direct
 //!    and mirrored hash, searched in the catalog within
 //!    [`MatchParams::radius`](vfp_matcher::MatchParams::radius) → hits.
@@ -39,5 +40,6 @@ pub use error::{isolate, Panicked, ScanError};
 pub use record::{FileRecord, MatchRecord, Verdict, Verification};
 pub use scanner::{
     fingerprint_of, is_fingerprint_file, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS,
+    WINDOWED_MIN_MS,
 };
 pub use search::{ClipSearch, SearchMode, SearchPlan, DENSE_SEARCH_MAX_FRAMES};

@@ -28,6 +28,20 @@ pub const TRIAGE_RADIUS: u32 = 31;
 /// decode densely.
 pub const MIN_TRIAGE_KEYFRAMES: usize = 8;
 
+/// Files at least this long, ms, whose keyframes hit the catalog, are
+/// decoded densely only around the hits (`--fast`); shorter ones whole.
+pub const WINDOWED_MIN_MS: u64 = 120_000;
+/// How far beyond the keyframes on either side of a hit its window
+/// reaches, ms: an excerpt can begin or end anywhere between keyframes.
+const WINDOW_MARGIN_MS: u32 = 5_000;
+/// A window whose segment comes this near one of its ends (not the
+/// file's) is widened past that end, ms.
+const WINDOW_EDGE_MS: u32 = 3_000;
+/// How far a window is widened at a time, ms, and how much of what was
+/// decoded the widening repeats (so that the segments join).
+const WINDOW_STEP_MS: u32 = 20_000;
+const WINDOW_OVERLAP_MS: u32 = 5_000;
+
 /// The fingerprint of a file: read from a `.vfp` (any sampling), decoded
 /// and hashed with `options` from anything else.
 pub fn fingerprint_of(path: &Path, options: &ExtractOptions) -> Result<Fingerprint, ScanError> {
@@ -97,9 +111,10 @@ impl<'c> Scanner<'c> {
 
     /// Scans one file: its facts and matched segments. A video is decoded
     /// densely, or with `--fast` by its keyframes first and densely only
-    /// when the keyframes cannot rule it out; densely, in parts
-    /// ([`ScanConfig::parts`]), so that memory does not grow with its
-    /// length.
+    /// when the keyframes cannot rule it out (a file of at least
+    /// [`WINDOWED_MIN_MS`] only around the keyframes that hit, see
+    /// `scan_around`); densely, in parts ([`ScanConfig::parts`]), so that
+    /// memory does not grow with its length.
     fn scan_file(
         &self,
         path: &Path,
@@ -118,8 +133,15 @@ impl<'c> Scanner<'c> {
                     ..ExtractOptions::with_sampling(Sampling::Keyframes)
                 },
             )?;
-            if !self.keyframes_may_match(path, &keys, cost)? {
-                return Ok((keys.source, Vec::new()));
+            if keys.informative_frames() >= MIN_TRIAGE_KEYFRAMES {
+                let hits = self.keyframe_hits(path, &keys, cost)?;
+                if hits.is_empty() {
+                    return Ok((keys.source, Vec::new()));
+                }
+                if keys.source.duration_ms >= WINDOWED_MIN_MS {
+                    let segments = self.scan_around(path, &keys, &hits, cost)?;
+                    return Ok((keys.source, segments));
+                }
             }
         }
         let mut segments = Vec::new();
@@ -243,16 +265,101 @@ impl<'c> Scanner<'c> {
         Ok(segments)
     }
 
-    /// Triage: can these keyframes rule the file out? Not when there are
-    /// fewer than [`MIN_TRIAGE_KEYFRAMES`] informative ones, nor when any
-    /// comes near the catalog.
-    fn keyframes_may_match(
+    /// The times of the keyframes that come near a catalog frame that is
+    /// not common, within [`TRIAGE_RADIUS`] (or the scan's radius, if
+    /// wider), in order.
+    fn keyframe_hits(
         &self,
         path: &Path,
         keys: &Fingerprint,
         cost: &mut ScanCost,
-    ) -> Result<bool, ScanError> {
-        Ok(keys.informative_frames() < MIN_TRIAGE_KEYFRAMES || self.any_hit(path, keys, cost)?)
+    ) -> Result<Vec<u32>, ScanError> {
+        let radius = self.params().radius.max(TRIAGE_RADIUS);
+        let search = ClipSearch::new(self.catalog, path, keys)?;
+        let mut times: Vec<u32> = search
+            .hits(radius)
+            .iter()
+            .filter(|h| !h.common)
+            .map(|h| h.query_ms)
+            .collect();
+        cost.add(&search.cost());
+        times.sort_unstable();
+        times.dedup();
+        Ok(times)
+    }
+
+    /// A long file's segments, decoded densely only around its keyframes
+    /// that hit the catalog (`hit_ms`): from the keyframe before each hit
+    /// to the one after, [`WINDOW_MARGIN_MS`] wider, and widened while a
+    /// segment runs into a window's end. An excerpt none of whose
+    /// keyframes hit is missed, as the triage misses a file whose
+    /// keyframes all miss.
+    fn scan_around(
+        &self,
+        path: &Path,
+        keys: &Fingerprint,
+        hit_ms: &[u32],
+        cost: &mut ScanCost,
+    ) -> Result<Vec<MatchSegment>, ScanError> {
+        let end_ms = u32::try_from(keys.source.duration_ms).unwrap_or(u32::MAX);
+        let key_ms: Vec<u32> = keys.frames.iter().map(|f| f.t_ms).collect();
+        let mut pending: Vec<(u32, u32)> = hit_ms
+            .iter()
+            .map(|&t| {
+                let i = key_ms.partition_point(|&k| k < t);
+                let before = i.checked_sub(1).map_or(0, |b| key_ms[b]);
+                let after = key_ms.get(i + 1).copied().unwrap_or(end_ms);
+                (
+                    before.saturating_sub(WINDOW_MARGIN_MS),
+                    after.saturating_add(WINDOW_MARGIN_MS).min(end_ms),
+                )
+            })
+            .collect();
+        // Neighbouring hits share one window.
+        pending.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::new();
+        for (from, to) in pending {
+            match merged.last_mut() {
+                Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                _ => merged.push((from, to)),
+            }
+        }
+        let mut pending = merged;
+        let mut decoded: Vec<(u32, u32)> = Vec::new();
+        let mut segments = Vec::new();
+        let options = self.dense_options();
+        while let Some(window) = pending.pop() {
+            let Some((from, to)) = uncovered(window, &decoded) else {
+                continue;
+            };
+            let fp = vfp_extractor::extract_range(path, &options, from, to)?;
+            let found = self.scan_fingerprint(path, &fp, cost)?;
+            // An end inside a stretch decoded before is no end of the copy's.
+            let open_end = |t: u32| !decoded.iter().any(|&(a, b)| a <= t && t <= b);
+            for s in &found {
+                if from > 0
+                    && s.clip_start_ms <= from.saturating_add(WINDOW_EDGE_MS)
+                    && open_end(from - 1)
+                {
+                    pending.push((
+                        from.saturating_sub(WINDOW_STEP_MS),
+                        from.saturating_add(WINDOW_OVERLAP_MS),
+                    ));
+                }
+                if to < end_ms
+                    && s.clip_end_ms.saturating_add(WINDOW_EDGE_MS) >= to
+                    && open_end(to + 1)
+                {
+                    pending.push((
+                        to.saturating_sub(WINDOW_OVERLAP_MS),
+                        to.saturating_add(WINDOW_STEP_MS).min(end_ms),
+                    ));
+                }
+            }
+            decoded.push((from, to));
+            join_parts(&mut segments, found);
+        }
+        Ok(segments)
     }
 
     /// Does any informative frame come near a catalog frame that is not
@@ -269,6 +376,25 @@ impl<'c> Scanner<'c> {
         cost.add(&search.cost());
         Ok(hits.iter().any(|h| !h.common))
     }
+}
+
+/// The part of `window` (from, to; ms) still to decode given the ranges
+/// already `decoded`, keeping [`WINDOW_OVERLAP_MS`] of them so that
+/// segments join; `None` if it lies within one of them.
+fn uncovered(window: (u32, u32), decoded: &[(u32, u32)]) -> Option<(u32, u32)> {
+    let (mut from, mut to) = window;
+    for &(a, b) in decoded {
+        if a <= from && to <= b {
+            return None;
+        }
+        if a <= from && from < b {
+            from = b.saturating_sub(WINDOW_OVERLAP_MS).max(from);
+        }
+        if a < to && to <= b {
+            to = a.saturating_add(WINDOW_OVERLAP_MS).min(to);
+        }
+    }
+    (from < to).then_some((from, to))
 }
 
 #[cfg(test)]
