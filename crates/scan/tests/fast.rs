@@ -4,12 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 
+mod common;
+
 use std::path::Path;
 use vfp_extractor::material::{write_program, write_video, Encoding, Scene, Stretch};
 use vfp_extractor::{extract, ExtractOptions};
-use vfp_fingerprint::{HashParams, Sampling};
-use vfp_index::catalog::{self, NewTitle};
-use vfp_index::{Catalog, TitleRecord};
+use vfp_fingerprint::Sampling;
+use vfp_index::Catalog;
 use vfp_scan::{ScanSettings, Scanner, Verdict};
 
 const SMALL: Encoding = Encoding {
@@ -25,26 +26,7 @@ fn catalog_of_scene_1(dir: &Path) -> Catalog {
     let title = dir.join("title.mp4");
     write_video(&title, Scene { seed: 1 }, 0.0, 40.0, &SMALL).unwrap();
     let fingerprint = extract(&title, &ExtractOptions::with_sampling(Sampling::default())).unwrap();
-    let record = TitleRecord {
-        id: "scene-1".into(),
-        name: "Scene 1".into(),
-        source_path: title.display().to_string(),
-        duration_ms: fingerprint.source.duration_ms,
-        sha256: fingerprint.source.sha256_hex(),
-        added_unix_s: 0,
-        labels: String::new(),
-    };
-    let catalog_dir = dir.join("catalog");
-    catalog::build(
-        &catalog_dir,
-        HashParams::default(),
-        vec![NewTitle {
-            record,
-            fingerprint,
-        }],
-    )
-    .unwrap();
-    Catalog::open(&catalog_dir).unwrap()
+    common::catalog_of_one(dir, "scene-1", &title, fingerprint)
 }
 
 fn scanner(catalog: &Catalog, fast: bool) -> Scanner<'_> {

@@ -4,12 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use vfp_extractor::features::FeatureOptions;
 use vfp_extractor::{extract, ExtractOptions, Parts};
-use vfp_fingerprint::{HashParams, Sampling};
-use vfp_index::catalog::{self, NewTitle};
-use vfp_index::{Catalog, TitleRecord};
+use vfp_fingerprint::Sampling;
+use vfp_index::Catalog;
 use vfp_scan::{ScanSettings, Scanner, Verdict};
 
 fn generated(name: &str) -> PathBuf {
@@ -32,26 +33,7 @@ fn film_catalog(dir: &Path) -> Catalog {
     let opts = ExtractOptions::with_sampling(Sampling::Dense { fps: 4.0 })
         .with_features(FeatureOptions::title());
     let fingerprint = extract(&source, &opts).unwrap();
-    let record = TitleRecord {
-        id: "film".into(),
-        name: "The film".into(),
-        source_path: source.display().to_string(),
-        duration_ms: fingerprint.source.duration_ms,
-        sha256: fingerprint.source.sha256_hex(),
-        added_unix_s: 0,
-        labels: String::new(),
-    };
-    let catalog_dir = dir.join("catalog");
-    catalog::build(
-        &catalog_dir,
-        HashParams::default(),
-        vec![NewTitle {
-            record,
-            fingerprint,
-        }],
-    )
-    .unwrap();
-    Catalog::open(&catalog_dir).unwrap()
+    common::catalog_of_one(dir, "film", &source, fingerprint)
 }
 
 #[test]
