@@ -5,15 +5,20 @@
 /// CPU time the process has used so far, user and system, every thread,
 /// s.
 pub fn cpu_time_s() -> f64 {
+    let Some(usage) = rusage() else {
+        return 0.0;
+    };
+    let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    s(usage.ru_utime) + s(usage.ru_stime)
+}
+
+/// What the process has used so far (`getrusage`), if the system says.
+fn rusage() -> Option<libc::rusage> {
     // SAFETY: getrusage writes the struct it is given and nothing else;
     // a zeroed rusage is a valid value of it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: a valid pointer to a rusage we own, for RUSAGE_SELF.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return 0.0;
-    }
-    let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    s(usage.ru_utime) + s(usage.ru_stime)
+    (unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0).then_some(usage)
 }
 
 /// Where a peak of memory was measured from.
@@ -44,11 +49,7 @@ pub fn peak_rss_bytes(was_reset: bool) -> (u64, PeakScope) {
             return (kb * 1024, PeakScope::SinceReset);
         }
     }
-    // SAFETY: as in `cpu_time_s`.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: as in `cpu_time_s`.
-    let ok = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0;
-    let kb = if ok { usage.ru_maxrss.max(0) as u64 } else { 0 };
+    let kb = rusage().map_or(0, |u| u.ru_maxrss.max(0) as u64);
     (kb * 1024, PeakScope::Process)
 }
 

@@ -176,7 +176,7 @@ impl<'c> Scanner<'c> {
         let informative = fp.informative_frames();
         let why = if informative < MIN_TRIAGE_KEYFRAMES {
             "too few keyframes to vouch for the file"
-        } else if self.any_hit(path, fp, cost)? {
+        } else if !self.keyframe_hits(path, fp, cost)?.is_empty() {
             "some keyframes lie near catalog frames"
         } else {
             return Ok(segments);
@@ -265,9 +265,9 @@ impl<'c> Scanner<'c> {
         Ok(segments)
     }
 
-    /// The times of the keyframes that come near a catalog frame that is
-    /// not common, within [`TRIAGE_RADIUS`] (or the scan's radius, if
-    /// wider), in order.
+    /// The times of the informative frames (keyframes, in the triage) that
+    /// come near a catalog frame that is not common, within
+    /// [`TRIAGE_RADIUS`] (or the scan's radius, if wider), in order.
     fn keyframe_hits(
         &self,
         path: &Path,
@@ -360,21 +360,6 @@ impl<'c> Scanner<'c> {
             join_parts(&mut segments, found);
         }
         Ok(segments)
-    }
-
-    /// Does any informative frame come near a catalog frame that is not
-    /// common, within [`TRIAGE_RADIUS`] (or the scan's radius, if wider)?
-    fn any_hit(
-        &self,
-        path: &Path,
-        keys: &Fingerprint,
-        cost: &mut ScanCost,
-    ) -> Result<bool, ScanError> {
-        let radius = self.params().radius.max(TRIAGE_RADIUS);
-        let search = ClipSearch::new(self.catalog, path, keys)?;
-        let hits = search.hits(radius);
-        cost.add(&search.cost());
-        Ok(hits.iter().any(|h| !h.common))
     }
 }
 

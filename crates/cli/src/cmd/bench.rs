@@ -17,7 +17,7 @@ use std::time::Instant;
 use vfp_index::synthetic::{self, Rng};
 use vfp_index::Catalog;
 use vfp_scan::bench::{
-    bench_file, bench_parallel, material, verdict, BenchPlan, BenchReport, BenchSettings,
+    bench_file, bench_parallel, material, median, verdict, BenchPlan, BenchReport, BenchSettings,
     BenchTotals, CatalogFacts, Machine,
 };
 use vfp_scan::process::{peak_rss_bytes, reset_peak_rss};
@@ -119,7 +119,7 @@ pub fn run(cfg: BenchConfig) -> Result<Status> {
     }
     let mut measured = Vec::with_capacity(files.len());
     for path in &files {
-        bar.set_message(file_name(path));
+        bar.set_message(progress::file_label(path));
         measured.push(bench_file(&scanner, path, &plan));
         bar.inc(1);
     }
@@ -199,13 +199,5 @@ fn median_open_ms(dir: &Path) -> Result<f64> {
         drop(Catalog::open(dir)?);
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    times.sort_by(f64::total_cmp);
-    Ok(times[OPENS / 2])
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
+    Ok(median(&mut times).unwrap_or(0.0))
 }

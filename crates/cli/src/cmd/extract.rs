@@ -61,7 +61,7 @@ pub fn run(cfg: ExtractConfig) -> Result<Status> {
 
     pool.install(|| {
         jobs.par_iter().for_each(|job| {
-            bar.set_message(short_name(&job.video));
+            bar.set_message(progress::file_label(&job.video));
             let outcome = isolate(&job.video, || -> Result<Fingerprint> {
                 let target = job
                     .target
@@ -170,10 +170,4 @@ fn plan(videos: &[PathBuf], output: &Path) -> Vec<Job> {
             }
         })
         .collect()
-}
-
-fn short_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }

@@ -157,11 +157,7 @@ impl Printer {
     }
 
     fn started(&self, path: &Path) {
-        self.progress.set_message(
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        );
+        self.progress.set_message(progress::file_label(path));
     }
 
     fn record(&self, record: &FileRecord) {

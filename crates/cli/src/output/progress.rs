@@ -18,6 +18,13 @@ pub fn files(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
+/// The progress bar's message for a file: its name, without folders.
+pub fn file_label(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Files per second with one decimal and its unit.
 fn rate(per_s: f64) -> String {
     if per_s.is_finite() {
@@ -29,6 +36,15 @@ fn rate(per_s: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_file_is_labelled_by_its_name() {
+        assert_eq!(
+            super::file_label(std::path::Path::new("a/b/c.mp4")),
+            "c.mp4"
+        );
+        assert_eq!(super::file_label(std::path::Path::new("/")), "");
+    }
+
     #[test]
     fn the_rate_has_a_unit_and_one_decimal() {
         assert_eq!(super::rate(3.002_2), "3.0 files/s");

@@ -138,7 +138,9 @@ fn read_once(path: &Path) {
     }
 }
 
-fn median(values: &mut [f64]) -> Option<f64> {
+/// The median of `values` (the upper one of an even count), sorting them;
+/// `None` if there are none.
+pub fn median(values: &mut [f64]) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied()
 }
