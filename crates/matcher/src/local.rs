@@ -19,6 +19,7 @@
 //!    at no one offset).
 
 use crate::{Evidence, MatchSegment, MatchedFrame, TitleIndex};
+use multiversion::multiversion;
 use std::collections::{BTreeSet, HashMap};
 use vfp_fingerprint::local::Keypoint;
 
@@ -71,6 +72,16 @@ pub struct Agreement {
 
 /// The keypoint matches of `clip` in `title` that agree on one
 /// translation.
+///
+/// Every clip keypoint is compared with every title keypoint, so this is
+/// where a scan's local features spend their time, in popcounts: the
+/// function is compiled also for CPUs with a popcount instruction (and
+/// AVX-512's, which counts all four words at once) and picks at run time.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512vpopcntdq+popcnt",
+    "x86_64+avx2+popcnt",
+    "x86_64+popcnt",
+))]
 pub fn inliers(clip: &[Keypoint], title: &[Keypoint], params: &LocalParams) -> Agreement {
     // Translation bins of 2 px: (bin, matches, summed distance). A few
     // dozen at most (one per clip keypoint), so a list searched in place

@@ -262,25 +262,29 @@ impl<'a> ClipSearch<'a> {
                 .map(|k| k.mirrored(frame.width))
                 .collect();
             for (keypoints, is_mirrored) in [(&frame.keypoints, false), (&mirrored, true)] {
-                let mut votes: HashMap<FeatureRef, usize> = HashMap::new();
+                // Every title picture a lookup lands on, once per landing;
+                // sorted, a picture's run is its votes (cheaper than a
+                // hash map: a picture takes a few hundred landings).
+                let mut landed: Vec<FeatureRef> = Vec::new();
                 let ((), took) = timed(|| {
                     for k in keypoints.iter() {
                         self.catalog.search_keypoints(
                             &k.bits,
                             LOOKUP_MAX_DISTANCE.min(params.max_distance),
-                            |r| *votes.entry(r).or_default() += 1,
+                            |r| landed.push(r),
                         );
                     }
+                    landed.sort_unstable();
                 });
                 self.add_cost(|c| {
                     c.search_s += took.as_secs_f64();
                     c.keypoint_lookups += keypoints.len() as u64;
                 });
                 let compared = std::time::Instant::now();
-                let mut nominated: Vec<(usize, FeatureRef)> = votes
-                    .into_iter()
-                    .filter(|&(_, n)| n >= NOMINATING_LOOKUPS)
-                    .map(|(r, n)| (n, r))
+                let mut nominated: Vec<(usize, FeatureRef)> = landed
+                    .chunk_by(|a, b| a == b)
+                    .filter(|run| run.len() >= NOMINATING_LOOKUPS)
+                    .map(|run| (run.len(), run[0]))
                     .collect();
                 nominated.sort_unstable_by(|a, b| b.cmp(a));
                 nominated.truncate(NOMINATED_PER_PICTURE);

@@ -1,6 +1,6 @@
 //! Writing a segment: titles in, the file's bytes out.
 
-use super::features::{FeatureFrameRecord, KEYPOINT_CHUNKS};
+use super::features::{FeatureFrameRecord, KEYPOINT_CHUNKS, KEYPOINT_MAX_CHUNK_BITS};
 use super::stoplist::common_flags;
 use super::{
     Kind, ALIGN, BYTES_PER_FRAME, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_COUNT,
@@ -128,7 +128,8 @@ impl SegmentBuilder {
             &self.starts,
         );
         let titles_json = serde_json::to_vec(&self.titles).unwrap_or_else(|_| b"[]".to_vec());
-        let kp_geometry = Geometry::for_codes(self.descriptors.len() as u64);
+        let kp_geometry =
+            Geometry::for_codes_up_to(self.descriptors.len() as u64, KEYPOINT_MAX_CHUNK_BITS);
         let kp_chunks = KEYPOINT_CHUNKS.min(kp_geometry.chunks);
         let (kp_offsets, kp_ids) = mih::build_tables(
             Geometry {

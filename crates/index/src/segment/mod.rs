@@ -19,7 +19,9 @@
 //!     12     1  hash options, u8 (bit 0: borders cropped; bit 1, version 3:
 //!               also stores the 9:16 windows of wide pictures, as frames
 //!               of their own at the same times)
-//!     13     1  MIH chunk bits b, u8 (10..=22)
+//!     13     1  MIH chunk bits b, u8 (10..=23; 23, for segments of
+//!               over 4 M frames, since 2026-11: earlier readers refuse
+//!               such a segment as unsupported)
 //!     14     1  MIH chunk count m, u8 (= 256 / b)
 //!     15     1  stored view, u8: each side of the centred crop hashed, in
 //!               percent of the active picture (1..=100; version 1: 0, the
@@ -76,7 +78,7 @@ pub(crate) mod testing;
 mod verify;
 
 pub use build::SegmentBuilder;
-pub use features::{StoredFeatureFrame, KEYPOINT_CHUNKS};
+pub use features::{StoredFeatureFrame, KEYPOINT_CHUNKS, KEYPOINT_MAX_CHUNK_BITS};
 pub use read::Segment;
 pub use stoplist::{COMMON_RADIUS, COMMON_REPEATS, COMMON_REPEAT_GAP_MS, COMMON_TITLES};
 

@@ -395,12 +395,6 @@ impl<D: AsRef<[u8]>> Segment<D> {
             common: self.flags().get(i).is_some_and(|f| f & FLAG_COMMON != 0),
         })
     }
-
-    #[inline]
-    pub(super) fn code(&self, words: &[u64], i: usize) -> Option<FrameHash> {
-        let w = words.get(4 * i..4 * i + 4)?;
-        Some(FrameHash([w[0], w[1], w[2], w[3]]))
-    }
 }
 
 #[cfg(test)]

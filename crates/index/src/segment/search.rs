@@ -2,7 +2,8 @@
 //! and the full scan it is checked against.
 
 use super::Segment;
-use crate::mih;
+use crate::mih::{self, Geometry};
+use multiversion::multiversion;
 use vfp_fingerprint::FrameHash;
 
 impl<D: AsRef<[u8]>> Segment<D> {
@@ -18,15 +19,18 @@ impl<D: AsRef<[u8]>> Segment<D> {
     /// bucket, then every candidate's code), so that the misses overlap.
     pub fn search_radius(&self, query: &FrameHash, radius: u32, mut found: impl FnMut(usize, u32)) {
         let g = self.geometry;
-        let flips = g.flips_for_radius(radius);
+        let flips = g.flips_per_chunk(radius);
         let (b, n) = (g.buckets(), self.frames);
         let (offsets, ids, words) = (self.mih_offsets(), self.mih_ids(), self.words());
         let query_chunks: Vec<u32> = (0..g.chunks).map(|j| g.chunk(query, j)).collect();
         // Stage 1: every probed bucket, as (chunk, index into `offsets`).
         let mut probes: Vec<(u32, usize)> = Vec::new();
-        for j in 0..g.chunks {
+        for (j, chunk_flips) in (0..g.chunks).zip(&flips) {
+            let Some(chunk_flips) = *chunk_flips else {
+                continue;
+            };
             let base = j as usize * (b + 1);
-            mih::for_each_neighbour(query_chunks[j as usize], g.chunk_bits, flips, |v| {
+            mih::for_each_neighbour(query_chunks[j as usize], g.chunk_bits, chunk_flips, |v| {
                 probes.push((j, base + v as usize));
             });
         }
@@ -57,20 +61,16 @@ impl<D: AsRef<[u8]>> Segment<D> {
             }
         }
         // Stage 4: each candidate checked against the full code, once.
-        for (j, id) in candidates {
-            let Some(code) = self.code(words, id as usize) else {
-                continue;
-            };
-            // Found through an earlier chunk already?
-            if (0..j).any(|k| (g.chunk(&code, k) ^ query_chunks[k as usize]).count_ones() <= flips)
-            {
-                continue;
-            }
-            let d = code.hamming(query);
-            if d <= radius {
-                found(id as usize, d);
-            }
-        }
+        check_candidates(
+            &candidates,
+            words,
+            g,
+            &flips,
+            &query_chunks,
+            query,
+            radius,
+            &mut found,
+        );
     }
 
     /// Calls `found(frame, distance)` for every stored frame within
@@ -86,6 +86,52 @@ impl<D: AsRef<[u8]>> Segment<D> {
             if d <= radius {
                 found(i, d);
             }
+        }
+    }
+}
+
+/// Calls `found(frame, distance)` for each candidate `(chunk, frame)`
+/// within `radius` of `query` that no earlier chunk's probes found too (a
+/// code found through several chunks is reported once).
+///
+/// Tens of thousands of candidates per lookup at large catalogs, nearly
+/// all far from the query: the distance comes first, so that most are
+/// dropped after four popcounts, and the loop is compiled also for CPUs
+/// with popcount instructions (picked at run time).
+#[allow(clippy::too_many_arguments)]
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512vpopcntdq+popcnt",
+    "x86_64+avx2+popcnt",
+    "x86_64+popcnt",
+))]
+fn check_candidates(
+    candidates: &[(u32, u32)],
+    words: &[u64],
+    g: Geometry,
+    flips: &[Option<u32>],
+    query_chunks: &[u32],
+    query: &FrameHash,
+    radius: u32,
+    found: &mut dyn FnMut(usize, u32),
+) {
+    for &(j, id) in candidates {
+        let Some(w) = words.get(4 * id as usize..4 * id as usize + 4) else {
+            continue;
+        };
+        let code = FrameHash([w[0], w[1], w[2], w[3]]);
+        let d = code.hamming(query);
+        if d > radius {
+            continue;
+        }
+        // Found through an earlier chunk already?
+        let earlier = |k: u32| {
+            flips.get(k as usize).copied().flatten().is_some_and(|f| {
+                let value = query_chunks.get(k as usize).copied().unwrap_or(0);
+                (g.chunk(&code, k) ^ value).count_ones() <= f
+            })
+        };
+        if !(0..j).any(earlier) {
+            found(id as usize, d);
         }
     }
 }
