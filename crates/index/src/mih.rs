@@ -6,10 +6,14 @@
 //! pigeonhole principle, some chunk differs in at most `⌊r / m⌋` bits. So
 //! for each chunk, the table lists the codes whose chunk equals the query's
 //! chunk or any value within `⌊r / m⌋` flips of it; every candidate is then
-//! checked against the full code. Nothing within `r` is missed.
+//! checked against the full code. Nothing within `r` is missed. The
+//! thresholds need not be even: some chunks can take one flip fewer
+//! ([`Geometry::flips_per_chunk`]).
 //!
 //! `b` grows with the number of codes (about `log2 N`, so that a bucket
 //! holds a few codes), which keeps candidates few: see [`Geometry::for_codes`].
+//! So a lookup costs about the same in a segment of any size, and a
+//! catalog's lookup about that times its segments.
 
 use rayon::prelude::*;
 use vfp_fingerprint::FrameHash;
