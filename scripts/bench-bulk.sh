@@ -39,7 +39,9 @@ if [ "$made" -lt "$files" ]; then
             1) input=(-i "$cache/vtest.avi"); len=75 ;;
             3) input=(-f lavfi -i "life=size=640x360:rate=25:seed=$i:ratio=0.3:mold=10"); len=0 ;;
         esac
-        start=$(awk -v i="$i" -v len="$len" 'BEGIN { printf "%.2f", (len > 0 ? (i * 0.37) % len : 0) }')
+        # (Assigned before printing: some awks read `printf ..., (a > b ...)`
+        # as output redirected to a file named by what follows `>`.)
+        start=$(awk -v i="$i" -v len="$len" 'BEGIN { s = 0; if (len > 0) s = (i * 0.37) % len; printf "%.2f", s }')
         ffmpeg -nostdin -loglevel error -y -ss "$start" -t 3 "${input[@]}" -an -vf "$filter" \
             -c:v libx264 -preset ultrafast -pix_fmt yuv420p -f mp4 "$out.tmp"
         mv "$out.tmp" "$out"
