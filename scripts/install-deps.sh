@@ -6,7 +6,8 @@
 # others are pulled in by ffmpeg-sys-next's pkg-config probing).
 # Tests and scripts: the `ffmpeg` CLI (fixtures, benchmarks), a font for
 # burned-in watermark text, GNU time (peak memory in benchmarks and the
-# soak), procps (pgrep) and python3 (scripts' checks).
+# soak), procps (pgrep) and python3 (scripts' checks); nats-server (2.9,
+# JetStream) for the many-machines mode's tests, started on loopback ports.
 set -euo pipefail
 
 packages=(
@@ -24,6 +25,7 @@ packages=(
   time
   procps
   python3
+  nats-server
 )
 
 missing=()

@@ -247,7 +247,9 @@ pub(crate) fn parse_manifest(text: &[u8]) -> Result<ManifestBody, ManifestProble
     Ok(body)
 }
 
-fn write_manifest(dir: &Path, body: &ManifestBody) -> Result<(), IndexError> {
+/// The manifest file's bytes for `body` (`dir` names the catalog in an
+/// error).
+fn manifest_text(dir: &Path, body: &ManifestBody) -> Result<Vec<u8>, IndexError> {
     let json = serde_json::to_vec_pretty(body).map_err(|e| IndexError::Manifest {
         path: dir.join(MANIFEST),
         reason: e.to_string(),
@@ -258,6 +260,11 @@ fn write_manifest(dir: &Path, body: &ManifestBody) -> Result<(), IndexError> {
     )
     .into_bytes();
     text.extend_from_slice(&json);
+    Ok(text)
+}
+
+fn write_manifest(dir: &Path, body: &ManifestBody) -> Result<(), IndexError> {
+    let text = manifest_text(dir, body)?;
     let path = dir.join(MANIFEST);
     write_atomically(&path, &text).map_err(io(&path, "cannot write the catalog manifest"))
 }
@@ -546,6 +553,23 @@ impl Catalog {
         write_manifest(lock.dir(), &self.body)
     }
 
+    /// The catalog's files as it was opened: its manifest's bytes, and
+    /// each segment's file name and bytes (from their maps, so a change
+    /// since cannot mix two versions). What a copy elsewhere needs: the
+    /// same files in one folder open as this catalog
+    /// ([`install_catalog`]).
+    pub fn files(&self) -> Result<CatalogFiles<'_>, IndexError> {
+        let manifest = manifest_text(&self.dir, &self.body)?;
+        let segments = self
+            .body
+            .segments
+            .iter()
+            .zip(&self.segments)
+            .map(|(entry, seg)| (entry.file.as_str(), seg.bytes()))
+            .collect();
+        Ok(CatalogFiles { manifest, segments })
+    }
+
     /// Checks every checksum of every segment.
     pub fn verify(&self) -> Result<(), IndexError> {
         for (entry, seg) in self.body.segments.iter().zip(&self.segments) {
@@ -646,6 +670,15 @@ impl Catalog {
             }
         }
     }
+}
+
+/// A catalog's files as it was opened ([`Catalog::files`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogFiles<'a> {
+    /// The manifest's bytes.
+    pub manifest: Vec<u8>,
+    /// Each segment's file name and bytes.
+    pub segments: Vec<(&'a str, &'a [u8])>,
 }
 
 /// A title ready to be stored: its record and fingerprint.
@@ -888,6 +921,76 @@ fn max_segment_number(dir: &Path) -> u64 {
         .filter_map(|e| segment_number(&e.file_name().to_string_lossy()))
         .max()
         .unwrap_or(0)
+}
+
+/// Makes the folder `dir` (which must not exist) a catalog of the given
+/// files ([`Catalog::files`] of a catalog elsewhere): each segment file
+/// hard-linked from (or else copied from) the path given for it, then the
+/// manifest, in a temporary folder beside `dir` renamed into place once
+/// the catalog opens, so that `dir` is either absent or a whole catalog.
+/// The manifest must name exactly the segments given.
+pub fn install_catalog(
+    dir: &Path,
+    manifest: &[u8],
+    segments: &[(String, PathBuf)],
+) -> Result<Catalog, IndexError> {
+    let body = parse_manifest(manifest).map_err(|problem| IndexError::Manifest {
+        path: dir.join(MANIFEST),
+        reason: match problem {
+            ManifestProblem::NotAManifest => "not a vfp catalog manifest".into(),
+            ManifestProblem::Damaged(reason) => reason,
+        },
+    })?;
+    let named: HashSet<&str> = body.segments.iter().map(|e| e.file.as_str()).collect();
+    let given: HashSet<&str> = segments.iter().map(|(name, _)| name.as_str()).collect();
+    if named != given
+        || segments
+            .iter()
+            .any(|(name, _)| segment_number(name).is_none())
+    {
+        return Err(IndexError::Manifest {
+            path: dir.join(MANIFEST),
+            reason: format!(
+                "it names the segments {:?}, the files given are {:?}",
+                sorted(named),
+                sorted(given)
+            ),
+        });
+    }
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(parent, "cannot create the folder"))?;
+    let tmp = parent.join(format!(
+        ".{}.tmp-{}",
+        dir.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(io(&tmp, "cannot create the folder"))?;
+    let result = (|| {
+        for (name, from) in segments {
+            let to = tmp.join(name);
+            if std::fs::hard_link(from, &to).is_err() {
+                std::fs::copy(from, &to).map_err(io(from, "cannot copy a catalog segment"))?;
+            }
+        }
+        let path = tmp.join(MANIFEST);
+        write_atomically(&path, manifest)
+            .map_err(io(&path, "cannot write the catalog manifest"))?;
+        drop(Catalog::open(&tmp)?);
+        std::fs::rename(&tmp, dir).map_err(io(dir, "cannot move the catalog into place"))
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    Catalog::open(dir)
+}
+
+fn sorted(set: HashSet<&str>) -> Vec<&str> {
+    let mut v: Vec<&str> = set.into_iter().collect();
+    v.sort_unstable();
+    v
 }
 
 /// Adds titles to the catalog in `dir` as a new segment, without touching

@@ -32,6 +32,26 @@ pub enum IndexCommand {
     /// Check every checksum; status 0 only if all hold.
     #[command(after_help = EXIT_STATUS_HELP)]
     Verify(CatalogArgs),
+    /// Publish the catalog to a NATS JetStream server for `vfp worker`s:
+    /// uploads the segments the server lacks and makes this the current
+    /// release of the name.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Publish(PublishArgs),
+}
+
+/// Arguments of `vfp index publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The catalog folder.
+    #[arg(short, long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222.
+    #[arg(long, value_name = "URL")]
+    pub nats: String,
+    /// The catalog's name on the server: letters, digits, '-', '_', '.'
+    /// [default: the catalog folder's name].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 /// A catalog to read.
@@ -196,6 +216,15 @@ pub enum IndexConfig {
         /// The catalog folder.
         catalog: PathBuf,
     },
+    /// Publish to a NATS JetStream server.
+    Publish {
+        /// The catalog folder.
+        catalog: PathBuf,
+        /// The server's URL.
+        nats: String,
+        /// The name to publish it as.
+        name: String,
+    },
 }
 
 impl IndexCommand {
@@ -220,6 +249,25 @@ impl IndexCommand {
             IndexCommand::List(a) => IndexConfig::List { catalog: a.catalog },
             IndexCommand::Info(a) => IndexConfig::Info { catalog: a.catalog },
             IndexCommand::Verify(a) => IndexConfig::Verify { catalog: a.catalog },
+            IndexCommand::Publish(a) => {
+                let name = match a.name {
+                    Some(name) => name,
+                    None => std::path::absolute(&a.catalog)
+                        .ok()
+                        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "{}: no folder name to publish it as; give --name",
+                                a.catalog.display()
+                            )
+                        })?,
+                };
+                IndexConfig::Publish {
+                    catalog: a.catalog,
+                    nats: a.nats,
+                    name,
+                }
+            }
         })
     }
 }

@@ -1,5 +1,5 @@
-//! `vfp index build|add|remove|list|info|verify`: the catalog of protected
-//! titles.
+//! `vfp index build|add|remove|list|info|verify|publish`: the catalog of
+//! protected titles.
 
 use crate::args::{IndexConfig, TitleSpec, TitlesConfig};
 use crate::exit::Status;
@@ -97,6 +97,24 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             let c = Catalog::open(&dir)?;
             c.verify()?;
             to_stdout(&print::verified(&dir, &c))?;
+        }
+        IndexConfig::Publish {
+            catalog: dir,
+            nats,
+            name,
+        } => {
+            let c = Catalog::open(&dir)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the NATS client's runtime")?;
+            let published = runtime.block_on(async {
+                vfp_fleet::catalogs::Fleet::connect(&nats)
+                    .await?
+                    .publish(&c, &name)
+                    .await
+            })?;
+            eprintln!("{}", print::published(&dir, &nats, &published));
         }
     }
     Ok(Status::Success)

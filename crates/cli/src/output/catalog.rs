@@ -95,3 +95,16 @@ pub fn changed(what: &str, dir: &Path, c: &Catalog, seconds: f64) -> String {
         search as f64 / 1e6,
     )
 }
+
+/// After `vfp index publish`, on stderr.
+pub fn published(dir: &Path, url: &str, p: &vfp_fleet::catalogs::Published) -> String {
+    format!(
+        "vfp: published {} to {url} as {:?}, version {}: {}, {} uploaded ({:.1} MB), the others stored already",
+        dir.display(),
+        p.version.name,
+        p.version,
+        count(p.segments, "segment"),
+        p.uploaded,
+        p.uploaded_bytes as f64 / 1e6,
+    )
+}

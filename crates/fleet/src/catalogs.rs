@@ -1,0 +1,440 @@
+//! Catalogs published into JetStream and fetched from it.
+//!
+//! ```text
+//! object store "vfp_segments"   sha256-<hex of the file's SHA-256>  one object per segment file,
+//!                                                                   shared by every catalog name
+//! key-value "vfp_catalogs"      <name>  JSON Release {format, name, manifest_sha256, manifest,
+//!                                       segments: [{file, sha256, bytes}], published_unix_ms}
+//! ```
+//!
+//! A segment never changes once written, so its SHA-256 names it: a
+//! re-publish after `vfp index add` uploads the new segment only. The
+//! release is put last, so a worker never sees a release whose segments
+//! are not all stored. A fetch downloads the segments it does not hold
+//! into `CACHE/objects/`, checks each one's size and SHA-256 against the
+//! release before keeping it, and installs the catalog as
+//! `CACHE/catalogs/<name>/<version>/` by a rename once it opens, so a
+//! worker never matches against a half-fetched catalog. The version is
+//! the key-value revision of the release with the start of its manifest's
+//! SHA-256 (`r3-5f0c9a1b2e4d`): results name it.
+
+use crate::FleetError;
+use async_nats::jetstream::{self, kv, object_store};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use vfp_index::catalog::install_catalog;
+use vfp_index::Catalog;
+
+/// Key-value bucket of the current release of each catalog name.
+pub const CATALOGS_BUCKET: &str = "vfp_catalogs";
+/// Object store of the segment files of every published catalog.
+pub const SEGMENTS_BUCKET: &str = "vfp_segments";
+/// The release record's format version.
+pub const RELEASE_FORMAT: u32 = 1;
+/// Releases of each name the key-value bucket keeps (the current and the
+/// ones before it, for a look back).
+const RELEASE_HISTORY: i64 = 5;
+
+/// A catalog as published: its manifest and the segment files it names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    /// [`RELEASE_FORMAT`].
+    pub format: u32,
+    /// The catalog's name on the server.
+    pub name: String,
+    /// SHA-256 of `manifest`, hex.
+    pub manifest_sha256: String,
+    /// The catalog's MANIFEST file.
+    pub manifest: String,
+    /// The segment files the manifest names.
+    pub segments: Vec<SegmentObject>,
+    /// When it was published, ms since the Unix epoch.
+    pub published_unix_ms: u64,
+}
+
+/// One segment file of a release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentObject {
+    /// Its file name in the catalog folder (`seg-000001.vfps`).
+    pub file: String,
+    /// SHA-256 of the file, hex: its object's name is `sha256-<hex>`.
+    pub sha256: String,
+    /// Its size, bytes.
+    pub bytes: u64,
+}
+
+impl SegmentObject {
+    /// The name of its object in [`SEGMENTS_BUCKET`].
+    pub fn object_name(&self) -> String {
+        format!("sha256-{}", self.sha256)
+    }
+}
+
+/// Which release of a catalog: the key-value revision it was put at and
+/// its manifest's SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogVersion {
+    /// The catalog's name.
+    pub name: String,
+    /// Revision of the release in [`CATALOGS_BUCKET`] (grows with every
+    /// publish to the server).
+    pub revision: u64,
+    /// SHA-256 of the release's manifest, hex.
+    pub manifest_sha256: String,
+}
+
+impl std::fmt::Display for CatalogVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let short = self
+            .manifest_sha256
+            .get(..12)
+            .unwrap_or(&self.manifest_sha256);
+        write!(f, "r{}-{short}", self.revision)
+    }
+}
+
+/// What a publish did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Published {
+    /// The release now current.
+    pub version: CatalogVersion,
+    /// Segment files in the catalog.
+    pub segments: usize,
+    /// Of them, uploaded now (the others were stored already).
+    pub uploaded: usize,
+    /// Bytes uploaded now.
+    pub uploaded_bytes: u64,
+}
+
+/// A connection to a NATS server with JetStream.
+pub struct Fleet {
+    url: String,
+    js: jetstream::Context,
+}
+
+impl Fleet {
+    /// Connects to the server at `url` (`nats://host:port`).
+    pub async fn connect(url: &str) -> Result<Fleet, FleetError> {
+        let client = async_nats::ConnectOptions::new()
+            .name("vfp")
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| server(url, "cannot connect", e))?;
+        Ok(Fleet {
+            url: url.to_owned(),
+            js: jetstream::new(client),
+        })
+    }
+
+    /// The server's URL, as given.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    async fn segments_store(&self) -> Result<object_store::ObjectStore, FleetError> {
+        self.js
+            .create_object_store(object_store::Config {
+                bucket: SEGMENTS_BUCKET.into(),
+                description: Some("vfp catalog segments, by SHA-256".into()),
+                storage: jetstream::stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| server(&self.url, "cannot open the segments object store", e))
+    }
+
+    async fn catalogs_kv(&self) -> Result<kv::Store, FleetError> {
+        self.js
+            .create_key_value(kv::Config {
+                bucket: CATALOGS_BUCKET.into(),
+                description: "vfp catalogs: the current release of each".into(),
+                history: RELEASE_HISTORY,
+                storage: jetstream::stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| server(&self.url, "cannot open the catalogs key-value bucket", e))
+    }
+
+    /// Publishes `catalog` as `name`: uploads the segments the server does
+    /// not hold yet, then makes this the current release of `name`.
+    pub async fn publish(&self, catalog: &Catalog, name: &str) -> Result<Published, FleetError> {
+        check_name(&self.url, name)?;
+        let files = catalog.files()?;
+        let manifest = String::from_utf8(files.manifest).map_err(|_| FleetError::BadRelease {
+            url: self.url.clone(),
+            name: name.to_owned(),
+            reason: "the catalog's manifest is not UTF-8".into(),
+        })?;
+        let store = self.segments_store().await?;
+        let (mut segments, mut uploaded, mut uploaded_bytes) = (Vec::new(), 0, 0);
+        for (file, bytes) in files.segments {
+            let segment = SegmentObject {
+                file: file.to_owned(),
+                sha256: hex(&Sha256::digest(bytes)),
+                bytes: bytes.len() as u64,
+            };
+            let object = segment.object_name();
+            let stored = matches!(store.info(&object).await,
+                Ok(info) if !info.deleted && info.size as u64 == segment.bytes);
+            if !stored {
+                let mut reader = bytes;
+                store
+                    .put(object.as_str(), &mut reader)
+                    .await
+                    .map_err(|e| server(&self.url, &format!("cannot upload {file}"), e))?;
+                uploaded += 1;
+                uploaded_bytes += segment.bytes;
+            }
+            segments.push(segment);
+        }
+        let release = Release {
+            format: RELEASE_FORMAT,
+            name: name.to_owned(),
+            manifest_sha256: hex(&Sha256::digest(manifest.as_bytes())),
+            manifest,
+            segments,
+            published_unix_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+        };
+        let json = serde_json::to_vec(&release).map_err(|e| FleetError::BadRelease {
+            url: self.url.clone(),
+            name: name.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let revision = self
+            .catalogs_kv()
+            .await?
+            .put(name, json.into())
+            .await
+            .map_err(|e| server(&self.url, &format!("cannot set the release of {name:?}"), e))?;
+        Ok(Published {
+            version: CatalogVersion {
+                name: name.to_owned(),
+                revision,
+                manifest_sha256: release.manifest_sha256,
+            },
+            segments: release.segments.len(),
+            uploaded,
+            uploaded_bytes,
+        })
+    }
+
+    /// The current release of `name`, and its version.
+    pub async fn release(&self, name: &str) -> Result<(Release, CatalogVersion), FleetError> {
+        check_name(&self.url, name)?;
+        let bad = |reason: String| FleetError::BadRelease {
+            url: self.url.clone(),
+            name: name.to_owned(),
+            reason,
+        };
+        let entry = self.catalogs_kv().await?.entry(name).await.map_err(|e| {
+            server(
+                &self.url,
+                &format!("cannot read the release of {name:?}"),
+                e,
+            )
+        })?;
+        let Some(entry) = entry.filter(|e| e.operation == kv::Operation::Put) else {
+            return Err(FleetError::NoSuchCatalog {
+                url: self.url.clone(),
+                name: name.to_owned(),
+            });
+        };
+        let release: Release = serde_json::from_slice(&entry.value)
+            .map_err(|e| bad(format!("unreadable release record: {e}")))?;
+        if release.format != RELEASE_FORMAT {
+            return Err(bad(format!(
+                "release format {} (this vfp reads {RELEASE_FORMAT}); update vfp",
+                release.format
+            )));
+        }
+        if hex(&Sha256::digest(release.manifest.as_bytes())) != release.manifest_sha256 {
+            return Err(bad("the manifest does not match its SHA-256".into()));
+        }
+        let version = CatalogVersion {
+            name: name.to_owned(),
+            revision: entry.revision,
+            manifest_sha256: release.manifest_sha256.clone(),
+        };
+        Ok((release, version))
+    }
+
+    /// The current release of `name` as a local catalog under `cache`
+    /// (downloaded where the cache does not hold it yet), opened, and its
+    /// version.
+    pub async fn fetch(
+        &self,
+        name: &str,
+        cache: &Path,
+    ) -> Result<(Catalog, CatalogVersion), FleetError> {
+        let (release, version) = self.release(name).await?;
+        let dir = cache.join("catalogs").join(name).join(version.to_string());
+        if dir.is_dir() {
+            if let Ok(catalog) = Catalog::open(&dir) {
+                return Ok((catalog, version));
+            }
+            // A damaged cached copy: fetched again below.
+            std::fs::remove_dir_all(&dir).map_err(io(&dir, "cannot remove a damaged copy"))?;
+        }
+        let objects = cache.join("objects");
+        std::fs::create_dir_all(&objects).map_err(io(&objects, "cannot create the folder"))?;
+        let mut files = Vec::new();
+        for segment in &release.segments {
+            let path = self.fetch_segment(name, segment, &objects).await?;
+            files.push((segment.file.clone(), path));
+        }
+        let catalog = install_catalog(&dir, release.manifest.as_bytes(), &files)?;
+        Ok((catalog, version))
+    }
+
+    /// The file of `segment` in `objects`, downloaded and checked first if
+    /// it is not there.
+    async fn fetch_segment(
+        &self,
+        name: &str,
+        segment: &SegmentObject,
+        objects: &Path,
+    ) -> Result<PathBuf, FleetError> {
+        let bad = |reason: String| FleetError::BadRelease {
+            url: self.url.clone(),
+            name: name.to_owned(),
+            reason,
+        };
+        if segment.sha256.len() != 64 || !segment.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad(format!(
+                "segment {} has no valid SHA-256",
+                segment.file
+            )));
+        }
+        let object = segment.object_name();
+        let path = objects.join(&object);
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == segment.bytes) {
+            return Ok(path);
+        }
+        let part = objects.join(format!(".{object}.part-{}", std::process::id()));
+        let result = async {
+            let store = self.segments_store().await?;
+            let mut source = store
+                .get(&object)
+                .await
+                .map_err(|e| server(&self.url, &format!("cannot fetch {}", segment.file), e))?;
+            let mut file = tokio::fs::File::create(&part)
+                .await
+                .map_err(io(&part, "cannot create a file"))?;
+            let (mut hasher, mut bytes, mut buf) = (Sha256::new(), 0u64, vec![0u8; 1 << 20]);
+            loop {
+                let n = source
+                    .read(&mut buf)
+                    .await
+                    .map_err(|e| server(&self.url, &format!("cannot fetch {}", segment.file), e))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                bytes += n as u64;
+                if bytes > segment.bytes {
+                    break;
+                }
+                file.write_all(&buf[..n])
+                    .await
+                    .map_err(io(&part, "cannot write a file"))?;
+            }
+            if bytes != segment.bytes || hex(&hasher.finalize()) != segment.sha256 {
+                return Err(bad(format!(
+                    "segment {} as fetched does not match its size and SHA-256",
+                    segment.file
+                )));
+            }
+            file.sync_all()
+                .await
+                .map_err(io(&part, "cannot write a file"))?;
+            drop(file);
+            std::fs::rename(&part, &path).map_err(io(&path, "cannot keep a fetched segment"))
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&part);
+            return Err(e);
+        }
+        Ok(path)
+    }
+}
+
+/// A catalog name: a key of the bucket and a folder name of the cache.
+fn check_name(url: &str, name: &str) -> Result<(), FleetError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with(['.', '-'])
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(FleetError::BadRelease {
+            url: url.to_owned(),
+            name: name.to_owned(),
+            reason: "a catalog name is 1-64 letters, digits, '-', '_' or '.', not starting with '.' or '-'".into(),
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn server(url: &str, what: &str, e: impl std::fmt::Display) -> FleetError {
+    FleetError::Server {
+        url: url.to_owned(),
+        what: what.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+fn io<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> FleetError + 'a {
+    move |source| FleetError::Io {
+        path: path.to_owned(),
+        what,
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_keys_and_folder_names() {
+        for good in ["slate", "studio-a_2026.q4", "A1"] {
+            assert!(check_name("u", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            ".hidden",
+            "-x",
+            "a/b",
+            "a b",
+            "..",
+            "é",
+            &"x".repeat(65),
+        ] {
+            assert!(check_name("u", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn versions_read_short() {
+        let v = CatalogVersion {
+            name: "slate".into(),
+            revision: 3,
+            manifest_sha256: "5f0c9a1b2e4d77".into(),
+        };
+        assert_eq!(v.to_string(), "r3-5f0c9a1b2e4d");
+        assert_eq!(hex(&[0, 255, 16]), "00ff10");
+    }
+}

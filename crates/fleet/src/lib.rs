@@ -1,0 +1,70 @@
+//! Bulk scans over many machines on NATS JetStream.
+//!
+//! `vfp scan` is the embedded default on one machine; this crate spreads
+//! the same scan over machines through a NATS server with JetStream (one
+//! small static binary that clusters with Raft):
+//!
+//! - [`catalogs`]: a catalog published into JetStream (its segments in an
+//!   object store, content-addressed, so a re-publish after an `add`
+//!   uploads only the new segment; the current release in a key-value
+//!   bucket) and fetched into a local cache folder, every segment checked
+//!   against its SHA-256 before the catalog opens.
+//! - [`local_server`]: a throwaway server on a loopback port, for tests
+//!   and demos.
+//!
+//! Supported servers: nats-server 2.9 and later with JetStream on (Debian
+//! 12's package is 2.9.10). The client is `async-nats` 0.35.1, the newest
+//! whose key-value buckets work against 2.9.
+
+pub mod catalogs;
+pub mod local_server;
+
+use std::path::PathBuf;
+
+/// Errors of the many-machines mode, each naming the server, bucket or
+/// file it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    /// The NATS server could not be reached or refused a request.
+    #[error("NATS server {url}: {what}: {reason}")]
+    Server {
+        /// The server's URL.
+        url: String,
+        /// What was being done.
+        what: String,
+        /// The client's error.
+        reason: String,
+    },
+    /// No catalog of this name was published.
+    #[error("no catalog named {name:?} was published to {url}; publish one with `vfp index publish CATALOG --nats {url} --name {name}`")]
+    NoSuchCatalog {
+        /// The server's URL.
+        url: String,
+        /// The catalog name.
+        name: String,
+    },
+    /// A published catalog's record or a segment does not check out.
+    #[error("catalog {name:?} on {url}: {reason}")]
+    BadRelease {
+        /// The server's URL.
+        url: String,
+        /// The catalog name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A local file or folder could not be read or written.
+    #[error("{}: {what}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What was being done.
+        what: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The catalog (local, or as fetched) is not a valid catalog.
+    #[error(transparent)]
+    Index(#[from] vfp_index::IndexError),
+}

@@ -1,0 +1,95 @@
+//! A throwaway nats-server with JetStream, for tests and demos: on
+//! 127.0.0.1 at a port the server picks, its store in a temporary folder,
+//! stopped and removed when dropped. Needs `nats-server` on the `PATH`
+//! (Debian's package; `scripts/install-deps.sh` installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running throwaway server.
+pub struct LocalServer {
+    child: Child,
+    dir: tempfile::TempDir,
+    /// Its client URL, `nats://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl LocalServer {
+    /// Starts a server with a new, empty store.
+    pub fn start() -> std::io::Result<LocalServer> {
+        let dir = tempfile::tempdir()?;
+        let ports = dir.path().join("ports");
+        std::fs::create_dir_all(&ports)?;
+        let mut child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", "-1", "-js", "-sd"])
+            .arg(dir.path().join("store"))
+            .arg("--ports_file_dir")
+            .arg(&ports)
+            .arg("-l")
+            .arg(dir.path().join("server.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot start nats-server ({e}); install it (scripts/install-deps.sh)"),
+                )
+            })?;
+        match wait_for_url(&ports) {
+            Some(url) => Ok(LocalServer { child, dir, url }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let log =
+                    std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+                Err(std::io::Error::other(format!(
+                    "nats-server did not report its port within 20 s; its log:\n{log}"
+                )))
+            }
+        }
+    }
+
+    /// The server's log, for a failing test's message.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Its JetStream store folder.
+    pub fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+}
+
+fn wait_for_url(ports: &Path) -> Option<String> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        let found = std::fs::read_dir(ports)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".ports"));
+        if let Some(entry) = found {
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                let json: Result<serde_json::Value, _> = serde_json::from_str(&text);
+                if let Some(url) = json
+                    .ok()
+                    .and_then(|v| v["nats"][0].as_str().map(str::to_owned))
+                {
+                    return Some(url);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

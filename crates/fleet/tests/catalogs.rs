@@ -1,0 +1,138 @@
+//! Catalogs published to and fetched from a real nats-server.
+
+use vfp_fingerprint::HashParams;
+use vfp_fleet::catalogs::{Fleet, SEGMENTS_BUCKET};
+use vfp_fleet::local_server::LocalServer;
+use vfp_fleet::FleetError;
+use vfp_index::synthetic::{title, Rng};
+use vfp_index::Catalog;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn catalog_with(dir: &std::path::Path, ids: &[&str], rng: &mut Rng) -> Catalog {
+    let titles = ids.iter().map(|id| title(id, 400, rng)).collect();
+    vfp_index::catalog::build(dir, HashParams::default(), titles).expect("build");
+    Catalog::open(dir).expect("open")
+}
+
+#[test]
+fn a_published_catalog_is_fetched_whole_and_a_republish_uploads_only_the_new_segment() {
+    let server = LocalServer::start().expect("nats-server");
+    let tmp = tempfile::tempdir().unwrap();
+    let (src, cache) = (tmp.path().join("catalog"), tmp.path().join("cache"));
+    let mut rng = Rng(7);
+    let catalog = catalog_with(&src, &["ep1", "ep2"], &mut rng);
+    let rt = runtime();
+    rt.block_on(async {
+        let fleet = Fleet::connect(&server.url).await.expect("connect");
+        let first = fleet.publish(&catalog, "slate").await.expect("publish");
+        assert_eq!((first.segments, first.uploaded), (1, 1));
+
+        let (fetched, version) = fleet.fetch("slate", &cache).await.expect("fetch");
+        assert_eq!(version, first.version);
+        assert_eq!(fetched.frame_count(), catalog.frame_count());
+        assert_eq!(fetched.titles().len(), 2);
+        fetched.verify().expect("fetched segments check out");
+        // The same files as the source: the manifest and every segment.
+        assert_eq!(fetched.files().unwrap(), catalog.files().unwrap());
+
+        // An add makes a second segment; only it is uploaded.
+        vfp_index::catalog::add(&src, vec![title("ep3", 300, &mut rng)]).expect("add");
+        let grown = Catalog::open(&src).unwrap();
+        let second = fleet.publish(&grown, "slate").await.expect("publish again");
+        assert_eq!((second.segments, second.uploaded), (2, 1));
+        assert!(second.version.revision > first.version.revision);
+        assert_ne!(
+            second.version.manifest_sha256,
+            first.version.manifest_sha256
+        );
+        let (fetched, version) = fleet.fetch("slate", &cache).await.expect("fetch again");
+        assert_eq!(version, second.version);
+        assert_eq!(fetched.titles().len(), 3);
+        // The first release's folder stays for workers still using it.
+        assert!(cache
+            .join("catalogs/slate")
+            .join(first.version.to_string())
+            .is_dir());
+
+        // Publishing the same catalog again uploads nothing.
+        let third = fleet.publish(&grown, "slate").await.expect("publish same");
+        assert_eq!(third.uploaded, 0);
+    });
+}
+
+#[test]
+fn a_damaged_segment_on_the_server_is_refused_and_nothing_is_installed() {
+    let server = LocalServer::start().expect("nats-server");
+    let tmp = tempfile::tempdir().unwrap();
+    let (src, cache) = (tmp.path().join("catalog"), tmp.path().join("cache"));
+    let catalog = catalog_with(&src, &["ep1"], &mut Rng(9));
+    let rt = runtime();
+    rt.block_on(async {
+        let fleet = Fleet::connect(&server.url).await.expect("connect");
+        fleet.publish(&catalog, "slate").await.expect("publish");
+        let (release, version) = fleet.release("slate").await.expect("release");
+        // Someone replaces the segment's object with other bytes.
+        let client = async_nats::connect(&server.url).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        let store = js.get_object_store(SEGMENTS_BUCKET).await.unwrap();
+        let mut other: &[u8] = &vec![7u8; release.segments[0].bytes as usize];
+        store
+            .put(release.segments[0].object_name().as_str(), &mut other)
+            .await
+            .unwrap();
+
+        let err = fleet
+            .fetch("slate", &cache)
+            .await
+            .map(|_| ())
+            .expect_err("refused");
+        assert!(
+            matches!(err, FleetError::BadRelease { ref reason, .. } if reason.contains("SHA-256")),
+            "{err}"
+        );
+        assert!(!cache
+            .join("catalogs/slate")
+            .join(version.to_string())
+            .exists());
+        let leftovers: Vec<_> = std::fs::read_dir(cache.join("objects")).unwrap().collect();
+        assert!(leftovers.is_empty(), "no partial or bad segment kept");
+    });
+}
+
+#[test]
+fn unknown_names_and_unreachable_servers_say_what_to_do() {
+    let server = LocalServer::start().expect("nats-server");
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    rt.block_on(async {
+        let fleet = Fleet::connect(&server.url).await.expect("connect");
+        let err = fleet
+            .fetch("nothing", tmp.path())
+            .await
+            .map(|_| ())
+            .expect_err("no such");
+        assert!(err.to_string().contains("vfp index publish"), "{err}");
+        let err = fleet
+            .fetch("../up", tmp.path())
+            .await
+            .map(|_| ())
+            .expect_err("bad name");
+        assert!(err.to_string().contains("catalog name"), "{err}");
+
+        // A port nothing listens on.
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("nats://{}", free.local_addr().unwrap());
+        drop(free);
+        let err = Fleet::connect(&url)
+            .await
+            .map(|_| ())
+            .expect_err("unreachable");
+        assert!(err.to_string().contains(&url), "{err}");
+    });
+}
