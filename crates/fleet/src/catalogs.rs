@@ -110,8 +110,8 @@ pub struct Published {
 
 /// A connection to a NATS server with JetStream.
 pub struct Fleet {
-    url: String,
-    js: jetstream::Context,
+    pub(crate) url: String,
+    pub(crate) js: jetstream::Context,
 }
 
 impl Fleet {
@@ -197,9 +197,7 @@ impl Fleet {
             manifest_sha256: hex(&Sha256::digest(manifest.as_bytes())),
             manifest,
             segments,
-            published_unix_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64),
+            published_unix_ms: unix_ms(),
         };
         let json = serde_json::to_vec(&release).map_err(|e| FleetError::BadRelease {
             url: self.url.clone(),
@@ -384,11 +382,18 @@ fn check_name(url: &str, name: &str) -> Result<(), FleetError> {
     }
 }
 
+/// Now, ms since the Unix epoch.
+pub(crate) fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn server(url: &str, what: &str, e: impl std::fmt::Display) -> FleetError {
+pub(crate) fn server(url: &str, what: &str, e: impl std::fmt::Display) -> FleetError {
     FleetError::Server {
         url: url.to_owned(),
         what: what.to_owned(),

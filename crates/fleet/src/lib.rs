@@ -9,6 +9,9 @@
 //!   uploads only the new segment; the current release in a key-value
 //!   bucket) and fetched into a local cache folder, every segment checked
 //!   against its SHA-256 before the catalog opens.
+//! - [`queue`]: jobs (one file each) on a work-queue stream that hands
+//!   each to one worker at a time and again if its worker dies, and
+//!   results on a stream, read back once per job.
 //! - [`local_server`]: a throwaway server on a loopback port, for tests
 //!   and demos.
 //!
@@ -18,6 +21,7 @@
 
 pub mod catalogs;
 pub mod local_server;
+pub mod queue;
 
 use std::path::PathBuf;
 

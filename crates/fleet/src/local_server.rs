@@ -19,37 +19,20 @@ impl LocalServer {
     /// Starts a server with a new, empty store.
     pub fn start() -> std::io::Result<LocalServer> {
         let dir = tempfile::tempdir()?;
-        let ports = dir.path().join("ports");
-        std::fs::create_dir_all(&ports)?;
-        let mut child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", "-1", "-js", "-sd"])
-            .arg(dir.path().join("store"))
-            .arg("--ports_file_dir")
-            .arg(&ports)
-            .arg("-l")
-            .arg(dir.path().join("server.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                std::io::Error::new(
-                    e.kind(),
-                    format!("cannot start nats-server ({e}); install it (scripts/install-deps.sh)"),
-                )
-            })?;
-        match wait_for_url(&ports) {
-            Some(url) => Ok(LocalServer { child, dir, url }),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let log =
-                    std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
-                Err(std::io::Error::other(format!(
-                    "nats-server did not report its port within 20 s; its log:\n{log}"
-                )))
-            }
-        }
+        let (child, url) = spawn(dir.path(), "-1")?;
+        Ok(LocalServer { child, dir, url })
+    }
+
+    /// Stops the server as a crash would (SIGKILL) and starts it again on
+    /// the same port with the same store.
+    pub fn restart(&mut self) -> std::io::Result<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let port = self.url.rsplit(':').next().unwrap_or("-1").to_owned();
+        let (child, url) = spawn(self.dir.path(), &port)?;
+        self.child = child;
+        self.url = url;
+        Ok(())
     }
 
     /// The server's log, for a failing test's message.
@@ -63,6 +46,43 @@ impl LocalServer {
     }
 }
 
+/// Starts `nats-server` on `port` (-1: one it picks) with its store, log
+/// and ports file in `dir`; the child and its client URL.
+fn spawn(dir: &Path, port: &str) -> std::io::Result<(Child, String)> {
+    let ports = dir.join("ports");
+    let _ = std::fs::remove_dir_all(&ports);
+    std::fs::create_dir_all(&ports)?;
+    let mut child = Command::new("nats-server")
+        .args(["-a", "127.0.0.1", "-p", port, "-js", "-sd"])
+        .arg(dir.join("store"))
+        .arg("--ports_file_dir")
+        .arg(&ports)
+        .arg("-l")
+        .arg(dir.join("server.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot start nats-server ({e}); install it (scripts/install-deps.sh)"),
+            )
+        })?;
+    match wait_for_url(&ports) {
+        Some(url) => Ok((child, url)),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+            Err(std::io::Error::other(format!(
+                "nats-server did not report its port within 20 s; its log:\n{log}"
+            )))
+        }
+    }
+}
+
+/// The client URL from the ports file the server writes once it listens.
 fn wait_for_url(ports: &Path) -> Option<String> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(20) {

@@ -1,0 +1,193 @@
+//! The job queue and the results against a real nats-server: what a
+//! worker's death, a slow file, a poison file and a server restart do.
+
+use std::time::Duration;
+use vfp_fleet::catalogs::Fleet;
+use vfp_fleet::local_server::LocalServer;
+use vfp_fleet::queue::{QueueSettings, ResultRecord};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn paths(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| format!("/shared/{n}.mp4")).collect()
+}
+
+fn result(job_id: &str, batch: &str, worker: &str) -> ResultRecord {
+    ResultRecord {
+        job_id: job_id.into(),
+        batch: batch.into(),
+        path: format!("/shared/{job_id}.mp4"),
+        worker: worker.into(),
+        catalog_version: Some("r1-000000000000".into()),
+        record: serde_json::json!({"verdict": "no_match"}),
+    }
+}
+
+const SHORT: QueueSettings = QueueSettings {
+    ack_wait: Duration::from_millis(800),
+    max_deliver: 3,
+};
+
+#[test]
+fn a_job_whose_worker_dies_is_handed_out_again_after_its_ack_wait() {
+    let server = LocalServer::start().expect("nats-server");
+    runtime().block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        let jobs = fleet.submit("b1", &paths(&["a", "b"])).await.unwrap();
+        assert_eq!(jobs[1].id, "b1-1");
+        let queue = fleet.job_queue(SHORT).await.unwrap();
+        let wait = Duration::from_secs(2);
+
+        // A worker takes "a" and dies: no ack, no progress.
+        let a = queue.next(wait).await.unwrap().expect("a");
+        assert_eq!((a.job.path.as_str(), a.delivery), ("/shared/a.mp4", 1));
+        drop(a);
+        let b = queue.next(wait).await.unwrap().expect("b");
+        assert_eq!(b.job.id, "b1-1");
+        b.done().await.unwrap();
+        // "a" comes back once its ack wait has passed.
+        let again = queue
+            .next(Duration::from_secs(3))
+            .await
+            .unwrap()
+            .expect("a again");
+        assert_eq!((again.job.id.as_str(), again.delivery), ("b1-0", 2));
+        assert!(!again.last_attempt);
+        again.done().await.unwrap();
+        assert!(queue
+            .next(Duration::from_millis(1500))
+            .await
+            .unwrap()
+            .is_none());
+    });
+}
+
+#[test]
+fn a_job_in_progress_is_not_handed_to_a_second_worker() {
+    let server = LocalServer::start().expect("nats-server");
+    runtime().block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        fleet.submit("b2", &paths(&["long"])).await.unwrap();
+        let (first, second) = (
+            fleet.job_queue(SHORT).await.unwrap(),
+            fleet.job_queue(SHORT).await.unwrap(),
+        );
+        let job = first
+            .next(Duration::from_secs(2))
+            .await
+            .unwrap()
+            .expect("job");
+        // Three ack waits of work, with a progress signal every 300 ms.
+        for _ in 0..8 {
+            job.in_progress().await.unwrap();
+            assert!(second
+                .next(Duration::from_millis(300))
+                .await
+                .unwrap()
+                .is_none());
+        }
+        job.done().await.unwrap();
+        assert!(second
+            .next(Duration::from_millis(1500))
+            .await
+            .unwrap()
+            .is_none());
+    });
+}
+
+#[test]
+fn a_job_that_kills_every_worker_ends_at_its_last_attempt() {
+    let server = LocalServer::start().expect("nats-server");
+    runtime().block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        fleet.submit("b3", &paths(&["poison"])).await.unwrap();
+        let queue = fleet.job_queue(SHORT).await.unwrap();
+        for delivery in 1..=2 {
+            let job = queue
+                .next(Duration::from_secs(3))
+                .await
+                .unwrap()
+                .expect("job");
+            assert_eq!((job.delivery, job.last_attempt), (delivery, false));
+            drop(job); // the worker dies
+        }
+        let last = queue
+            .next(Duration::from_secs(3))
+            .await
+            .unwrap()
+            .expect("last");
+        assert_eq!((last.delivery, last.last_attempt), (3, true));
+        // The worker records an error instead of scanning, and acks.
+        fleet
+            .publish_result(&result(&last.job.id, "b3", "w1"))
+            .await
+            .unwrap();
+        last.done().await.unwrap();
+        assert!(queue.next(Duration::from_secs(2)).await.unwrap().is_none());
+        assert_eq!(fleet.results(Some("b3")).await.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn results_hold_one_record_per_job_of_the_batch() {
+    let server = LocalServer::start().expect("nats-server");
+    runtime().block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        assert!(fleet.results(None).await.unwrap().is_empty());
+        // Job b4-0 finished twice (its first worker was thought dead).
+        fleet
+            .publish_result(&result("b4-0", "b4", "w1"))
+            .await
+            .unwrap();
+        fleet
+            .publish_result(&result("b4-0", "b4", "w2"))
+            .await
+            .unwrap();
+        fleet
+            .publish_result(&result("b4-1", "b4", "w2"))
+            .await
+            .unwrap();
+        fleet
+            .publish_result(&result("b5-0", "b5", "w1"))
+            .await
+            .unwrap();
+        let b4 = fleet.results(Some("b4")).await.unwrap();
+        let ids: Vec<(&str, &str)> = b4
+            .iter()
+            .map(|r| (r.job_id.as_str(), r.worker.as_str()))
+            .collect();
+        assert_eq!(ids, [("b4-0", "w1"), ("b4-1", "w2")]);
+        assert_eq!(fleet.results(None).await.unwrap().len(), 3);
+    });
+}
+
+#[test]
+fn jobs_and_results_survive_a_server_restart() {
+    let mut server = LocalServer::start().expect("nats-server");
+    let rt = runtime();
+    rt.block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        fleet.submit("b6", &paths(&["x", "y", "z"])).await.unwrap();
+        fleet
+            .publish_result(&result("b6-0", "b6", "w1"))
+            .await
+            .unwrap();
+    });
+    server.restart().expect("restart");
+    rt.block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        let queue = fleet.job_queue(SHORT).await.unwrap();
+        let mut ids = Vec::new();
+        while let Some(job) = queue.next(Duration::from_secs(2)).await.unwrap() {
+            ids.push(job.job.id.clone());
+            job.done().await.unwrap();
+        }
+        assert_eq!(ids, ["b6-0", "b6-1", "b6-2"], "{}", server.log());
+        assert_eq!(fleet.results(Some("b6")).await.unwrap().len(), 1);
+    });
+}
