@@ -12,8 +12,9 @@
 //!
 //! `b` grows with the number of codes (about `log2 N`, so that a bucket
 //! holds a few codes), which keeps candidates few: see [`Geometry::for_codes`].
-//! So a lookup costs about the same in a segment of any size, and a
-//! catalog's lookup about that times its segments.
+//! So a lookup costs nearly as much in a small segment as in a large one
+//! (radius 31: 55 µs at 2 M codes, 77 µs at 8 M, 93 µs at 10 M), and a
+//! catalog's lookup grows with its number of segments.
 
 use rayon::prelude::*;
 use vfp_fingerprint::FrameHash;

@@ -225,11 +225,12 @@ pub fn unrelated_clip(len_ms: u32, step_ms: u32, rng: &mut Rng) -> Fingerprint {
 /// Catalog frames per segment that [`pad`] adds at most: a segment is
 /// built in memory, ~200 bytes a frame while it is (3.2 GB here).
 ///
-/// A search costs about the same in every segment whatever its size (the
-/// chunks widen with it), so padding in small segments would measure a
-/// catalog slower than one built at once: 10 M frames in one segment, as
-/// `vfp index build` makes them, search 1.7 times as fast at radius 31 as
-/// the same frames in segments of 8 M and 2 M.
+/// A search costs nearly as much in a small segment as in a large one
+/// (the chunks widen with the segment), so padding in small segments would
+/// measure a catalog slower than one built at once: 10 M frames in one
+/// segment, as `vfp index build` makes them, take 93 µs a radius-31
+/// lookup, the same frames in segments of 8 M and 2 M 77 + 55 µs
+/// (`examples/bench_scale`, one core, beside other work).
 pub const PAD_FRAMES_PER_SEGMENT: u64 = 16_000_000;
 
 /// Id prefix of the titles [`pad`] adds.
