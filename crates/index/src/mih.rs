@@ -16,6 +16,7 @@
 //! (radius 31: 55 µs at 2 M codes, 77 µs at 8 M, 93 µs at 10 M), and a
 //! catalog's lookup grows with its number of segments.
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 use vfp_fingerprint::FrameHash;
 
@@ -132,6 +133,54 @@ pub fn for_each_neighbour(value: u32, bits: u32, flips: u32, mut f: impl FnMut(u
     f(value);
     if flips > 0 {
         rec(value, 0, bits, flips, &mut f);
+    }
+}
+
+/// Calls `found(code, distance)` for each candidate `(chunk, code)` within
+/// `radius` of `query` that no earlier chunk's probes found too (a code
+/// found through several chunks is reported once): `flips[k]` is what
+/// chunk `k` was probed with (`None`: not probed), `query_chunks[k]` the
+/// query's value there, `words` the codes, four words each.
+///
+/// Tens of thousands of candidates per lookup at large catalogs, nearly
+/// all far from the query: the distance comes first, so that most are
+/// dropped after four popcounts, and the loop is compiled also for CPUs
+/// with popcount instructions (picked at run time).
+#[allow(clippy::too_many_arguments)]
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512vpopcntdq+popcnt",
+    "x86_64+avx2+popcnt",
+    "x86_64+popcnt",
+))]
+pub(crate) fn check_candidates(
+    candidates: impl IntoIterator<Item = (u32, u32)>,
+    words: &[u64],
+    g: Geometry,
+    flips: &[Option<u32>],
+    query_chunks: &[u32],
+    query: &FrameHash,
+    radius: u32,
+    found: &mut dyn FnMut(usize, u32),
+) {
+    for (j, id) in candidates {
+        let Some(w) = words.get(4 * id as usize..4 * id as usize + 4) else {
+            continue;
+        };
+        let code = FrameHash([w[0], w[1], w[2], w[3]]);
+        let d = code.hamming(query);
+        if d > radius {
+            continue;
+        }
+        // Found through an earlier chunk already?
+        let earlier = |k: u32| {
+            flips.get(k as usize).copied().flatten().is_some_and(|f| {
+                let value = query_chunks.get(k as usize).copied().unwrap_or(0);
+                (g.chunk(&code, k) ^ value).count_ones() <= f
+            })
+        };
+        if !(0..j).any(earlier) {
+            found(id as usize, d);
+        }
     }
 }
 

@@ -12,8 +12,7 @@
 //! then compares keypoint by keypoint with the clip's picture.
 
 use super::{cast_u32, Kind, Segment, SegmentTitle};
-use crate::mih::Geometry;
-use multiversion::multiversion;
+use crate::mih;
 use vfp_fingerprint::local::{FeatureFrame, Keypoint};
 use vfp_fingerprint::FrameHash;
 
@@ -209,6 +208,8 @@ impl<D: AsRef<[u8]>> Segment<D> {
         let chunks: Vec<u32> = (0..self.kp_chunks as u32)
             .map(|j| g.chunk(&query, j))
             .collect();
+        // Each indexed chunk is looked up as it is, no flips.
+        let exact = vec![Some(0); chunks.len()];
         for (j, &value) in chunks.iter().enumerate() {
             let base = j * (b + 1) + value as usize;
             let (Some(&start), Some(&end)) = (offsets.get(base), offsets.get(base + 1)) else {
@@ -217,56 +218,19 @@ impl<D: AsRef<[u8]>> Segment<D> {
             let Some(bucket) = ids.get(j * n + start as usize..j * n + end as usize) else {
                 continue;
             };
-            check_bucket(
-                bucket,
+            // Descriptors share chunks far more often than random codes
+            // would (flat picture areas describe alike), so buckets run
+            // long: this is most of a keypoint lookup.
+            mih::check_candidates(
+                bucket.iter().map(|&id| (j as u32, id)),
                 words,
                 g,
-                &chunks[..j],
+                &exact,
+                &chunks,
                 &query,
                 max_distance,
                 &mut found,
             );
-        }
-    }
-}
-
-/// Calls `found(keypoint, distance)` for each keypoint of `bucket` within
-/// `max_distance` of `query` and not in the buckets of the `earlier`
-/// chunks (where it was found already).
-///
-/// Descriptors share chunks far more often than random codes would
-/// (flat picture areas describe alike), so buckets run long and this
-/// loop is most of a keypoint lookup: it is compiled also for CPUs with
-/// popcount instructions and picks at run time.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx512vpopcntdq+popcnt",
-    "x86_64+avx2+popcnt",
-    "x86_64+popcnt",
-))]
-fn check_bucket(
-    bucket: &[u32],
-    words: &[u64],
-    g: Geometry,
-    earlier: &[u32],
-    query: &FrameHash,
-    max_distance: u32,
-    found: &mut dyn FnMut(usize, u32),
-) {
-    for &id in bucket {
-        let Some(w) = words.get(4 * id as usize..4 * id as usize + 4) else {
-            continue;
-        };
-        let code = FrameHash([w[0], w[1], w[2], w[3]]);
-        if earlier
-            .iter()
-            .enumerate()
-            .any(|(k, &value)| g.chunk(&code, k as u32) == value)
-        {
-            continue;
-        }
-        let d = code.hamming(query);
-        if d <= max_distance {
-            found(id as usize, d);
         }
     }
 }

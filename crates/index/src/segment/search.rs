@@ -2,8 +2,7 @@
 //! and the full scan it is checked against.
 
 use super::Segment;
-use crate::mih::{self, Geometry};
-use multiversion::multiversion;
+use crate::mih;
 use vfp_fingerprint::FrameHash;
 
 impl<D: AsRef<[u8]>> Segment<D> {
@@ -61,8 +60,8 @@ impl<D: AsRef<[u8]>> Segment<D> {
             }
         }
         // Stage 4: each candidate checked against the full code, once.
-        check_candidates(
-            &candidates,
+        mih::check_candidates(
+            candidates,
             words,
             g,
             &flips,
@@ -86,52 +85,6 @@ impl<D: AsRef<[u8]>> Segment<D> {
             if d <= radius {
                 found(i, d);
             }
-        }
-    }
-}
-
-/// Calls `found(frame, distance)` for each candidate `(chunk, frame)`
-/// within `radius` of `query` that no earlier chunk's probes found too (a
-/// code found through several chunks is reported once).
-///
-/// Tens of thousands of candidates per lookup at large catalogs, nearly
-/// all far from the query: the distance comes first, so that most are
-/// dropped after four popcounts, and the loop is compiled also for CPUs
-/// with popcount instructions (picked at run time).
-#[allow(clippy::too_many_arguments)]
-#[multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx512vpopcntdq+popcnt",
-    "x86_64+avx2+popcnt",
-    "x86_64+popcnt",
-))]
-fn check_candidates(
-    candidates: &[(u32, u32)],
-    words: &[u64],
-    g: Geometry,
-    flips: &[Option<u32>],
-    query_chunks: &[u32],
-    query: &FrameHash,
-    radius: u32,
-    found: &mut dyn FnMut(usize, u32),
-) {
-    for &(j, id) in candidates {
-        let Some(w) = words.get(4 * id as usize..4 * id as usize + 4) else {
-            continue;
-        };
-        let code = FrameHash([w[0], w[1], w[2], w[3]]);
-        let d = code.hamming(query);
-        if d > radius {
-            continue;
-        }
-        // Found through an earlier chunk already?
-        let earlier = |k: u32| {
-            flips.get(k as usize).copied().flatten().is_some_and(|f| {
-                let value = query_chunks.get(k as usize).copied().unwrap_or(0);
-                (g.chunk(&code, k) ^ value).count_ones() <= f
-            })
-        };
-        if !(0..j).any(earlier) {
-            found(id as usize, d);
         }
     }
 }
