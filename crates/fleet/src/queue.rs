@@ -41,6 +41,8 @@ pub const RESULTS_STREAM: &str = "VFP_RESULTS";
 pub const RESULTS_SUBJECT: &str = "vfp.results";
 /// The workers' shared durable consumer of jobs.
 pub const WORKERS_CONSUMER: &str = "vfp-workers";
+/// How long reading results waits for the server's next one.
+const RESULTS_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One file to scan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,8 +81,8 @@ pub struct QueueSettings {
     /// Time without an ack or a progress signal after which a job is
     /// handed to another worker.
     pub ack_wait: Duration,
-    /// Deliveries of one job at most; the last is recorded as an error
-    /// without a scan.
+    /// Deliveries of one job at most (2 or more: one to try, the last to
+    /// record an error without a scan).
     pub max_deliver: i64,
 }
 
@@ -191,7 +193,7 @@ impl Fleet {
                     durable_name: Some(WORKERS_CONSUMER.into()),
                     ack_policy: AckPolicy::Explicit,
                     ack_wait: settings.ack_wait,
-                    max_deliver: settings.max_deliver,
+                    max_deliver: settings.max_deliver.max(2),
                     ..Default::default()
                 },
             )
@@ -248,7 +250,21 @@ impl Fleet {
             .await
             .map_err(|e| crate::catalogs::server(&self.url, "cannot read the results", e))?;
         let mut seen = HashSet::new();
-        while let Some(message) = messages.next().await {
+        loop {
+            // A stream emptied meanwhile (its limits) would leave the read
+            // waiting: a server that sends nothing for this long has failed.
+            let next = tokio::time::timeout(RESULTS_READ_TIMEOUT, messages.next())
+                .await
+                .map_err(|_| {
+                    crate::catalogs::server(
+                        &self.url,
+                        "cannot read the results",
+                        format!("nothing came for {} s", RESULTS_READ_TIMEOUT.as_secs()),
+                    )
+                })?;
+            let Some(message) = next else {
+                break;
+            };
             let message = message
                 .map_err(|e| crate::catalogs::server(&self.url, "cannot read the results", e))?;
             let pending = message.info().map_or(0, |i| i.pending);
@@ -291,7 +307,7 @@ impl JobQueue {
                 message,
                 job,
                 delivery,
-                last_attempt: delivery > 1 && delivery >= self.settings.max_deliver,
+                last_attempt: delivery >= self.settings.max_deliver.max(2),
                 url: self.url.clone(),
             }));
         }
