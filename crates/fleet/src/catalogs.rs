@@ -314,7 +314,11 @@ impl Fleet {
         if std::fs::metadata(&path).is_ok_and(|m| m.len() == segment.bytes) {
             return Ok(path);
         }
-        let part = objects.join(format!(".{object}.part-{}", std::process::id()));
+        // Unique to this fetch: other processes, or tasks of this one, may
+        // fetch the same segment into the same cache at once.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let part = objects.join(format!(".{object}.part-{}-{n}", std::process::id()));
         let result = async {
             let store = self.segments_store().await?;
             let mut source = store

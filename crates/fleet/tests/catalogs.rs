@@ -136,3 +136,36 @@ fn unknown_names_and_unreachable_servers_say_what_to_do() {
         assert!(err.to_string().contains(&url), "{err}");
     });
 }
+
+#[test]
+fn two_fetches_into_one_cache_at_once_both_get_the_catalog() {
+    let server = LocalServer::start().expect("nats-server");
+    let tmp = tempfile::tempdir().unwrap();
+    let (src, cache) = (tmp.path().join("catalog"), tmp.path().join("cache"));
+    let catalog = catalog_with(&src, &["ep1", "ep2"], &mut Rng(11));
+    runtime().block_on(async {
+        let (a, b) = (
+            Fleet::connect(&server.url).await.unwrap(),
+            Fleet::connect(&server.url).await.unwrap(),
+        );
+        a.publish(&catalog, "slate").await.expect("publish");
+        let (first, second) = tokio::join!(a.fetch("slate", &cache), b.fetch("slate", &cache));
+        let ((c1, v1), (c2, v2)) = (first.expect("first"), second.expect("second"));
+        assert_eq!(v1, v2);
+        assert_eq!(c1.files().unwrap(), c2.files().unwrap());
+        let names = |dir: std::path::PathBuf| -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(cache.join("catalogs/slate")), [v1.to_string()]);
+        assert_eq!(
+            names(cache.join("objects")).len(),
+            1,
+            "one segment, no partial files"
+        );
+    });
+}

@@ -959,11 +959,14 @@ pub fn install_catalog(
     }
     let parent = dir.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent, "cannot create the folder"))?;
+    // Unique: other processes, or threads of this one, may install the
+    // same catalog at once.
     let tmp = parent.join(format!(
-        ".{}.tmp-{}",
+        ".{}.tmp-{}-{}",
         dir.file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        std::process::id()
+        std::process::id(),
+        unique()
     ));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir(&tmp).map_err(io(&tmp, "cannot create the folder"))?;
@@ -982,9 +985,16 @@ pub fn install_catalog(
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
+        // Another process installed the same catalog first: use it.
+        return Catalog::open(dir).map_err(|_| e);
     }
     Catalog::open(dir)
+}
+
+/// A number no other call in this process gets.
+fn unique() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn sorted(set: HashSet<&str>) -> Vec<&str> {
