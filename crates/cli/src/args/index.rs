@@ -32,9 +32,9 @@ pub enum IndexCommand {
     /// Check every checksum; status 0 only if all hold.
     #[command(after_help = EXIT_STATUS_HELP)]
     Verify(CatalogArgs),
-    /// Publish the catalog to a NATS JetStream server for `vfp worker`s:
-    /// uploads the segments the server lacks and makes this the current
-    /// release of the name.
+    /// Publish the catalog to a NATS JetStream server, for scans on other
+    /// machines: uploads the segments the server lacks and makes this the
+    /// current release of the name.
     #[command(after_help = EXIT_STATUS_HELP)]
     Publish(PublishArgs),
 }
