@@ -281,9 +281,11 @@ impl Fleet {
         }
         let objects = cache.join("objects");
         std::fs::create_dir_all(&objects).map_err(io(&objects, "cannot create the folder"))?;
-        let mut files = Vec::new();
+        let (mut files, mut store) = (Vec::new(), None);
         for segment in &release.segments {
-            let path = self.fetch_segment(name, segment, &objects).await?;
+            let path = self
+                .fetch_segment(name, segment, &objects, &mut store)
+                .await?;
             files.push((segment.file.clone(), path));
         }
         let catalog = install_catalog(&dir, release.manifest.as_bytes(), &files)?;
@@ -291,12 +293,13 @@ impl Fleet {
     }
 
     /// The file of `segment` in `objects`, downloaded and checked first if
-    /// it is not there.
+    /// it is not there (through `store`, opened on the first download).
     async fn fetch_segment(
         &self,
         name: &str,
         segment: &SegmentObject,
         objects: &Path,
+        store: &mut Option<object_store::ObjectStore>,
     ) -> Result<PathBuf, FleetError> {
         let bad = |reason: String| FleetError::BadRelease {
             url: self.url.clone(),
@@ -320,7 +323,10 @@ impl Fleet {
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let part = objects.join(format!(".{object}.part-{}-{n}", std::process::id()));
         let result = async {
-            let store = self.segments_store().await?;
+            let store = match store {
+                Some(store) => store,
+                None => store.insert(self.segments_store().await?),
+            };
             let mut source = store
                 .get(&object)
                 .await
