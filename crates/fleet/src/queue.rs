@@ -120,31 +120,36 @@ pub struct TakenJob {
 
 impl Fleet {
     async fn jobs_stream(&self) -> Result<stream::Stream, FleetError> {
-        self.js
-            .get_or_create_stream(stream::Config {
-                name: JOBS_STREAM.into(),
-                subjects: vec![JOBS_SUBJECT.into()],
-                retention: RetentionPolicy::WorkQueue,
-                storage: StorageType::File,
-                duplicate_window: Duration::from_secs(120),
-                ..Default::default()
-            })
+        self.stream(JOBS_STREAM, JOBS_SUBJECT, RetentionPolicy::WorkQueue)
             .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot open the jobs stream", e))
     }
 
     async fn results_stream(&self) -> Result<stream::Stream, FleetError> {
+        self.stream(RESULTS_STREAM, RESULTS_SUBJECT, RetentionPolicy::Limits)
+            .await
+    }
+
+    /// Stream `name` of `subject`, created if missing, on file storage
+    /// with a duplicate window of two minutes (for `Nats-Msg-Id`).
+    async fn stream(
+        &self,
+        name: &str,
+        subject: &str,
+        retention: RetentionPolicy,
+    ) -> Result<stream::Stream, FleetError> {
         self.js
             .get_or_create_stream(stream::Config {
-                name: RESULTS_STREAM.into(),
-                subjects: vec![RESULTS_SUBJECT.into()],
-                retention: RetentionPolicy::Limits,
+                name: name.into(),
+                subjects: vec![subject.into()],
+                retention,
                 storage: StorageType::File,
                 duplicate_window: Duration::from_secs(120),
                 ..Default::default()
             })
             .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot open the results stream", e))
+            .map_err(|e| {
+                crate::catalogs::server(&self.url, &format!("cannot open the stream {name}"), e)
+            })
     }
 
     /// Enqueues one job per path as batch `batch`; the jobs, in order.

@@ -1,7 +1,7 @@
 //! Catalogs published to and fetched from a real nats-server.
 
 use vfp_fingerprint::HashParams;
-use vfp_fleet::catalogs::{Fleet, SEGMENTS_BUCKET};
+use vfp_fleet::catalogs::{Fleet, CATALOGS_BUCKET, SEGMENTS_BUCKET};
 use vfp_fleet::local_server::LocalServer;
 use vfp_fleet::FleetError;
 use vfp_index::synthetic::{title, Rng};
@@ -167,5 +167,45 @@ fn two_fetches_into_one_cache_at_once_both_get_the_catalog() {
             1,
             "one segment, no partial files"
         );
+    });
+}
+
+#[test]
+fn a_damaged_release_record_is_refused() {
+    let server = LocalServer::start().expect("nats-server");
+    let tmp = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let fleet = Fleet::connect(&server.url).await.expect("connect");
+        // Make the bucket, then write garbage where a release belongs.
+        let catalog = catalog_with(&tmp.path().join("catalog"), &["ep1"], &mut Rng(5));
+        fleet.publish(&catalog, "slate").await.expect("publish");
+        let js = async_nats::jetstream::new(async_nats::connect(&server.url).await.unwrap());
+        let kv = js.get_key_value(CATALOGS_BUCKET).await.unwrap();
+        kv.put("slate", "{not json".into()).await.unwrap();
+        let err = fleet
+            .fetch("slate", &tmp.path().join("cache"))
+            .await
+            .map(|_| ())
+            .expect_err("refused");
+        assert!(
+            err.to_string().contains("unreadable release record"),
+            "{err}"
+        );
+        // A release whose manifest does not match its SHA-256.
+        let (mut release, _) = {
+            kv.put("slate", "{}".into()).await.unwrap();
+            fleet.publish(&catalog, "slate").await.unwrap();
+            fleet.release("slate").await.unwrap()
+        };
+        release.manifest.push(' ');
+        kv.put("slate", serde_json::to_vec(&release).unwrap().into())
+            .await
+            .unwrap();
+        let err = fleet
+            .release("slate")
+            .await
+            .map(|_| ())
+            .expect_err("refused");
+        assert!(err.to_string().contains("SHA-256"), "{err}");
     });
 }
