@@ -174,7 +174,7 @@ impl Fleet {
         for (file, bytes) in files.segments {
             let segment = SegmentObject {
                 file: file.to_owned(),
-                sha256: hex(&Sha256::digest(bytes)),
+                sha256: sha256_hex(Sha256::digest(bytes)),
                 bytes: bytes.len() as u64,
             };
             let object = segment.object_name();
@@ -194,7 +194,7 @@ impl Fleet {
         let release = Release {
             format: RELEASE_FORMAT,
             name: name.to_owned(),
-            manifest_sha256: hex(&Sha256::digest(manifest.as_bytes())),
+            manifest_sha256: sha256_hex(Sha256::digest(manifest.as_bytes())),
             manifest,
             segments,
             published_unix_ms: unix_ms(),
@@ -251,7 +251,7 @@ impl Fleet {
                 release.format
             )));
         }
-        if hex(&Sha256::digest(release.manifest.as_bytes())) != release.manifest_sha256 {
+        if sha256_hex(Sha256::digest(release.manifest.as_bytes())) != release.manifest_sha256 {
             return Err(bad("the manifest does not match its SHA-256".into()));
         }
         let version = CatalogVersion {
@@ -352,7 +352,7 @@ impl Fleet {
                     .await
                     .map_err(io(&part, "cannot write a file"))?;
             }
-            if bytes != segment.bytes || hex(&hasher.finalize()) != segment.sha256 {
+            if bytes != segment.bytes || sha256_hex(hasher.finalize()) != segment.sha256 {
                 return Err(bad(format!(
                     "segment {} as fetched does not match its size and SHA-256",
                     segment.file
@@ -399,8 +399,9 @@ pub(crate) fn unix_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// A SHA-256 digest as 64 lowercase hex digits.
+fn sha256_hex(digest: sha2::digest::Output<Sha256>) -> String {
+    vfp_fingerprint::to_hex(&digest.into())
 }
 
 pub(crate) fn server(url: &str, what: &str, e: impl std::fmt::Display) -> FleetError {
@@ -450,6 +451,9 @@ mod tests {
             manifest_sha256: "5f0c9a1b2e4d77".into(),
         };
         assert_eq!(v.to_string(), "r3-5f0c9a1b2e4d");
-        assert_eq!(hex(&[0, 255, 16]), "00ff10");
+        assert_eq!(
+            sha256_hex(Sha256::digest(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }
