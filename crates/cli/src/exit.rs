@@ -1,5 +1,5 @@
 //! Exit statuses, like grep's: 0 success (for `scan`: a match), 1 no match,
-//! 2 if anything failed.
+//! 2 if anything failed; and 3 for `results` not yet complete.
 
 use std::process::ExitCode;
 
@@ -12,6 +12,9 @@ pub enum Status {
     NoMatch = 1,
     /// At least one input failed (others may have succeeded).
     Error = 2,
+    /// `results`: some submitted files have no result yet (the others'
+    /// records were printed).
+    Incomplete = 3,
 }
 
 impl From<Status> for ExitCode {

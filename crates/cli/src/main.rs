@@ -38,6 +38,9 @@ fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
         Command::Scan(a) => cmd::scan::run(a.into_config()?),
         Command::Verify(a) => cmd::verify::run(a.into_config()?),
         Command::Bench(a) => cmd::bench::run(a.into_config()?),
+        Command::Worker(a) => cmd::worker::run(a.into_config()?),
+        Command::Submit(a) => cmd::submit::run(a.into_config()),
+        Command::Results(a) => cmd::results::run(a),
         Command::Generate(a) => cmd::generate::run(a.what),
     }
 }

@@ -1,13 +1,18 @@
-//! `vfp index publish` (and the commands of the many-machines mode)
-//! against a real nats-server on a loopback port.
+//! The many-machines commands (`vfp index publish`, `worker`, `submit`,
+//! `results`) as processes against a real nats-server on a loopback port:
+//! workers killed mid-file, a file that kills every worker, a catalog
+//! published mid-run, stops, and records equal to a local scan's.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 use vfp_fleet::catalogs::Fleet;
 use vfp_fleet::local_server::LocalServer;
-use vfp_index::synthetic::{title, Rng};
+use vfp_index::synthetic::{clip_of, title, Excerpt, Rng};
 use vfp_index::Catalog;
 
 fn vfp(dir: &Path, args: &[&str]) -> Output {
@@ -118,4 +123,484 @@ fn index_publish_errors_name_the_server_or_the_folder() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("catalog name"), "{}", stderr(&out));
+}
+
+/// A generated test video (scripts/gen-testdata.sh).
+fn generated(name: &str) -> PathBuf {
+    let dir = std::env::var_os("VFP_TESTDATA_GENERATED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/generated"),
+        PathBuf::from,
+    );
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/fetch-testdata.sh and scripts/gen-testdata.sh (or scripts/test.sh)",
+        path.display()
+    );
+    path.canonicalize().unwrap()
+}
+
+/// A `vfp worker` process and its log lines as they come.
+struct Worker {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Worker {
+    /// `vfp worker --nats URL -c slate --cache CACHE ARGS...` in `dir`.
+    fn start(dir: &Path, url: &str, args: &[&str]) -> Worker {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vfp"))
+            .current_dir(dir)
+            .args(["worker", "--nats", url, "-c", "slate", "--cache", "cache"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Worker {
+            child,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    /// Waits up to `within` for a log line containing `text`.
+    fn wait_for(&mut self, text: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.log.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line with {text:?} within {within:?}; log:\n{}",
+                    self.log.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Its log so far (and the rest, if it has ended).
+    fn log(&mut self) -> String {
+        while let Ok(line) = self.lines.try_recv() {
+            self.log.push(line);
+        }
+        self.log.join("\n")
+    }
+
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, signal).unwrap();
+    }
+
+    /// Kills it as a crash would.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Waits up to `within` for it to exit; its status code and log.
+    fn wait(mut self, within: Duration) -> (Option<i32>, String) {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // The reader thread ends with the pipe.
+                while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+                    self.log.push(line);
+                }
+                return (status.code(), self.log.join("\n"));
+            }
+            if Instant::now() > deadline {
+                let log = self.log();
+                self.child.kill().unwrap();
+                panic!("the worker did not exit within {within:?}; log:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `vfp submit --nats URL FILES...`: the batch id.
+fn submit(dir: &Path, url: &str, files: &[&Path]) -> String {
+    let mut args = vec!["submit".as_ref(), "--nats".as_ref(), url.as_ref()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    let out = Command::new(env!("CARGO_BIN_EXE_vfp"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// `vfp results --nats URL --batch B --format jsonl`: exit status and
+/// records.
+fn results(dir: &Path, url: &str, batch: &str) -> (Option<i32>, Vec<serde_json::Value>) {
+    let out = vfp(
+        dir,
+        &[
+            "results", "--nats", url, "--batch", batch, "--format", "jsonl", "-q",
+        ],
+    );
+    let records = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out.status.code(), records)
+}
+
+/// `vfp index publish -c FOLDER --nats URL --name slate` in `dir`.
+fn publish_as_slate(dir: &Path, url: &str, folder: &str) {
+    let out = vfp(
+        dir,
+        &[
+            "index", "publish", "-c", folder, "--nats", url, "--name", "slate",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Publishes a catalog of synthetic titles `ids` as "slate" (from folder
+/// `folder` in `dir`); the titles' fingerprints.
+fn publish_synthetic(
+    dir: &Path,
+    url: &str,
+    folder: &str,
+    ids: &[&str],
+) -> Vec<vfp_fingerprint::Fingerprint> {
+    let mut rng = Rng(11);
+    let titles: Vec<_> = ids.iter().map(|id| title(id, 400, &mut rng)).collect();
+    let fingerprints = titles.iter().map(|t| t.fingerprint.clone()).collect();
+    vfp_index::catalog::build(&dir.join(folder), Default::default(), titles).unwrap();
+    publish_as_slate(dir, url, folder);
+    fingerprints
+}
+
+/// A clip of `title` (20 s in, 10 s long) as a .vfp file in `dir`.
+fn clip_file(dir: &Path, name: &str, title: &vfp_fingerprint::Fingerprint) -> PathBuf {
+    let excerpt = Excerpt {
+        from_ms: 20_000,
+        len_ms: 10_000,
+        step_ms: 100,
+        noise_bits: 8,
+        mirrored: false,
+    };
+    let clip = clip_of(title, excerpt, &mut Rng(5));
+    let path = dir.join(name);
+    std::fs::write(&path, vfp_fingerprint::format::encode(&clip).unwrap()).unwrap();
+    path
+}
+
+/// The record a local scan would print: a result without where it came
+/// from.
+fn scan_record(mut result: serde_json::Value) -> serde_json::Value {
+    for origin in ["job_id", "batch", "worker", "catalog_version"] {
+        result.as_object_mut().unwrap().remove(origin);
+    }
+    result
+}
+
+#[test]
+fn workers_give_the_records_a_local_scan_gives() {
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let film = generated("ref.mp4").display().to_string();
+    let out = vfp(d, &["index", "build", "-c", "cat", "--fps", "10", &film]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    publish_as_slate(d, &server.url, "cat");
+    let files: Vec<PathBuf> = [
+        "crf-low-bitrate.mp4",
+        "mirrored.mp4",
+        "odd-size.mkv",
+        "empty.mp4",
+        "random.mp4",
+    ]
+    .iter()
+    .map(|f| generated(f))
+    .collect();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let batch = submit(d, &server.url, &refs);
+    // Nothing scanned yet: status 3, not a verdict.
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!((status, records.len()), (Some(3), 0));
+
+    let worker = Worker::start(
+        d,
+        &server.url,
+        &[
+            "-j",
+            "2",
+            "--fps",
+            "10",
+            "--stop-when-idle",
+            "3",
+            "--name",
+            "w1",
+        ],
+    );
+    let (status, log) = worker.wait(Duration::from_secs(600));
+    assert_eq!(status, Some(0), "{log}");
+    assert!(
+        log.contains("stopped after 5 files: 2 matched, 1 no match, 2 errors"),
+        "{log}"
+    );
+
+    // Errors among the files: status 2, as a scan's.
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!((status, records.len()), (Some(2), 5));
+    let version = &records[0]["catalog_version"];
+    assert!(version.as_str().unwrap().starts_with("r1-"), "{version}");
+    for r in &records {
+        assert_eq!(r["batch"], batch.as_str());
+        assert_eq!(r["worker"], "w1");
+        assert_eq!(&r["catalog_version"], version);
+    }
+    let mut args = vec![
+        "scan".to_owned(),
+        "-c".into(),
+        "cat".into(),
+        "--fps".into(),
+        "10".into(),
+        "--format".into(),
+        "jsonl".into(),
+        "-q".into(),
+    ];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let out = vfp(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let mut local: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut remote: Vec<serde_json::Value> = records.into_iter().map(scan_record).collect();
+    let by_file = |v: &serde_json::Value| v["file"].as_str().unwrap().to_owned();
+    local.sort_by_key(by_file);
+    remote.sort_by_key(by_file);
+    assert_eq!(remote, local);
+}
+
+#[test]
+fn a_worker_killed_mid_file_leaves_its_job_to_another_and_one_result_is_kept() {
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    publish_synthetic(d, &server.url, "cat", &["ep1"]);
+    // A real video: its scan takes seconds, long enough to be killed in.
+    let film = generated("ref.mp4");
+    let batch = submit(d, &server.url, &[&film]);
+    let short = ["-j", "1", "--ack-wait", "1"];
+    let mut first = Worker::start(d, &server.url, &[&short[..], &["--name", "w1"]].concat());
+    first.wait_for("taken (delivery 1)", Duration::from_secs(60));
+    let mut second = Worker::start(
+        d,
+        &server.url,
+        &[&short[..], &["--name", "w2", "--stop-when-idle", "8"]].concat(),
+    );
+    second.wait_for("ready in", Duration::from_secs(60));
+    // Three ack waits: the first worker's progress signals keep the job.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(!second.log().contains("taken"), "{}", second.log());
+    assert!(
+        !first.log().contains("match"),
+        "still scanning: {}",
+        first.log()
+    );
+    first.kill();
+    second.wait_for("taken (delivery 2)", Duration::from_secs(30));
+    let (status, log) = second.wait(Duration::from_secs(600));
+    assert_eq!(status, Some(0), "{log}");
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!((status, records.len()), (Some(1), 1), "{records:?}");
+    assert_eq!(records[0]["worker"], "w2");
+    assert_eq!(records[0]["verdict"], "no_match");
+}
+
+#[test]
+fn a_file_that_kills_every_worker_ends_as_an_error_record() {
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    publish_synthetic(d, &server.url, "cat", &["ep1"]);
+    let film = generated("ref.mp4");
+    let batch = submit(d, &server.url, &[&film]);
+    let args = ["-j", "1", "--ack-wait", "1", "--max-deliver", "3"];
+    for delivery in 1..=2 {
+        let mut worker = Worker::start(d, &server.url, &args);
+        worker.wait_for(
+            &format!("taken (delivery {delivery})"),
+            Duration::from_secs(60),
+        );
+        worker.kill();
+    }
+    let mut last = Worker::start(
+        d,
+        &server.url,
+        &[&args[..], &["--stop-when-idle", "3"]].concat(),
+    );
+    last.wait_for("taken (delivery 3)", Duration::from_secs(60));
+    let line = last.wait_for("given up after 2 deliveries", Duration::from_secs(10));
+    assert!(!line.contains("match,"), "{line}");
+    let (status, log) = last.wait(Duration::from_secs(60));
+    assert_eq!(status, Some(0), "{log}");
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!((status, records.len()), (Some(2), 1), "{records:?}");
+    assert_eq!(records[0]["verdict"], "error");
+    assert_eq!(records[0]["catalog_version"], serde_json::Value::Null);
+    assert!(records[0]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with(&film.display().to_string()));
+}
+
+#[test]
+fn a_catalog_published_mid_run_is_used_for_the_next_jobs() {
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let titles = publish_synthetic(d, &server.url, "cat1", &["ep1"]);
+    let mut worker = Worker::start(d, &server.url, &["-j", "1", "--refresh", "0.3"]);
+    worker.wait_for("catalog \"slate\" r1-", Duration::from_secs(60));
+    // A clip of a title the catalog does not hold yet.
+    let more = {
+        let mut rng = Rng(11);
+        let _ = title("ep1", 400, &mut rng);
+        title("ep2", 400, &mut rng).fingerprint
+    };
+    let clip = clip_file(d, "clip.vfp", &more);
+    let before = submit(d, &server.url, &[&clip]);
+    worker.wait_for("no match", Duration::from_secs(60));
+    let titles2 = publish_synthetic(d, &server.url, "cat2", &["ep1", "ep2"]);
+    assert_eq!(titles2[0], titles[0]);
+    assert_eq!(titles2[1], more);
+    worker.wait_for("catalog \"slate\" r2-", Duration::from_secs(30));
+    let after = submit(d, &server.url, &[&clip]);
+    worker.wait_for("match, ep2", Duration::from_secs(60));
+
+    let (status, first) = results(d, &server.url, &before);
+    assert_eq!(
+        (status, first[0]["verdict"].as_str()),
+        (Some(1), Some("no_match"))
+    );
+    assert!(first[0]["catalog_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("r1-"));
+    let (status, second) = results(d, &server.url, &after);
+    assert_eq!(
+        (status, second[0]["verdict"].as_str()),
+        (Some(0), Some("match"))
+    );
+    assert!(second[0]["catalog_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("r2-"));
+    // The older release is gone from the cache; the new one is whole.
+    let releases: Vec<_> = std::fs::read_dir(d.join("cache/catalogs/slate"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(releases.len(), 1, "{releases:?}");
+    assert!(releases[0].starts_with("r2-"), "{releases:?}");
+}
+
+#[test]
+fn sigterm_finishes_the_job_in_flight_and_a_second_hands_it_back() {
+    use nix::sys::signal::Signal::SIGTERM;
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    publish_synthetic(d, &server.url, "cat", &["ep1"]);
+    let film = generated("ref.mp4");
+    let batch = submit(d, &server.url, &[&film, &film]);
+
+    // One SIGTERM: the file in flight is finished, the other left.
+    let mut worker = Worker::start(d, &server.url, &["-j", "1", "--name", "w1"]);
+    worker.wait_for("taken (delivery 1)", Duration::from_secs(60));
+    worker.signal(SIGTERM);
+    worker.wait_for("finishing the jobs in flight", Duration::from_secs(10));
+    let (status, log) = worker.wait(Duration::from_secs(600));
+    assert_eq!(status, Some(0), "{log}");
+    assert!(
+        log.contains("stopped after 1 file: 0 matched, 1 no match"),
+        "{log}"
+    );
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!((status, records.len()), (Some(3), 1));
+
+    // Two: the file in flight goes back to the queue at once (well
+    // before its 60 s ack wait), and the next worker finishes it.
+    let mut worker = Worker::start(d, &server.url, &["-j", "1", "--name", "w2"]);
+    worker.wait_for("taken (delivery 1)", Duration::from_secs(60));
+    worker.signal(SIGTERM);
+    worker.wait_for("finishing", Duration::from_secs(10));
+    worker.signal(SIGTERM);
+    worker.wait_for("handed back", Duration::from_secs(10));
+    let (status, log) = worker.wait(Duration::from_secs(30));
+    assert_eq!(status, Some(0), "{log}");
+    assert!(log.contains("1 handed back"), "{log}");
+    let handed_back = Instant::now();
+    let mut last = Worker::start(
+        d,
+        &server.url,
+        &["-j", "1", "--name", "w3", "--stop-when-idle", "3"],
+    );
+    last.wait_for("taken (delivery 2)", Duration::from_secs(30));
+    assert!(handed_back.elapsed() < Duration::from_secs(30));
+    let (status, log) = last.wait(Duration::from_secs(600));
+    assert_eq!(status, Some(0), "{log}");
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!((status, records.len()), (Some(1), 2), "{records:?}");
+}
+
+#[test]
+fn submit_and_results_refuse_what_they_cannot_do() {
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = vfp(d, &["submit", "--nats", &server.url, "missing.mp4"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing.mp4"), "{}", stderr(&out));
+    std::fs::write(d.join("a.mp4"), b"x").unwrap();
+    let out = vfp(
+        d,
+        &["submit", "--nats", &server.url, "--batch", "a.b", "a.mp4"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("batch id"), "{}", stderr(&out));
+    let out = vfp(d, &["results", "--nats", &server.url, "--batch", "nope"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no batch \"nope\""),
+        "{}",
+        stderr(&out)
+    );
+    // A worker for a catalog never published says so and stops.
+    let worker = Worker::start(d, &server.url, &[]);
+    let (status, log) = worker.wait(Duration::from_secs(30));
+    assert_eq!(status, Some(2), "{log}");
+    assert!(log.contains("no catalog named \"slate\""), "{log}");
 }

@@ -373,6 +373,49 @@ impl Fleet {
     }
 }
 
+/// How old an unreferenced segment file in a cache must be before
+/// [`prune_cache`] removes it: younger, it may be a fetch's download not
+/// yet linked into its catalog folder.
+const UNREFERENCED_KEPT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes from `cache` the releases of `name` other than `keep`, and the
+/// segment files no release in the cache uses any more (none links to
+/// them) that are older than an hour. A process that still has a removed
+/// release open keeps reading it: its files go once they are unmapped.
+pub fn prune_cache(cache: &Path, name: &str, keep: &CatalogVersion) -> Result<(), FleetError> {
+    use std::os::unix::fs::MetadataExt;
+    let releases = cache.join("catalogs").join(name);
+    let keep = keep.to_string();
+    for entry in std::fs::read_dir(&releases).map_err(io(&releases, "cannot list the folder"))? {
+        let entry = entry.map_err(io(&releases, "cannot list the folder"))?;
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        // Dot folders are installs in progress.
+        if file_name != keep.as_str() && !file_name.starts_with('.') {
+            let path = entry.path();
+            std::fs::remove_dir_all(&path).map_err(io(&path, "cannot remove an old release"))?;
+        }
+    }
+    let objects = cache.join("objects");
+    for entry in std::fs::read_dir(&objects).map_err(io(&objects, "cannot list the folder"))? {
+        let entry = entry.map_err(io(&objects, "cannot list the folder"))?;
+        let path = entry.path();
+        let Ok(meta) = entry.metadata() else { continue };
+        let unused = meta.is_file()
+            && meta.nlink() == 1
+            && entry.file_name().to_string_lossy().starts_with("sha256-")
+            && meta
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age >= UNREFERENCED_KEPT);
+        if unused {
+            std::fs::remove_file(&path).map_err(io(&path, "cannot remove an unused segment"))?;
+        }
+    }
+    Ok(())
+}
+
 /// A catalog name: a key of the bucket and a folder name of the cache.
 fn check_name(url: &str, name: &str) -> Result<(), FleetError> {
     let ok = !name.is_empty()

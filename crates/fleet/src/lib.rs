@@ -12,6 +12,9 @@
 //! - [`queue`]: jobs (one file each) on a work-queue stream that hands
 //!   each to one worker at a time and again if its worker dies, and
 //!   results on a stream, read back once per job.
+//! - [`worker`]: takes jobs, scans each with the same engine as
+//!   `vfp scan` against the current release, publishes its result, and
+//!   only then acknowledges it.
 //! - [`local_server`]: a throwaway server on a loopback port, for tests
 //!   and demos.
 //!
@@ -22,6 +25,7 @@
 pub mod catalogs;
 pub mod local_server;
 pub mod queue;
+pub mod worker;
 
 use std::path::PathBuf;
 
@@ -54,6 +58,16 @@ pub enum FleetError {
         url: String,
         /// The catalog name.
         name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A batch id is not valid, or not new where it must be.
+    #[error("NATS server {url}: batch {batch:?}: {reason}")]
+    BadBatch {
+        /// The server's URL.
+        url: String,
+        /// The batch id.
+        batch: String,
         /// What is wrong.
         reason: String,
     },

@@ -6,7 +6,10 @@
 //!   durable pull consumer "vfp-workers"       shared by every worker: each job to one at a time,
 //!                                             again after `ack_wait` without an ack or a progress
 //!                                             signal, at most `max_deliver` times
-//! stream "VFP_RESULTS"  subject vfp.results   JSON ResultRecord, kept (limits retention)
+//! stream "VFP_RESULTS"  vfp.results.<batch>   JSON ResultRecord: the scan's jsonl record with
+//!                                             job_id, batch, worker, catalog_version; kept 30 days
+//! key-value "vfp_batches"  <batch>            JSON Batch {id, files, submitted_unix_ms}: how many
+//!                                             results make the batch complete; kept 30 days
 //! ```
 //!
 //! Processing is at least once: a worker killed mid-file leaves its job
@@ -24,12 +27,14 @@ use crate::catalogs::Fleet;
 use crate::FleetError;
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
 use async_nats::jetstream::context::Publish;
+use async_nats::jetstream::kv;
 use async_nats::jetstream::message::AckKind;
 use async_nats::jetstream::stream::{self, RetentionPolicy, StorageType};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::time::Duration;
+use vfp_scan::FileRecord;
 
 /// The work-queue stream of jobs.
 pub const JOBS_STREAM: &str = "VFP_JOBS";
@@ -37,8 +42,12 @@ pub const JOBS_STREAM: &str = "VFP_JOBS";
 pub const JOBS_SUBJECT: &str = "vfp.jobs";
 /// The stream of results.
 pub const RESULTS_STREAM: &str = "VFP_RESULTS";
-/// Subject of results.
-pub const RESULTS_SUBJECT: &str = "vfp.results";
+/// Subjects of results: `vfp.results.<batch>`.
+pub const RESULTS_SUBJECTS: &str = "vfp.results.>";
+/// Key-value bucket of the submitted batches.
+pub const BATCHES_BUCKET: &str = "vfp_batches";
+/// How long results and batch records are kept.
+pub const RESULTS_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The workers' shared durable consumer of jobs.
 pub const WORKERS_CONSUMER: &str = "vfp-workers";
 /// How long reading results waits for the server's next one.
@@ -57,22 +66,34 @@ pub struct Job {
     pub submitted_unix_ms: u64,
 }
 
-/// A job's result.
+/// A submission: a set of jobs whose results are read back together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch {
+    /// Its id (`20261130-085152-3fa2`): letters, digits, '-' and '_'.
+    pub id: String,
+    /// Files submitted in it: one result each makes it complete.
+    pub files: u64,
+    /// When it was submitted, ms since the Unix epoch.
+    pub submitted_unix_ms: u64,
+}
+
+/// A job's result: the scan's record (the same fields as a line of
+/// `vfp scan --format jsonl`, its `file` the job's path) and where it
+/// came from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResultRecord {
+    /// The scan's record.
+    #[serde(flatten)]
+    pub record: FileRecord,
     /// The job.
     pub job_id: String,
     /// Its submission.
     pub batch: String,
-    /// The file.
-    pub path: String,
-    /// The worker that made it (host and process).
+    /// The worker that made it (`host-pid`, or its `--name`).
     pub worker: String,
     /// The catalog version it was matched against (`r3-5f0c9a1b2e4d`);
-    /// none when the job failed before a catalog was used.
+    /// none when the job failed without a scan.
     pub catalog_version: Option<String>,
-    /// The scan's record, as `vfp scan --format jsonl` prints it.
-    pub record: serde_json::Value,
 }
 
 /// How jobs are handed out.
@@ -125,23 +146,42 @@ impl Fleet {
     }
 
     async fn results_stream(&self) -> Result<stream::Stream, FleetError> {
-        self.stream(RESULTS_STREAM, RESULTS_SUBJECT, RetentionPolicy::Limits)
+        self.stream(RESULTS_STREAM, RESULTS_SUBJECTS, RetentionPolicy::Limits)
             .await
     }
 
+    async fn batches_kv(&self) -> Result<kv::Store, FleetError> {
+        self.js
+            .create_key_value(kv::Config {
+                bucket: BATCHES_BUCKET.into(),
+                description: "vfp batches: files submitted in each".into(),
+                max_age: RESULTS_KEPT,
+                storage: StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| crate::catalogs::server(&self.url, "cannot open the batches bucket", e))
+    }
+
     /// Stream `name` of `subject`, created if missing, on file storage
-    /// with a duplicate window of two minutes (for `Nats-Msg-Id`).
+    /// with a duplicate window of two minutes (for `Nats-Msg-Id`); a
+    /// limits stream keeps messages for [`RESULTS_KEPT`].
     async fn stream(
         &self,
         name: &str,
         subject: &str,
         retention: RetentionPolicy,
     ) -> Result<stream::Stream, FleetError> {
+        let max_age = match retention {
+            RetentionPolicy::Limits => RESULTS_KEPT,
+            _ => Duration::ZERO,
+        };
         self.js
             .get_or_create_stream(stream::Config {
                 name: name.into(),
                 subjects: vec![subject.into()],
                 retention,
+                max_age,
                 storage: StorageType::File,
                 duplicate_window: Duration::from_secs(120),
                 ..Default::default()
@@ -152,38 +192,128 @@ impl Fleet {
             })
     }
 
-    /// Enqueues one job per path as batch `batch`; the jobs, in order.
-    /// A path is passed as given: every worker must be able to read it.
+    /// Enqueues one job per path as batch `batch` (a new id, see
+    /// [`new_batch_id`]); the jobs, in order. A path is passed as given:
+    /// every worker must be able to read it. The batch's record, which
+    /// says how many results complete it, is stored once every job is.
     pub async fn submit(&self, batch: &str, paths: &[String]) -> Result<Vec<Job>, FleetError> {
+        check_batch(&self.url, batch)?;
+        let batches = self.batches_kv().await?;
+        let known = batches
+            .entry(batch)
+            .await
+            .map_err(|e| crate::catalogs::server(&self.url, "cannot read the batches", e))?;
+        if known.is_some_and(|e| e.operation == kv::Operation::Put) {
+            return Err(FleetError::BadBatch {
+                url: self.url.clone(),
+                batch: batch.to_owned(),
+                reason: "a batch of this id was submitted already".into(),
+            });
+        }
         self.jobs_stream().await?;
         let now = crate::catalogs::unix_ms();
         let mut jobs = Vec::with_capacity(paths.len());
-        let mut acks = Vec::with_capacity(paths.len());
-        for (n, path) in paths.iter().enumerate() {
-            let job = Job {
-                id: format!("{batch}-{n}"),
-                path: path.clone(),
-                batch: batch.to_owned(),
-                submitted_unix_ms: now,
-            };
-            let payload = serde_json::to_vec(&job).unwrap_or_default();
-            // Publishes are pipelined; the server's acks are awaited after.
-            acks.push(
-                self.js
-                    .send_publish(
-                        JOBS_SUBJECT,
-                        Publish::build().payload(payload.into()).message_id(&job.id),
-                    )
-                    .await
-                    .map_err(|e| crate::catalogs::server(&self.url, "cannot submit a job", e))?,
-            );
-            jobs.push(job);
+        // Publishes are pipelined, the server's acks awaited a window at a
+        // time.
+        for (window, chunk) in paths.chunks(SUBMIT_WINDOW).enumerate() {
+            let mut acks = Vec::with_capacity(chunk.len());
+            for (i, path) in chunk.iter().enumerate() {
+                let job = Job {
+                    id: format!("{batch}-{}", window * SUBMIT_WINDOW + i),
+                    path: path.clone(),
+                    batch: batch.to_owned(),
+                    submitted_unix_ms: now,
+                };
+                let payload = serde_json::to_vec(&job).unwrap_or_default();
+                acks.push(
+                    self.js
+                        .send_publish(
+                            JOBS_SUBJECT,
+                            Publish::build().payload(payload.into()).message_id(&job.id),
+                        )
+                        .await
+                        .map_err(|e| {
+                            crate::catalogs::server(&self.url, "cannot submit a job", e)
+                        })?,
+                );
+                jobs.push(job);
+            }
+            for ack in acks {
+                ack.await
+                    .map_err(|e| crate::catalogs::server(&self.url, "a job was not stored", e))?;
+            }
         }
-        for ack in acks {
-            ack.await
-                .map_err(|e| crate::catalogs::server(&self.url, "a job was not stored", e))?;
-        }
+        let record = Batch {
+            id: batch.to_owned(),
+            files: paths.len() as u64,
+            submitted_unix_ms: now,
+        };
+        batches
+            .put(
+                batch,
+                serde_json::to_vec(&record).unwrap_or_default().into(),
+            )
+            .await
+            .map_err(|e| crate::catalogs::server(&self.url, "cannot record the batch", e))?;
         Ok(jobs)
+    }
+
+    /// The record of batch `id`; `None` if it was not (fully) submitted or
+    /// has expired.
+    pub async fn batch(&self, id: &str) -> Result<Option<Batch>, FleetError> {
+        check_batch(&self.url, id)?;
+        let entry = self
+            .batches_kv()
+            .await?
+            .entry(id)
+            .await
+            .map_err(|e| crate::catalogs::server(&self.url, "cannot read the batches", e))?;
+        Ok(entry
+            .filter(|e| e.operation == kv::Operation::Put)
+            .and_then(|e| serde_json::from_slice(&e.value).ok()))
+    }
+
+    /// Every batch on record, oldest first.
+    pub async fn batches(&self) -> Result<Vec<Batch>, FleetError> {
+        let store = self.batches_kv().await?;
+        let server = |e: &dyn std::fmt::Display| {
+            crate::catalogs::server(&self.url, "cannot read the batches", e)
+        };
+        let mut keys = store.keys().await.map_err(|e| server(&e))?;
+        let mut out = Vec::new();
+        while let Some(key) = keys.next().await {
+            let key = key.map_err(|e| server(&e))?;
+            let entry = store.entry(&key).await.map_err(|e| server(&e))?;
+            if let Some(batch) = entry
+                .filter(|e| e.operation == kv::Operation::Put)
+                .and_then(|e| serde_json::from_slice::<Batch>(&e.value).ok())
+            {
+                out.push(batch);
+            }
+        }
+        out.sort_by(|a, b| (a.submitted_unix_ms, &a.id).cmp(&(b.submitted_unix_ms, &b.id)));
+        Ok(out)
+    }
+
+    /// Jobs waiting and jobs taken, now.
+    pub async fn queue_state(&self) -> Result<QueueState, FleetError> {
+        let mut stream = self.jobs_stream().await?;
+        let server = |e: &dyn std::fmt::Display| {
+            crate::catalogs::server(&self.url, "cannot read the jobs queue", e)
+        };
+        let stored = stream.info().await.map_err(|e| server(&e))?.state.messages;
+        // No worker has opened the queue yet: every stored job waits.
+        let Ok(mut consumer) = stream.get_consumer::<pull::Config>(WORKERS_CONSUMER).await else {
+            return Ok(QueueState {
+                waiting: stored,
+                taken: 0,
+            });
+        };
+        let info = consumer.info().await.map_err(|e| server(&e))?;
+        Ok(QueueState {
+            waiting: info.num_pending,
+            taken: info.num_ack_pending as u64,
+        })
     }
 
     /// The workers' consumer of the queue (created with `settings` if it
@@ -204,6 +334,12 @@ impl Fleet {
             )
             .await
             .map_err(|e| crate::catalogs::server(&self.url, "cannot open the jobs consumer", e))?;
+        // The server's settings win: the consumer may predate these.
+        let config = &consumer.cached_info().config;
+        let settings = QueueSettings {
+            ack_wait: config.ack_wait,
+            max_deliver: config.max_deliver,
+        };
         Ok(JobQueue {
             consumer,
             settings,
@@ -211,13 +347,15 @@ impl Fleet {
         })
     }
 
-    /// Publishes a job's result (the job id is its `Nats-Msg-Id`).
+    /// Publishes a job's result on `vfp.results.<batch>` (the job id is
+    /// its `Nats-Msg-Id`).
     pub async fn publish_result(&self, result: &ResultRecord) -> Result<(), FleetError> {
+        check_batch(&self.url, &result.batch)?;
         self.results_stream().await?;
         let payload = serde_json::to_vec(result).unwrap_or_default();
         self.js
             .send_publish(
-                RESULTS_SUBJECT,
+                format!("vfp.results.{}", result.batch),
                 Publish::build()
                     .payload(payload.into())
                     .message_id(&result.job_id),
@@ -229,60 +367,153 @@ impl Fleet {
         Ok(())
     }
 
-    /// Every result so far (of `batch` only, if given), the first of each
-    /// job id, in the order they were stored.
-    pub async fn results(&self, batch: Option<&str>) -> Result<Vec<ResultRecord>, FleetError> {
-        let mut stream = self.results_stream().await?;
-        let stored = stream
-            .info()
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot read the results stream", e))?
-            .state
-            .messages;
-        let mut out = Vec::new();
-        if stored == 0 {
-            return Ok(out);
+    /// Reads results (of `batch` only, if given) in the order they were
+    /// stored, the first of each job id: those stored so far, or with
+    /// `follow` also those to come.
+    pub async fn read_results(
+        &self,
+        batch: Option<&str>,
+        follow: bool,
+    ) -> Result<ResultReader, FleetError> {
+        if let Some(batch) = batch {
+            check_batch(&self.url, batch)?;
         }
-        let consumer = stream
+        let stream = self.results_stream().await?;
+        let server = |e: &dyn std::fmt::Display| {
+            crate::catalogs::server(&self.url, "cannot read the results", e)
+        };
+        let mut consumer = stream
             .create_consumer(pull::OrderedConfig {
                 deliver_policy: DeliverPolicy::All,
+                filter_subject: batch.map_or_else(
+                    || RESULTS_SUBJECTS.to_owned(),
+                    |b| format!("vfp.results.{b}"),
+                ),
                 ..Default::default()
             })
             .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot read the results", e))?;
-        let mut messages = consumer
-            .messages()
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot read the results", e))?;
-        let mut seen = HashSet::new();
+            .map_err(|e| server(&e))?;
+        let stored = consumer.info().await.map_err(|e| server(&e))?.num_pending;
+        let messages = consumer.messages().await.map_err(|e| server(&e))?;
+        Ok(ResultReader {
+            messages,
+            remaining: (!follow).then_some(stored),
+            seen: HashSet::new(),
+            url: self.url.clone(),
+        })
+    }
+
+    /// Every result so far (of `batch` only, if given), the first of each
+    /// job id, in the order they were stored.
+    pub async fn results(&self, batch: Option<&str>) -> Result<Vec<ResultRecord>, FleetError> {
+        let mut reader = self.read_results(batch, false).await?;
+        let mut out = Vec::new();
+        while let Some(result) = reader.next().await? {
+            out.push(result);
+        }
+        Ok(out)
+    }
+}
+
+/// Jobs submitted and not yet done.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueState {
+    /// Waiting for a worker.
+    pub waiting: u64,
+    /// Taken by a worker and not yet done (in flight).
+    pub taken: u64,
+}
+
+/// Results as they are read, see [`Fleet::read_results`].
+pub struct ResultReader {
+    messages: pull::Ordered,
+    /// Messages left to read; `None` when following.
+    remaining: Option<u64>,
+    seen: HashSet<String>,
+    url: String,
+}
+
+impl ResultReader {
+    /// The next result not seen before; `None` at the end of those
+    /// stored when the reader was made (never, when following).
+    /// Cancel-safe: it can be raced against a timer.
+    pub async fn next(&mut self) -> Result<Option<ResultRecord>, FleetError> {
         loop {
-            // A stream emptied meanwhile (its limits) would leave the read
-            // waiting: a server that sends nothing for this long has failed.
-            let next = tokio::time::timeout(RESULTS_READ_TIMEOUT, messages.next())
-                .await
-                .map_err(|_| {
-                    crate::catalogs::server(
-                        &self.url,
-                        "cannot read the results",
-                        format!("nothing came for {} s", RESULTS_READ_TIMEOUT.as_secs()),
-                    )
-                })?;
+            if self.remaining == Some(0) {
+                return Ok(None);
+            }
+            let next = match self.remaining {
+                // A stream emptied meanwhile (its limits) would leave the
+                // read waiting: a server that sends nothing for this long
+                // has failed.
+                Some(_) => tokio::time::timeout(RESULTS_READ_TIMEOUT, self.messages.next())
+                    .await
+                    .map_err(|_| {
+                        crate::catalogs::server(
+                            &self.url,
+                            "cannot read the results",
+                            format!("nothing came for {} s", RESULTS_READ_TIMEOUT.as_secs()),
+                        )
+                    })?,
+                None => self.messages.next().await,
+            };
             let Some(message) = next else {
-                break;
+                return Ok(None);
             };
             let message = message
                 .map_err(|e| crate::catalogs::server(&self.url, "cannot read the results", e))?;
-            let pending = message.info().map_or(0, |i| i.pending);
+            if let Some(remaining) = &mut self.remaining {
+                *remaining = remaining.saturating_sub(1);
+            }
+            // A record of another version, or a repeat: skipped.
             if let Ok(result) = serde_json::from_slice::<ResultRecord>(&message.payload) {
-                if batch.is_none_or(|b| b == result.batch) && seen.insert(result.job_id.clone()) {
-                    out.push(result);
+                if self.seen.insert(result.job_id.clone()) {
+                    return Ok(Some(result));
                 }
             }
-            if pending == 0 {
-                break;
-            }
         }
-        Ok(out)
+    }
+}
+
+/// Jobs published between waits for the server's acks.
+const SUBMIT_WINDOW: usize = 1024;
+
+/// A new batch id: the UTC time and 16 bits that differ between processes
+/// and calls (`20261130-085152-3fa2`).
+pub fn new_batch_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let now = time::OffsetDateTime::now_utc();
+    // A randomly keyed hash of the process and the time.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_i128(now.unix_timestamp_nanos());
+    format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}-{:04x}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        h.finish() & 0xffff
+    )
+}
+
+/// A batch id: one token of a subject and a key of the batches bucket.
+fn check_batch(url: &str, id: &str) -> Result<(), FleetError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(FleetError::BadBatch {
+            url: url.to_owned(),
+            batch: id.to_owned(),
+            reason: "a batch id is 1-64 letters, digits, '-' or '_'".into(),
+        })
     }
 }
 
@@ -350,5 +581,52 @@ impl TakenJob {
             .ack_with(AckKind::Nak(None))
             .await
             .map_err(|e| crate::catalogs::server(&self.url, "cannot hand a job back", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_ids_are_subject_tokens() {
+        let id = new_batch_id();
+        assert!(check_batch("u", &id).is_ok(), "{id}");
+        assert_eq!(id.len(), "20261130-085152-3fa2".len(), "{id}");
+        assert_ne!(id, new_batch_id());
+        for bad in ["", "a.b", "a b", "a*", "a>", &"x".repeat(65)] {
+            assert!(check_batch("u", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_result_is_a_scan_record_with_its_origin() {
+        let record = FileRecord {
+            file: "/shared/a.mp4".into(),
+            sha256: Some("00".into()),
+            duration_s: Some(1.5),
+            verdict: vfp_scan::Verdict::NoMatch,
+            error: None,
+            matches: Vec::new(),
+            exploratory: false,
+        };
+        let result = ResultRecord {
+            record: record.clone(),
+            job_id: "b-0".into(),
+            batch: "b".into(),
+            worker: "host-1".into(),
+            catalog_version: Some("r1-000000000000".into()),
+        };
+        let json = serde_json::to_value(&result).unwrap_or_default();
+        assert_eq!(json["file"], "/shared/a.mp4");
+        assert_eq!(json["verdict"], "no_match");
+        assert_eq!(json["worker"], "host-1");
+        // A scan's reader of jsonl reads it as the scan's record.
+        let text = serde_json::to_string(&result).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<FileRecord>(&text).ok(), Some(record));
+        assert_eq!(
+            serde_json::from_str::<ResultRecord>(&text).ok(),
+            Some(result)
+        );
     }
 }

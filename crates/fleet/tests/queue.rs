@@ -4,7 +4,8 @@
 use std::time::Duration;
 use vfp_fleet::catalogs::Fleet;
 use vfp_fleet::local_server::LocalServer;
-use vfp_fleet::queue::{QueueSettings, ResultRecord};
+use vfp_fleet::queue::{QueueSettings, QueueState, ResultRecord};
+use vfp_scan::{FileRecord, Verdict};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -19,12 +20,19 @@ fn paths(names: &[&str]) -> Vec<String> {
 
 fn result(job_id: &str, batch: &str, worker: &str) -> ResultRecord {
     ResultRecord {
+        record: FileRecord {
+            file: format!("/shared/{job_id}.mp4"),
+            sha256: Some("00".repeat(32)),
+            duration_s: Some(10.0),
+            verdict: Verdict::NoMatch,
+            error: None,
+            matches: Vec::new(),
+            exploratory: false,
+        },
         job_id: job_id.into(),
         batch: batch.into(),
-        path: format!("/shared/{job_id}.mp4"),
         worker: worker.into(),
         catalog_version: Some("r1-000000000000".into()),
-        record: serde_json::json!({"verdict": "no_match"}),
     }
 }
 
@@ -189,5 +197,67 @@ fn jobs_and_results_survive_a_server_restart() {
         }
         assert_eq!(ids, ["b6-0", "b6-1", "b6-2"], "{}", server.log());
         assert_eq!(fleet.results(Some("b6")).await.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn a_batch_records_its_size_once_and_is_followed_to_its_end() {
+    let server = LocalServer::start().expect("nats-server");
+    runtime().block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        assert_eq!(fleet.batch("b7").await.unwrap(), None);
+        assert_eq!(fleet.queue_state().await.unwrap(), QueueState::default());
+        fleet.submit("b7", &paths(&["a", "b"])).await.unwrap();
+        fleet.submit("b8", &paths(&["c"])).await.unwrap();
+        assert_eq!(fleet.batch("b7").await.unwrap().unwrap().files, 2);
+        let ids: Vec<_> = fleet
+            .batches()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.id, b.files))
+            .collect();
+        assert_eq!(ids, [("b7".to_owned(), 2), ("b8".to_owned(), 1)]);
+        // The same id again would give jobs of the same ids.
+        let again = fleet.submit("b7", &paths(&["d"])).await.unwrap_err();
+        assert!(again.to_string().contains("submitted already"), "{again}");
+        assert!(fleet.submit("b.9", &paths(&["d"])).await.is_err());
+
+        let queue = fleet.job_queue(SHORT).await.unwrap();
+        assert_eq!(
+            fleet.queue_state().await.unwrap(),
+            QueueState {
+                waiting: 3,
+                taken: 0
+            }
+        );
+        let taken = queue.next(Duration::from_secs(2)).await.unwrap().unwrap();
+        assert_eq!(
+            fleet.queue_state().await.unwrap(),
+            QueueState {
+                waiting: 2,
+                taken: 1
+            }
+        );
+        // A follower sees the batch's results as they come, and only its.
+        let mut follower = fleet.read_results(Some("b7"), true).await.unwrap();
+        fleet
+            .publish_result(&result("b8-0", "b8", "w1"))
+            .await
+            .unwrap();
+        fleet
+            .publish_result(&result(&taken.job.id, "b7", "w1"))
+            .await
+            .unwrap();
+        taken.done().await.unwrap();
+        let first = follower.next().await.unwrap().unwrap();
+        assert_eq!(first.job_id, "b7-0");
+        let waiting = tokio::time::timeout(Duration::from_millis(500), follower.next()).await;
+        assert!(waiting.is_err(), "nothing more yet: {waiting:?}");
+        fleet
+            .publish_result(&result("b7-1", "b7", "w2"))
+            .await
+            .unwrap();
+        assert_eq!(follower.next().await.unwrap().unwrap().job_id, "b7-1");
     });
 }

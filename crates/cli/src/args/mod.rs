@@ -5,12 +5,14 @@
 
 mod bench;
 mod extract;
+mod fleet;
 mod index;
 mod scan;
 mod verify;
 
 pub use bench::{BenchArgs, BenchConfig, BenchFormat};
 pub use extract::{ExtractArgs, ExtractConfig, ExtractFormat, ShowArgs, ShowConfig, ShowFormat};
+pub use fleet::{ResultsArgs, ResultsConfig, SubmitArgs, SubmitConfig, WorkerArgs, WorkerConfig};
 pub use index::{IndexCommand, IndexConfig, TitleSpec, TitlesConfig};
 pub use scan::{ScanArgs, ScanConfig, ScanFormat};
 pub use verify::{VerifyArgs, VerifyConfig, VerifyFormat};
@@ -21,9 +23,11 @@ use vfp_fingerprint::Sampling;
 
 /// What the exit status means, at the end of every `--help`.
 pub const EXIT_STATUS_HELP: &str = "\
-Exit status: 0 on success (scan, verify: something matched), 1 when every \
-input was processed and nothing matched (scan, verify), 2 on any error \
-(scan: some files failed; the others were still scanned).";
+Exit status: 0 on success (scan, verify, results: something matched), 1 \
+when every input was processed and nothing matched (scan, verify, \
+results), 2 on any error (scan, results: some files failed; the others \
+were still scanned), 3 (results) when some submitted files have no result \
+yet.";
 
 /// How far the catalog search and the following of a match reach, for
 /// `scan` and `verify`.
@@ -167,6 +171,18 @@ pub enum Command {
     /// alone; with --pad-frames, at a larger catalog.
     #[command(after_help = EXIT_STATUS_HELP)]
     Bench(BenchArgs),
+    /// Scan files for other machines: take jobs from a NATS JetStream
+    /// queue, match each against the current release of a published
+    /// catalog, publish one result per file.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Worker(WorkerArgs),
+    /// Put files on the NATS JetStream queue for workers to scan; prints
+    /// the batch id.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Submit(SubmitArgs),
+    /// Read the workers' results back: one per submitted file.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Results(ResultsArgs),
     /// Print a man page or shell completions to stdout.
     Generate(GenerateArgs),
 }

@@ -17,6 +17,47 @@ pub enum ScanFormat {
     Csv,
 }
 
+/// What decides a match, for `scan` and `worker`.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// Triage: decode keyframes only; a file with any hit is re-checked
+    /// densely before it is reported as a match.
+    #[arg(long)]
+    pub fast: bool,
+    /// Shortest match reported, in seconds of the scanned file.
+    #[arg(long, value_name = "S", default_value_t = ScanSettings::default().min_duration_s)]
+    pub min_duration: f64,
+    /// Fewest time-consistent matched frames for a match (at least 2).
+    #[arg(long, value_name = "N", default_value_t = ScanSettings::default().min_frames)]
+    pub min_frames: usize,
+    #[command(flatten)]
+    pub search: SearchArgs,
+    /// Frames per second sampled from scanned videos.
+    #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
+    pub fps: f32,
+}
+
+impl EngineArgs {
+    /// The engine's configuration (decoder threads: as many as the
+    /// engine picks until [`vfp_scan::ScanConfig::with_decoder_threads`]);
+    /// every value checked, none clamped.
+    pub fn into_config(self) -> Result<vfp_scan::ScanConfig> {
+        ScanSettings {
+            radius: self.search.radius,
+            follow_radius: self.search.follow_radius,
+            min_frames: self.min_frames,
+            min_duration_s: self.min_duration,
+            fps: self.fps,
+            fast: self.fast,
+            decoder_threads: 0,
+            exploratory: self.search.exploratory,
+            search: self.search.search.into(),
+        }
+        .validate()
+        .map_err(settings_error)
+    }
+}
+
 /// Arguments of `vfp scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -36,13 +77,6 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
     pub format: ScanFormat,
-    /// Triage: decode keyframes only; a file with any hit is re-checked
-    /// densely before it is reported as a match.
-    #[arg(long)]
-    pub fast: bool,
-    /// Shortest match reported, in seconds of the scanned file.
-    #[arg(long, value_name = "S", default_value_t = ScanSettings::default().min_duration_s)]
-    pub min_duration: f64,
     /// Skip files already in this jsonl results file (from an earlier,
     /// interrupted scan), except those that failed.
     #[arg(long, value_name = "RESULTS")]
@@ -53,14 +87,8 @@ pub struct ScanArgs {
     /// same command resumes).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Fewest time-consistent matched frames for a match (at least 2).
-    #[arg(long, value_name = "N", default_value_t = ScanSettings::default().min_frames)]
-    pub min_frames: usize,
     #[command(flatten)]
-    pub search: SearchArgs,
-    /// Frames per second sampled from scanned videos.
-    #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
-    pub fps: f32,
+    pub engine: EngineArgs,
     /// No progress bar and no closing summary on stderr (errors are still
     /// records).
     #[arg(short, long)]
@@ -95,19 +123,7 @@ impl ScanArgs {
     /// Checks every value; none is clamped.
     pub fn into_config(self) -> Result<ScanConfig> {
         let jobs = jobs_or_cores(self.jobs)?;
-        let engine = ScanSettings {
-            radius: self.search.radius,
-            follow_radius: self.search.follow_radius,
-            min_frames: self.min_frames,
-            min_duration_s: self.min_duration,
-            fps: self.fps,
-            fast: self.fast,
-            decoder_threads: 0,
-            exploratory: self.search.exploratory,
-            search: self.search.search.into(),
-        }
-        .validate()
-        .map_err(settings_error)?;
+        let engine = self.engine.into_config()?;
         Ok(ScanConfig {
             catalog: self.catalog,
             paths: self.paths,

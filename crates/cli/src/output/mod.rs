@@ -8,6 +8,7 @@
 //!   template.
 //! - [`catalog`]: `vfp index list|info|verify` and the build summary.
 //! - [`fingerprint`]: `vfp show` and `vfp extract`'s lines.
+//! - [`fleet`]: `vfp worker`'s log, `vfp submit` and `vfp results`.
 //! - [`bench`](mod@bench): `vfp bench`'s tables and JSON.
 //! - [`progress`]: the progress bar on stderr.
 
@@ -15,6 +16,7 @@ pub mod bench;
 pub mod catalog;
 pub mod evidence;
 pub mod fingerprint;
+pub mod fleet;
 pub mod progress;
 pub mod scan;
 pub mod verify;
