@@ -27,25 +27,7 @@ fi
 made=$(find "$clips" -name '*.mp4' | wc -l)
 if [ "$made" -lt "$files" ]; then
     echo "bench-bulk: cutting $files clips into $clips"
-    for i in $(seq 0 $((files - 1))); do
-        out=$clips/clip-$(printf %05d "$i").mp4
-        [ -s "$out" ] && continue
-        # Copies of the two titles, and every fourth from a video the
-        # catalog does not hold.
-        filter=scale=-2:360
-        [ $((i % 3)) -eq 0 ] && filter=$filter,hflip
-        case $((i % 4)) in
-            0|2) input=(-i "$cache/Megamind.avi"); len=8 ;;
-            1) input=(-i "$cache/vtest.avi"); len=75 ;;
-            3) input=(-f lavfi -i "life=size=640x360:rate=25:seed=$i:ratio=0.3:mold=10"); len=0 ;;
-        esac
-        # (Assigned before printing: some awks read `printf ..., (a > b ...)`
-        # as output redirected to a file named by what follows `>`.)
-        start=$(awk -v i="$i" -v len="$len" 'BEGIN { s = 0; if (len > 0) s = (i * 0.37) % len; printf "%.2f", s }')
-        ffmpeg -nostdin -loglevel error -y -ss "$start" -t 3 "${input[@]}" -an -vf "$filter" \
-            -c:v libx264 -preset ultrafast -pix_fmt yuv420p -f mp4 "$out.tmp"
-        mv "$out.tmp" "$out"
-    done
+    bash "$root/scripts/make-clips.sh" "$files" 3 "$clips"
 fi
 cores=$(nproc)
 "$vfp" bench --catalog "$work/catalog" -r "$clips" --repeat 1 -j "$cores" --format json -q \

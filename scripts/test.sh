@@ -4,7 +4,8 @@
 # check, clippy with warnings denied, docs, all tests, benches compiled,
 # a short fuzz run of each parser of untrusted bytes (VFP_FUZZ_SECONDS per
 # target, default 30), the reliability soak (VFP_SOAK_FILES, default
-# 1000), the check that a scan's memory does not grow with a file's
+# 1000), a 3-node NATS JetStream cluster losing a worker and a server
+# mid-run (demo-cluster.sh 60), the check that a scan's memory does not grow with a file's
 # length (bench-memory.sh --quick) and `vfp bench` on its built-in material,
 # checked against a scan timed from outside (bench-scan.sh --quick).
 set -euo pipefail
@@ -31,6 +32,8 @@ bash scripts/fuzz.sh "${VFP_FUZZ_SECONDS:-30}"
 echo "== soak"
 cargo build --release --locked --quiet -p vfp-cli
 bash scripts/soak.sh "${VFP_SOAK_FILES:-1000}"
+echo "== many machines: a 3-node NATS cluster losing a worker and a server mid-run"
+bash scripts/demo-cluster.sh 60
 echo "== memory of a long file in flight"
 bash scripts/bench-memory.sh --quick
 echo "== vfp bench, against a timed scan"

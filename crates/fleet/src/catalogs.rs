@@ -108,24 +108,43 @@ pub struct Published {
     pub uploaded_bytes: u64,
 }
 
-/// A connection to a NATS server with JetStream.
+/// A connection to a NATS server with JetStream (a clone shares it).
+#[derive(Clone)]
 pub struct Fleet {
     pub(crate) url: String,
+    pub(crate) client: async_nats::Client,
     pub(crate) js: jetstream::Context,
+    /// Copies the server keeps of each stream and bucket this connection
+    /// creates: 3 in a cluster of three or more servers (so that losing a
+    /// server loses nothing), else 1.
+    pub(crate) replicas: usize,
 }
 
 impl Fleet {
-    /// Connects to the server at `url` (`nats://host:port`).
+    /// Connects to the server at `url` (`nats://host:port`), or to the
+    /// first of a comma-separated list of a cluster's servers that
+    /// answers (the client learns the others from it and moves to one of
+    /// them if its server goes).
     pub async fn connect(url: &str) -> Result<Fleet, FleetError> {
+        let servers: Vec<&str> = url
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         let client = async_nats::ConnectOptions::new()
             .name("vfp")
             .connection_timeout(std::time::Duration::from_secs(10))
-            .connect(url)
+            .connect(servers)
             .await
             .map_err(|e| server(url, "cannot connect", e))?;
+        // The servers of its cluster a server tells its clients of (itself
+        // among them).
+        let cluster = client.server_info().connect_urls.len();
         Ok(Fleet {
             url: url.to_owned(),
-            js: jetstream::new(client),
+            js: jetstream::new(client.clone()),
+            client,
+            replicas: if cluster >= 3 { 3 } else { 1 },
         })
     }
 
@@ -135,28 +154,37 @@ impl Fleet {
     }
 
     async fn segments_store(&self) -> Result<object_store::ObjectStore, FleetError> {
-        self.js
-            .create_object_store(object_store::Config {
-                bucket: SEGMENTS_BUCKET.into(),
-                description: Some("vfp catalog segments, by SHA-256".into()),
-                storage: jetstream::stream::StorageType::File,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| server(&self.url, "cannot open the segments object store", e))
+        let config = object_store::Config {
+            bucket: SEGMENTS_BUCKET.into(),
+            description: Some("vfp catalog segments, by SHA-256".into()),
+            storage: jetstream::stream::StorageType::File,
+            num_replicas: self.replicas,
+            ..Default::default()
+        };
+        self.open_or_create(
+            "cannot open the segments object store",
+            || self.js.get_object_store(SEGMENTS_BUCKET),
+            || self.js.create_object_store(config.clone()),
+        )
+        .await
     }
 
     async fn catalogs_kv(&self) -> Result<kv::Store, FleetError> {
-        self.js
-            .create_key_value(kv::Config {
-                bucket: CATALOGS_BUCKET.into(),
-                description: "vfp catalogs: the current release of each".into(),
-                history: RELEASE_HISTORY,
-                storage: jetstream::stream::StorageType::File,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| server(&self.url, "cannot open the catalogs key-value bucket", e))
+        // (Made for each try: the client's config is not `Clone`.)
+        let config = || kv::Config {
+            bucket: CATALOGS_BUCKET.into(),
+            description: "vfp catalogs: the current release of each".into(),
+            history: RELEASE_HISTORY,
+            storage: jetstream::stream::StorageType::File,
+            num_replicas: self.replicas,
+            ..Default::default()
+        };
+        self.open_or_create(
+            "cannot open the catalogs key-value bucket",
+            || self.js.get_key_value(CATALOGS_BUCKET),
+            || self.js.create_key_value(config()),
+        )
+        .await
     }
 
     /// Publishes `catalog` as `name`: uploads the segments the server does
@@ -204,12 +232,12 @@ impl Fleet {
             name: name.to_owned(),
             reason: e.to_string(),
         })?;
+        let releases = self.catalogs_kv().await?;
         let revision = self
-            .catalogs_kv()
-            .await?
-            .put(name, json.into())
-            .await
-            .map_err(|e| server(&self.url, &format!("cannot set the release of {name:?}"), e))?;
+            .api(&format!("cannot set the release of {name:?}"), || {
+                releases.put(name, json.clone().into())
+            })
+            .await?;
         Ok(Published {
             version: CatalogVersion {
                 name: name.to_owned(),
@@ -230,13 +258,12 @@ impl Fleet {
             name: name.to_owned(),
             reason,
         };
-        let entry = self.catalogs_kv().await?.entry(name).await.map_err(|e| {
-            server(
-                &self.url,
-                &format!("cannot read the release of {name:?}"),
-                e,
-            )
-        })?;
+        let releases = self.catalogs_kv().await?;
+        let entry = self
+            .api(&format!("cannot read the release of {name:?}"), || {
+                releases.entry(name)
+            })
+            .await?;
         let Some(entry) = entry.filter(|e| e.operation == kv::Operation::Put) else {
             return Err(FleetError::NoSuchCatalog {
                 url: self.url.clone(),
@@ -447,6 +474,83 @@ fn sha256_hex(digest: sha2::digest::Output<Sha256>) -> String {
     vfp_fingerprint::to_hex(&digest.into())
 }
 
+/// How long a JetStream request is retried while the server cannot answer
+/// it: a cluster electing a leader (after losing a server) or a stream
+/// just created and not yet known on every server.
+const API_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Fleet {
+    /// Runs the JetStream request `request`, again while it fails as a
+    /// cluster in transition fails (a time-out, no responders), for up to
+    /// [`API_RETRY`]; other failures at once. `what` names it in the error.
+    pub(crate) async fn api<T, E, Fut>(
+        &self,
+        what: &str,
+        request: impl Fn() -> Fut,
+    ) -> Result<T, FleetError>
+    where
+        Fut: std::future::Future<Output = Result<T, E>>,
+        E: std::fmt::Display,
+    {
+        let deadline = tokio::time::Instant::now() + API_RETRY;
+        let mut backoff = std::time::Duration::from_millis(100);
+        loop {
+            match request().await {
+                Ok(answer) => return Ok(answer),
+                Err(e) => {
+                    let text = e.to_string();
+                    if !is_transient(&text) || tokio::time::Instant::now() >= deadline {
+                        return Err(server(&self.url, what, text));
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(2));
+                }
+            }
+        }
+    }
+}
+
+impl Fleet {
+    /// The stream or bucket `get` opens, created by `create` if there is
+    /// none yet. Opened first rather than created: creating one that
+    /// exists fails if its configuration differs, and the number of
+    /// replicas a client picks depends on the servers it sees now.
+    pub(crate) async fn open_or_create<T, E1, E2, Get, Create>(
+        &self,
+        what: &str,
+        get: impl Fn() -> Get,
+        create: impl Fn() -> Create,
+    ) -> Result<T, FleetError>
+    where
+        Get: std::future::Future<Output = Result<T, E1>>,
+        Create: std::future::Future<Output = Result<T, E2>>,
+        E1: std::fmt::Display,
+        E2: std::fmt::Display,
+    {
+        if let Ok(opened) = self.api(what, &get).await {
+            return Ok(opened);
+        }
+        match self.api(what, &create).await {
+            Ok(created) => Ok(created),
+            // Another client created it meanwhile.
+            Err(e) => self.api(what, &get).await.map_err(|_| e),
+        }
+    }
+}
+
+/// Whether a client error is one a cluster gives while it moves a leader.
+fn is_transient(error: &str) -> bool {
+    let error = error.to_ascii_lowercase();
+    [
+        "timed out",
+        "no responders",
+        "leader",
+        "temporarily unavailable",
+    ]
+    .iter()
+    .any(|t| error.contains(t))
+}
+
 pub(crate) fn server(url: &str, what: &str, e: impl std::fmt::Display) -> FleetError {
     FleetError::Server {
         url: url.to_owned(),
@@ -483,6 +587,24 @@ mod tests {
             &"x".repeat(65),
         ] {
             assert!(check_name("u", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_cluster_in_transition_is_waited_for_other_failures_are_not() {
+        for transient in [
+            "timed out: jetstream request timed out",
+            "no responders",
+            "jetstream error: 503 (no leader)",
+        ] {
+            assert!(is_transient(transient), "{transient}");
+        }
+        for permanent in [
+            "stream not found",
+            "jetstream error: 400 (stream name already in use with a different configuration)",
+            "bucket not found",
+        ] {
+            assert!(!is_transient(permanent), "{permanent}");
         }
     }
 

@@ -121,6 +121,7 @@ impl Default for QueueSettings {
 /// The workers' view of the queue.
 pub struct JobQueue {
     consumer: PullConsumer,
+    client: async_nats::Client,
     settings: QueueSettings,
     url: String,
 }
@@ -136,6 +137,7 @@ pub struct TakenJob {
     /// and this is the last one the queue makes: record an error rather
     /// than scan it again.
     pub last_attempt: bool,
+    client: async_nats::Client,
     url: String,
 }
 
@@ -151,16 +153,21 @@ impl Fleet {
     }
 
     async fn batches_kv(&self) -> Result<kv::Store, FleetError> {
-        self.js
-            .create_key_value(kv::Config {
-                bucket: BATCHES_BUCKET.into(),
-                description: "vfp batches: files submitted in each".into(),
-                max_age: RESULTS_KEPT,
-                storage: StorageType::File,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot open the batches bucket", e))
+        // (Made for each try: the client's config is not `Clone`.)
+        let config = || kv::Config {
+            bucket: BATCHES_BUCKET.into(),
+            description: "vfp batches: files submitted in each".into(),
+            max_age: RESULTS_KEPT,
+            storage: StorageType::File,
+            num_replicas: self.replicas,
+            ..Default::default()
+        };
+        self.open_or_create(
+            "cannot open the batches bucket",
+            || self.js.get_key_value(BATCHES_BUCKET),
+            || self.js.create_key_value(config()),
+        )
+        .await
     }
 
     /// Stream `name` of `subject`, created if missing, on file storage
@@ -176,20 +183,22 @@ impl Fleet {
             RetentionPolicy::Limits => RESULTS_KEPT,
             _ => Duration::ZERO,
         };
-        self.js
-            .get_or_create_stream(stream::Config {
-                name: name.into(),
-                subjects: vec![subject.into()],
-                retention,
-                max_age,
-                storage: StorageType::File,
-                duplicate_window: Duration::from_secs(120),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| {
-                crate::catalogs::server(&self.url, &format!("cannot open the stream {name}"), e)
-            })
+        let config = stream::Config {
+            name: name.into(),
+            subjects: vec![subject.into()],
+            retention,
+            max_age,
+            storage: StorageType::File,
+            num_replicas: self.replicas,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        };
+        self.open_or_create(
+            &format!("cannot open the stream {name}"),
+            || self.js.get_stream(name),
+            || self.js.create_stream(config.clone()),
+        )
+        .await
     }
 
     /// Enqueues one job per path as batch `batch` (a new id, see
@@ -199,10 +208,9 @@ impl Fleet {
     pub async fn submit(&self, batch: &str, paths: &[String]) -> Result<Vec<Job>, FleetError> {
         check_batch(&self.url, batch)?;
         let batches = self.batches_kv().await?;
-        let known = batches
-            .entry(batch)
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot read the batches", e))?;
+        let known = self
+            .api("cannot read the batches", || batches.entry(batch))
+            .await?;
         if known.is_some_and(|e| e.operation == kv::Operation::Put) {
             return Err(FleetError::BadBatch {
                 url: self.url.clone(),
@@ -225,22 +233,32 @@ impl Fleet {
                     submitted_unix_ms: now,
                 };
                 let payload = serde_json::to_vec(&job).unwrap_or_default();
-                acks.push(
-                    self.js
-                        .send_publish(
-                            JOBS_SUBJECT,
-                            Publish::build().payload(payload.into()).message_id(&job.id),
-                        )
-                        .await
-                        .map_err(|e| {
-                            crate::catalogs::server(&self.url, "cannot submit a job", e)
-                        })?,
-                );
+                let ack = self
+                    .js
+                    .send_publish(
+                        JOBS_SUBJECT,
+                        Publish::build()
+                            .payload(payload.clone().into())
+                            .message_id(&job.id),
+                    )
+                    .await
+                    .ok();
+                acks.push((ack, payload));
                 jobs.push(job);
             }
-            for ack in acks {
-                ack.await
-                    .map_err(|e| crate::catalogs::server(&self.url, "a job was not stored", e))?;
+            let first = window * SUBMIT_WINDOW;
+            for (i, (ack, payload)) in acks.into_iter().enumerate() {
+                let stored = match ack {
+                    Some(ack) => ack.await.is_ok(),
+                    None => false,
+                };
+                if !stored {
+                    // Sent again one at a time; the job id keeps a job
+                    // that was stored after all from being stored twice.
+                    let id = &jobs[first + i].id;
+                    self.publish_acked(JOBS_SUBJECT.to_owned(), payload, id, "cannot submit a job")
+                        .await?;
+                }
             }
         }
         let record = Batch {
@@ -248,13 +266,11 @@ impl Fleet {
             files: paths.len() as u64,
             submitted_unix_ms: now,
         };
-        batches
-            .put(
-                batch,
-                serde_json::to_vec(&record).unwrap_or_default().into(),
-            )
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot record the batch", e))?;
+        let record = serde_json::to_vec(&record).unwrap_or_default();
+        self.api("cannot record the batch", || {
+            batches.put(batch, record.clone().into())
+        })
+        .await?;
         Ok(jobs)
     }
 
@@ -262,12 +278,10 @@ impl Fleet {
     /// has expired.
     pub async fn batch(&self, id: &str) -> Result<Option<Batch>, FleetError> {
         check_batch(&self.url, id)?;
+        let batches = self.batches_kv().await?;
         let entry = self
-            .batches_kv()
-            .await?
-            .entry(id)
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot read the batches", e))?;
+            .api("cannot read the batches", || batches.entry(id))
+            .await?;
         Ok(entry
             .filter(|e| e.operation == kv::Operation::Put)
             .and_then(|e| serde_json::from_slice(&e.value).ok()))
@@ -276,14 +290,12 @@ impl Fleet {
     /// Every batch on record, oldest first.
     pub async fn batches(&self) -> Result<Vec<Batch>, FleetError> {
         let store = self.batches_kv().await?;
-        let server = |e: &dyn std::fmt::Display| {
-            crate::catalogs::server(&self.url, "cannot read the batches", e)
-        };
-        let mut keys = store.keys().await.map_err(|e| server(&e))?;
+        let what = "cannot read the batches";
+        let mut keys = self.api(what, || store.keys()).await?;
         let mut out = Vec::new();
         while let Some(key) = keys.next().await {
-            let key = key.map_err(|e| server(&e))?;
-            let entry = store.entry(&key).await.map_err(|e| server(&e))?;
+            let key = key.map_err(|e| crate::catalogs::server(&self.url, what, e))?;
+            let entry = self.api(what, || store.entry(&key)).await?;
             if let Some(batch) = entry
                 .filter(|e| e.operation == kv::Operation::Put)
                 .and_then(|e| serde_json::from_slice::<Batch>(&e.value).ok())
@@ -297,19 +309,23 @@ impl Fleet {
 
     /// Jobs waiting and jobs taken, now.
     pub async fn queue_state(&self) -> Result<QueueState, FleetError> {
-        let mut stream = self.jobs_stream().await?;
-        let server = |e: &dyn std::fmt::Display| {
-            crate::catalogs::server(&self.url, "cannot read the jobs queue", e)
-        };
-        let stored = stream.info().await.map_err(|e| server(&e))?.state.messages;
+        let stream = self.jobs_stream().await?;
+        let what = "cannot read the jobs queue";
+        let stored = self
+            .api(what, || async {
+                stream.clone().info().await.map(|i| i.state.messages)
+            })
+            .await?;
         // No worker has opened the queue yet: every stored job waits.
-        let Ok(mut consumer) = stream.get_consumer::<pull::Config>(WORKERS_CONSUMER).await else {
+        let Ok(consumer) = stream.get_consumer::<pull::Config>(WORKERS_CONSUMER).await else {
             return Ok(QueueState {
                 waiting: stored,
                 taken: 0,
             });
         };
-        let info = consumer.info().await.map_err(|e| server(&e))?;
+        let info = self
+            .api(what, || async { consumer.clone().info().await.cloned() })
+            .await?;
         Ok(QueueState {
             waiting: info.num_pending,
             taken: info.num_ack_pending as u64,
@@ -319,21 +335,19 @@ impl Fleet {
     /// The workers' consumer of the queue (created with `settings` if it
     /// does not exist; an existing one keeps its own).
     pub async fn job_queue(&self, settings: QueueSettings) -> Result<JobQueue, FleetError> {
+        let stream = self.jobs_stream().await?;
+        let config = pull::Config {
+            durable_name: Some(WORKERS_CONSUMER.into()),
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: settings.ack_wait,
+            max_deliver: settings.max_deliver.max(2),
+            ..Default::default()
+        };
         let consumer = self
-            .jobs_stream()
-            .await?
-            .get_or_create_consumer(
-                WORKERS_CONSUMER,
-                pull::Config {
-                    durable_name: Some(WORKERS_CONSUMER.into()),
-                    ack_policy: AckPolicy::Explicit,
-                    ack_wait: settings.ack_wait,
-                    max_deliver: settings.max_deliver.max(2),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot open the jobs consumer", e))?;
+            .api("cannot open the jobs consumer", || {
+                stream.get_or_create_consumer(WORKERS_CONSUMER, config.clone())
+            })
+            .await?;
         // The server's settings win: the consumer may predate these.
         let config = &consumer.cached_info().config;
         let settings = QueueSettings {
@@ -342,6 +356,7 @@ impl Fleet {
         };
         Ok(JobQueue {
             consumer,
+            client: self.client.clone(),
             settings,
             url: self.url.clone(),
         })
@@ -353,18 +368,56 @@ impl Fleet {
         check_batch(&self.url, &result.batch)?;
         self.results_stream().await?;
         let payload = serde_json::to_vec(result).unwrap_or_default();
-        self.js
-            .send_publish(
-                format!("vfp.results.{}", result.batch),
-                Publish::build()
-                    .payload(payload.into())
-                    .message_id(&result.job_id),
-            )
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot publish a result", e))?
-            .await
-            .map_err(|e| crate::catalogs::server(&self.url, "a result was not stored", e))?;
-        Ok(())
+        self.publish_acked(
+            format!("vfp.results.{}", result.batch),
+            payload,
+            &result.job_id,
+            "cannot publish a result",
+        )
+        .await
+    }
+
+    /// Publishes `payload` on `subject` as message `id` and waits for the
+    /// server to store it, retrying for up to [`PUBLISH_RETRY`]: in a
+    /// cluster a stream just created is not yet known on every server,
+    /// and while a server is lost its streams elect new leaders. The id
+    /// keeps a message stored by a try that seemed to fail from being
+    /// stored twice.
+    async fn publish_acked(
+        &self,
+        subject: String,
+        payload: Vec<u8>,
+        id: &str,
+        what: &str,
+    ) -> Result<(), FleetError> {
+        let deadline = tokio::time::Instant::now() + PUBLISH_RETRY;
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let tried = async {
+                self.js
+                    .send_publish(
+                        subject.clone(),
+                        Publish::build()
+                            .payload(payload.clone().into())
+                            .message_id(id),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            .await;
+            match tried {
+                Ok(_) => return Ok(()),
+                Err(e) if tokio::time::Instant::now() >= deadline => {
+                    return Err(crate::catalogs::server(&self.url, what, e))
+                }
+                Err(_) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
     }
 
     /// Reads results (of `batch` only, if given) in the order they were
@@ -378,29 +431,21 @@ impl Fleet {
         if let Some(batch) = batch {
             check_batch(&self.url, batch)?;
         }
-        let stream = self.results_stream().await?;
-        let server = |e: &dyn std::fmt::Display| {
-            crate::catalogs::server(&self.url, "cannot read the results", e)
-        };
-        let mut consumer = stream
-            .create_consumer(pull::OrderedConfig {
-                deliver_policy: DeliverPolicy::All,
-                filter_subject: batch.map_or_else(
-                    || RESULTS_SUBJECTS.to_owned(),
-                    |b| format!("vfp.results.{b}"),
-                ),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| server(&e))?;
-        let stored = consumer.info().await.map_err(|e| server(&e))?.num_pending;
-        let messages = consumer.messages().await.map_err(|e| server(&e))?;
-        Ok(ResultReader {
-            messages,
-            remaining: (!follow).then_some(stored),
+        let mut reader = ResultReader {
+            fleet: self.clone(),
+            filter: batch.map_or_else(
+                || RESULTS_SUBJECTS.to_owned(),
+                |b| format!("vfp.results.{b}"),
+            ),
+            messages: None,
+            next_sequence: 1,
+            remaining: None,
             seen: HashSet::new(),
-            url: self.url.clone(),
-        })
+            reopened: 0,
+        };
+        let stored = reader.open().await?;
+        reader.remaining = (!follow).then_some(stored);
+        Ok(reader)
     }
 
     /// Every result so far (of `batch` only, if given), the first of each
@@ -426,42 +471,83 @@ pub struct QueueState {
 
 /// Results as they are read, see [`Fleet::read_results`].
 pub struct ResultReader {
-    messages: pull::Ordered,
+    fleet: Fleet,
+    /// The results' subjects.
+    filter: String,
+    /// Results from the server, in stream order (none after a failure,
+    /// until reopened).
+    messages: Option<pull::Ordered>,
+    /// The stream sequence to read from when reopening.
+    next_sequence: u64,
     /// Messages left to read; `None` when following.
     remaining: Option<u64>,
     seen: HashSet<String>,
-    url: String,
+    /// Reopened since the last message.
+    reopened: u32,
 }
+
+/// Reopenings of a read in a row without a message in between, at most.
+const MAX_REOPENS: u32 = 5;
 
 impl ResultReader {
     /// The next result not seen before; `None` at the end of those
-    /// stored when the reader was made (never, when following).
-    /// Cancel-safe: it can be raced against a timer.
+    /// stored when the reader was made (never, when following). A server
+    /// lost mid-read is read on from another (in a cluster) or once it is
+    /// back, from the result after the last one read.
     pub async fn next(&mut self) -> Result<Option<ResultRecord>, FleetError> {
+        let url = self.fleet.url.clone();
+        let server =
+            |e: &dyn std::fmt::Display| crate::catalogs::server(&url, "cannot read the results", e);
         loop {
             if self.remaining == Some(0) {
                 return Ok(None);
             }
+            let messages = match &mut self.messages {
+                Some(messages) => messages,
+                None => {
+                    self.open().await?;
+                    continue;
+                }
+            };
             let next = match self.remaining {
                 // A stream emptied meanwhile (its limits) would leave the
                 // read waiting: a server that sends nothing for this long
                 // has failed.
-                Some(_) => tokio::time::timeout(RESULTS_READ_TIMEOUT, self.messages.next())
+                Some(_) => tokio::time::timeout(RESULTS_READ_TIMEOUT, messages.next())
                     .await
                     .map_err(|_| {
-                        crate::catalogs::server(
-                            &self.url,
-                            "cannot read the results",
-                            format!("nothing came for {} s", RESULTS_READ_TIMEOUT.as_secs()),
-                        )
+                        server(&format!(
+                            "nothing came for {} s",
+                            RESULTS_READ_TIMEOUT.as_secs()
+                        ))
                     })?,
-                None => self.messages.next().await,
+                None => messages.next().await,
             };
-            let Some(message) = next else {
-                return Ok(None);
+            let message = match next {
+                Some(Ok(message)) => message,
+                // Reopened from the last result read, a few times in a
+                // row at most.
+                Some(Err(e)) => {
+                    self.reopened += 1;
+                    if self.reopened > MAX_REOPENS {
+                        return Err(server(&e));
+                    }
+                    self.messages = None;
+                    continue;
+                }
+                None => {
+                    self.reopened += 1;
+                    if self.reopened > MAX_REOPENS {
+                        return Err(server(&"the server ended the read"));
+                    }
+                    self.messages = None;
+                    continue;
+                }
             };
-            let message = message
-                .map_err(|e| crate::catalogs::server(&self.url, "cannot read the results", e))?;
+            self.reopened = 0;
+            if let Ok(info) = message.info() {
+                self.next_sequence = info.stream_sequence + 1;
+            }
             if let Some(remaining) = &mut self.remaining {
                 *remaining = remaining.saturating_sub(1);
             }
@@ -473,7 +559,42 @@ impl ResultReader {
             }
         }
     }
+
+    /// (Re)opens the read at `next_sequence`; the results there and after.
+    async fn open(&mut self) -> Result<u64, FleetError> {
+        let stream = self.fleet.results_stream().await?;
+        let deliver_policy = match self.next_sequence {
+            0 | 1 => DeliverPolicy::All,
+            start_sequence => DeliverPolicy::ByStartSequence { start_sequence },
+        };
+        let what = "cannot read the results";
+        let (messages, stored) = self
+            .fleet
+            .api(what, || async {
+                let mut consumer = stream
+                    .create_consumer(pull::OrderedConfig {
+                        deliver_policy,
+                        filter_subject: self.filter.clone(),
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let stored = consumer
+                    .info()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .num_pending;
+                let messages = consumer.messages().await.map_err(|e| e.to_string())?;
+                Ok::<_, String>((messages, stored))
+            })
+            .await?;
+        self.messages = Some(messages);
+        Ok(stored)
+    }
 }
+
+/// How long a message is retried while the server cannot store it.
+const PUBLISH_RETRY: Duration = Duration::from_secs(30);
 
 /// Jobs published between waits for the server's acks.
 const SUBMIT_WINDOW: usize = 1024;
@@ -544,6 +665,7 @@ impl JobQueue {
                 job,
                 delivery,
                 last_attempt: delivery >= self.settings.max_deliver.max(2),
+                client: self.client.clone(),
                 url: self.url.clone(),
             }));
         }
@@ -575,12 +697,17 @@ impl TakenJob {
             .map_err(|e| crate::catalogs::server(&self.url, "cannot acknowledge a job", e))
     }
 
-    /// Gives the job back for another worker at once (a worker stopping).
+    /// Gives the job back for another worker at once (a worker stopping),
+    /// waiting until the server has it: the process may end right after.
     pub async fn hand_back(self) -> Result<(), FleetError> {
+        let failed = |e: &dyn std::fmt::Display| {
+            crate::catalogs::server(&self.url, "cannot hand a job back", e)
+        };
         self.message
             .ack_with(AckKind::Nak(None))
             .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot hand a job back", e))
+            .map_err(|e| failed(&e))?;
+        self.client.flush().await.map_err(|e| failed(&e))
     }
 }
 

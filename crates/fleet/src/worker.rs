@@ -38,9 +38,6 @@ use vfp_scan::{FileRecord, ScanConfig, Scanner, Verdict};
 /// How long a slot waits for a job before it looks again (and checks
 /// whether to stop).
 const TAKE_WAIT: Duration = Duration::from_secs(2);
-/// How long a result is retried while the server cannot store it, at
-/// least (the ack wait if longer).
-const PUBLISH_RETRY: Duration = Duration::from_secs(30);
 
 /// What a worker does.
 #[derive(Clone, Debug)]
@@ -361,21 +358,25 @@ async fn process(shared: &Shared, taken: TakenJob, stop: &mut watch::Receiver<St
     });
 }
 
-/// Publishes `result`, retrying while the server cannot store it (and
-/// keeping the job meanwhile); whether it was stored.
+/// Publishes `result` (the client retries while the server cannot store
+/// it), signalling progress on the job meanwhile; whether it was stored.
 async fn publish(shared: &Shared, taken: &TakenJob, result: &ResultRecord) -> bool {
-    let deadline = Instant::now() + PUBLISH_RETRY.max(shared.queue.settings().ack_wait);
-    let mut backoff = Duration::from_millis(250);
+    let publishing = shared.fleet.publish_result(result);
+    tokio::pin!(publishing);
+    let mut beat = tokio::time::interval(taken_beat(shared.queue.settings()));
+    beat.reset();
     loop {
-        match shared.fleet.publish_result(result).await {
-            Ok(()) => return true,
-            Err(error) => {
-                (shared.events)(WorkerEvent::Trouble { error: &error });
-                if Instant::now() >= deadline {
-                    return false;
-                }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(4));
+        tokio::select! {
+            published = &mut publishing => {
+                return match published {
+                    Ok(()) => true,
+                    Err(error) => {
+                        (shared.events)(WorkerEvent::Trouble { error: &error });
+                        false
+                    }
+                };
+            }
+            _ = beat.tick() => {
                 let _ = taken.in_progress().await;
             }
         }
