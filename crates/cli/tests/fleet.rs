@@ -323,6 +323,12 @@ fn scan_record(mut result: serde_json::Value) -> serde_json::Value {
     result
 }
 
+/// Records in file order.
+fn sorted(mut records: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    records.sort_by_key(|v| v["file"].as_str().unwrap().to_owned());
+    records
+}
+
 #[test]
 fn workers_give_the_records_a_local_scan_gives() {
     let server = LocalServer::start().expect("nats-server");
@@ -392,15 +398,14 @@ fn workers_give_the_records_a_local_scan_gives() {
     args.extend(files.iter().map(|f| f.display().to_string()));
     let out = vfp(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let mut local: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    let local: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let mut remote: Vec<serde_json::Value> = records.into_iter().map(scan_record).collect();
-    let by_file = |v: &serde_json::Value| v["file"].as_str().unwrap().to_owned();
-    local.sort_by_key(by_file);
-    remote.sort_by_key(by_file);
-    assert_eq!(remote, local);
+    assert_eq!(
+        sorted(records.into_iter().map(scan_record).collect()),
+        sorted(local)
+    );
 }
 
 #[test]
@@ -603,4 +608,74 @@ fn submit_and_results_refuse_what_they_cannot_do() {
     let (status, log) = worker.wait(Duration::from_secs(30));
     assert_eq!(status, Some(2), "{log}");
     assert!(log.contains("no catalog named \"slate\""), "{log}");
+}
+
+#[test]
+fn uploaded_files_are_scanned_by_workers_that_cannot_read_them() {
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let titles = publish_synthetic(d, &server.url, "cat", &["ep1"]);
+    let crawl = d.join("crawl");
+    std::fs::create_dir(&crawl).unwrap();
+    let clip = clip_file(&crawl, "clip.vfp", &titles[0]);
+    let video = crawl.join("other.mkv");
+    std::fs::copy(generated("odd-size.mkv"), &video).unwrap();
+    let out = vfp(
+        d,
+        &[
+            "scan",
+            "-c",
+            "cat",
+            "--format",
+            "jsonl",
+            "-q",
+            clip.to_str().unwrap(),
+            video.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let local: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+
+    let out = vfp(
+        d,
+        &[
+            "submit",
+            "--nats",
+            &server.url,
+            "--upload",
+            "-r",
+            crawl.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let batch = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    // The worker cannot read the crawler's files: they are gone.
+    std::fs::remove_dir_all(&crawl).unwrap();
+    let worker = Worker::start(d, &server.url, &["--stop-when-idle", "3"]);
+    let (status, log) = worker.wait(Duration::from_secs(300));
+    assert_eq!(status, Some(0), "{log}");
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!(status, Some(0), "{records:?}");
+    assert_eq!(
+        sorted(records.into_iter().map(scan_record).collect()),
+        sorted(local)
+    );
+    // The copies scanned are removed.
+    let left = std::fs::read_dir(d.join("cache/uploads")).unwrap().count();
+    assert_eq!(left, 0);
+
+    // Uploads are for short clips.
+    let big = d.join("big.mp4");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    let out = vfp(d, &["submit", "--nats", &server.url, "--upload", "big.mp4"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("big.mp4"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("256 MiB"), "{}", stderr(&out));
 }

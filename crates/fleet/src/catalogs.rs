@@ -344,60 +344,99 @@ impl Fleet {
         if std::fs::metadata(&path).is_ok_and(|m| m.len() == segment.bytes) {
             return Ok(path);
         }
-        // Unique to this fetch: other processes, or tasks of this one, may
-        // fetch the same segment into the same cache at once.
+        let store = match store {
+            Some(store) => store,
+            None => store.insert(self.segments_store().await?),
+        };
+        match self
+            .download_checked(store, &object, &segment.sha256, segment.bytes, &path)
+            .await
+        {
+            Ok(()) => Ok(path),
+            Err(Download::Mismatch) => Err(bad(format!(
+                "segment {} as fetched does not match its size and SHA-256",
+                segment.file
+            ))),
+            Err(Download::Server(e)) => Err(server(
+                &self.url,
+                &format!("cannot fetch {}", segment.file),
+                e,
+            )),
+            Err(Download::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Downloads `object` from `store` to `path`, through a partial file
+    /// beside it that is renamed into place only once its size and SHA-256
+    /// are `bytes` and `sha256`; nothing is left behind on failure.
+    pub(crate) async fn download_checked(
+        &self,
+        store: &object_store::ObjectStore,
+        object: &str,
+        sha256: &str,
+        bytes: u64,
+        path: &Path,
+    ) -> Result<(), Download> {
+        // Unique to this download: other processes, or tasks of this one,
+        // may fetch the same object into the same folder at once.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let part = objects.join(format!(".{object}.part-{}-{n}", std::process::id()));
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let part = path.with_file_name(format!(".{name}.part-{}-{n}", std::process::id()));
         let result = async {
-            let store = match store {
-                Some(store) => store,
-                None => store.insert(self.segments_store().await?),
-            };
             let mut source = store
-                .get(&object)
+                .get(object)
                 .await
-                .map_err(|e| server(&self.url, &format!("cannot fetch {}", segment.file), e))?;
+                .map_err(|e| Download::Server(e.to_string()))?;
             let mut file = tokio::fs::File::create(&part)
                 .await
-                .map_err(io(&part, "cannot create a file"))?;
-            let (mut hasher, mut bytes, mut buf) = (Sha256::new(), 0u64, vec![0u8; 1 << 20]);
+                .map_err(|e| Download::Failed(io(&part, "cannot create a file")(e)))?;
+            let (mut hasher, mut got, mut buf) = (Sha256::new(), 0u64, vec![0u8; 1 << 20]);
             loop {
                 let n = source
                     .read(&mut buf)
                     .await
-                    .map_err(|e| server(&self.url, &format!("cannot fetch {}", segment.file), e))?;
+                    .map_err(|e| Download::Server(e.to_string()))?;
                 if n == 0 {
                     break;
                 }
                 hasher.update(&buf[..n]);
-                bytes += n as u64;
-                if bytes > segment.bytes {
+                got += n as u64;
+                if got > bytes {
                     break;
                 }
                 file.write_all(&buf[..n])
                     .await
-                    .map_err(io(&part, "cannot write a file"))?;
+                    .map_err(|e| Download::Failed(io(&part, "cannot write a file")(e)))?;
             }
-            if bytes != segment.bytes || sha256_hex(hasher.finalize()) != segment.sha256 {
-                return Err(bad(format!(
-                    "segment {} as fetched does not match its size and SHA-256",
-                    segment.file
-                )));
+            if got != bytes || sha256_hex(hasher.finalize()) != sha256 {
+                return Err(Download::Mismatch);
             }
             file.sync_all()
                 .await
-                .map_err(io(&part, "cannot write a file"))?;
+                .map_err(|e| Download::Failed(io(&part, "cannot write a file")(e)))?;
             drop(file);
-            std::fs::rename(&part, &path).map_err(io(&path, "cannot keep a fetched segment"))
+            std::fs::rename(&part, path)
+                .map_err(|e| Download::Failed(io(path, "cannot keep a fetched file")(e)))
         }
         .await;
-        if let Err(e) = result {
+        if result.is_err() {
             let _ = std::fs::remove_file(&part);
-            return Err(e);
         }
-        Ok(path)
+        result
     }
+}
+
+/// Why a checked download failed.
+pub(crate) enum Download {
+    /// The server could not give the object.
+    Server(String),
+    /// It came, but not with the size and SHA-256 it should have.
+    Mismatch,
+    /// A local file could not be written.
+    Failed(FleetError),
 }
 
 /// How old an unreferenced segment file in a cache must be before

@@ -71,6 +71,14 @@ pub enum FleetError {
         /// What is wrong.
         reason: String,
     },
+    /// A file could not be uploaded with its job, or fetched back.
+    #[error("{}: {reason}", path.display())]
+    Upload {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A local file or folder could not be read or written.
     #[error("{}: {what}", path.display())]
     Io {

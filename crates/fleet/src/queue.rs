@@ -23,17 +23,22 @@
 //! takes it the last time ([`TakenJob::last_attempt`]) records an error
 //! instead of scanning it.
 
+use crate::catalogs::Download;
 use crate::catalogs::Fleet;
 use crate::FleetError;
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
 use async_nats::jetstream::context::Publish;
 use async_nats::jetstream::kv;
 use async_nats::jetstream::message::AckKind;
+use async_nats::jetstream::object_store;
 use async_nats::jetstream::stream::{self, RetentionPolicy, StorageType};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashSet;
+use std::path::Path;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use vfp_scan::FileRecord;
 
 /// The work-queue stream of jobs.
@@ -64,7 +69,30 @@ pub struct Job {
     pub batch: String,
     /// When it was submitted, ms since the Unix epoch.
     pub submitted_unix_ms: u64,
+    /// The file's bytes in [`UPLOADS_BUCKET`], for workers that cannot
+    /// read `path` (`vfp submit --upload`); `path` then only names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<Upload>,
 }
+
+/// A file uploaded with its job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// Its object in [`UPLOADS_BUCKET`]: `sha256-<hex>`.
+    pub object: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Its size, bytes.
+    pub bytes: u64,
+}
+
+/// Object store of the files uploaded with their jobs, by SHA-256.
+pub const UPLOADS_BUCKET: &str = "vfp_uploads";
+/// How long an uploaded file is kept.
+pub const UPLOADS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The largest file `--upload` takes: uploads are for short clips, the
+/// rest belongs on storage every worker reads.
+pub const MAX_UPLOAD_BYTES: u64 = 256 << 20;
 
 /// A submission: a set of jobs whose results are read back together.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +234,29 @@ impl Fleet {
     /// every worker must be able to read it. The batch's record, which
     /// says how many results complete it, is stored once every job is.
     pub async fn submit(&self, batch: &str, paths: &[String]) -> Result<Vec<Job>, FleetError> {
+        let files: Vec<_> = paths.iter().map(|p| (p.clone(), None)).collect();
+        self.submit_jobs(batch, &files).await
+    }
+
+    /// [`submit`](Self::submit) for files uploaded with [`upload`](Self::upload):
+    /// each path only names its file in the results.
+    pub async fn submit_uploaded(
+        &self,
+        batch: &str,
+        files: &[(String, Upload)],
+    ) -> Result<Vec<Job>, FleetError> {
+        let files: Vec<_> = files
+            .iter()
+            .map(|(p, u)| (p.clone(), Some(u.clone())))
+            .collect();
+        self.submit_jobs(batch, &files).await
+    }
+
+    async fn submit_jobs(
+        &self,
+        batch: &str,
+        files: &[(String, Option<Upload>)],
+    ) -> Result<Vec<Job>, FleetError> {
         check_batch(&self.url, batch)?;
         let batches = self.batches_kv().await?;
         let known = self
@@ -220,17 +271,18 @@ impl Fleet {
         }
         self.jobs_stream().await?;
         let now = crate::catalogs::unix_ms();
-        let mut jobs = Vec::with_capacity(paths.len());
+        let mut jobs = Vec::with_capacity(files.len());
         // Publishes are pipelined, the server's acks awaited a window at a
         // time.
-        for (window, chunk) in paths.chunks(SUBMIT_WINDOW).enumerate() {
+        for (window, chunk) in files.chunks(SUBMIT_WINDOW).enumerate() {
             let mut acks = Vec::with_capacity(chunk.len());
-            for (i, path) in chunk.iter().enumerate() {
+            for (i, (path, upload)) in chunk.iter().enumerate() {
                 let job = Job {
                     id: format!("{batch}-{}", window * SUBMIT_WINDOW + i),
                     path: path.clone(),
                     batch: batch.to_owned(),
                     submitted_unix_ms: now,
+                    upload: upload.clone(),
                 };
                 let payload = serde_json::to_vec(&job).unwrap_or_default();
                 let ack = self
@@ -263,7 +315,7 @@ impl Fleet {
         }
         let record = Batch {
             id: batch.to_owned(),
-            files: paths.len() as u64,
+            files: files.len() as u64,
             submitted_unix_ms: now,
         };
         let record = serde_json::to_vec(&record).unwrap_or_default();
@@ -272,6 +324,119 @@ impl Fleet {
         })
         .await?;
         Ok(jobs)
+    }
+
+    async fn uploads_store(&self) -> Result<object_store::ObjectStore, FleetError> {
+        let config = object_store::Config {
+            bucket: UPLOADS_BUCKET.into(),
+            description: Some("vfp files uploaded with their jobs, by SHA-256".into()),
+            max_age: UPLOADS_KEPT,
+            storage: StorageType::File,
+            num_replicas: self.replicas,
+            ..Default::default()
+        };
+        self.open_or_create(
+            "cannot open the uploads object store",
+            || self.js.get_object_store(UPLOADS_BUCKET),
+            || self.js.create_object_store(config.clone()),
+        )
+        .await
+    }
+
+    /// Uploads the file at `local` (at most [`MAX_UPLOAD_BYTES`]) for a job
+    /// to carry; a file of the same bytes stored already is not sent again.
+    pub async fn upload(&self, local: &Path) -> Result<Upload, FleetError> {
+        let failed = |reason: String| FleetError::Upload {
+            path: local.to_owned(),
+            reason,
+        };
+        let bytes = tokio::fs::metadata(local)
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .len();
+        if bytes > MAX_UPLOAD_BYTES {
+            return Err(failed(format!(
+                "{bytes} bytes, over the {} MiB an upload takes: put it where every worker can read it and submit it without --upload",
+                MAX_UPLOAD_BYTES >> 20
+            )));
+        }
+        let mut file = tokio::fs::File::open(local)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let (mut hasher, mut buf) = (Sha256::new(), vec![0u8; 1 << 20]);
+        loop {
+            let n = file
+                .read(&mut buf)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let sha256 = vfp_fingerprint::to_hex(&hasher.finalize().into());
+        let upload = Upload {
+            object: format!("sha256-{sha256}"),
+            sha256,
+            bytes,
+        };
+        let store = self.uploads_store().await?;
+        let stored = matches!(store.info(&upload.object).await,
+            Ok(info) if !info.deleted && info.size as u64 == bytes);
+        if !stored {
+            file.seek(std::io::SeekFrom::Start(0))
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            store
+                .put(upload.object.as_str(), &mut file)
+                .await
+                .map_err(|e| {
+                    crate::catalogs::server(
+                        &self.url,
+                        &format!("cannot upload {}", local.display()),
+                        e,
+                    )
+                })?;
+        }
+        Ok(upload)
+    }
+
+    /// The file of `upload` downloaded to `path`, its size and SHA-256
+    /// checked.
+    pub async fn fetch_upload(&self, upload: &Upload, path: &Path) -> Result<(), FleetError> {
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|source| FleetError::Io {
+                    path: dir.to_owned(),
+                    what: "cannot create the folder",
+                    source,
+                })?;
+        }
+        let store = self.uploads_store().await?;
+        match self
+            .download_checked(&store, &upload.object, &upload.sha256, upload.bytes, path)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(Download::Mismatch) => Err(FleetError::Upload {
+                path: path.to_owned(),
+                reason: format!(
+                    "the upload {} as fetched does not match its size and SHA-256",
+                    upload.object
+                ),
+            }),
+            Err(Download::Server(e)) => Err(crate::catalogs::server(
+                &self.url,
+                &format!(
+                    "cannot fetch the upload {} (uploads are kept {} days)",
+                    upload.object,
+                    UPLOADS_KEPT.as_secs() / 86_400
+                ),
+                e,
+            )),
+            Err(Download::Failed(e)) => Err(e),
+        }
     }
 
     /// The record of batch `id`; `None` if it was not (fully) submitted or

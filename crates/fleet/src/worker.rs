@@ -289,29 +289,26 @@ async fn process(shared: &Shared, taken: TakenJob, stop: &mut watch::Receiver<St
         };
         (FileRecord::failed(path, &gave_up), None)
     } else {
+        // A file uploaded with its job is scanned from a checked copy in
+        // the cache; its record names the path it was submitted as.
+        let local = match &taken.job.upload {
+            None => Ok(PathBuf::from(&path)),
+            Some(upload) => {
+                let copy = upload_copy(&shared.settings.cache, &taken.job);
+                shared
+                    .fleet
+                    .fetch_upload(upload, &copy)
+                    .await
+                    .map(|()| copy)
+            }
+        };
         let loaded = shared.current.borrow().clone();
         let version = loaded.version.to_string();
-        let config = shared.settings.scan.clone();
-        let file = path.clone();
-        let mut scan = tokio::task::spawn_blocking(move || {
-            Scanner::new(&loaded.catalog, config).scan_path(Path::new(&file))
-        });
-        let mut beat = tokio::time::interval(taken_beat(shared.queue.settings()));
-        beat.reset(); // the first signal one period in, not at once
-        let record = loop {
-            tokio::select! {
-                done = &mut scan => break match done {
-                    Ok(record) => record,
-                    // `scan_path` catches the engine's panics; this is
-                    // the thread itself failing.
-                    Err(e) => FileRecord::failed(path.clone(), &e),
-                },
-                _ = beat.tick() => {
-                    if let Err(error) = taken.in_progress().await {
-                        events(WorkerEvent::Trouble { error: &error });
-                    }
-                }
-                _ = hand_back_asked(stop) => {
+        let record = match local {
+            Err(e) => FileRecord::failed(path, &e),
+            Ok(file) => match scan_in_flight(shared, &taken, stop, loaded, file, path).await {
+                Some(record) => record,
+                None => {
                     let job = taken.job.clone();
                     match taken.hand_back().await {
                         Ok(()) => {
@@ -320,10 +317,9 @@ async fn process(shared: &Shared, taken: TakenJob, stop: &mut watch::Receiver<St
                         }
                         Err(error) => events(WorkerEvent::Trouble { error: &error }),
                     }
-                    // The scan's thread is left to the process's end.
                     return;
                 }
-            }
+            },
         };
         (record, Some(version))
     };
@@ -358,6 +354,48 @@ async fn process(shared: &Shared, taken: TakenJob, stop: &mut watch::Receiver<St
     });
 }
 
+/// Scans `file` against `loaded` on a blocking thread, signalling
+/// progress on `taken` meanwhile; its record, named `named` (a copy of an
+/// uploaded file is removed after); `None` if a stop asked for the job to
+/// be handed back first (the scan's thread is left to the process's end).
+async fn scan_in_flight(
+    shared: &Shared,
+    taken: &TakenJob,
+    stop: &mut watch::Receiver<Stop>,
+    loaded: Arc<Loaded>,
+    file: PathBuf,
+    named: String,
+) -> Option<FileRecord> {
+    let config = shared.settings.scan.clone();
+    let failed_as = named.clone();
+    let mut scan = tokio::task::spawn_blocking(move || {
+        let mut record = Scanner::new(&loaded.catalog, config).scan_path(&file);
+        if file.as_os_str() != named.as_str() {
+            record.file = named;
+            let _ = std::fs::remove_file(&file);
+        }
+        record
+    });
+    let mut beat = tokio::time::interval(taken_beat(shared.queue.settings()));
+    beat.reset(); // the first signal one period in, not at once
+    loop {
+        tokio::select! {
+            done = &mut scan => return Some(match done {
+                Ok(record) => record,
+                // `scan_path` catches the engine's panics; this is the
+                // thread itself failing.
+                Err(e) => FileRecord::failed(failed_as, &e),
+            }),
+            _ = beat.tick() => {
+                if let Err(error) = taken.in_progress().await {
+                    (shared.events)(WorkerEvent::Trouble { error: &error });
+                }
+            }
+            _ = hand_back_asked(stop) => return None,
+        }
+    }
+}
+
 /// Publishes `result` (the client retries while the server cannot store
 /// it), signalling progress on the job meanwhile; whether it was stored.
 async fn publish(shared: &Shared, taken: &TakenJob, result: &ResultRecord) -> bool {
@@ -381,6 +419,20 @@ async fn publish(shared: &Shared, taken: &TakenJob, result: &ResultRecord) -> bo
             }
         }
     }
+}
+
+/// Where a job's uploaded file is copied to be scanned: in the cache,
+/// named by the job and keeping the file's extension (a `.vfp` is read as
+/// a fingerprint).
+fn upload_copy(cache: &Path, job: &Job) -> PathBuf {
+    let extension = Path::new(&job.path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map_or_else(String::new, |e| format!(".{e}"));
+    cache
+        .join("uploads")
+        .join(format!("{}-{}{extension}", job.id, std::process::id()))
 }
 
 /// How often a job in flight signals progress: three times an ack wait.

@@ -146,6 +146,11 @@ pub struct SubmitArgs {
     /// a random suffix].
     #[arg(long, value_name = "ID")]
     pub batch: Option<String>,
+    /// Send each file's bytes through the server (its object store, kept 7
+    /// days), for workers that cannot read this machine's files: up to 256
+    /// MiB a file; the path then only names the file in the results.
+    #[arg(long)]
+    pub upload: bool,
 }
 
 /// Validated `vfp submit` configuration.
@@ -159,6 +164,8 @@ pub struct SubmitConfig {
     pub recursive: bool,
     /// The batch id.
     pub batch: String,
+    /// Files sent through the server.
+    pub upload: bool,
 }
 
 impl SubmitArgs {
@@ -169,6 +176,7 @@ impl SubmitArgs {
             paths: self.paths,
             recursive: self.recursive,
             batch: self.batch.unwrap_or_else(vfp_fleet::queue::new_batch_id),
+            upload: self.upload,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `vfp submit`: files onto the NATS JetStream queue as one batch, by
-//! absolute path; prints the batch id.
+//! absolute path (with `--upload`, their bytes through the server's object
+//! store); prints the batch id.
 
 use crate::args::SubmitConfig;
 use crate::exit::Status;
@@ -11,7 +12,7 @@ use vfp_fleet::catalogs::Fleet;
 
 /// Runs `vfp submit`.
 pub fn run(cfg: SubmitConfig) -> Result<Status> {
-    let mut paths = Vec::new();
+    let mut paths: Vec<(String, std::path::PathBuf)> = Vec::new();
     for listed in expand(&cfg.paths, cfg.recursive)? {
         let path = match listed {
             Listed::File(path) => path,
@@ -34,7 +35,7 @@ pub fn run(cfg: SubmitConfig) -> Result<Status> {
                 absolute.display()
             );
         };
-        paths.push(text.to_owned());
+        paths.push((text.to_owned(), path));
     }
     if paths.is_empty() {
         bail!("no files to submit");
@@ -44,10 +45,17 @@ pub fn run(cfg: SubmitConfig) -> Result<Status> {
         .build()
         .context("cannot start the NATS client's runtime")?;
     let jobs = runtime.block_on(async {
-        Fleet::connect(&cfg.nats)
-            .await?
-            .submit(&cfg.batch, &paths)
-            .await
+        let fleet = Fleet::connect(&cfg.nats).await?;
+        if !cfg.upload {
+            let named: Vec<String> = paths.into_iter().map(|(named, _)| named).collect();
+            return fleet.submit(&cfg.batch, &named).await;
+        }
+        let mut uploaded = Vec::with_capacity(paths.len());
+        for (named, local) in paths {
+            let upload = fleet.upload(&local).await?;
+            uploaded.push((named, upload));
+        }
+        fleet.submit_uploaded(&cfg.batch, &uploaded).await
     })?;
     to_stdout(&format!("{}\n", cfg.batch))?;
     eprint!("{}", submitted(&cfg.nats, &cfg.batch, jobs.len()));
