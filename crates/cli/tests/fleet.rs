@@ -679,3 +679,29 @@ fn uploaded_files_are_scanned_by_workers_that_cannot_read_them() {
     assert!(stderr(&out).contains("big.mp4"), "{}", stderr(&out));
     assert!(stderr(&out).contains("256 MiB"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_server_restarted_while_a_worker_scans_loses_nothing() {
+    let mut server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let titles = publish_synthetic(d, &server.url, "cat", &["ep1"]);
+    let clip = clip_file(d, "clip.vfp", &titles[0]);
+    let film = generated("ref.mp4");
+    let batch = submit(d, &server.url, &[&film, &clip]);
+    let mut worker = Worker::start(d, &server.url, &["-j", "1", "--stop-when-idle", "5"]);
+    worker.wait_for("taken (delivery 1)", Duration::from_secs(60));
+    // Killed as a crash would, and started again on its store, while the
+    // worker is in the middle of the film.
+    server.restart().expect("restart");
+    worker.wait_for("clip.vfp: match", Duration::from_secs(120));
+    let (status, log) = worker.wait(Duration::from_secs(120));
+    assert_eq!(status, Some(0), "{log}");
+    assert!(!log.contains("delivery 2"), "{log}");
+    assert!(
+        log.contains("stopped after 2 files: 1 matched, 1 no match"),
+        "{log}"
+    );
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!((status, records.len()), (Some(0), 2), "{records:?}");
+}
