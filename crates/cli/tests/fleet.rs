@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use vfp_fleet::catalogs::Fleet;
 use vfp_fleet::local_server::LocalServer;
+use vfp_fleet::Fleet;
 use vfp_index::synthetic::{clip_of, title, Excerpt, Rng};
 use vfp_index::Catalog;
 

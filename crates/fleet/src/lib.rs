@@ -4,6 +4,9 @@
 //! the same scan over machines through a NATS server with JetStream (one
 //! small static binary that clusters with Raft):
 //!
+//! - [`Fleet`]: the connection they share (one server, or a cluster's
+//!   first that answers), its JetStream requests retried while a cluster
+//!   moves a leader.
 //! - [`catalogs`]: a catalog published into JetStream (its segments in an
 //!   object store, content-addressed, so a re-publish after an `add`
 //!   uploads only the new segment; the current release in a key-value
@@ -12,6 +15,8 @@
 //! - [`queue`]: jobs (one file each) on a work-queue stream that hands
 //!   each to one worker at a time and again if its worker dies, and
 //!   results on a stream, read back once per job.
+//! - [`uploads`]: files sent through the server with their jobs, for
+//!   workers that cannot read the crawler's storage.
 //! - [`worker`]: takes jobs, scans each with the same engine as
 //!   `vfp scan` against the current release, publishes its result, and
 //!   only then acknowledges it.
@@ -23,9 +28,13 @@
 //! whose key-value buckets work against 2.9.
 
 pub mod catalogs;
+mod connection;
 pub mod local_server;
 pub mod queue;
+pub mod uploads;
 pub mod worker;
+
+pub use connection::Fleet;
 
 use std::path::PathBuf;
 

@@ -23,22 +23,17 @@
 //! takes it the last time ([`TakenJob::last_attempt`]) records an error
 //! instead of scanning it.
 
-use crate::catalogs::Download;
-use crate::catalogs::Fleet;
-use crate::FleetError;
+use crate::uploads::Upload;
+use crate::{Fleet, FleetError};
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
 use async_nats::jetstream::context::Publish;
 use async_nats::jetstream::kv;
 use async_nats::jetstream::message::AckKind;
-use async_nats::jetstream::object_store;
 use async_nats::jetstream::stream::{self, RetentionPolicy, StorageType};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
-use std::path::Path;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use vfp_scan::FileRecord;
 
 /// The work-queue stream of jobs.
@@ -69,30 +64,11 @@ pub struct Job {
     pub batch: String,
     /// When it was submitted, ms since the Unix epoch.
     pub submitted_unix_ms: u64,
-    /// The file's bytes in [`UPLOADS_BUCKET`], for workers that cannot
+    /// The file's bytes in [`UPLOADS_BUCKET`](crate::uploads::UPLOADS_BUCKET), for workers that cannot
     /// read `path` (`vfp submit --upload`); `path` then only names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload: Option<Upload>,
 }
-
-/// A file uploaded with its job.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Upload {
-    /// Its object in [`UPLOADS_BUCKET`]: `sha256-<hex>`.
-    pub object: String,
-    /// SHA-256 of the file, hex.
-    pub sha256: String,
-    /// Its size, bytes.
-    pub bytes: u64,
-}
-
-/// Object store of the files uploaded with their jobs, by SHA-256.
-pub const UPLOADS_BUCKET: &str = "vfp_uploads";
-/// How long an uploaded file is kept.
-pub const UPLOADS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
-/// The largest file `--upload` takes: uploads are for short clips, the
-/// rest belongs on storage every worker reads.
-pub const MAX_UPLOAD_BYTES: u64 = 256 << 20;
 
 /// A submission: a set of jobs whose results are read back together.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,7 +246,7 @@ impl Fleet {
             });
         }
         self.jobs_stream().await?;
-        let now = crate::catalogs::unix_ms();
+        let now = crate::connection::unix_ms();
         let mut jobs = Vec::with_capacity(files.len());
         // Publishes are pipelined, the server's acks awaited a window at a
         // time.
@@ -326,119 +302,6 @@ impl Fleet {
         Ok(jobs)
     }
 
-    async fn uploads_store(&self) -> Result<object_store::ObjectStore, FleetError> {
-        let config = object_store::Config {
-            bucket: UPLOADS_BUCKET.into(),
-            description: Some("vfp files uploaded with their jobs, by SHA-256".into()),
-            max_age: UPLOADS_KEPT,
-            storage: StorageType::File,
-            num_replicas: self.replicas,
-            ..Default::default()
-        };
-        self.open_or_create(
-            "cannot open the uploads object store",
-            || self.js.get_object_store(UPLOADS_BUCKET),
-            || self.js.create_object_store(config.clone()),
-        )
-        .await
-    }
-
-    /// Uploads the file at `local` (at most [`MAX_UPLOAD_BYTES`]) for a job
-    /// to carry; a file of the same bytes stored already is not sent again.
-    pub async fn upload(&self, local: &Path) -> Result<Upload, FleetError> {
-        let failed = |reason: String| FleetError::Upload {
-            path: local.to_owned(),
-            reason,
-        };
-        let bytes = tokio::fs::metadata(local)
-            .await
-            .map_err(|e| failed(e.to_string()))?
-            .len();
-        if bytes > MAX_UPLOAD_BYTES {
-            return Err(failed(format!(
-                "{bytes} bytes, over the {} MiB an upload takes: put it where every worker can read it and submit it without --upload",
-                MAX_UPLOAD_BYTES >> 20
-            )));
-        }
-        let mut file = tokio::fs::File::open(local)
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        let (mut hasher, mut buf) = (Sha256::new(), vec![0u8; 1 << 20]);
-        loop {
-            let n = file
-                .read(&mut buf)
-                .await
-                .map_err(|e| failed(e.to_string()))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        let sha256 = vfp_fingerprint::to_hex(&hasher.finalize().into());
-        let upload = Upload {
-            object: format!("sha256-{sha256}"),
-            sha256,
-            bytes,
-        };
-        let store = self.uploads_store().await?;
-        let stored = matches!(store.info(&upload.object).await,
-            Ok(info) if !info.deleted && info.size as u64 == bytes);
-        if !stored {
-            file.seek(std::io::SeekFrom::Start(0))
-                .await
-                .map_err(|e| failed(e.to_string()))?;
-            store
-                .put(upload.object.as_str(), &mut file)
-                .await
-                .map_err(|e| {
-                    crate::catalogs::server(
-                        &self.url,
-                        &format!("cannot upload {}", local.display()),
-                        e,
-                    )
-                })?;
-        }
-        Ok(upload)
-    }
-
-    /// The file of `upload` downloaded to `path`, its size and SHA-256
-    /// checked.
-    pub async fn fetch_upload(&self, upload: &Upload, path: &Path) -> Result<(), FleetError> {
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|source| FleetError::Io {
-                    path: dir.to_owned(),
-                    what: "cannot create the folder",
-                    source,
-                })?;
-        }
-        let store = self.uploads_store().await?;
-        match self
-            .download_checked(&store, &upload.object, &upload.sha256, upload.bytes, path)
-            .await
-        {
-            Ok(()) => Ok(()),
-            Err(Download::Mismatch) => Err(FleetError::Upload {
-                path: path.to_owned(),
-                reason: format!(
-                    "the upload {} as fetched does not match its size and SHA-256",
-                    upload.object
-                ),
-            }),
-            Err(Download::Server(e)) => Err(crate::catalogs::server(
-                &self.url,
-                &format!(
-                    "cannot fetch the upload {} (uploads are kept {} days)",
-                    upload.object,
-                    UPLOADS_KEPT.as_secs() / 86_400
-                ),
-                e,
-            )),
-            Err(Download::Failed(e)) => Err(e),
-        }
-    }
-
     /// The record of batch `id`; `None` if it was not (fully) submitted or
     /// has expired.
     pub async fn batch(&self, id: &str) -> Result<Option<Batch>, FleetError> {
@@ -459,7 +322,7 @@ impl Fleet {
         let mut keys = self.api(what, || store.keys()).await?;
         let mut out = Vec::new();
         while let Some(key) = keys.next().await {
-            let key = key.map_err(|e| crate::catalogs::server(&self.url, what, e))?;
+            let key = key.map_err(|e| crate::connection::server(&self.url, what, e))?;
             let entry = self.api(what, || store.entry(&key)).await?;
             if let Some(batch) = entry
                 .filter(|e| e.operation == kv::Operation::Put)
@@ -575,7 +438,7 @@ impl Fleet {
             match tried {
                 Ok(_) => return Ok(()),
                 Err(e) if tokio::time::Instant::now() >= deadline => {
-                    return Err(crate::catalogs::server(&self.url, what, e))
+                    return Err(crate::connection::server(&self.url, what, e))
                 }
                 Err(_) => {
                     tokio::time::sleep(backoff).await;
@@ -661,8 +524,9 @@ impl ResultReader {
     /// back, from the result after the last one read.
     pub async fn next(&mut self) -> Result<Option<ResultRecord>, FleetError> {
         let url = self.fleet.url.clone();
-        let server =
-            |e: &dyn std::fmt::Display| crate::catalogs::server(&url, "cannot read the results", e);
+        let server = |e: &dyn std::fmt::Display| {
+            crate::connection::server(&url, "cannot read the results", e)
+        };
         loop {
             if self.remaining == Some(0) {
                 return Ok(None);
@@ -806,8 +670,9 @@ fn check_batch(url: &str, id: &str) -> Result<(), FleetError> {
 impl JobQueue {
     /// The next job, waiting up to `wait` for one; `None` if none came.
     pub async fn next(&self, wait: Duration) -> Result<Option<TakenJob>, FleetError> {
-        let server =
-            |e: &dyn std::fmt::Display| crate::catalogs::server(&self.url, "cannot take a job", e);
+        let server = |e: &dyn std::fmt::Display| {
+            crate::connection::server(&self.url, "cannot take a job", e)
+        };
         let mut batch = self
             .consumer
             .fetch()
@@ -850,7 +715,7 @@ impl TakenJob {
         self.message
             .ack_with(AckKind::Progress)
             .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot signal progress", e))
+            .map_err(|e| crate::connection::server(&self.url, "cannot signal progress", e))
     }
 
     /// The job is done (its result published): removes it from the queue,
@@ -859,14 +724,14 @@ impl TakenJob {
         self.message
             .double_ack()
             .await
-            .map_err(|e| crate::catalogs::server(&self.url, "cannot acknowledge a job", e))
+            .map_err(|e| crate::connection::server(&self.url, "cannot acknowledge a job", e))
     }
 
     /// Gives the job back for another worker at once (a worker stopping),
     /// waiting until the server has it: the process may end right after.
     pub async fn hand_back(self) -> Result<(), FleetError> {
         let failed = |e: &dyn std::fmt::Display| {
-            crate::catalogs::server(&self.url, "cannot hand a job back", e)
+            crate::connection::server(&self.url, "cannot hand a job back", e)
         };
         self.message
             .ack_with(AckKind::Nak(None))

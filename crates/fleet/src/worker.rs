@@ -24,8 +24,9 @@
 //! flight; [`Stop::HandBack`] gives those in flight back to the queue at
 //! once, for another worker.
 
-use crate::catalogs::{CatalogVersion, Fleet};
+use crate::catalogs::CatalogVersion;
 use crate::queue::{Job, JobQueue, QueueSettings, ResultRecord, TakenJob};
+use crate::Fleet;
 use crate::FleetError;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

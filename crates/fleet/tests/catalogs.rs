@@ -1,8 +1,9 @@
 //! Catalogs published to and fetched from a real nats-server.
 
 use vfp_fingerprint::HashParams;
-use vfp_fleet::catalogs::{Fleet, CATALOGS_BUCKET, SEGMENTS_BUCKET};
+use vfp_fleet::catalogs::{CATALOGS_BUCKET, SEGMENTS_BUCKET};
 use vfp_fleet::local_server::LocalServer;
+use vfp_fleet::Fleet;
 use vfp_fleet::FleetError;
 use vfp_index::synthetic::{title, Rng};
 use vfp_index::Catalog;

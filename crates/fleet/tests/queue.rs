@@ -2,9 +2,9 @@
 //! worker's death, a slow file, a poison file and a server restart do.
 
 use std::time::Duration;
-use vfp_fleet::catalogs::Fleet;
 use vfp_fleet::local_server::LocalServer;
 use vfp_fleet::queue::{QueueSettings, QueueState, ResultRecord};
+use vfp_fleet::Fleet;
 use vfp_scan::{FileRecord, Verdict};
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -109,7 +109,7 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
                 .build()
                 .context("cannot start the NATS client's runtime")?;
             let published = runtime.block_on(async {
-                vfp_fleet::catalogs::Fleet::connect(&nats)
+                vfp_fleet::Fleet::connect(&nats)
                     .await?
                     .publish(&c, &name)
                     .await

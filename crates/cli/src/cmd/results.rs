@@ -13,7 +13,7 @@ use crate::output::{progress, to_stdout, Rendered};
 use anyhow::{anyhow, Context, Result};
 use std::collections::HashMap;
 use std::time::Duration;
-use vfp_fleet::catalogs::Fleet;
+use vfp_fleet::Fleet;
 
 /// How often a follower refreshes the queue's state and the batches.
 const FOLLOW_TICK: Duration = Duration::from_secs(1);

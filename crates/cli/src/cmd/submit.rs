@@ -8,7 +8,7 @@ use crate::files::{expand, Listed};
 use crate::output::fleet::submitted;
 use crate::output::to_stdout;
 use anyhow::{bail, Context, Result};
-use vfp_fleet::catalogs::Fleet;
+use vfp_fleet::Fleet;
 
 /// Runs `vfp submit`.
 pub fn run(cfg: SubmitConfig) -> Result<Status> {

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
-use vfp_fleet::catalogs::Fleet;
 use vfp_fleet::worker::{Events, Stop};
+use vfp_fleet::Fleet;
 
 /// Runs `vfp worker` until stopped.
 pub fn run(cfg: WorkerConfig) -> Result<Status> {
