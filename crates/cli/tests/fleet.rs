@@ -705,3 +705,43 @@ fn a_server_restarted_while_a_worker_scans_loses_nothing() {
     let (status, records) = results(d, &server.url, &batch);
     assert_eq!((status, records.len()), (Some(0), 2), "{records:?}");
 }
+
+#[test]
+fn a_password_in_the_url_authenticates_and_is_never_shown() {
+    let server =
+        LocalServer::start_with(&["--user", "vfp", "--pass", "s3cret"]).expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    vfp_index::catalog::build(
+        &d.join("cat"),
+        Default::default(),
+        vec![title("a", 100, &mut Rng(1))],
+    )
+    .unwrap();
+    let with_password = server.url.replace("nats://", "nats://vfp:s3cret@");
+    let wrong = server.url.replace("nats://", "nats://vfp:wrong@");
+
+    // Refused with a wrong password, the URL shown without it.
+    let out = vfp(d, &["index", "publish", "-c", "cat", "--nats", &wrong]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("wrong"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nats://***@127.0.0.1"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Taken from VFP_NATS, and not printed.
+    let out = Command::new(env!("CARGO_BIN_EXE_vfp"))
+        .current_dir(d)
+        .args(["index", "publish", "-c", "cat"])
+        .env("VFP_NATS", &with_password)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("s3cret"), "{}", stderr(&out));
+    std::fs::write(d.join("a.mp4"), b"x").unwrap();
+    let out = vfp(d, &["submit", "--nats", &with_password, "a.mp4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("s3cret"), "{}", stderr(&out));
+}

@@ -6,6 +6,7 @@
 
 use crate::FleetError;
 use async_nats::jetstream::{self, object_store};
+use async_nats::ServerAddr;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,34 +27,71 @@ impl Fleet {
     /// Connects to the server at `url` (`nats://host:port`), or to the
     /// first of a comma-separated list of a cluster's servers that
     /// answers (the client learns the others from it and moves to one of
-    /// them if its server goes).
+    /// them if its server goes). A user and password in a URL
+    /// (`nats://vfp:secret@host:4222`), or a token alone
+    /// (`nats://TOKEN@host:4222`), authenticate; errors and [`url`](Self::url)
+    /// show the URL without them.
     pub async fn connect(url: &str) -> Result<Fleet, FleetError> {
-        let servers: Vec<&str> = url
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        let client = async_nats::ConnectOptions::new()
+        let shown = redact(url);
+        let mut servers = Vec::new();
+        for part in url.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let server_addr = part
+                .parse::<ServerAddr>()
+                .map_err(|e| server(&shown, "not a NATS server URL (nats://host:port)", e))?;
+            servers.push(server_addr);
+        }
+        let decoded = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let credentials = servers.iter().find_map(|s| {
+            s.username()
+                .map(|u| (decoded(u), s.password().map(decoded)))
+        });
+        let options = match credentials {
+            Some((user, Some(password))) => {
+                async_nats::ConnectOptions::with_user_and_password(user, password)
+            }
+            Some((token, None)) => async_nats::ConnectOptions::with_token(token),
+            None => async_nats::ConnectOptions::new(),
+        };
+        let client = options
             .name("vfp")
             .connection_timeout(std::time::Duration::from_secs(10))
             .connect(servers)
             .await
-            .map_err(|e| server(url, "cannot connect", e))?;
+            .map_err(|e| server(&shown, "cannot connect", e))?;
         // The servers of its cluster a server tells its clients of (itself
         // among them).
         let cluster = client.server_info().connect_urls.len();
         Ok(Fleet {
-            url: url.to_owned(),
+            url: shown,
             js: jetstream::new(client.clone()),
             client,
             replicas: if cluster >= 3 { 3 } else { 1 },
         })
     }
 
-    /// The server's URL, as given.
+    /// The server's URL as given, without a password or token.
     pub fn url(&self) -> &str {
         &self.url
     }
+}
+
+/// `url` (a comma-separated list) with each user and password or token
+/// replaced by `***`, to be shown.
+pub fn redact(url: &str) -> String {
+    url.split(',')
+        .map(|part| match (part.find("://"), part.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                format!("{}***{}", &part[..scheme + 3], &part[at..])
+            }
+            (None, Some(at)) => format!("***{}", &part[at..]),
+            _ => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl Fleet {
@@ -241,6 +279,16 @@ pub(crate) fn io<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redact("nats://vfp:s3cret@10.0.0.5:4222,nats://10.0.0.6:4222"),
+            "nats://***@10.0.0.5:4222,nats://10.0.0.6:4222"
+        );
+        assert_eq!(redact("tok@h:4222"), "***@h:4222");
+        assert_eq!(redact("nats://h:4222"), "nats://h:4222");
+    }
 
     #[test]
     fn a_cluster_in_transition_is_waited_for_other_failures_are_not() {

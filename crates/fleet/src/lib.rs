@@ -34,7 +34,7 @@ pub mod queue;
 pub mod uploads;
 pub mod worker;
 
-pub use connection::Fleet;
+pub use connection::{redact, Fleet};
 
 use std::path::PathBuf;
 

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub struct LocalServer {
     child: Child,
     dir: tempfile::TempDir,
+    extra: Vec<String>,
     /// Its client URL, `nats://127.0.0.1:PORT`.
     pub url: String,
 }
@@ -18,9 +19,21 @@ pub struct LocalServer {
 impl LocalServer {
     /// Starts a server with a new, empty store.
     pub fn start() -> std::io::Result<LocalServer> {
+        LocalServer::start_with(&[])
+    }
+
+    /// Starts a server with a new, empty store and these further
+    /// arguments (`--user vfp --pass secret`).
+    pub fn start_with(extra: &[&str]) -> std::io::Result<LocalServer> {
         let dir = tempfile::tempdir()?;
-        let (child, url) = spawn(dir.path(), "-1")?;
-        Ok(LocalServer { child, dir, url })
+        let extra: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
+        let (child, url) = spawn(dir.path(), "-1", &extra)?;
+        Ok(LocalServer {
+            child,
+            dir,
+            extra,
+            url,
+        })
     }
 
     /// Stops the server as a crash would (SIGKILL) and starts it again on
@@ -29,7 +42,7 @@ impl LocalServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let port = self.url.rsplit(':').next().unwrap_or("-1").to_owned();
-        let (child, url) = spawn(self.dir.path(), &port)?;
+        let (child, url) = spawn(self.dir.path(), &port, &self.extra)?;
         self.child = child;
         self.url = url;
         Ok(())
@@ -47,8 +60,9 @@ impl LocalServer {
 }
 
 /// Starts `nats-server` on `port` (-1: one it picks) with its store, log
-/// and ports file in `dir`; the child and its client URL.
-fn spawn(dir: &Path, port: &str) -> std::io::Result<(Child, String)> {
+/// and ports file in `dir`, and `extra` arguments; the child and its
+/// client URL.
+fn spawn(dir: &Path, port: &str, extra: &[String]) -> std::io::Result<(Child, String)> {
     let ports = dir.join("ports");
     let _ = std::fs::remove_dir_all(&ports);
     std::fs::create_dir_all(&ports)?;
@@ -59,6 +73,7 @@ fn spawn(dir: &Path, port: &str) -> std::io::Result<(Child, String)> {
         .arg(&ports)
         .arg("-l")
         .arg(dir.join("server.log"))
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -13,8 +13,11 @@ use vfp_fleet::worker::WorkerSettings;
 /// Arguments of `vfp worker`.
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222.
-    #[arg(long, value_name = "URL")]
+    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222; a
+    /// cluster's servers comma-separated; a user and password as
+    /// nats://USER:PASSWORD@host:4222 (better in VFP_NATS than on the
+    /// command line, where other users of the machine can read it).
+    #[arg(long, value_name = "URL", env = "VFP_NATS", hide_env_values = true)]
     pub nats: String,
     /// The published catalog to match against: its name on the server
     /// (`vfp index publish --name`).
@@ -131,8 +134,11 @@ fn seconds(flag: &str, s: f64) -> Result<Duration> {
 /// Arguments of `vfp submit`.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
-    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222.
-    #[arg(long, value_name = "URL")]
+    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222; a
+    /// cluster's servers comma-separated; a user and password as
+    /// nats://USER:PASSWORD@host:4222 (better in VFP_NATS than on the
+    /// command line, where other users of the machine can read it).
+    #[arg(long, value_name = "URL", env = "VFP_NATS", hide_env_values = true)]
     pub nats: String,
     /// Videos, .vfp fingerprints, folders (with -r), or `-` to read paths
     /// from stdin, one per line. Each is submitted as an absolute path,
@@ -184,8 +190,11 @@ impl SubmitArgs {
 /// Arguments of `vfp results`.
 #[derive(Debug, Args)]
 pub struct ResultsArgs {
-    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222.
-    #[arg(long, value_name = "URL")]
+    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222; a
+    /// cluster's servers comma-separated; a user and password as
+    /// nats://USER:PASSWORD@host:4222 (better in VFP_NATS than on the
+    /// command line, where other users of the machine can read it).
+    #[arg(long, value_name = "URL", env = "VFP_NATS", hide_env_values = true)]
     pub nats: String,
     /// Only this batch (the id `vfp submit` printed) [default: every
     /// batch on record].

@@ -45,8 +45,11 @@ pub struct PublishArgs {
     /// The catalog folder.
     #[arg(short, long, value_name = "CATALOG")]
     pub catalog: PathBuf,
-    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222.
-    #[arg(long, value_name = "URL")]
+    /// The NATS server (JetStream on), e.g. nats://10.0.0.5:4222; a
+    /// cluster's servers comma-separated; a user and password as
+    /// nats://USER:PASSWORD@host:4222 (better in VFP_NATS than on the
+    /// command line, where other users of the machine can read it).
+    #[arg(long, value_name = "URL", env = "VFP_NATS", hide_env_values = true)]
     pub nats: String,
     /// The catalog's name on the server: letters, digits, '-', '_', '.'
     /// [default: the catalog folder's name].

@@ -114,7 +114,10 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
                     .publish(&c, &name)
                     .await
             })?;
-            eprintln!("{}", print::published(&dir, &nats, &published));
+            eprintln!(
+                "{}",
+                print::published(&dir, &vfp_fleet::redact(&nats), &published)
+            );
         }
     }
     Ok(Status::Success)

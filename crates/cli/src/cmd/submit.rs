@@ -58,6 +58,9 @@ pub fn run(cfg: SubmitConfig) -> Result<Status> {
         fleet.submit_uploaded(&cfg.batch, &uploaded).await
     })?;
     to_stdout(&format!("{}\n", cfg.batch))?;
-    eprint!("{}", submitted(&cfg.nats, &cfg.batch, jobs.len()));
+    eprint!(
+        "{}",
+        submitted(&vfp_fleet::redact(&cfg.nats), &cfg.batch, jobs.len())
+    );
     Ok(Status::Success)
 }
