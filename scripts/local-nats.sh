@@ -11,7 +11,10 @@ command -v nats-server >/dev/null || bash "$root/scripts/install-deps.sh"
 store=$(mktemp -d)
 server=
 stop() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    if [ -n "$server" ]; then
+        kill "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    fi
     rm -rf "$store"
 }
 trap stop EXIT
