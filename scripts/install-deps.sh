@@ -7,7 +7,9 @@
 # Tests and scripts: the `ffmpeg` CLI (fixtures, benchmarks), a font for
 # burned-in watermark text, GNU time (peak memory in benchmarks and the
 # soak), procps (pgrep) and python3 (scripts' checks); nats-server (2.9,
-# JetStream) for the many-machines mode's tests, started on loopback ports.
+# JetStream) for the many-machines mode's tests, started on loopback ports;
+# chromium (headless) to check the evidence page as a reviewer sees it and
+# prints it (scripts/check-evidence-page.sh).
 set -euo pipefail
 
 packages=(
@@ -26,6 +28,7 @@ packages=(
   procps
   python3
   nats-server
+  chromium
 )
 
 missing=()

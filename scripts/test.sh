@@ -5,7 +5,8 @@
 # a short fuzz run of each parser of untrusted bytes (VFP_FUZZ_SECONDS per
 # target, default 30), the reliability soak (VFP_SOAK_FILES, default
 # 1000), a 3-node NATS JetStream cluster losing a worker and a server
-# mid-run (demo-cluster.sh 60), the check that a scan's memory does not grow with a file's
+# mid-run (demo-cluster.sh 60), the evidence page in headless Chromium
+# (check-evidence-page.sh), the check that a scan's memory does not grow with a file's
 # length (bench-memory.sh --quick) and `vfp bench` on its built-in material,
 # checked against a scan timed from outside (bench-scan.sh --quick).
 set -euo pipefail
@@ -34,6 +35,8 @@ cargo build --release --locked --quiet -p vfp-cli
 bash scripts/soak.sh "${VFP_SOAK_FILES:-1000}"
 echo "== many machines: a 3-node NATS cluster losing a worker and a server mid-run"
 bash scripts/demo-cluster.sh 60
+echo "== the evidence page in headless Chromium"
+bash scripts/check-evidence-page.sh
 echo "== memory of a long file in flight"
 bash scripts/bench-memory.sh --quick
 echo "== vfp bench, against a timed scan"

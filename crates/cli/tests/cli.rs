@@ -711,6 +711,67 @@ fn verify_gives_timecoded_evidence() {
         !html.contains("src=\"http") && !html.contains("<script"),
         "no external resources"
     );
+    // Its SHA-256 beside it, as sha256sum writes it.
+    let sum = std::fs::read_to_string(d.join("evidence.html.sha256")).unwrap();
+    assert!(
+        sum.ends_with("  evidence.html\n") && sum.len() == 64 + 2 + 13 + 1,
+        "{sum}"
+    );
+    assert!(
+        html.contains("This clip shows the catalog title ref"),
+        "the verdict in words"
+    );
+
+    // The bundle, with where the clip came from.
+    let out = vfp(
+        d,
+        &[
+            os("verify"),
+            os("--catalog"),
+            os("cat"),
+            os("--bundle"),
+            os("case-7"),
+            os("--source-url"),
+            os("https://example.com/p/1"),
+            os("--reviewer"),
+            os("A. Reviewer"),
+            os("--case"),
+            os("C-7"),
+            os("--found-at"),
+            os("2026-11-30T08:12:00Z"),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("case-7/report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["provenance"]["source_url"],
+        "https://example.com/p/1"
+    );
+    assert_eq!(report["provenance"]["case"], "C-7");
+    assert!(report["provenance"]["command_line"]
+        .as_str()
+        .unwrap()
+        .contains("--reviewer 'A. Reviewer'"));
+    assert!(
+        report["verification"]["segments"][0]["frames"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 100,
+        "every matched frame pair"
+    );
+    let check = Command::new("sha256sum")
+        .current_dir(d.join("case-7"))
+        .args(["-c", "SHA256SUMS"])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 
     // Unrelated clip: exit 1. Unknown title: exit 2 naming it.
     let out = vfp(

@@ -30,14 +30,40 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
-    /// Also write a self-contained HTML evidence page here.
+    /// Also write a self-contained HTML evidence page here (and its
+    /// SHA-256 beside it, HTML.sha256).
     #[arg(long, value_name = "HTML")]
     pub report: Option<PathBuf>,
+    /// Also write the evidence bundle into this folder: report.html,
+    /// report.json (everything on the page and every matched frame pair)
+    /// and SHA256SUMS.
+    #[arg(long, value_name = "DIR")]
+    pub bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
     #[command(flatten)]
     pub search: SearchArgs,
     /// Frames per second sampled from the clip.
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
     pub fps: f32,
+}
+
+/// Where the clip came from and who checks it: shown on the evidence page
+/// and in the bundle.
+#[derive(Debug, Default, Args)]
+pub struct ProvenanceArgs {
+    /// Where the clip was found (the post's URL).
+    #[arg(long, value_name = "URL")]
+    pub source_url: Option<String>,
+    /// When it was found (as you record it, e.g. 2026-11-30T08:12:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub found_at: Option<String>,
+    /// Who checks it.
+    #[arg(long, value_name = "NAME")]
+    pub reviewer: Option<String>,
+    /// The case it belongs to (free text or an id).
+    #[arg(long, value_name = "CASE")]
+    pub case: Option<String>,
 }
 
 /// Validated `vfp verify` configuration.
@@ -53,6 +79,10 @@ pub struct VerifyConfig {
     pub format: VerifyFormat,
     /// Where the evidence page goes.
     pub report: Option<PathBuf>,
+    /// Where the evidence bundle goes.
+    pub bundle: Option<PathBuf>,
+    /// Where the clip came from, who checks it.
+    pub provenance: ProvenanceArgs,
     /// What the engine runs with.
     pub engine: vfp_scan::ScanConfig,
 }
@@ -76,6 +106,8 @@ impl VerifyArgs {
             title: self.title,
             format: self.format,
             report: self.report,
+            bundle: self.bundle,
+            provenance: self.provenance,
             engine,
         })
     }
@@ -121,9 +153,25 @@ mod tests {
             "30",
             "--fps",
             "12",
+            "--bundle",
+            "case-7",
+            "--source-url",
+            "https://example.com/v/1",
+            "--found-at",
+            "2026-11-30T08:12:00Z",
+            "--reviewer",
+            "A. Reviewer",
+            "--case",
+            "C-7",
             "clip.mp4",
         ])
         .unwrap();
+        assert_eq!(c.bundle, Some(PathBuf::from("case-7")));
+        let given = &c.provenance;
+        assert_eq!(given.source_url.as_deref(), Some("https://example.com/v/1"));
+        assert_eq!(given.found_at.as_deref(), Some("2026-11-30T08:12:00Z"));
+        assert_eq!(given.reviewer.as_deref(), Some("A. Reviewer"));
+        assert_eq!(given.case.as_deref(), Some("C-7"));
         assert_eq!(c.title.as_deref(), Some("ep1"));
         assert_eq!(c.format, VerifyFormat::Json);
         assert_eq!(c.report, Some(PathBuf::from("e.html")));

@@ -1,16 +1,20 @@
-//! The self-contained HTML evidence page of `vfp verify --report`: clip and
-//! title facts, each matched segment with timecodes, a plot of per-frame
-//! distance over clip time, and catalog frames beside clip frames at
-//! several points, images inlined so that the page can be attached to a
-//! notice as one file.
+//! The evidence of `vfp verify --report` / `--bundle`: a self-contained
+//! HTML page a reviewer signs from (a plain verdict with how sure it is,
+//! where the clip came from and how to reproduce the check, then each
+//! matched segment with timecodes, a plot of per-frame distance over clip
+//! time and catalog frames beside clip frames, images inlined so that the
+//! page is one file to attach), and the same as JSON with every matched
+//! frame pair ([`Report`]).
 //!
 //! The page is `templates/evidence.html` (askama: checked at compile time,
 //! every value HTML-escaped); this module computes what it shows.
 
 use crate::files::write_atomically;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use askama::Template;
 use base64::Engine as _;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::path::Path;
 use vfp_extractor::Thumbnail;
 use vfp_scan::record::{FramePair, SegmentEvidence};
@@ -22,13 +26,67 @@ const POINTS: usize = 4;
 /// Thumbnail width in pixels.
 const THUMB_WIDTH: u32 = 320;
 
+/// The version of the report's JSON ([`Report`]).
+pub const REPORT_FORMAT: u32 = 1;
+
+/// Where a clip came from and how its check was made: given by the
+/// reviewer (`--source-url`, `--found-at`, `--reviewer`, `--case`) and
+/// recorded by vfp.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Provenance {
+    /// Where the clip was found (a post's URL).
+    pub source_url: Option<String>,
+    /// When it was found, as the reviewer records it.
+    pub found_at: Option<String>,
+    /// Who checks it.
+    pub reviewer: Option<String>,
+    /// The case it belongs to (free text or an id).
+    pub case: Option<String>,
+    /// When this report was made, UTC (`2026-11-30T09:55:12Z`).
+    pub generated_at_utc: String,
+    /// The vfp that made it.
+    pub vfp_version: String,
+    /// The command that made it, to repeat the check.
+    pub command_line: String,
+    /// The catalog's identity: SHA-256 of its MANIFEST (which names every
+    /// segment file and its checksum), not its local path.
+    pub catalog_manifest_sha256: String,
+    /// Titles in the catalog.
+    pub catalog_titles: usize,
+    /// Frames in the catalog.
+    pub catalog_frames: usize,
+    /// Fewest time-consistent matched frames a match needs.
+    pub min_frames: usize,
+    /// Shortest match, seconds of the clip.
+    pub min_duration_s: f64,
+}
+
+/// Everything the page shows, as JSON (`report.json` of `--bundle`):
+/// the verdict in words, the provenance, and the verification with every
+/// matched frame pair.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    /// [`REPORT_FORMAT`].
+    pub format: u32,
+    /// The verdict paragraph at the top of the page.
+    pub verdict: String,
+    /// How sure: what the measured error rates say for these settings.
+    pub how_sure: String,
+    /// Where the clip came from, how the check was made.
+    pub provenance: &'a Provenance,
+    /// The check itself.
+    pub verification: &'a Verification,
+}
+
 /// The page.
 #[derive(Template)]
 #[template(path = "evidence.html")]
 struct Page<'a> {
     v: &'a Verification,
+    p: &'a Provenance,
+    verdict: String,
+    how_sure: String,
     thumb_width: u32,
-    version: &'static str,
     segments: Vec<SegmentView<'a>>,
 }
 
@@ -80,15 +138,59 @@ struct Plot {
     last_tc: String,
 }
 
-/// Writes the page for `v` to `out`, atomically; thumbnails from `clip`
-/// and from each title's source video where this machine has it.
-pub fn write(v: &Verification, clip: &Path, out: &Path) -> Result<()> {
-    let html = render(v, clip)?;
-    write_atomically(out, html.as_bytes())
+/// Writes the page for `v` to `out`, atomically, and its SHA-256 beside
+/// it (`OUT.sha256`, as `sha256sum` writes it, so that an attachment can
+/// be checked later); thumbnails from `clip` and from each title's source
+/// video where this machine has it.
+pub fn write(v: &Verification, p: &Provenance, clip: &Path, out: &Path) -> Result<()> {
+    let html = render(v, p, clip)?;
+    write_atomically(out, html.as_bytes())?;
+    write_checksum(out, html.as_bytes())
+}
+
+/// Writes the bundle into folder `dir` (created if missing): `report.html`,
+/// `report.json` and `SHA256SUMS` of both (`sha256sum -c SHA256SUMS`).
+pub fn write_bundle(v: &Verification, p: &Provenance, clip: &Path, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let html = render(v, p, clip)?;
+    let report = Report {
+        format: REPORT_FORMAT,
+        verdict: verdict(v),
+        how_sure: how_sure(v, p),
+        provenance: p,
+        verification: v,
+    };
+    let mut json = serde_json::to_string_pretty(&report).context("cannot write the report")?;
+    json.push('\n');
+    write_atomically(&dir.join("report.html"), html.as_bytes())?;
+    write_atomically(&dir.join("report.json"), json.as_bytes())?;
+    let sums = format!(
+        "{}  report.html\n{}  report.json\n",
+        sha256_hex(html.as_bytes()),
+        sha256_hex(json.as_bytes())
+    );
+    write_atomically(&dir.join("SHA256SUMS"), sums.as_bytes())
+}
+
+/// `OUT.sha256` beside `out`: `<hex>  <file name>`.
+fn write_checksum(out: &Path, bytes: &[u8]) -> Result<()> {
+    let name = out
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let mut sum = out.as_os_str().to_owned();
+    sum.push(".sha256");
+    write_atomically(
+        Path::new(&sum),
+        format!("{}  {name}\n", sha256_hex(bytes)).as_bytes(),
+    )
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    vfp_fingerprint::to_hex(&Sha256::digest(bytes).into())
 }
 
 /// The page's HTML.
-pub fn render(v: &Verification, clip: &Path) -> Result<String> {
+pub fn render(v: &Verification, p: &Provenance, clip: &Path) -> Result<String> {
     let segments = v
         .segments
         .iter()
@@ -102,20 +204,120 @@ pub fn render(v: &Verification, clip: &Path) -> Result<String> {
         .collect();
     let page = Page {
         v,
+        p,
+        verdict: verdict(v),
+        how_sure: how_sure(v, p),
         thumb_width: THUMB_WIDTH,
-        version: env!("CARGO_PKG_VERSION"),
         segments,
     };
     Ok(page.render()?)
 }
 
+/// What was found, in plain words: the strongest segment, and how many
+/// more there are; or that nothing qualifies and what was searched.
+pub fn verdict(v: &Verification) -> String {
+    let Some(s) = v.segments.first() else {
+        return format!(
+            "No part of this clip matches a catalog title. {} informative moments of the clip were searched in the catalog within {} bits of 256 (direct and mirrored), and every match found was followed through the clip within {} bits; no stretch of the clip showed a title frame by frame at one consistent time offset and speed for long enough to count (see the thresholds below). Frames too plain to tell apart (black, flat colour) are not searched.",
+            v.sampled_frames, v.radius, v.follow_radius
+        );
+    };
+    let clip_s = (s.clip_end_s - s.clip_start_s).max(0.0);
+    let share = if v.clip_duration_s > 0.0 {
+        (clip_s / v.clip_duration_s * 100.0).min(100.0)
+    } else {
+        0.0
+    };
+    let mut how = Vec::new();
+    if s.mirrored {
+        how.push("mirrored".to_owned());
+    }
+    if (s.speed - 1.0).abs() >= 0.02 {
+        how.push(format!("played at {:.2}× speed", s.speed));
+    }
+    let how = if how.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", how.join(", "))
+    };
+    let more = match v.segments.len() {
+        1 => String::new(),
+        2 => " One more matched segment is listed below.".into(),
+        n => format!(" {} more matched segments are listed below.", n - 1),
+    };
+    let title = if s.title_name.is_empty() || s.title_name == s.title_id {
+        s.title_id.clone()
+    } else {
+        format!("{} “{}”", s.title_id, s.title_name)
+    };
+    format!(
+        "This clip shows the catalog title {title}: from {} to {} of the clip ({clip_s:.1} s, {share:.0} % of the clip) it shows {} to {} of the title{how}. {} of the {} informative clip frames in that stretch show the title frame at the time one constant offset and speed give (mean distance {:.1} bits of 256; unrelated frames lie near 128), {} of them found by a search of the whole catalog. Score {:.3} of 1.{more}",
+        s.clip_start,
+        s.clip_end,
+        s.title_start,
+        s.title_end,
+        s.matched_frames,
+        s.sampled_frames,
+        s.mean_distance,
+        s.searched_frames,
+        s.score,
+    )
+}
+
+/// How sure a reader can be, from vfp's measured false-claim rate, when
+/// the check ran at the settings it was measured at.
+pub fn how_sure(v: &Verification, p: &Provenance) -> String {
+    let defaults = vfp_scan::ScanSettings::default();
+    let measured = !v.exploratory
+        && v.radius <= defaults.radius
+        && v.follow_radius <= defaults.follow_radius
+        && p.min_frames >= defaults.min_frames
+        && p.min_duration_s >= defaults.min_duration_s;
+    let settings = format!(
+        "search radius {} bits, follow radius {}, at least {} matched frames over at least {} s",
+        v.radius, v.follow_radius, p.min_frames, p.min_duration_s
+    );
+    if measured {
+        format!(
+            "How sure: at these settings ({settings}) vfp claimed no match in any of the {} files of its measured evaluation that show no catalog title ({}), which bounds its false claims at about {} % of files (95 % confidence); the distance margins measured there keep the rate far below that. The score ranks evidence for review; it is not a probability: on the evaluation's detected copies (clips of a few seconds) scores ran from 0.14 to 0.90, median 0.51, and a low score is a weaker or more transformed copy, still a copy. Reproduce the measurement with {} in vfp's source.",
+            MEASURED.negative_files, MEASURED.negatives, MEASURED.bound_pct, MEASURED.commands
+        )
+    } else {
+        format!(
+            "How sure: these settings ({settings}{}) are looser than those vfp's false-claim rate was measured at (search radius {} bits, follow radius {}, at least {} frames over {} s): treat this as a lead to look into, not as evidence.",
+            if v.exploratory { ", exploratory" } else { "" },
+            defaults.radius,
+            defaults.follow_radius,
+            defaults.min_frames,
+            defaults.min_duration_s
+        )
+    }
+}
+
+/// vfp's measured false-claim figures, as the README's Accuracy section
+/// gives them; re-measured with `commands`.
+struct Measured {
+    negative_files: usize,
+    negatives: &'static str,
+    bound_pct: f64,
+    commands: &'static str,
+}
+
+const MEASURED: Measured = Measured {
+    negative_files: 263,
+    negatives: "101 clips of unrelated video, 23 unrelated full-length videos, 139 files of titles outside the catalog",
+    bound_pct: 1.1,
+    commands: "scripts/eval.sh and scripts/eval-cross.sh",
+};
+
 /// Frame pairs spread over the segment, with their pictures.
 fn pairs(s: &SegmentEvidence, clip: &Path) -> Vec<PairView> {
-    let picks: Vec<FramePair> = if s.frames.len() <= POINTS {
-        s.frames.clone()
+    let inside = inside(s);
+    let picks: Vec<FramePair> = if inside.len() <= POINTS {
+        inside
     } else {
         (0..POINTS)
-            .map(|k| s.frames[k * (s.frames.len() - 1) / (POINTS - 1)])
+            .map(|k| inside[k * (inside.len() - 1) / (POINTS - 1)])
             .collect()
     };
     let clip_times: Vec<u32> = picks.iter().map(|f| f.clip_ms).collect();
@@ -140,6 +342,32 @@ fn pairs(s: &SegmentEvidence, clip: &Path) -> Vec<PairView> {
         .collect()
 }
 
+/// The matched pairs inside the segment's stated clip and title ranges
+/// (a pair found along the match can lie a frame beyond the fitted ends):
+/// a shown pair never contradicts the timecodes above it. All pairs if
+/// none is inside.
+fn inside(s: &SegmentEvidence) -> Vec<FramePair> {
+    let ms = |t: f64| (t * 1000.0).round() as i64;
+    let (c0, c1) = (ms(s.clip_start_s), ms(s.clip_end_s));
+    let (t0, t1) = (
+        ms(s.title_start_s.min(s.title_end_s)),
+        ms(s.title_start_s.max(s.title_end_s)),
+    );
+    let kept: Vec<FramePair> = s
+        .frames
+        .iter()
+        .filter(|f| {
+            (c0..=c1).contains(&i64::from(f.clip_ms)) && (t0..=t1).contains(&i64::from(f.title_ms))
+        })
+        .copied()
+        .collect();
+    if kept.is_empty() {
+        s.frames.clone()
+    } else {
+        kept
+    }
+}
+
 /// Per-frame distance over clip time, with the search radius marked:
 /// frames beyond it were found by following the match.
 fn plot(s: &SegmentEvidence, search_radius: u32, follow_radius: u32) -> Plot {
@@ -152,7 +380,8 @@ fn plot(s: &SegmentEvidence, search_radius: u32, follow_radius: u32) -> Plot {
     let span = (t1 - t0).max(1.0);
     let ymax = f64::from(max_radius.max(1));
     let x = |t: u32| pad + (f64::from(t) - t0) / span * (width - 2.0 * pad);
-    let y = |d: u32| pad / 2.0 + f64::from(d).min(ymax) / ymax * (height - 1.5 * pad);
+    // 0 at the bottom: lower is closer.
+    let y = |d: u32| pad / 2.0 + (1.0 - f64::from(d).min(ymax) / ymax) * (height - 1.5 * pad);
     let points: Vec<String> = s
         .frames
         .iter()
@@ -248,11 +477,28 @@ mod tests {
     use super::*;
     use crate::output::verify::tests::verification;
 
+    fn provenance() -> Provenance {
+        Provenance {
+            source_url: Some("https://example.com/v/1?a=1&b=<2>".into()),
+            found_at: Some("2026-11-30T08:12:00Z".into()),
+            reviewer: Some("A. Reviewer".into()),
+            case: None,
+            generated_at_utc: "2026-11-30T09:55:12Z".into(),
+            vfp_version: "0.1.0".into(),
+            command_line: "vfp verify -c cat clip.vfp --report e.html".into(),
+            catalog_manifest_sha256: "ef".repeat(32),
+            catalog_titles: 12,
+            catalog_frames: 34_567,
+            min_frames: 5,
+            min_duration_s: 1.0,
+        }
+    }
+
     #[test]
     fn the_page_shows_each_segment_and_escapes_what_it_quotes() {
         let mut v = verification(true);
         v.segments[0].title_name = "<script>alert(1)</script> & co".into();
-        let html = render(&v, Path::new("clip.vfp")).unwrap();
+        let html = render(&v, &provenance(), Path::new("clip.vfp")).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(
             html.contains("Segment 1: ep1 &ldquo;&#60;script&#62;")
@@ -260,6 +506,7 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<script>"));
+        assert!(!html.contains("b=<2>"), "the URL is escaped");
         assert!(html.contains("search radius 31"));
         assert!(html.contains("<polyline"));
         assert!(html.contains("a fingerprint has no pictures"));
@@ -273,11 +520,138 @@ mod tests {
             "one row per pair"
         );
         assert!(html.contains("00:10:01.000"));
+        for shown in [
+            "A. Reviewer",
+            "2026-11-30T08:12:00Z",
+            "not given (--case)",
+            &"ef".repeat(32),
+            "12 titles, 34567 frames",
+            "2026-11-30T09:55:12Z by vfp 0.1.0",
+            "vfp verify -c cat clip.vfp --report e.html",
+            &"ab".repeat(32),
+        ] {
+            assert!(html.contains(shown), "{shown} missing");
+        }
     }
 
     #[test]
-    fn a_page_without_a_match_says_so() {
-        let html = render(&verification(false), Path::new("clip.mp4")).unwrap();
+    fn the_verdict_says_what_was_found_and_how_sure_in_words() {
+        let v = verification(true);
+        let text = verdict(&v);
+        assert!(
+            text.starts_with("This clip shows the catalog title ep1 “Pilot”: from 00:00:01.000 to 00:00:03.000 of the clip (2.0 s, 50 % of the clip) it shows 00:10:00.000 to 00:10:02.000 of the title, mirrored."),
+            "{text}"
+        );
+        assert!(
+            text.contains("3 of the 4 informative clip frames"),
+            "{text}"
+        );
+        assert!(text.contains("Score 0.975 of 1."), "{text}");
+        let sure = how_sure(&v, &provenance());
+        assert!(
+            sure.contains("none") || sure.contains("no match in any of the 263 files"),
+            "{sure}"
+        );
+        assert!(sure.contains("scripts/eval-cross.sh"), "{sure}");
+        // Looser settings than those measured: a lead, not evidence.
+        let mut loose = v.clone();
+        loose.radius = 47;
+        assert!(how_sure(&loose, &provenance()).contains("a lead to look into"));
+        let few = Provenance {
+            min_frames: 2,
+            ..provenance()
+        };
+        assert!(how_sure(&v, &few).contains("a lead to look into"));
+    }
+
+    #[test]
+    fn the_plot_draws_closer_frames_lower() {
+        let v = verification(true);
+        let p = plot(&v.segments[0], 31, 55);
+        let y_of = |i: usize| -> f64 {
+            let point = p.points.split(' ').nth(i).unwrap_or_default();
+            point
+                .split(',')
+                .nth(1)
+                .unwrap_or_default()
+                .parse()
+                .unwrap_or(f64::NAN)
+        };
+        // Distances 10, 40, 12: the 40 is drawn highest (smallest y).
+        assert!(y_of(1) < y_of(0) && y_of(1) < y_of(2), "{}", p.points);
+        assert!(p.search_y > y_of(1) && p.search_y < y_of(0));
+    }
+
+    #[test]
+    fn pairs_shown_lie_inside_the_stated_segment() {
+        let mut v = verification(true);
+        let s = &mut v.segments[0];
+        // A pair found along the match a frame past the fitted end.
+        s.frames.push(FramePair {
+            clip_ms: 3_100,
+            title_ms: 602_100,
+            distance: 20,
+            found_by: vfp_scan::record::FoundBy::Follow,
+        });
+        let kept = inside(s);
+        assert_eq!(kept.len(), 3);
+        assert!(kept
+            .iter()
+            .all(|f| f.clip_ms <= 3_000 && f.title_ms <= 602_000));
+        let shown = pairs(s, Path::new("clip.vfp"));
+        assert_eq!(
+            shown.last().map(|p| p.title_tc.as_str()),
+            Some("00:10:02.000")
+        );
+    }
+
+    #[test]
+    fn a_page_without_a_match_says_what_was_searched() {
+        let v = verification(false);
+        let html = render(&v, &provenance(), Path::new("clip.mp4")).unwrap();
         assert!(html.contains("No matching segment") && !html.contains("<svg"));
+        assert!(html.contains("No part of this clip matches a catalog title."));
+        assert!(
+            html.contains("at least 5 such frames over at least 1 s"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_bundle_holds_the_page_the_report_and_their_checksums() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("case");
+        let v = verification(true);
+        write_bundle(&v, &provenance(), Path::new("clip.vfp"), &dir).unwrap();
+        let html = std::fs::read(dir.join("report.html")).unwrap();
+        let json = std::fs::read(dir.join("report.json")).unwrap();
+        let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+        assert_eq!(
+            sums,
+            format!(
+                "{}  report.html\n{}  report.json\n",
+                sha256_hex(&html),
+                sha256_hex(&json)
+            )
+        );
+        let report: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(report["format"], REPORT_FORMAT);
+        assert_eq!(report["provenance"]["reviewer"], "A. Reviewer");
+        assert_eq!(
+            report["verification"]["segments"][0]["frames"]
+                .as_array()
+                .map(Vec::len),
+            Some(3)
+        );
+        assert!(report["verdict"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("This clip shows"));
+
+        let page = tmp.path().join("e.html");
+        write(&v, &provenance(), Path::new("clip.vfp"), &page).unwrap();
+        let sum = std::fs::read_to_string(tmp.path().join("e.html.sha256")).unwrap();
+        let bytes = std::fs::read(&page).unwrap();
+        assert_eq!(sum, format!("{}  e.html\n", sha256_hex(&bytes)));
     }
 }
