@@ -41,6 +41,7 @@ fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
         Command::Worker(a) => cmd::worker::run(a.into_config()?),
         Command::Submit(a) => cmd::submit::run(a.into_config()),
         Command::Results(a) => cmd::results::run(a),
+        Command::Review(c) => cmd::review::run(c.into_config()?),
         Command::Generate(a) => cmd::generate::run(a.what),
     }
 }

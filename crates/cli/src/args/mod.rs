@@ -7,6 +7,7 @@ mod bench;
 mod extract;
 mod fleet;
 mod index;
+pub mod review;
 mod scan;
 mod verify;
 
@@ -14,6 +15,7 @@ pub use bench::{BenchArgs, BenchConfig, BenchFormat};
 pub use extract::{ExtractArgs, ExtractConfig, ExtractFormat, ShowArgs, ShowConfig, ShowFormat};
 pub use fleet::{ResultsArgs, ResultsConfig, SubmitArgs, SubmitConfig, WorkerArgs, WorkerConfig};
 pub use index::{IndexCommand, IndexConfig, TitleSpec, TitlesConfig};
+pub use review::{ReviewCommand, ReviewConfig, ReviewFormat};
 pub use scan::{ScanArgs, ScanConfig, ScanFormat};
 pub use verify::{VerifyArgs, VerifyConfig, VerifyFormat};
 
@@ -183,6 +185,11 @@ pub enum Command {
     /// Read the workers' results back: one per submitted file.
     #[command(after_help = EXIT_STATUS_HELP)]
     Results(ResultsArgs),
+    /// The review ledger: record decisions about matches (confirmed,
+    /// licensed, false positive, notice sent, withdrawn), list and export
+    /// them.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Print a man page or shell completions to stdout.
     Generate(GenerateArgs),
 }
@@ -234,16 +241,23 @@ mod tests {
         let mut cli = Cli::command();
         cli.build();
         for sub in cli.get_subcommands() {
-            if ["generate", "index", "help"].contains(&sub.get_name()) {
+            if ["generate", "index", "review", "help"].contains(&sub.get_name()) {
                 continue;
             }
             let help = sub.clone().render_long_help().to_string();
             assert!(help.contains("Exit status: 0"), "{}", sub.get_name());
         }
-        let index = cli.find_subcommand("index").unwrap();
-        for sub in index.get_subcommands().filter(|s| s.get_name() != "help") {
-            let help = sub.clone().render_long_help().to_string();
-            assert!(help.contains("Exit status: 0"), "index {}", sub.get_name());
+        for group in ["index", "review"] {
+            let group = cli.find_subcommand(group).unwrap();
+            for sub in group.get_subcommands().filter(|s| s.get_name() != "help") {
+                let help = sub.clone().render_long_help().to_string();
+                assert!(
+                    help.contains("Exit status: 0"),
+                    "{} {}",
+                    group.get_name(),
+                    sub.get_name()
+                );
+            }
         }
     }
 

@@ -93,6 +93,11 @@ pub struct ScanArgs {
     /// records).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Annotate each record with the review ledger's decisions (an SQLite
+    /// file): a file already confirmed, noticed or licensed says so, and a
+    /// match is marked to act on or not (jsonl `review`, human lines).
+    #[arg(long, value_name = "LEDGER", env = "VFP_LEDGER")]
+    pub ledger: Option<String>,
 }
 
 /// Validated `vfp scan` configuration.
@@ -114,6 +119,8 @@ pub struct ScanConfig {
     pub output: Option<PathBuf>,
     /// No progress bar, no summary.
     pub quiet: bool,
+    /// The review ledger to annotate records from.
+    pub ledger: Option<String>,
     /// What the engine runs with; decoder threads are set once the number
     /// of files is known (see [`ScanConfig::engine_for`]).
     pub engine: vfp_scan::ScanConfig,
@@ -133,6 +140,7 @@ impl ScanArgs {
             resume: self.resume,
             output: self.output,
             quiet: self.quiet,
+            ledger: self.ledger,
             engine,
         })
     }

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod generate;
 pub mod index;
 pub mod results;
+pub mod review;
 pub mod scan;
 pub mod show;
 pub mod submit;

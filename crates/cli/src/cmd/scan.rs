@@ -9,7 +9,8 @@
 use crate::args::{ScanConfig, ScanFormat};
 use crate::exit::Status;
 use crate::files::{expand, Listed};
-use crate::output::scan::{header, render, summary, Tally};
+use crate::output::review::Review;
+use crate::output::scan::{header, render, render_reviewed, summary, Tally};
 use crate::output::{progress, Rendered};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -46,6 +47,10 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
         inputs.retain(|l| !done.contains(&l.path().display().to_string()));
         tally.skipped = before - inputs.len();
     }
+    let ledger = match &cfg.ledger {
+        Some(location) => Some(Mutex::new(vfp_ledger::Ledger::open(location)?)),
+        None => None,
+    };
     let catalog = Catalog::open(&cfg.catalog)?;
     let scanner = Scanner::new(&catalog, cfg.engine_for(inputs.len()));
     let pool = rayon::ThreadPoolBuilder::new()
@@ -88,8 +93,15 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
                     FileRecord::failed(path.display().to_string(), why.as_ref())
                 }
             };
-            lock(&tally).add(&record);
-            printer.record(&record);
+            let review = ledger.as_ref().map(|l| review_of(&lock(l), &record));
+            {
+                let mut tally = lock(&tally);
+                tally.add(&record);
+                if let Some(review) = &review {
+                    tally.add_review(&record, review);
+                }
+            }
+            printer.record(&record, review.as_ref());
         });
     });
     let tally = tally.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -101,6 +113,22 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
     } else {
         Status::NoMatch
     })
+}
+
+/// What the ledger says of `record`'s file. A ledger that cannot be read
+/// mid-scan says so in the record's review rather than stopping the scan.
+fn review_of(ledger: &vfp_ledger::Ledger, record: &FileRecord) -> Review {
+    let Some(sha256) = &record.sha256 else {
+        return Review::default();
+    };
+    let titles: Vec<&str> = record.matches.iter().map(|m| m.title_id.as_str()).collect();
+    let looked_up = ledger
+        .allowed_for(sha256, None)
+        .and_then(|allowed| Ok((allowed, ledger.current_for_clip(sha256)?)));
+    match looked_up {
+        Ok((allowed, decisions)) => Review::of(&titles, allowed, decisions),
+        Err(e) => Review::unreadable(&titles, &e),
+    }
 }
 
 /// Prints records as they come, from any thread, under the progress bar;
@@ -160,8 +188,11 @@ impl Printer {
         self.progress.set_message(progress::file_label(path));
     }
 
-    fn record(&self, record: &FileRecord) {
-        let Rendered { stdout, stderr } = render(self.format, record);
+    fn record(&self, record: &FileRecord, review: Option<&Review>) {
+        let Rendered { stdout, stderr } = match review {
+            Some(review) => render_reviewed(self.format, record, review),
+            None => render(self.format, record),
+        };
         self.progress.suspend(|| {
             if !stderr.is_empty() {
                 eprint!("{stderr}");

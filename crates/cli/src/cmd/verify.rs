@@ -68,16 +68,10 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
 
 /// Now, UTC, to the second: `2026-11-30T09:55:12Z`.
 fn utc_now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    vfp_ledger::utc(now_ms)
 }
 
 /// This process's command line as a POSIX shell would take it back.

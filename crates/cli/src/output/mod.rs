@@ -10,6 +10,8 @@
 //! - [`fingerprint`]: `vfp show` and `vfp extract`'s lines.
 //! - [`fleet`]: `vfp worker`'s log, `vfp submit` and `vfp results`.
 //! - [`bench`](mod@bench): `vfp bench`'s tables and JSON.
+//! - [`review`]: the ledger's decisions as lines, jsonl or CSV, and what a
+//!   scan record says of them.
 //! - [`progress`]: the progress bar on stderr.
 
 pub mod bench;
@@ -18,6 +20,7 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod fleet;
 pub mod progress;
+pub mod review;
 pub mod scan;
 pub mod verify;
 

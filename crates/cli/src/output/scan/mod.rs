@@ -5,6 +5,7 @@ mod csv;
 mod human;
 mod jsonl;
 
+use super::review::Review;
 use super::{count, Rendered};
 use crate::args::ScanFormat;
 use vfp_scan::{FileRecord, Verdict};
@@ -26,6 +27,30 @@ pub fn render(format: ScanFormat, record: &FileRecord) -> Rendered {
     }
 }
 
+/// One file's record in `format` with what the review ledger says of it:
+/// jsonl adds `review` to the record, human adds lines under it; CSV rows
+/// stay the scan's.
+pub fn render_reviewed(format: ScanFormat, record: &FileRecord, review: &Review) -> Rendered {
+    match format {
+        ScanFormat::Human => {
+            let mut rendered = human::render(record);
+            rendered.stdout.push_str(&review.human());
+            rendered
+        }
+        ScanFormat::Jsonl => {
+            let mut value = serde_json::to_value(record).unwrap_or_default();
+            if let Some(fields) = value.as_object_mut() {
+                fields.insert(
+                    "review".into(),
+                    serde_json::to_value(review).unwrap_or_default(),
+                );
+            }
+            Rendered::stdout(format!("{value}\n"))
+        }
+        ScanFormat::Csv => Rendered::stdout(csv::render(record)),
+    }
+}
+
 /// How many files ended how, and how much video they held.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -39,9 +64,28 @@ pub struct Tally {
     pub skipped: usize,
     /// Video in the files scanned, ms.
     pub video_ms: u64,
+    /// With a review ledger: matched files still to act on.
+    pub to_act_on: usize,
+    /// With a review ledger: matched files the ledger settles (licensed,
+    /// false positive, notice sent, withdrawn).
+    pub settled: usize,
+    /// Whether a review ledger was read.
+    pub reviewed: bool,
 }
 
 impl Tally {
+    /// Counts what the ledger says of `record`'s file.
+    pub fn add_review(&mut self, record: &FileRecord, review: &Review) {
+        self.reviewed = true;
+        if record.verdict == Verdict::Match {
+            if review.to_act_on {
+                self.to_act_on += 1;
+            } else {
+                self.settled += 1;
+            }
+        }
+    }
+
     /// Counts `record`.
     pub fn add(&mut self, record: &FileRecord) {
         match record.verdict {
@@ -75,6 +119,12 @@ pub fn summary(tally: Tally, seconds: f64) -> String {
             scanned as f64 / seconds,
             video_s / seconds,
             duration_words(video_s)
+        ));
+    }
+    if tally.reviewed {
+        line.push_str(&format!(
+            "; review ledger: {} of the matched files to act on, {} settled",
+            tally.to_act_on, tally.settled
         ));
     }
     if tally.skipped > 0 {

@@ -1,0 +1,299 @@
+//! Arguments of `vfp review mark|allow|list|export`.
+
+use super::EXIT_STATUS_HELP;
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// `vfp review`: the review ledger.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Record a decision about a clip showing a title: confirmed,
+    /// licensed, false_positive, notice_sent, withdrawn.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Mark(MarkArgs),
+    /// Put a file (by SHA-256) or a source (by URL prefix, such as a
+    /// partner's account) on the allow-list: a scan reports it licensed.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Allow(AllowArgs),
+    /// List the current decisions (with --history, the replaced ones too).
+    #[command(after_help = EXIT_STATUS_HELP)]
+    List(ListArgs),
+    /// Every decision with its history, as CSV or jsonl for legal.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Export(ExportArgs),
+}
+
+/// The ledger to use.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// The ledger: an SQLite file, created if missing.
+    #[arg(long, value_name = "LEDGER", env = "VFP_LEDGER")]
+    pub ledger: String,
+}
+
+/// Which clip: a file, or its SHA-256.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct ClipArgs {
+    /// The clip (a video, or a .vfp made from it): its SHA-256 is taken.
+    #[arg(long, value_name = "FILE")]
+    pub clip: Option<PathBuf>,
+    /// The clip's SHA-256 (the `sha256` of its scan record).
+    #[arg(long, value_name = "HEX")]
+    pub clip_sha256: Option<String>,
+}
+
+/// A decision, as the ledger stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    /// The clip shows the title.
+    Confirmed,
+    /// The clip may be posted (a partner's own post).
+    Licensed,
+    /// Not the title after all.
+    FalsePositive,
+    /// A takedown notice was sent (--notice-id).
+    NoticeSent,
+    /// A notice was withdrawn.
+    Withdrawn,
+}
+
+impl From<StatusArg> for vfp_ledger::Status {
+    fn from(s: StatusArg) -> Self {
+        match s {
+            StatusArg::Confirmed => vfp_ledger::Status::Confirmed,
+            StatusArg::Licensed => vfp_ledger::Status::Licensed,
+            StatusArg::FalsePositive => vfp_ledger::Status::FalsePositive,
+            StatusArg::NoticeSent => vfp_ledger::Status::NoticeSent,
+            StatusArg::Withdrawn => vfp_ledger::Status::Withdrawn,
+        }
+    }
+}
+
+/// Arguments of `vfp review mark`.
+#[derive(Debug, Args)]
+pub struct MarkArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    #[command(flatten)]
+    pub clip: ClipArgs,
+    /// The title's id in the catalog.
+    #[arg(long, value_name = "TITLE_ID")]
+    pub title: String,
+    /// One segment only (a label, such as the title range
+    /// 00:10:00-00:10:02) [default: the clip as a whole].
+    #[arg(long, value_name = "LABEL", default_value = "")]
+    pub segment: String,
+    /// The decision.
+    #[arg(long, value_enum)]
+    pub status: StatusArg,
+    /// Who decides.
+    #[arg(long, value_name = "NAME", env = "VFP_REVIEWER")]
+    pub reviewer: String,
+    /// Why, or anything worth keeping.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
+    /// The evidence it was decided on (a page or report.json of `vfp
+    /// verify`): its SHA-256 is recorded.
+    #[arg(long, value_name = "FILE", conflicts_with = "evidence_sha256")]
+    pub evidence: Option<PathBuf>,
+    /// The evidence's SHA-256.
+    #[arg(long, value_name = "HEX")]
+    pub evidence_sha256: Option<String>,
+    /// The notice's id (notice_sent needs one).
+    #[arg(long, value_name = "ID")]
+    pub notice_id: Option<String>,
+    /// The notice's date.
+    #[arg(long, value_name = "DATE")]
+    pub notice_date: Option<String>,
+    /// Replace the item's current decision (kept as history).
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// Arguments of `vfp review allow`.
+#[derive(Debug, Args)]
+pub struct AllowArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    #[command(flatten)]
+    pub what: AllowWhat,
+    /// Who adds it.
+    #[arg(long, value_name = "NAME", env = "VFP_REVIEWER")]
+    pub reviewer: String,
+    /// Whose it is, why.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
+}
+
+/// What the allow-list entry covers.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct AllowWhat {
+    /// A file: its SHA-256 is taken.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// A file's SHA-256.
+    #[arg(long, value_name = "HEX")]
+    pub sha256: Option<String>,
+    /// Sources whose URL starts with this (a partner's account).
+    #[arg(long, value_name = "URL")]
+    pub source_prefix: Option<String>,
+}
+
+/// Output format of `vfp review list|export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    /// One line per decision.
+    Human,
+    /// One JSON object per decision and line.
+    Jsonl,
+    /// One CSV row per decision.
+    Csv,
+}
+
+/// Arguments of `vfp review list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// Only decisions of this status.
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    /// Only about this title.
+    #[arg(long, value_name = "TITLE_ID")]
+    pub title: Option<String>,
+    /// Only about this clip (its SHA-256).
+    #[arg(long, value_name = "HEX")]
+    pub clip_sha256: Option<String>,
+    /// The replaced decisions too.
+    #[arg(long)]
+    pub history: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
+    pub format: ReviewFormat,
+}
+
+/// Arguments of `vfp review export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ReviewFormat,
+}
+
+/// Validated `vfp review` configuration.
+#[derive(Debug)]
+pub enum ReviewConfig {
+    /// Record a decision.
+    Mark(MarkArgs),
+    /// Add to the allow-list.
+    Allow(AllowArgs),
+    /// List decisions.
+    List(ListArgs),
+}
+
+impl ReviewCommand {
+    /// Checks what clap cannot.
+    pub fn into_config(self) -> Result<ReviewConfig> {
+        Ok(match self {
+            ReviewCommand::Mark(a) => ReviewConfig::Mark(a),
+            ReviewCommand::Allow(a) => ReviewConfig::Allow(a),
+            ReviewCommand::List(a) => ReviewConfig::List(a),
+            ReviewCommand::Export(a) => {
+                if a.format == ReviewFormat::Human {
+                    bail!("export writes csv or jsonl (--format csv|jsonl)");
+                }
+                ReviewConfig::List(ListArgs {
+                    ledger: a.ledger,
+                    status: None,
+                    title: None,
+                    clip_sha256: None,
+                    history: true,
+                    format: a.format,
+                })
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::args::{parse, Command};
+
+    #[test]
+    fn a_mark_needs_one_clip_a_title_a_status_and_a_reviewer() {
+        let ok = parse(&[
+            "review",
+            "mark",
+            "--ledger",
+            "l.sqlite",
+            "--clip",
+            "c.mp4",
+            "--title",
+            "ep1",
+            "--status",
+            "notice-sent",
+            "--notice-id",
+            "N-1",
+            "--reviewer",
+            "ann",
+        ]);
+        assert!(matches!(ok, Ok(Command::Review(_))), "{ok:?}");
+        for bad in [
+            &[
+                "review",
+                "mark",
+                "--ledger",
+                "l",
+                "--title",
+                "ep1",
+                "--status",
+                "confirmed",
+                "--reviewer",
+                "a",
+            ][..],
+            &[
+                "review",
+                "mark",
+                "--ledger",
+                "l",
+                "--clip",
+                "c",
+                "--clip-sha256",
+                "00",
+                "--title",
+                "ep1",
+                "--status",
+                "confirmed",
+                "--reviewer",
+                "a",
+            ],
+            &[
+                "review",
+                "mark",
+                "--ledger",
+                "l",
+                "--clip",
+                "c",
+                "--title",
+                "ep1",
+                "--status",
+                "done",
+                "--reviewer",
+                "a",
+            ],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        let Ok(Command::Review(export)) =
+            parse(&["review", "export", "--ledger", "l", "--format", "human"])
+        else {
+            panic!("parsed export")
+        };
+        assert!(export.into_config().is_err(), "export is for tools");
+    }
+}

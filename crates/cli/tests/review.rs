@@ -1,0 +1,297 @@
+//! The review ledger through the real binary: decisions recorded, refused
+//! when a second reviewer was first, listed and exported, and read back by
+//! `vfp scan --ledger` so a file already noticed or licensed says so.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::path::Path;
+use std::process::{Command, Output};
+use vfp_index::synthetic::{clip_of, title, Excerpt, Rng};
+
+fn vfp(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vfp"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("VFP_LEDGER")
+        .env_remove("VFP_REVIEWER")
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A catalog of titles ep1 and ep2 in `dir/cat`, and a clip of each
+/// (`a.vfp` of ep1, `b.vfp` of ep2) whose videos' SHA-256 are 0a… and 0b….
+fn catalog_and_clips(dir: &Path) {
+    let mut rng = Rng(21);
+    let titles: Vec<_> = ["ep1", "ep2"]
+        .iter()
+        .map(|id| title(id, 400, &mut rng))
+        .collect();
+    let fingerprints: Vec<_> = titles.iter().map(|t| t.fingerprint.clone()).collect();
+    vfp_index::catalog::build(&dir.join("cat"), Default::default(), titles).unwrap();
+    for (name, (fp, byte)) in ["a.vfp", "b.vfp"]
+        .iter()
+        .zip(fingerprints.iter().zip([0x0a, 0x0b]))
+    {
+        let excerpt = Excerpt {
+            from_ms: 20_000,
+            len_ms: 10_000,
+            step_ms: 100,
+            noise_bits: 8,
+            mirrored: false,
+        };
+        let mut clip = clip_of(fp, excerpt, &mut Rng(5));
+        clip.source.sha256 = [byte; 32];
+        std::fs::write(
+            dir.join(name),
+            vfp_fingerprint::format::encode(&clip).unwrap(),
+        )
+        .unwrap();
+    }
+}
+
+fn scan_review(dir: &Path) -> Vec<serde_json::Value> {
+    let out = vfp(
+        dir,
+        &[
+            "scan",
+            "-c",
+            "cat",
+            "--ledger",
+            "ledger.sqlite",
+            "--format",
+            "jsonl",
+            "-q",
+            "a.vfp",
+            "b.vfp",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut records: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    records.sort_by_key(|r| r["file"].as_str().unwrap().to_owned());
+    records
+}
+
+#[test]
+fn decisions_are_recorded_listed_exported_and_read_by_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    catalog_and_clips(d);
+    let (a, b) = ("0a".repeat(32), "0b".repeat(32));
+
+    // Nothing decided yet: both matches are to act on.
+    let records = scan_review(d);
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        assert_eq!(r["verdict"], "match", "{r}");
+        assert_eq!(r["review"]["to_act_on"], true, "{r}");
+    }
+
+    // ann confirms a.vfp as ep1 (by its file); bob, a moment later,
+    // marks it too and is told.
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "mark",
+            "--ledger",
+            "ledger.sqlite",
+            "--clip",
+            "a.vfp",
+            "--title",
+            "ep1",
+            "--status",
+            "confirmed",
+            "--reviewer",
+            "ann",
+            "--note",
+            "clear copy",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("recorded #1"), "{}", stderr(&out));
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "mark",
+            "--ledger",
+            "ledger.sqlite",
+            "--clip-sha256",
+            &a,
+            "--title",
+            "ep1",
+            "--status",
+            "false-positive",
+            "--reviewer",
+            "bob",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already marked confirmed by ann"),
+        "{}",
+        stderr(&out)
+    );
+    // The notice, replacing the confirmation; b.vfp's source is a partner's.
+    std::fs::write(d.join("notice.html"), "evidence").unwrap();
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "mark",
+            "--ledger",
+            "ledger.sqlite",
+            "--clip-sha256",
+            &a,
+            "--title",
+            "ep1",
+            "--status",
+            "notice-sent",
+            "--notice-id",
+            "N-123",
+            "--notice-date",
+            "2026-11-30",
+            "--evidence",
+            "notice.html",
+            "--reviewer",
+            "ann",
+            "--replace",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "allow",
+            "--ledger",
+            "ledger.sqlite",
+            "--sha256",
+            &b,
+            "--reviewer",
+            "ann",
+            "--note",
+            "partner trailer",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // A scan now says so: nothing left to act on.
+    let records = scan_review(d);
+    assert_eq!(records[0]["review"]["to_act_on"], false, "{}", records[0]);
+    assert_eq!(
+        records[0]["review"]["decisions"][0]["status"],
+        "notice_sent"
+    );
+    assert_eq!(records[0]["review"]["decisions"][0]["notice_id"], "N-123");
+    assert_eq!(records[1]["review"]["to_act_on"], false, "{}", records[1]);
+    assert_eq!(records[1]["review"]["allowed"]["note"], "partner trailer");
+    let out = vfp(
+        d,
+        &[
+            "scan",
+            "-c",
+            "cat",
+            "--ledger",
+            "ledger.sqlite",
+            "a.vfp",
+            "b.vfp",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("review: already #2"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("review: licensed: on the allow-list"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("review ledger: 0 of the matched files to act on, 2 settled"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Listed (current), exported with history.
+    let out = vfp(d, &["review", "list", "--ledger", "ledger.sqlite"]);
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+    assert!(stdout(&out).contains("notice_sent ep1"), "{}", stdout(&out));
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "export",
+            "--ledger",
+            "ledger.sqlite",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let rows: Vec<_> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2, "both decisions");
+    assert_eq!((&rows[0][2], &rows[1][2]), ("confirmed", "notice_sent"));
+    assert_eq!(rows[1][8].len(), 64, "the evidence's SHA-256");
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "export",
+            "--ledger",
+            "ledger.sqlite",
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert_eq!(stdout(&out).lines().count(), 2);
+}
+
+#[test]
+fn a_bad_ledger_is_named_and_a_scan_without_one_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    catalog_and_clips(d);
+    std::fs::write(d.join("junk.sqlite"), vec![0x5a; 8192]).unwrap();
+    let out = vfp(
+        d,
+        &["scan", "-c", "cat", "--ledger", "junk.sqlite", "a.vfp"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("junk.sqlite"), "{}", stderr(&out));
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "mark",
+            "--ledger",
+            "junk.sqlite",
+            "--clip",
+            "a.vfp",
+            "--title",
+            "ep1",
+            "--status",
+            "confirmed",
+            "--reviewer",
+            "ann",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("junk.sqlite"), "{}", stderr(&out));
+    let out = vfp(d, &["scan", "-c", "cat", "--format", "jsonl", "a.vfp"]);
+    assert!(!stdout(&out).contains("review"), "{}", stdout(&out));
+}

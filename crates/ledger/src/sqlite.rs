@@ -1,0 +1,299 @@
+//! The ledger in an SQLite file: WAL journal (readers never wait for the
+//! writer), every change in an immediate transaction (writers take turns;
+//! a writer waits up to [`BUSY_WAIT`] for another), the schema brought up
+//! to date on open.
+
+use crate::{AllowKind, Allowed, Decision, Filter, LedgerError, Mark, Status, SCHEMA_VERSION};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::time::Duration;
+
+/// How long a writer waits for another before it fails.
+const BUSY_WAIT: Duration = Duration::from_secs(30);
+
+/// Migration `n` (1-based) brings the schema from version `n - 1` to `n`.
+const MIGRATIONS: &[&str] = &[
+    // 1: decisions (append-only; one current decision per item) and the
+    // allow-list.
+    "CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        clip_sha256 TEXT NOT NULL,
+        title_id TEXT NOT NULL,
+        segment TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN
+            ('confirmed', 'licensed', 'false_positive', 'notice_sent', 'withdrawn')),
+        reviewer TEXT NOT NULL,
+        decided_unix_ms INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        evidence_sha256 TEXT,
+        notice_id TEXT,
+        notice_date TEXT,
+        supersedes INTEGER REFERENCES decisions(id),
+        superseded_by INTEGER
+    );
+    CREATE UNIQUE INDEX decisions_one_current
+        ON decisions (clip_sha256, title_id, segment) WHERE superseded_by IS NULL;
+    CREATE INDEX decisions_by_clip ON decisions (clip_sha256);
+    CREATE INDEX decisions_by_title ON decisions (title_id);
+    CREATE TABLE allowed (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('sha256', 'source_prefix')),
+        value TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        added_unix_ms INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        UNIQUE (kind, value)
+    );",
+];
+
+const DECISION_COLUMNS: &str = "id, clip_sha256, title_id, segment, status, reviewer, \
+     decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes, superseded_by";
+
+pub(crate) struct Sqlite {
+    conn: Connection,
+    location: String,
+}
+
+impl Sqlite {
+    pub(crate) fn open(location: &str) -> Result<Sqlite, LedgerError> {
+        let fail = |e: rusqlite::Error| storage(location, e);
+        let conn = Connection::open(location).map_err(fail)?;
+        conn.busy_timeout(BUSY_WAIT).map_err(fail)?;
+        // WAL: readers (scans) never wait for a reviewer's write.
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .map_err(fail)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON")
+            .map_err(fail)?;
+        let mut ledger = Sqlite {
+            conn,
+            location: location.to_owned(),
+        };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    pub(crate) fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Brings the schema to [`SCHEMA_VERSION`], each migration in its own
+    /// transaction with the version it reaches.
+    fn migrate(&mut self) -> Result<(), LedgerError> {
+        let location = self.location.clone();
+        let fail = |e: rusqlite::Error| storage(&location, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let found: u32 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(fail)?;
+        if found > SCHEMA_VERSION {
+            return Err(LedgerError::NewerSchema {
+                location,
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (n, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            tx.execute_batch(migration).map_err(fail)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", n + 1))
+                .map_err(fail)?;
+        }
+        tx.commit().map_err(fail)
+    }
+
+    pub(crate) fn mark(&mut self, mark: &Mark, now_ms: i64) -> Result<Decision, LedgerError> {
+        let location = self.location.clone();
+        let fail = |e: rusqlite::Error| storage(&location, e);
+        // Immediate: the check and the write are one turn of the writers.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let item = &mark.item;
+        let current = tx
+            .query_row(
+                &format!(
+                    "SELECT {DECISION_COLUMNS} FROM decisions
+                     WHERE clip_sha256 = ?1 AND title_id = ?2 AND segment = ?3
+                       AND superseded_by IS NULL"
+                ),
+                params![item.clip_sha256, item.title_id, item.segment],
+                decision,
+            )
+            .optional()
+            .map_err(fail)?;
+        if let Some(current) = &current {
+            if !mark.replace {
+                return Err(LedgerError::AlreadyDecided {
+                    current: Box::new(current.clone()),
+                });
+            }
+            // Out of the way of the one-current index until the new
+            // decision's id is known.
+            tx.execute(
+                "UPDATE decisions SET superseded_by = 0 WHERE id = ?1",
+                params![current.id],
+            )
+            .map_err(fail)?;
+        }
+        tx.execute(
+            "INSERT INTO decisions (clip_sha256, title_id, segment, status, reviewer,
+                decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                item.clip_sha256,
+                item.title_id,
+                item.segment,
+                mark.status.as_str(),
+                mark.reviewer,
+                now_ms,
+                mark.note,
+                mark.evidence_sha256,
+                mark.notice_id,
+                mark.notice_date,
+                current.as_ref().map(|c| c.id),
+            ],
+        )
+        .map_err(fail)?;
+        let id = tx.last_insert_rowid();
+        if let Some(current) = &current {
+            tx.execute(
+                "UPDATE decisions SET superseded_by = ?1 WHERE id = ?2",
+                params![id, current.id],
+            )
+            .map_err(fail)?;
+        }
+        let recorded = tx
+            .query_row(
+                &format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE id = ?1"),
+                params![id],
+                decision,
+            )
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(recorded)
+    }
+
+    pub(crate) fn allow(
+        &mut self,
+        kind: AllowKind,
+        value: &str,
+        reviewer: &str,
+        note: &str,
+        now_ms: i64,
+    ) -> Result<Allowed, LedgerError> {
+        let location = self.location.clone();
+        let fail = |e: rusqlite::Error| storage(&location, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        tx.execute(
+            "INSERT INTO allowed (kind, value, reviewer, added_unix_ms, note)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, value) DO NOTHING",
+            params![kind.as_str(), value, reviewer, now_ms, note],
+        )
+        .map_err(fail)?;
+        let entry = tx
+            .query_row(
+                "SELECT id, kind, value, reviewer, added_unix_ms, note FROM allowed
+                 WHERE kind = ?1 AND value = ?2",
+                params![kind.as_str(), value],
+                allowed,
+            )
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(entry)
+    }
+
+    pub(crate) fn list(&self, filter: &Filter) -> Result<Vec<Decision>, LedgerError> {
+        let fail = |e: rusqlite::Error| storage(&self.location, e);
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {DECISION_COLUMNS} FROM decisions
+                 WHERE (?1 OR superseded_by IS NULL)
+                   AND (?2 IS NULL OR status = ?2)
+                   AND (?3 IS NULL OR title_id = ?3)
+                   AND (?4 IS NULL OR clip_sha256 = ?4)
+                 ORDER BY id"
+            ))
+            .map_err(fail)?;
+        let rows = statement
+            .query_map(
+                params![
+                    filter.history,
+                    filter.status.map(Status::as_str),
+                    filter.title_id,
+                    filter.clip_sha256
+                ],
+                decision,
+            )
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+
+    pub(crate) fn allow_list(&self) -> Result<Vec<Allowed>, LedgerError> {
+        let fail = |e: rusqlite::Error| storage(&self.location, e);
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT id, kind, value, reviewer, added_unix_ms, note FROM allowed ORDER BY id",
+            )
+            .map_err(fail)?;
+        let rows = statement.query_map([], allowed).map_err(fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(fail)
+    }
+}
+
+fn decision(row: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
+    let status: String = row.get(4)?;
+    Ok(Decision {
+        id: row.get(0)?,
+        clip_sha256: row.get(1)?,
+        title_id: row.get(2)?,
+        segment: row.get(3)?,
+        // The CHECK constraint keeps other words out.
+        status: Status::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Text,
+                format!("unknown status {status:?}").into(),
+            )
+        })?,
+        reviewer: row.get(5)?,
+        decided_unix_ms: row.get(6)?,
+        note: row.get(7)?,
+        evidence_sha256: row.get(8)?,
+        notice_id: row.get(9)?,
+        notice_date: row.get(10)?,
+        supersedes: row.get(11)?,
+        superseded_by: row.get(12)?,
+    })
+}
+
+fn allowed(row: &rusqlite::Row<'_>) -> rusqlite::Result<Allowed> {
+    let kind: String = row.get(1)?;
+    Ok(Allowed {
+        id: row.get(0)?,
+        kind: AllowKind::parse(&kind).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                format!("unknown kind {kind:?}").into(),
+            )
+        })?,
+        value: row.get(2)?,
+        reviewer: row.get(3)?,
+        added_unix_ms: row.get(4)?,
+        note: row.get(5)?,
+    })
+}
+
+fn storage(location: &str, e: rusqlite::Error) -> LedgerError {
+    LedgerError::Storage {
+        location: location.to_owned(),
+        reason: e.to_string(),
+    }
+}
