@@ -295,3 +295,69 @@ fn a_bad_ledger_is_named_and_a_scan_without_one_is_unchanged() {
     let out = vfp(d, &["scan", "-c", "cat", "--format", "jsonl", "a.vfp"]);
     assert!(!stdout(&out).contains("review"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_team_ledger_on_postgresql_works_the_same() {
+    let server = vfp_ledger::local_postgres::LocalPostgres::start().expect("PostgreSQL");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    catalog_and_clips(d);
+    let ledger = server.url.as_str();
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "mark",
+            "--ledger",
+            ledger,
+            "--clip",
+            "a.vfp",
+            "--title",
+            "ep1",
+            "--status",
+            "notice-sent",
+            "--notice-id",
+            "N-9",
+            "--reviewer",
+            "ann",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "mark",
+            "--ledger",
+            ledger,
+            "--clip",
+            "a.vfp",
+            "--title",
+            "ep1",
+            "--status",
+            "confirmed",
+            "--reviewer",
+            "bob",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already marked notice_sent by ann"),
+        "{}",
+        stderr(&out)
+    );
+    let out = vfp(
+        d,
+        &[
+            "scan", "-c", "cat", "--ledger", ledger, "--format", "jsonl", "-q", "a.vfp", "b.vfp",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut records: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    records.sort_by_key(|r| r["file"].as_str().unwrap().to_owned());
+    assert_eq!(records[0]["review"]["to_act_on"], false, "{}", records[0]);
+    assert_eq!(records[1]["review"]["to_act_on"], true, "{}", records[1]);
+}

@@ -17,10 +17,14 @@
 //!   URL prefix, such as a partner's account) a partner may post.
 //!
 //! Storage: an SQLite file (the embedded default, built in through
-//! `rusqlite`), with the schema in versioned migrations
-//! ([`SCHEMA_VERSION`]) applied on open; a ledger of a newer schema is
-//! refused rather than misread.
+//! `rusqlite`), or PostgreSQL for a team (`postgres://...`), the same
+//! tables in both, the schema in versioned migrations ([`SCHEMA_VERSION`])
+//! applied on open; a ledger of a newer schema is refused rather than
+//! misread. [`local_postgres`] starts a throwaway server for tests.
 
+pub mod local_postgres;
+mod postgres;
+mod schema;
 mod sqlite;
 
 use serde::{Deserialize, Serialize};
@@ -270,22 +274,30 @@ pub fn utc(unix_ms: i64) -> String {
 
 /// A ledger, open.
 pub struct Ledger {
-    store: sqlite::Sqlite,
+    store: Store,
+}
+
+enum Store {
+    Sqlite(sqlite::Sqlite),
+    Postgres(Box<postgres::Postgres>),
 }
 
 impl Ledger {
-    /// Opens the ledger at `location` (an SQLite file, created if missing),
-    /// bringing its schema up to [`SCHEMA_VERSION`].
+    /// Opens the ledger at `location`: a PostgreSQL URL
+    /// (`postgres://user[:password]@host[:port]/database`), or else an
+    /// SQLite file, created if missing; brings its schema up to
+    /// [`SCHEMA_VERSION`]. Messages show a URL without its password.
     pub fn open(location: &str) -> Result<Ledger, LedgerError> {
-        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-            return Err(LedgerError::Storage {
-                location: location.to_owned(),
-                reason: "PostgreSQL ledgers are not built yet; give an SQLite file".into(),
-            });
-        }
-        Ok(Ledger {
-            store: sqlite::Sqlite::open(location)?,
-        })
+        let store = if location.starts_with("postgres://") || location.starts_with("postgresql://")
+        {
+            Store::Postgres(Box::new(postgres::Postgres::open(
+                location,
+                &without_password(location),
+            )?))
+        } else {
+            Store::Sqlite(sqlite::Sqlite::open(location)?)
+        };
+        Ok(Ledger { store })
     }
 
     /// Records `mark`; the decision as recorded. Refused with
@@ -293,7 +305,10 @@ impl Ledger {
     /// `mark.replace` is not set.
     pub fn mark(&mut self, mark: &Mark) -> Result<Decision, LedgerError> {
         check_mark(mark)?;
-        self.store.mark(mark, now_ms())
+        match &mut self.store {
+            Store::Sqlite(s) => s.mark(mark, now_ms()),
+            Store::Postgres(p) => p.mark(mark, now_ms()),
+        }
     }
 
     /// Adds `value` to the allow-list (an entry there already is kept and
@@ -316,21 +331,30 @@ impl Ledger {
             }
         }
         check_reviewer(reviewer)?;
-        self.store.allow(kind, value, reviewer, note, now_ms())
+        match &mut self.store {
+            Store::Sqlite(s) => s.allow(kind, value, reviewer, note, now_ms()),
+            Store::Postgres(p) => p.allow(kind, value, reviewer, note, now_ms()),
+        }
     }
 
     /// Decisions as `filter` says, oldest first.
-    pub fn list(&self, filter: &Filter) -> Result<Vec<Decision>, LedgerError> {
-        self.store.list(filter)
+    pub fn list(&mut self, filter: &Filter) -> Result<Vec<Decision>, LedgerError> {
+        match &mut self.store {
+            Store::Sqlite(s) => s.list(filter),
+            Store::Postgres(p) => p.list(filter),
+        }
     }
 
     /// The allow-list, oldest first.
-    pub fn allow_list(&self) -> Result<Vec<Allowed>, LedgerError> {
-        self.store.allow_list()
+    pub fn allow_list(&mut self) -> Result<Vec<Allowed>, LedgerError> {
+        match &mut self.store {
+            Store::Sqlite(s) => s.allow_list(),
+            Store::Postgres(p) => p.allow_list(),
+        }
     }
 
     /// The current decisions about clip `sha256`, oldest first.
-    pub fn current_for_clip(&self, sha256: &str) -> Result<Vec<Decision>, LedgerError> {
+    pub fn current_for_clip(&mut self, sha256: &str) -> Result<Vec<Decision>, LedgerError> {
         self.list(&Filter {
             clip_sha256: Some(sha256.to_owned()),
             ..Filter::default()
@@ -340,7 +364,7 @@ impl Ledger {
     /// The allow-list entry that covers a file of SHA-256 `sha256` found at
     /// `source_url`, if any.
     pub fn allowed_for(
-        &self,
+        &mut self,
         sha256: &str,
         source_url: Option<&str>,
     ) -> Result<Option<Allowed>, LedgerError> {
@@ -350,9 +374,26 @@ impl Ledger {
         }))
     }
 
-    /// Where the ledger is (its file).
+    /// Where the ledger is (its file, or its URL without a password).
     pub fn location(&self) -> &str {
-        self.store.location()
+        match &self.store {
+            Store::Sqlite(s) => s.location(),
+            Store::Postgres(p) => p.location(),
+        }
+    }
+}
+
+/// `url` with its password replaced by `***`.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -417,5 +458,13 @@ mod tests {
         assert_eq!(Status::parse("done"), None);
         assert_eq!(AllowKind::parse("sha256"), Some(AllowKind::Sha256));
         assert_eq!(utc(1_764_496_512_000), "2025-11-30T09:55:12Z");
+        assert_eq!(
+            without_password("postgres://vfp:s3cret@db:5432/ledger"),
+            "postgres://vfp:***@db:5432/ledger"
+        );
+        assert_eq!(
+            without_password("postgres://vfp@db/ledger"),
+            "postgres://vfp@db/ledger"
+        );
     }
 }

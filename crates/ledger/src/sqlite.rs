@@ -3,50 +3,13 @@
 //! a writer waits up to [`BUSY_WAIT`] for another), the schema brought up
 //! to date on open.
 
+use crate::schema::{migrations, DECISION_COLUMNS};
 use crate::{AllowKind, Allowed, Decision, Filter, LedgerError, Mark, Status, SCHEMA_VERSION};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::time::Duration;
 
 /// How long a writer waits for another before it fails.
 const BUSY_WAIT: Duration = Duration::from_secs(30);
-
-/// Migration `n` (1-based) brings the schema from version `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[
-    // 1: decisions (append-only; one current decision per item) and the
-    // allow-list.
-    "CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        clip_sha256 TEXT NOT NULL,
-        title_id TEXT NOT NULL,
-        segment TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL CHECK (status IN
-            ('confirmed', 'licensed', 'false_positive', 'notice_sent', 'withdrawn')),
-        reviewer TEXT NOT NULL,
-        decided_unix_ms INTEGER NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        evidence_sha256 TEXT,
-        notice_id TEXT,
-        notice_date TEXT,
-        supersedes INTEGER REFERENCES decisions(id),
-        superseded_by INTEGER
-    );
-    CREATE UNIQUE INDEX decisions_one_current
-        ON decisions (clip_sha256, title_id, segment) WHERE superseded_by IS NULL;
-    CREATE INDEX decisions_by_clip ON decisions (clip_sha256);
-    CREATE INDEX decisions_by_title ON decisions (title_id);
-    CREATE TABLE allowed (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL CHECK (kind IN ('sha256', 'source_prefix')),
-        value TEXT NOT NULL,
-        reviewer TEXT NOT NULL,
-        added_unix_ms INTEGER NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        UNIQUE (kind, value)
-    );",
-];
-
-const DECISION_COLUMNS: &str = "id, clip_sha256, title_id, segment, status, reviewer, \
-     decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes, superseded_by";
 
 pub(crate) struct Sqlite {
     conn: Connection,
@@ -94,7 +57,8 @@ impl Sqlite {
                 supported: SCHEMA_VERSION,
             });
         }
-        for (n, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let all = migrations("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER");
+        for (n, migration) in all.iter().enumerate().skip(found as usize) {
             tx.execute_batch(migration).map_err(fail)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", n + 1))
                 .map_err(fail)?;

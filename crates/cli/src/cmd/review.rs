@@ -16,7 +16,7 @@ pub fn run(cfg: ReviewConfig) -> Result<Status> {
         ReviewConfig::Mark(a) => mark(a),
         ReviewConfig::Allow(a) => allow(a),
         ReviewConfig::List(a) => {
-            let ledger = Ledger::open(&a.ledger.ledger)?;
+            let mut ledger = Ledger::open(&a.ledger.ledger)?;
             let listed = ledger.list(&Filter {
                 status: a.status.map(Into::into),
                 title_id: a.title,

@@ -93,7 +93,7 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
                     FileRecord::failed(path.display().to_string(), why.as_ref())
                 }
             };
-            let review = ledger.as_ref().map(|l| review_of(&lock(l), &record));
+            let review = ledger.as_ref().map(|l| review_of(&mut lock(l), &record));
             {
                 let mut tally = lock(&tally);
                 tally.add(&record);
@@ -117,7 +117,7 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
 
 /// What the ledger says of `record`'s file. A ledger that cannot be read
 /// mid-scan says so in the record's review rather than stopping the scan.
-fn review_of(ledger: &vfp_ledger::Ledger, record: &FileRecord) -> Review {
+fn review_of(ledger: &mut vfp_ledger::Ledger, record: &FileRecord) -> Review {
     let Some(sha256) = &record.sha256 else {
         return Review::default();
     };

@@ -1,10 +1,12 @@
-//! The ledger in an SQLite file: decisions kept as history, one current
-//! decision per item under concurrent reviewers, the allow-list, schema
-//! versions, damaged files.
+//! The ledger in an SQLite file and in a real PostgreSQL server (a
+//! throwaway cluster on a loopback port): decisions kept as history, one
+//! current decision per item under concurrent reviewers, the allow-list,
+//! schema versions, damaged files and unreachable servers.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 
 use std::sync::{Arc, Barrier};
+use vfp_ledger::local_postgres::LocalPostgres;
 use vfp_ledger::{AllowKind, Filter, Item, Ledger, LedgerError, Mark, Status};
 
 fn sha(n: u8) -> String {
@@ -28,11 +30,7 @@ fn mark(clip: &str, title: &str, status: Status, reviewer: &str) -> Mark {
     }
 }
 
-#[test]
-fn a_decision_is_kept_and_a_second_must_say_it_replaces_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.sqlite");
-    let location = path.to_str().unwrap();
+fn a_decision_is_kept_and_a_second_must_say_it_replaces_it(location: &str) {
     let mut ledger = Ledger::open(location).unwrap();
     let first = ledger
         .mark(&mark(&sha(1), "ep1", Status::Confirmed, "ann"))
@@ -65,7 +63,7 @@ fn a_decision_is_kept_and_a_second_must_say_it_replaces_it() {
 
     // Reopened: the current decision, and the history on request.
     drop(ledger);
-    let ledger = Ledger::open(location).unwrap();
+    let mut ledger = Ledger::open(location).unwrap();
     let current = ledger.current_for_clip(&sha(1)).unwrap();
     assert_eq!(current.len(), 1);
     assert_eq!(
@@ -89,11 +87,8 @@ fn a_decision_is_kept_and_a_second_must_say_it_replaces_it() {
     assert!(confirmed.is_empty(), "replaced: not current");
 }
 
-#[test]
-fn two_reviewers_marking_one_item_at_once_one_wins_the_other_is_told() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.sqlite");
-    let location = path.to_str().unwrap().to_owned();
+fn reviewers_marking_one_item_at_once_one_wins_the_others_are_told(location: &str) {
+    let location = location.to_owned();
     drop(Ledger::open(&location).unwrap());
     let reviewers = 8;
     let start = Arc::new(Barrier::new(reviewers));
@@ -123,15 +118,12 @@ fn two_reviewers_marking_one_item_at_once_one_wins_the_other_is_told() {
             assert_eq!(current.id, won[0].id);
         }
     }
-    let ledger = Ledger::open(&location).unwrap();
+    let mut ledger = Ledger::open(&location).unwrap();
     assert_eq!(ledger.current_for_clip(&sha(7)).unwrap().len(), 1);
 }
 
-#[test]
-fn the_allow_list_covers_files_and_sources() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.sqlite");
-    let mut ledger = Ledger::open(path.to_str().unwrap()).unwrap();
+fn the_allow_list_covers_files_and_sources(location: &str) {
+    let mut ledger = Ledger::open(location).unwrap();
     ledger
         .allow(AllowKind::Sha256, &sha(3), "ann", "partner's trailer")
         .unwrap();
@@ -172,11 +164,7 @@ fn the_allow_list_covers_files_and_sources() {
         .is_err());
 }
 
-#[test]
-fn bad_values_a_newer_schema_and_a_damaged_file_are_refused_naming_the_ledger() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.sqlite");
-    let location = path.to_str().unwrap();
+fn bad_values_are_refused(location: &str) {
     let mut ledger = Ledger::open(location).unwrap();
     for bad in [
         mark("ABC", "ep1", Status::Confirmed, "ann"),
@@ -189,7 +177,87 @@ fn bad_values_a_newer_schema_and_a_damaged_file_are_refused_naming_the_ledger() 
             "{bad:?}"
         );
     }
-    drop(ledger);
+}
+
+/// Every scenario against one ledger location each.
+fn every_scenario(new_location: &mut dyn FnMut() -> String) {
+    a_decision_is_kept_and_a_second_must_say_it_replaces_it(&new_location());
+    reviewers_marking_one_item_at_once_one_wins_the_others_are_told(&new_location());
+    the_allow_list_covers_files_and_sources(&new_location());
+    bad_values_are_refused(&new_location());
+}
+
+#[test]
+fn sqlite_ledgers_keep_every_guarantee() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    every_scenario(&mut || {
+        n += 1;
+        dir.path()
+            .join(format!("ledger-{n}.sqlite"))
+            .display()
+            .to_string()
+    });
+}
+
+#[test]
+fn postgres_ledgers_keep_every_guarantee() {
+    let server = LocalPostgres::start().expect("a throwaway PostgreSQL server");
+    let mut admin = postgres::Client::connect(&server.url, postgres::NoTls).unwrap();
+    let mut n = 0;
+    every_scenario(&mut || {
+        n += 1;
+        admin
+            .batch_execute(&format!("CREATE DATABASE ledger_{n}"))
+            .unwrap();
+        server.url.replace("/postgres", &format!("/ledger_{n}"))
+    });
+
+    // Written by a newer vfp.
+    let location = server.url.replace("/postgres", "/ledger_1");
+    let mut db = postgres::Client::connect(&location, postgres::NoTls).unwrap();
+    db.batch_execute("UPDATE vfp_ledger_meta SET schema_version = 99")
+        .unwrap();
+    let err = Ledger::open(&location).err().unwrap();
+    assert!(
+        matches!(err, LedgerError::NewerSchema { found: 99, .. }),
+        "{err}"
+    );
+
+    // Six opens of a new ledger at once: one migrates, all open it.
+    admin.batch_execute("CREATE DATABASE ledger_fresh").unwrap();
+    let fresh = server.url.replace("/postgres", "/ledger_fresh");
+    let opens: Vec<_> = (0..6)
+        .map(|_| {
+            let fresh = fresh.clone();
+            std::thread::spawn(move || Ledger::open(&fresh).map(|_| ()))
+        })
+        .collect();
+    for open in opens {
+        open.join().unwrap().unwrap();
+    }
+
+    // A password is never shown; an unreachable server is named.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let err = Ledger::open(&format!("postgres://vfp:s3cret@127.0.0.1:{port}/ledger"))
+        .err()
+        .unwrap();
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("postgres://vfp:***@127.0.0.1:{port}/ledger")),
+        "{text}"
+    );
+    assert!(!text.contains("s3cret"), "{text}");
+}
+
+#[test]
+fn an_sqlite_ledger_of_a_newer_schema_or_damaged_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    let location = path.to_str().unwrap();
+    drop(Ledger::open(location).unwrap());
 
     // Written by a newer vfp.
     let conn = rusqlite::Connection::open(&path).unwrap();
