@@ -187,6 +187,45 @@ fn decisions_are_recorded_listed_exported_and_read_by_scans() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
+    // Verified for a notice, found on the partner's account: the bundle
+    // says it is licensed.
+    let out = vfp(
+        d,
+        &[
+            "review",
+            "allow",
+            "--ledger",
+            "ledger.sqlite",
+            "--source-prefix",
+            "https://video.example/@studio/",
+            "--reviewer",
+            "ann",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = vfp(
+        d,
+        &[
+            "verify",
+            "-c",
+            "cat",
+            "--ledger",
+            "ledger.sqlite",
+            "--source-url",
+            "https://video.example/@studio/v/7",
+            "--bundle",
+            "case",
+            "a.vfp",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("case/report.json")).unwrap()).unwrap();
+    let review = &report["provenance"]["review"];
+    assert_eq!(review["allowed"]["kind"], "source_prefix", "{review}");
+    assert_eq!(review["decisions"][0]["status"], "notice_sent", "{review}");
+    assert_eq!(review["to_act_on"], false, "{review}");
+
     // A scan now says so: nothing left to act on.
     let records = scan_review(d);
     assert_eq!(records[0]["review"]["to_act_on"], false, "{}", records[0]);

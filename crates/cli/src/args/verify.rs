@@ -41,6 +41,11 @@ pub struct VerifyArgs {
     pub bundle: Option<PathBuf>,
     #[command(flatten)]
     pub provenance: ProvenanceArgs,
+    /// The review ledger (an SQLite file or postgres:// URL): its decisions
+    /// about the clip, and whether the clip or its source is on the
+    /// allow-list, go on the page and into the bundle.
+    #[arg(long, value_name = "LEDGER", env = "VFP_LEDGER")]
+    pub ledger: Option<String>,
     #[command(flatten)]
     pub search: SearchArgs,
     /// Frames per second sampled from the clip.
@@ -83,6 +88,8 @@ pub struct VerifyConfig {
     pub bundle: Option<PathBuf>,
     /// Where the clip came from, who checks it.
     pub provenance: ProvenanceArgs,
+    /// The review ledger to consult.
+    pub ledger: Option<String>,
     /// What the engine runs with.
     pub engine: vfp_scan::ScanConfig,
 }
@@ -108,6 +115,7 @@ impl VerifyArgs {
             report: self.report,
             bundle: self.bundle,
             provenance: self.provenance,
+            ledger: self.ledger,
             engine,
         })
     }

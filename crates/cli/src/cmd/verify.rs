@@ -6,6 +6,7 @@
 use crate::args::VerifyConfig;
 use crate::exit::Status;
 use crate::output::evidence::{self, Provenance};
+use crate::output::review::Review;
 use crate::output::{to_stdout, verify};
 use anyhow::{bail, Result};
 use sha2::{Digest, Sha256};
@@ -27,6 +28,24 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
     let verification = scanner.verify(&cfg.clip, title)?;
     to_stdout(&verify::render(cfg.format, &verification))?;
     if cfg.report.is_some() || cfg.bundle.is_some() {
+        let review = match &cfg.ledger {
+            Some(location) => {
+                let mut ledger = vfp_ledger::Ledger::open(location)?;
+                let sha256 = &verification.clip_sha256;
+                let titles: Vec<&str> = verification
+                    .segments
+                    .iter()
+                    .map(|s| s.title_id.as_str())
+                    .collect();
+                let allowed = ledger.allowed_for(sha256, cfg.provenance.source_url.as_deref())?;
+                Some(Review::of(
+                    &titles,
+                    allowed,
+                    ledger.current_for_clip(sha256)?,
+                ))
+            }
+            None => None,
+        };
         let given = cfg.provenance;
         let provenance = Provenance {
             source_url: given.source_url,
@@ -43,6 +62,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
             catalog_frames: catalog.frame_count(),
             min_frames: params.min_frames,
             min_duration_s: f64::from(params.min_duration_ms) / 1000.0,
+            review,
         };
         if let Some(out) = &cfg.report {
             evidence::write(&verification, &provenance, &cfg.clip, out)?;

@@ -21,6 +21,8 @@ use vfp_scan::record::{FramePair, SegmentEvidence};
 use vfp_scan::units::timecode;
 use vfp_scan::Verification;
 
+use super::review::Review;
+
 /// Frames shown side by side per segment.
 const POINTS: usize = 4;
 /// Thumbnail width in pixels.
@@ -59,6 +61,10 @@ pub struct Provenance {
     pub min_frames: usize,
     /// Shortest match, seconds of the clip.
     pub min_duration_s: f64,
+    /// What the review ledger says of the clip (`--ledger`): decisions
+    /// made, and whether the clip or its source is allow-listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
 }
 
 /// Everything the page shows, as JSON (`report.json` of `--bundle`):
@@ -491,7 +497,41 @@ mod tests {
             catalog_frames: 34_567,
             min_frames: 5,
             min_duration_s: 1.0,
+            review: None,
         }
+    }
+
+    #[test]
+    fn the_page_says_what_the_review_ledger_holds() {
+        let v = verification(true);
+        let mut p = provenance();
+        let html = render(&v, &p, Path::new("clip.vfp")).unwrap();
+        assert!(!html.contains("Review ledger"), "no ledger given");
+        let allowed = vfp_ledger::Allowed {
+            id: 1,
+            kind: vfp_ledger::AllowKind::SourcePrefix,
+            value: "https://video.example/@studio/".into(),
+            reviewer: "ann".into(),
+            added_unix_ms: 0,
+            note: "the studio's own".into(),
+        };
+        let decision =
+            crate::output::review::tests::decision(4, "ep1", vfp_ledger::Status::NoticeSent);
+        p.review = Some(Review::of(&["ep1"], Some(allowed), vec![decision]));
+        let html = render(&v, &p, Path::new("clip.vfp")).unwrap();
+        assert!(
+            html.contains("<strong>Licensed</strong>: the source is on the allow-list"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<strong>notice_sent</strong> for ep1 by ann (decision #4, notice N-123)"
+            ),
+            "{html}"
+        );
+        p.review = Some(Review::of(&["ep1"], None, vec![]));
+        let html = render(&v, &p, Path::new("clip.vfp")).unwrap();
+        assert!(html.contains("No decision about this clip yet."));
     }
 
     #[test]

@@ -197,7 +197,7 @@ impl Review {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn decision(id: i64, title: &str, status: Status) -> Decision {
