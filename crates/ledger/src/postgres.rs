@@ -36,6 +36,9 @@ impl Postgres {
         &self.location
     }
 
+    /// Brings the schema to [`SCHEMA_VERSION`]: the missing migrations,
+    /// each followed by the version it reaches, in one transaction under
+    /// the advisory lock.
     fn migrate(&mut self) -> Result<(), LedgerError> {
         let location = self.location.clone();
         let fail = |e: postgres::Error| storage(&location, &e);

@@ -38,8 +38,10 @@ impl Sqlite {
         &self.location
     }
 
-    /// Brings the schema to [`SCHEMA_VERSION`], each migration in its own
-    /// transaction with the version it reaches.
+    /// Brings the schema to [`SCHEMA_VERSION`]: the missing migrations,
+    /// each followed by the version it reaches, in one immediate
+    /// transaction (a second process opening the file waits, then finds
+    /// it done).
     fn migrate(&mut self) -> Result<(), LedgerError> {
         let location = self.location.clone();
         let fail = |e: rusqlite::Error| storage(&location, e);

@@ -15,8 +15,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 use vfp_fleet::Fleet;
 
-/// How often a follower refreshes the queue's state and the batches.
+/// How often a follower refreshes the queue's state.
 const FOLLOW_TICK: Duration = Duration::from_secs(1);
+/// Ticks between re-reads of every batch on record (following without
+/// `--batch`: batches submitted meanwhile join).
+const BATCHES_EVERY: u32 = 10;
 
 /// Runs `vfp results`.
 pub fn run(cfg: ResultsConfig) -> Result<Status> {
@@ -51,6 +54,7 @@ async fn read(cfg: ResultsConfig) -> Result<Status> {
         to_stdout(&text)?;
     }
     let mut tick = tokio::time::interval(FOLLOW_TICK);
+    let mut ticks = 0u32;
     loop {
         let (finished, total) = count(&submitted, &done);
         bar.set_length(total);
@@ -77,7 +81,9 @@ async fn read(cfg: ResultsConfig) -> Result<Status> {
                 printed?;
             }
             _ = tick.tick(), if cfg.follow => {
-                if cfg.batch.is_none() {
+                ticks += 1;
+                // Every batch on record is one read each: not every tick.
+                if cfg.batch.is_none() && ticks.is_multiple_of(BATCHES_EVERY) {
                     submitted = batches(&fleet, None).await?;
                 }
                 if let Ok(queue) = fleet.queue_state().await {
