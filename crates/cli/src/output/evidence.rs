@@ -318,7 +318,7 @@ const MEASURED: Measured = Measured {
     negative_files: 263,
     negatives: "101 clips of unrelated video, 23 unrelated full-length videos, 139 files of titles outside the catalog",
     bound_pct: 1.1,
-    margins: "of 124 million pairs of an unrelated video moment and a catalog frame, the nearest were 68 bits apart, where the search looks within 31 (re-framed unrelated clips of the short-video suite came within 48)",
+    margins: "of 124 million pairs of an unrelated video moment and a catalog frame, the nearest pair was 68 bits apart, where the search looks within 31 (re-framed unrelated clips of the short-video suite came within 48)",
     commands: "scripts/eval.sh, scripts/eval-cross.sh and scripts/eval-frames.sh",
 };
 
