@@ -745,3 +745,38 @@ fn a_password_in_the_url_authenticates_and_is_never_shown() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("s3cret"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_uploaded_file_handed_back_leaves_no_copy_behind() {
+    use nix::sys::signal::Signal::SIGTERM;
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    publish_synthetic(d, &server.url, "cat", &["ep1"]);
+    // A real video: its scan takes seconds, long enough to stop in.
+    let film = generated("ref.mp4");
+    let out = vfp(
+        d,
+        &[
+            "submit",
+            "--nats",
+            &server.url,
+            "--upload",
+            film.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut worker = Worker::start(d, &server.url, &["-j", "1"]);
+    worker.wait_for("taken (delivery 1)", Duration::from_secs(60));
+    worker.signal(SIGTERM);
+    worker.wait_for("finishing", Duration::from_secs(10));
+    worker.signal(SIGTERM);
+    worker.wait_for("handed back", Duration::from_secs(10));
+    let (status, log) = worker.wait(Duration::from_secs(30));
+    assert_eq!(status, Some(0), "{log}");
+    let left: Vec<_> = std::fs::read_dir(d.join("cache/uploads"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -307,20 +307,28 @@ async fn process(shared: &Shared, taken: TakenJob, stop: &mut watch::Receiver<St
         let version = loaded.version.to_string();
         let record = match local {
             Err(e) => FileRecord::failed(path, &e),
-            Ok(file) => match scan_in_flight(shared, &taken, stop, loaded, file, path).await {
-                Some(record) => record,
-                None => {
-                    let job = taken.job.clone();
-                    match taken.hand_back().await {
-                        Ok(()) => {
-                            lock(&shared.tally).handed_back += 1;
-                            events(WorkerEvent::HandedBack { job: &job });
+            Ok(file) => {
+                match scan_in_flight(shared, &taken, stop, loaded, file.clone(), path).await {
+                    Some(record) => record,
+                    None => {
+                        if taken.job.upload.is_some() {
+                            // The copy of an uploaded file: the next worker
+                            // fetches its own. (The scan still reading it
+                            // keeps its open file until the process ends.)
+                            let _ = std::fs::remove_file(&file);
                         }
-                        Err(error) => events(WorkerEvent::Trouble { error: &error }),
+                        let job = taken.job.clone();
+                        match taken.hand_back().await {
+                            Ok(()) => {
+                                lock(&shared.tally).handed_back += 1;
+                                events(WorkerEvent::HandedBack { job: &job });
+                            }
+                            Err(error) => events(WorkerEvent::Trouble { error: &error }),
+                        }
+                        return;
                     }
-                    return;
                 }
-            },
+            }
         };
         (record, Some(version))
     };
