@@ -374,6 +374,18 @@ impl Ledger {
         }))
     }
 
+    /// What the ledger holds about a clip of SHA-256 `sha256` found at
+    /// `source_url`: the allow-list entry that covers it, and its current
+    /// decisions (what `vfp scan --ledger` and `vfp verify --ledger` show).
+    pub fn about_clip(
+        &mut self,
+        sha256: &str,
+        source_url: Option<&str>,
+    ) -> Result<(Option<Allowed>, Vec<Decision>), LedgerError> {
+        let allowed = self.allowed_for(sha256, source_url)?;
+        Ok((allowed, self.current_for_clip(sha256)?))
+    }
+
     /// Where the ledger is (its file, or its URL without a password).
     pub fn location(&self) -> &str {
         match &self.store {

@@ -122,10 +122,7 @@ fn review_of(ledger: &mut vfp_ledger::Ledger, record: &FileRecord) -> Review {
         return Review::default();
     };
     let titles: Vec<&str> = record.matches.iter().map(|m| m.title_id.as_str()).collect();
-    let looked_up = ledger
-        .allowed_for(sha256, None)
-        .and_then(|allowed| Ok((allowed, ledger.current_for_clip(sha256)?)));
-    match looked_up {
+    match ledger.about_clip(sha256, None) {
         Ok((allowed, decisions)) => Review::of(&titles, allowed, decisions),
         Err(e) => Review::unreadable(&titles, &e),
     }

@@ -37,12 +37,9 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
                     .iter()
                     .map(|s| s.title_id.as_str())
                     .collect();
-                let allowed = ledger.allowed_for(sha256, cfg.provenance.source_url.as_deref())?;
-                Some(Review::of(
-                    &titles,
-                    allowed,
-                    ledger.current_for_clip(sha256)?,
-                ))
+                let (allowed, decisions) =
+                    ledger.about_clip(sha256, cfg.provenance.source_url.as_deref())?;
+                Some(Review::of(&titles, allowed, decisions))
             }
             None => None,
         };
