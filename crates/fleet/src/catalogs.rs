@@ -18,7 +18,7 @@
 //! the key-value revision of the release with the start of its manifest's
 //! SHA-256 (`r3-5f0c9a1b2e4d`): results name it.
 
-use crate::connection::{io, server, sha256_hex, unix_ms, Download};
+use crate::connection::{io, is_stored, server, sha256_hex, unix_ms, Download};
 use crate::{Fleet, FleetError};
 use async_nats::jetstream::{self, kv, object_store};
 use serde::{Deserialize, Serialize};
@@ -162,9 +162,7 @@ impl Fleet {
                 bytes: bytes.len() as u64,
             };
             let object = segment.object_name();
-            let stored = matches!(store.info(&object).await,
-                Ok(info) if !info.deleted && info.size as u64 == segment.bytes);
-            if !stored {
+            if !is_stored(&store, &object, segment.bytes).await {
                 let mut reader = bytes;
                 store
                     .put(object.as_str(), &mut reader)

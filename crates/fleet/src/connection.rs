@@ -158,6 +158,14 @@ impl Fleet {
     }
 }
 
+/// Whether `store` holds `object` (a content-addressed name) whole: not
+/// deleted, and of `bytes` bytes. Publishes and uploads send only what it
+/// does not.
+pub(crate) async fn is_stored(store: &object_store::ObjectStore, object: &str, bytes: u64) -> bool {
+    matches!(store.info(object).await,
+        Ok(info) if !info.deleted && info.size as u64 == bytes)
+}
+
 /// Why a checked download failed.
 pub(crate) enum Download {
     /// The server could not give the object.

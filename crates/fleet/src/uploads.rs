@@ -9,7 +9,7 @@
 //! A job names its file's object ([`Upload`]); a worker downloads it,
 //! checked against its size and SHA-256, scans the copy and removes it.
 
-use crate::connection::Download;
+use crate::connection::{is_stored, Download};
 use crate::{Fleet, FleetError};
 use async_nats::jetstream::object_store;
 use async_nats::jetstream::stream::StorageType;
@@ -94,9 +94,7 @@ impl Fleet {
             bytes,
         };
         let store = self.uploads_store().await?;
-        let stored = matches!(store.info(&upload.object).await,
-            Ok(info) if !info.deleted && info.size as u64 == bytes);
-        if !stored {
+        if !is_stored(&store, &upload.object, bytes).await {
             file.seek(std::io::SeekFrom::Start(0))
                 .await
                 .map_err(|e| failed(e.to_string()))?;
