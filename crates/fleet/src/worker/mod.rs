@@ -1,0 +1,258 @@
+//! A worker: jobs from the queue, each scanned against the current
+//! release of a catalog by the same engine as `vfp scan`, its result
+//! published, then the job acknowledged.
+//!
+//! Top-down, as [`run`] runs it:
+//!
+//! 1. The catalog's current release is fetched into the cache folder (or
+//!    found there) and opened; a task checks for a newer release every
+//!    [`WorkerSettings::refresh`] and swaps it in between jobs (a job in
+//!    flight finishes against the catalog it started with; its result
+//!    names that version).
+//! 2. [`WorkerSettings::jobs`] slots each take a job, scan it on a
+//!    blocking thread and send a progress signal every third of the ack
+//!    wait meanwhile, so a long file is not handed to a second worker.
+//! 3. The result goes to the results stream (retried while the server is
+//!    away), and only then is the job acknowledged: a worker that dies
+//!    before leaves the job to be handed out again.
+//!
+//! A job on its last delivery ([`TakenJob::last_attempt`](crate::queue::TakenJob::last_attempt)) is not scanned:
+//! every worker that took it before stopped mid-file, so the file is
+//! recorded as an error instead of killing another worker.
+//!
+//! Stopping: [`Stop::Finish`] takes no new job and finishes those in
+//! flight; [`Stop::HandBack`] gives those in flight back to the queue at
+//! once, for another worker.
+//!
+//! - `slot`: one slot's loop and the life of a job in it.
+//! - `stop`: how a worker is asked to stop, as each slot sees it.
+
+mod slot;
+mod stop;
+
+pub use stop::Stop;
+
+use crate::catalogs::CatalogVersion;
+use crate::queue::{Job, JobQueue, QueueSettings, ResultRecord};
+use crate::Fleet;
+use crate::FleetError;
+use slot::Slot;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+use stop::StopSignal;
+use tokio::sync::watch;
+use vfp_index::Catalog;
+use vfp_scan::ScanConfig;
+
+/// What a worker does.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// The published catalog's name.
+    pub catalog: String,
+    /// The local cache folder its releases are fetched into.
+    pub cache: PathBuf,
+    /// Jobs scanned at once.
+    pub jobs: usize,
+    /// How jobs are handed out, if this worker creates the queue's
+    /// consumer (an existing consumer keeps its own).
+    pub queue: QueueSettings,
+    /// The scan, as `vfp scan` would run it.
+    pub scan: ScanConfig,
+    /// The worker's name in results.
+    pub name: String,
+    /// How often the catalog's current release is checked.
+    pub refresh: Duration,
+    /// Stop once no job has come for this long (none: run until stopped).
+    pub stop_when_idle: Option<Duration>,
+}
+
+/// What a worker reports as it goes (for its log).
+#[derive(Debug)]
+pub enum WorkerEvent<'a> {
+    /// A release of the catalog is open and used for the next jobs.
+    Catalog {
+        /// Its version.
+        version: &'a CatalogVersion,
+        /// Titles in it.
+        titles: usize,
+        /// Frames in it.
+        frames: usize,
+        /// Time to fetch (or find) and open it, seconds.
+        seconds: f64,
+    },
+    /// A job was taken.
+    Took {
+        /// The job.
+        job: &'a Job,
+        /// Its delivery (1 the first time).
+        delivery: i64,
+    },
+    /// A job's result is stored and the job acknowledged.
+    Done {
+        /// The result.
+        result: &'a ResultRecord,
+        /// Time from taking the job to its acknowledgement, seconds.
+        seconds: f64,
+    },
+    /// A job was given back to the queue (a stop).
+    HandedBack {
+        /// The job.
+        job: &'a Job,
+    },
+    /// Something failed that the worker retries or leaves to the queue's
+    /// redelivery (a server away, a newer release that did not fetch).
+    Trouble {
+        /// What failed.
+        error: &'a FleetError,
+    },
+}
+
+/// How a worker's jobs ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerTally {
+    /// Files with a match.
+    pub matched: u64,
+    /// Files without.
+    pub no_match: u64,
+    /// Files recorded as errors (including those given up on).
+    pub errors: u64,
+    /// Jobs given back on a stop.
+    pub handed_back: u64,
+}
+
+/// Reports a worker's events.
+pub type Events = Arc<dyn Fn(WorkerEvent<'_>) + Send + Sync>;
+
+/// A catalog release, open.
+pub(super) struct Loaded {
+    pub(super) catalog: Catalog,
+    pub(super) version: CatalogVersion,
+}
+
+/// What every slot shares.
+pub(super) struct Shared {
+    pub(super) fleet: Arc<Fleet>,
+    pub(super) queue: JobQueue,
+    pub(super) settings: WorkerSettings,
+    pub(super) current: watch::Receiver<Arc<Loaded>>,
+    pub(super) events: Events,
+    pub(super) tally: Mutex<WorkerTally>,
+    /// Jobs in flight, and when the last one ended (for `stop_when_idle`).
+    pub(super) busy: AtomicUsize,
+    pub(super) last_busy: Mutex<Instant>,
+}
+
+impl Shared {
+    /// The tally so far.
+    pub(super) fn tally(&self) -> MutexGuard<'_, WorkerTally> {
+        self.tally.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reports `event`.
+    pub(super) fn report(&self, event: WorkerEvent<'_>) {
+        (self.events)(event);
+    }
+}
+
+/// Runs a worker until `stop` asks it to (or, with
+/// [`WorkerSettings::stop_when_idle`], until no job comes); how its jobs
+/// ended. Fails only when the catalog cannot be fetched at the start or
+/// the queue cannot be opened: later server trouble is reported as an
+/// event and retried.
+pub async fn run(
+    fleet: Arc<Fleet>,
+    settings: WorkerSettings,
+    stop: watch::Receiver<Stop>,
+    events: Events,
+) -> Result<WorkerTally, FleetError> {
+    let started = Instant::now();
+    let loaded = load(&fleet, &settings).await?;
+    events(WorkerEvent::Catalog {
+        version: &loaded.version,
+        titles: loaded.catalog.titles().len(),
+        frames: loaded.catalog.frame_count(),
+        seconds: started.elapsed().as_secs_f64(),
+    });
+    let (publish_catalog, current) = watch::channel(Arc::new(loaded));
+    let queue = fleet.job_queue(settings.queue).await?;
+    let shared = Arc::new(Shared {
+        fleet,
+        queue,
+        settings,
+        current,
+        events,
+        tally: Mutex::new(WorkerTally::default()),
+        busy: AtomicUsize::new(0),
+        last_busy: Mutex::new(Instant::now()),
+    });
+    let refresher = tokio::spawn(refresh(shared.clone(), publish_catalog));
+    let slots: Vec<_> = (0..shared.settings.jobs.max(1))
+        .map(|_| tokio::spawn(Slot::new(shared.clone(), StopSignal::new(stop.clone())).run()))
+        .collect();
+    for slot in slots {
+        // A slot's task ends on its own; a panic in one is a bug that
+        // must not take the others' jobs with it.
+        let _ = slot.await;
+    }
+    refresher.abort();
+    let tally = *shared.tally();
+    Ok(tally)
+}
+
+/// The current release of the catalog, fetched and open.
+async fn load(fleet: &Fleet, settings: &WorkerSettings) -> Result<Loaded, FleetError> {
+    let (catalog, version) = fleet.fetch(&settings.catalog, &settings.cache).await?;
+    Ok(Loaded { catalog, version })
+}
+
+/// Checks for a newer release every `refresh` and hands it to the slots.
+async fn refresh(shared: Arc<Shared>, publish: watch::Sender<Arc<Loaded>>) {
+    let name = &shared.settings.catalog;
+    loop {
+        tokio::time::sleep(shared.settings.refresh).await;
+        let current = publish.borrow().version.clone();
+        let newer = match shared.fleet.release(name).await {
+            Ok((_, version)) => version != current,
+            Err(error) => {
+                shared.report(WorkerEvent::Trouble { error: &error });
+                continue;
+            }
+        };
+        if !newer {
+            continue;
+        }
+        let started = Instant::now();
+        match load(&shared.fleet, &shared.settings).await {
+            Ok(loaded) => {
+                shared.report(WorkerEvent::Catalog {
+                    version: &loaded.version,
+                    titles: loaded.catalog.titles().len(),
+                    frames: loaded.catalog.frame_count(),
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+                let keep = loaded.version.clone();
+                publish.send_replace(Arc::new(loaded));
+                // Jobs in flight keep the release they started with open
+                // (mapped): removing its files does not disturb them.
+                if let Err(error) =
+                    crate::catalogs::prune_cache(&shared.settings.cache, name, &keep)
+                {
+                    shared.report(WorkerEvent::Trouble { error: &error });
+                }
+            }
+            Err(error) => shared.report(WorkerEvent::Trouble { error: &error }),
+        }
+    }
+}
+
+/// `host-pid`: the default name of a worker.
+pub fn default_name() -> String {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".into());
+    format!("{host}-{}", std::process::id())
+}
