@@ -11,6 +11,7 @@ mod cmd;
 mod exit;
 mod files;
 mod output;
+mod resume;
 
 use clap::Parser;
 use std::process::ExitCode;

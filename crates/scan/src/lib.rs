@@ -18,6 +18,10 @@
 //! 4. [`record`]: segments → a [`FileRecord`] with a [`Verdict`], or a
 //!    [`Verification`] with every matched frame for a reviewer.
 //!
+//! For a reviewer, [`evidence`] gathers what an evidence page shows
+//! besides the verification: the provenance, and frame pairs with their
+//! pictures.
+//!
 //! [`ScanSettings`] are the decision parameters as a user gives them;
 //! [`ScanSettings::validate`] turns them into a [`ScanConfig`] or says
 //! which one is wrong, before any file is touched. A failure on one file
@@ -28,10 +32,13 @@ pub mod bench;
 mod config;
 mod cost;
 mod error;
+pub mod evidence;
 pub mod process;
 pub mod record;
 mod scanner;
 mod search;
+#[doc(hidden)]
+pub mod testing;
 pub mod units;
 
 pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS, SCAN_PARTS};

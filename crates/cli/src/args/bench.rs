@@ -108,14 +108,10 @@ impl BenchArgs {
             Some(j) => Some(jobs_or_cores(Some(j))?).filter(|&j| j > 1),
         };
         let engine = ScanSettings {
-            radius: self.search.radius,
-            follow_radius: self.search.follow_radius,
             fps: self.fps,
             fast: self.fast,
             decoder_threads: 1,
-            exploratory: self.search.exploratory,
-            search: self.search.search.into(),
-            ..ScanSettings::default()
+            ..self.search.settings()
         }
         .validate()
         .map_err(settings_error)?;

@@ -60,6 +60,20 @@ pub struct SearchArgs {
     pub search: SearchHow,
 }
 
+impl SearchArgs {
+    /// The engine's settings with these search flags, the others at their
+    /// defaults.
+    pub fn settings(&self) -> vfp_scan::ScanSettings {
+        vfp_scan::ScanSettings {
+            radius: self.radius,
+            follow_radius: self.follow_radius,
+            exploratory: self.exploratory,
+            search: self.search.into(),
+            ..vfp_scan::ScanSettings::default()
+        }
+    }
+}
+
 /// `--search`: how densely a scan searches the catalog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SearchHow {

@@ -43,15 +43,12 @@ impl EngineArgs {
     /// every value checked, none clamped.
     pub fn into_config(self) -> Result<vfp_scan::ScanConfig> {
         ScanSettings {
-            radius: self.search.radius,
-            follow_radius: self.search.follow_radius,
             min_frames: self.min_frames,
             min_duration_s: self.min_duration,
             fps: self.fps,
             fast: self.fast,
             decoder_threads: 0,
-            exploratory: self.search.exploratory,
-            search: self.search.search.into(),
+            ..self.search.settings()
         }
         .validate()
         .map_err(settings_error)

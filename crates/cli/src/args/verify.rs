@@ -87,7 +87,7 @@ pub struct VerifyConfig {
     /// Where the evidence bundle goes.
     pub bundle: Option<PathBuf>,
     /// Where the clip came from, who checks it.
-    pub provenance: ProvenanceArgs,
+    pub provenance: vfp_scan::evidence::ReviewerInput,
     /// The review ledger to consult.
     pub ledger: Option<String>,
     /// What the engine runs with.
@@ -98,12 +98,8 @@ impl VerifyArgs {
     /// Checks every value; none is clamped.
     pub fn into_config(self) -> Result<VerifyConfig> {
         let engine = ScanSettings {
-            radius: self.search.radius,
-            follow_radius: self.search.follow_radius,
             fps: self.fps,
-            exploratory: self.search.exploratory,
-            search: self.search.search.into(),
-            ..ScanSettings::default()
+            ..self.search.settings()
         }
         .validate()
         .map_err(settings_error)?;
@@ -114,7 +110,12 @@ impl VerifyArgs {
             format: self.format,
             report: self.report,
             bundle: self.bundle,
-            provenance: self.provenance,
+            provenance: vfp_scan::evidence::ReviewerInput {
+                source_url: self.provenance.source_url,
+                found_at: self.provenance.found_at,
+                reviewer: self.provenance.reviewer,
+                case: self.provenance.case,
+            },
             ledger: self.ledger,
             engine,
         })

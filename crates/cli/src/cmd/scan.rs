@@ -10,23 +10,21 @@ use crate::args::{ScanConfig, ScanFormat};
 use crate::exit::Status;
 use crate::files::{expand, Listed};
 use crate::output::review::Review;
-use crate::output::scan::{header, render, render_reviewed, summary, Tally};
-use crate::output::{progress, Rendered};
+use crate::output::scan::Printer;
+use crate::resume::{drop_cut_last_line, finished_files};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use std::collections::HashSet;
-use std::io::{BufRead, Write};
-use std::path::Path;
-use std::sync::Mutex;
+use std::io::Write;
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 use vfp_index::Catalog;
-use vfp_scan::{FileRecord, Scanner, Verdict};
+use vfp_scan::{FileRecord, Scanner};
 
 /// Runs `vfp scan`.
 pub fn run(cfg: ScanConfig) -> Result<Status> {
     let started = Instant::now();
     let mut inputs = expand(&cfg.paths, cfg.recursive)?;
-    let mut tally = Tally::default();
     let appending = match &cfg.output {
         Some(path) => drop_cut_last_line(path)?,
         None => false,
@@ -42,11 +40,9 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
     for results in resume_from {
         done.extend(finished_files(results)?);
     }
-    if !done.is_empty() {
-        let before = inputs.len();
-        inputs.retain(|l| !done.contains(&l.path().display().to_string()));
-        tally.skipped = before - inputs.len();
-    }
+    let before = inputs.len();
+    inputs.retain(|l| !done.contains(&l.path().display().to_string()));
+    let skipped = before - inputs.len();
     let ledger = match &cfg.ledger {
         Some(location) => Some(Mutex::new(vfp_ledger::Ledger::open(location)?)),
         None => None,
@@ -70,12 +66,11 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
     };
     // With the records in a file, the terminal has room for the summary.
     let summary = !cfg.quiet && (cfg.format == ScanFormat::Human || cfg.output.is_some());
-    let printer = Printer::new(cfg.format, inputs.len(), out, summary, !cfg.quiet);
+    let printer = Printer::new(cfg.format, inputs.len(), skipped, out, summary, !cfg.quiet);
     // A CSV appended to has its header already.
     if !appending {
         printer.begin()?;
     }
-    let tally = Mutex::new(tally);
     pool.install(|| {
         inputs.par_iter().for_each(|listed| {
             if printer.reader_gone() {
@@ -93,19 +88,16 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
                     FileRecord::failed(path.display().to_string(), why.as_ref())
                 }
             };
-            let review = ledger.as_ref().map(|l| review_of(&mut lock(l), &record));
-            {
-                let mut tally = lock(&tally);
-                tally.add(&record);
-                if let Some(review) = &review {
-                    tally.add_review(&record, review);
-                }
-            }
+            let review = ledger.as_ref().map(|l| {
+                review_of(
+                    &mut l.lock().unwrap_or_else(PoisonError::into_inner),
+                    &record,
+                )
+            });
             printer.record(&record, review.as_ref());
         });
     });
-    let tally = tally.into_inner().unwrap_or_else(|p| p.into_inner());
-    printer.finish(tally, started.elapsed().as_secs_f64())?;
+    let tally = printer.finish(started.elapsed().as_secs_f64())?;
     Ok(if tally.errors > 0 {
         Status::Error
     } else if tally.matched > 0 {
@@ -125,190 +117,5 @@ fn review_of(ledger: &mut vfp_ledger::Ledger, record: &FileRecord) -> Review {
     match ledger.about_clip(sha256, None) {
         Ok((allowed, decisions)) => Review::of(&titles, allowed, decisions),
         Err(e) => Review::unreadable(&titles, &e),
-    }
-}
-
-/// Prints records as they come, from any thread, under the progress bar;
-/// remembers the first failed write to stdout (a closed pipe) to report
-/// it once at the end.
-struct Printer {
-    format: ScanFormat,
-    files: usize,
-    progress: indicatif::ProgressBar,
-    /// Where records go: stdout, or the `-o` file.
-    out: Mutex<Box<dyn Write + Send>>,
-    /// Whether a summary goes to stderr at the end.
-    summary: bool,
-    write_failed: Mutex<Option<std::io::Error>>,
-}
-
-impl Printer {
-    fn new(
-        format: ScanFormat,
-        files: usize,
-        out: Box<dyn Write + Send>,
-        summary: bool,
-        show_progress: bool,
-    ) -> Self {
-        Printer {
-            format,
-            files,
-            progress: if show_progress {
-                progress::files(files)
-            } else {
-                indicatif::ProgressBar::hidden()
-            },
-            out: Mutex::new(out),
-            summary,
-            write_failed: Mutex::new(None),
-        }
-    }
-
-    fn begin(&self) -> Result<()> {
-        if let Some(text) = header(self.format) {
-            let mut out = lock(&self.out);
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .context("cannot write the results")?;
-        }
-        Ok(())
-    }
-
-    /// Whether stdout's reader has gone (a closed pipe).
-    fn reader_gone(&self) -> bool {
-        lock(&self.write_failed)
-            .as_ref()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    }
-
-    fn started(&self, path: &Path) {
-        self.progress.set_message(progress::file_label(path));
-    }
-
-    fn record(&self, record: &FileRecord, review: Option<&Review>) {
-        let Rendered { stdout, stderr } = match review {
-            Some(review) => render_reviewed(self.format, record, review),
-            None => render(self.format, record),
-        };
-        self.progress.suspend(|| {
-            if !stderr.is_empty() {
-                eprint!("{stderr}");
-            }
-            let mut out = lock(&self.out);
-            if let Err(e) = out.write_all(stdout.as_bytes()).and_then(|()| out.flush()) {
-                lock(&self.write_failed).get_or_insert(e);
-            }
-        });
-        self.progress.inc(1);
-    }
-
-    fn finish(self, tally: Tally, seconds: f64) -> Result<()> {
-        self.progress.finish_and_clear();
-        if let Some(e) = self
-            .write_failed
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner())
-        {
-            return Err(anyhow::Error::new(e).context("cannot write the results"));
-        }
-        if self.summary && self.files + tally.skipped > 1 {
-            eprint!("{}", summary(tally, seconds));
-        }
-        Ok(())
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Prepares `path` to be appended to: a last line without its newline
-/// (a scan killed mid-write) is cut off, so the next record starts on a
-/// line of its own; that file is scanned again. Whether the file already
-/// holds records.
-fn drop_cut_last_line(path: &Path) -> Result<bool> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => {
-            return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))
-        }
-    };
-    if bytes.last().is_some_and(|&b| b != b'\n') {
-        let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .and_then(|f| f.set_len(keep as u64))
-            .with_context(|| format!("cannot repair {}", path.display()))?;
-        eprintln!(
-            "vfp: {}: dropped a last line cut short by an interrupted scan",
-            path.display()
-        );
-        return Ok(keep > 0);
-    }
-    Ok(!bytes.is_empty())
-}
-
-/// Files with a result other than an error in an earlier jsonl results
-/// file.
-fn finished_files(path: &Path) -> Result<HashSet<String>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut done = HashSet::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        // The last line of an interrupted scan may be cut short: skip it.
-        let Ok(record) = serde_json::from_str::<FileRecord>(&line) else {
-            eprintln!(
-                "vfp: warning: {}:{}: not a scan record, ignored",
-                path.display(),
-                i + 1
-            );
-            continue;
-        };
-        if record.verdict != Verdict::Error {
-            done.insert(record.file);
-        }
-    }
-    Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::PathBuf;
-
-    /// The paths `finished_files` would skip, for tests.
-    fn skipped(results: &str, inputs: &[&str]) -> Vec<PathBuf> {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("r.jsonl");
-        std::fs::write(&path, results).unwrap();
-        let done = finished_files(&path).unwrap();
-        inputs
-            .iter()
-            .map(PathBuf::from)
-            .filter(|p| done.contains(&p.display().to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn resume_skips_what_an_earlier_scan_finished_but_not_its_errors() {
-        let results = concat!(
-            r#"{"file":"a.mp4","sha256":"00","duration_s":1.0,"verdict":"match","error":null,"matches":[]}"#,
-            "\n",
-            r#"{"file":"b.mp4","sha256":null,"duration_s":null,"verdict":"error","error":"b.mp4: x","matches":[]}"#,
-            "\n",
-            r#"{"file":"c.mp4","sha256":"00","duration_s":1.0,"verdict":"no_match","error":null,"matches":[]}"#,
-            "\n",
-            r#"{"file":"d.mp4","sha256":"00","dur"#,
-        );
-        assert_eq!(
-            skipped(results, &["a.mp4", "b.mp4", "c.mp4", "d.mp4"]),
-            [PathBuf::from("a.mp4"), PathBuf::from("c.mp4")]
-        );
     }
 }

@@ -5,12 +5,12 @@
 
 use crate::args::VerifyConfig;
 use crate::exit::Status;
-use crate::output::evidence::{self, Provenance};
+use crate::output::evidence;
 use crate::output::review::Review;
 use crate::output::{to_stdout, verify};
 use anyhow::{bail, Result};
-use sha2::{Digest, Sha256};
 use vfp_index::Catalog;
+use vfp_scan::evidence::{Evidence, Provenance};
 use vfp_scan::{Scanner, Verdict};
 
 /// Runs `vfp verify`.
@@ -26,6 +26,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
     let params = cfg.engine.match_params().clone();
     let scanner = Scanner::new(&catalog, cfg.engine);
     let verification = scanner.verify(&cfg.clip, title)?;
+    let verdict = verification.verdict();
     to_stdout(&verify::render(cfg.format, &verification))?;
     if cfg.report.is_some() || cfg.bundle.is_some() {
         let review = match &cfg.ledger {
@@ -43,26 +44,16 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
             }
             None => None,
         };
-        let given = cfg.provenance;
-        let provenance = Provenance {
-            source_url: given.source_url,
-            found_at: given.found_at,
-            reviewer: given.reviewer,
-            case: given.case,
-            generated_at_utc: utc_now(),
-            vfp_version: env!("CARGO_PKG_VERSION").into(),
-            command_line: command_line(),
-            catalog_manifest_sha256: vfp_fingerprint::to_hex(
-                &Sha256::digest(catalog.files()?.manifest).into(),
-            ),
-            catalog_titles: catalog.titles().len(),
-            catalog_frames: catalog.frame_count(),
-            min_frames: params.min_frames,
-            min_duration_s: f64::from(params.min_duration_ms) / 1000.0,
-            review,
-        };
+        let provenance = Provenance::gather(
+            cfg.provenance,
+            &catalog,
+            &params,
+            std::env::args_os(),
+            env!("CARGO_PKG_VERSION"),
+        )?;
+        let evidence = Evidence::gather(verification, provenance, &cfg.clip);
         if let Some(out) = &cfg.report {
-            evidence::write(&verification, &provenance, &cfg.clip, out)?;
+            evidence::write(&evidence, review.as_ref(), out)?;
             eprintln!(
                 "vfp: evidence page written to {} (its SHA-256 in {}.sha256)",
                 out.display(),
@@ -70,59 +61,15 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
             );
         }
         if let Some(dir) = &cfg.bundle {
-            evidence::write_bundle(&verification, &provenance, &cfg.clip, dir)?;
+            evidence::write_bundle(&evidence, review.as_ref(), dir)?;
             eprintln!(
                 "vfp: evidence bundle written to {} (report.html, report.json, SHA256SUMS)",
                 dir.display()
             );
         }
     }
-    Ok(match verification.verdict() {
+    Ok(match verdict {
         Verdict::Match => Status::Success,
         Verdict::NoMatch | Verdict::Error => Status::NoMatch,
     })
-}
-
-/// Now, UTC, to the second: `2026-11-30T09:55:12Z`.
-fn utc_now() -> String {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    vfp_ledger::utc(now_ms)
-}
-
-/// This process's command line as a POSIX shell would take it back.
-fn command_line() -> String {
-    std::env::args_os()
-        .map(|a| shell_quoted(&a.to_string_lossy()))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// `arg` as one shell word: as it is when that is safe, else in single
-/// quotes.
-fn shell_quoted(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b));
-    if plain {
-        arg.to_owned()
-    } else {
-        format!("'{}'", arg.replace('\'', "'\\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn command_lines_read_back_in_a_shell() {
-        assert_eq!(shell_quoted("clip.mp4"), "clip.mp4");
-        assert_eq!(shell_quoted("a b"), "'a b'");
-        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
-        assert_eq!(shell_quoted(""), "''");
-        assert_eq!(utc_now().len(), "2026-11-30T09:55:12Z".len());
-    }
 }

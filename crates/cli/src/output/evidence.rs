@@ -1,13 +1,15 @@
-//! The evidence of `vfp verify --report` / `--bundle`: a self-contained
-//! HTML page a reviewer signs from (a plain verdict with how sure it is,
-//! where the clip came from and how to reproduce the check, then each
-//! matched segment with timecodes, a plot of per-frame distance over clip
-//! time and catalog frames beside clip frames, images inlined so that the
-//! page is one file to attach), and the same as JSON with every matched
-//! frame pair ([`Report`]).
+//! The evidence of `vfp verify --report` / `--bundle`, printed: a
+//! self-contained HTML page a reviewer signs from (a plain verdict with
+//! how sure it is, where the clip came from and how to reproduce the
+//! check, then each matched segment with timecodes, a plot of per-frame
+//! distance over clip time and catalog frames beside clip frames, images
+//! inlined so that the page is one file to attach), and the same as JSON
+//! with every matched frame pair ([`Report`]).
 //!
 //! The page is `templates/evidence.html` (askama: checked at compile time,
-//! every value HTML-escaped); this module computes what it shows.
+//! every value HTML-escaped). Everything it shows is gathered by the
+//! engine ([`vfp_scan::evidence::Evidence`]); this module only puts it
+//! into words, a plot and PNG pictures.
 
 use crate::files::write_atomically;
 use anyhow::{Context, Result};
@@ -17,55 +19,15 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use vfp_extractor::Thumbnail;
-use vfp_scan::record::{FramePair, SegmentEvidence};
+use vfp_scan::evidence::{Evidence, Provenance, ShownPair, THUMBNAIL_WIDTH};
+use vfp_scan::record::SegmentEvidence;
 use vfp_scan::units::timecode;
 use vfp_scan::Verification;
 
 use super::review::Review;
 
-/// Frames shown side by side per segment.
-const POINTS: usize = 4;
-/// Thumbnail width in pixels.
-const THUMB_WIDTH: u32 = 320;
-
 /// The version of the report's JSON ([`Report`]).
 pub const REPORT_FORMAT: u32 = 1;
-
-/// Where a clip came from and how its check was made: given by the
-/// reviewer (`--source-url`, `--found-at`, `--reviewer`, `--case`) and
-/// recorded by vfp.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Provenance {
-    /// Where the clip was found (a post's URL).
-    pub source_url: Option<String>,
-    /// When it was found, as the reviewer records it.
-    pub found_at: Option<String>,
-    /// Who checks it.
-    pub reviewer: Option<String>,
-    /// The case it belongs to (free text or an id).
-    pub case: Option<String>,
-    /// When this report was made, UTC (`2026-11-30T09:55:12Z`).
-    pub generated_at_utc: String,
-    /// The vfp that made it.
-    pub vfp_version: String,
-    /// The command that made it, to repeat the check.
-    pub command_line: String,
-    /// The catalog's identity: SHA-256 of its MANIFEST (which names every
-    /// segment file and its checksum), not its local path.
-    pub catalog_manifest_sha256: String,
-    /// Titles in the catalog.
-    pub catalog_titles: usize,
-    /// Frames in the catalog.
-    pub catalog_frames: usize,
-    /// Fewest time-consistent matched frames a match needs.
-    pub min_frames: usize,
-    /// Shortest match, seconds of the clip.
-    pub min_duration_s: f64,
-    /// What the review ledger says of the clip (`--ledger`): decisions
-    /// made, and whether the clip or its source is allow-listed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub review: Option<Review>,
-}
 
 /// Everything the page shows, as JSON (`report.json` of `--bundle`):
 /// the verdict in words, the provenance, and the verification with every
@@ -78,10 +40,24 @@ pub struct Report<'a> {
     pub verdict: String,
     /// How sure: what the measured error rates say for these settings.
     pub how_sure: String,
-    /// Where the clip came from, how the check was made.
-    pub provenance: &'a Provenance,
+    /// Where the clip came from, how the check was made, and what the
+    /// review ledger says of it.
+    pub provenance: ReportProvenance<'a>,
     /// The check itself.
     pub verification: &'a Verification,
+}
+
+/// The provenance as the report gives it: with what the review ledger
+/// says of the clip (`--ledger`), decisions made and whether the clip or
+/// its source is allow-listed.
+#[derive(Debug, Serialize)]
+pub struct ReportProvenance<'a> {
+    /// Given by the reviewer and recorded by vfp.
+    #[serde(flatten)]
+    pub recorded: &'a Provenance,
+    /// The ledger's word on the clip, when a ledger was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<&'a Review>,
 }
 
 /// The page.
@@ -90,6 +66,7 @@ pub struct Report<'a> {
 struct Page<'a> {
     v: &'a Verification,
     p: &'a Provenance,
+    review: Option<&'a Review>,
     verdict: String,
     how_sure: String,
     thumb_width: u32,
@@ -144,26 +121,29 @@ struct Plot {
     last_tc: String,
 }
 
-/// Writes the page for `v` to `out`, atomically, and its SHA-256 beside
+/// Writes the page of `e` to `out`, atomically, and its SHA-256 beside
 /// it (`OUT.sha256`, as `sha256sum` writes it, so that an attachment can
-/// be checked later); thumbnails from `clip` and from each title's source
-/// video where this machine has it.
-pub fn write(v: &Verification, p: &Provenance, clip: &Path, out: &Path) -> Result<()> {
-    let html = render(v, p, clip)?;
+/// be checked later).
+pub fn write(e: &Evidence, review: Option<&Review>, out: &Path) -> Result<()> {
+    let html = render(e, review)?;
     write_atomically(out, html.as_bytes())?;
     write_checksum(out, html.as_bytes())
 }
 
 /// Writes the bundle into folder `dir` (created if missing): `report.html`,
 /// `report.json` and `SHA256SUMS` of both (`sha256sum -c SHA256SUMS`).
-pub fn write_bundle(v: &Verification, p: &Provenance, clip: &Path, dir: &Path) -> Result<()> {
+pub fn write_bundle(e: &Evidence, review: Option<&Review>, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let html = render(v, p, clip)?;
+    let html = render(e, review)?;
+    let (v, p) = (&e.verification, &e.provenance);
     let report = Report {
         format: REPORT_FORMAT,
         verdict: verdict(v),
         how_sure: how_sure(v, p),
-        provenance: p,
+        provenance: ReportProvenance {
+            recorded: p,
+            review,
+        },
         verification: v,
     };
     let mut json = serde_json::to_string_pretty(&report).context("cannot write the report")?;
@@ -196,24 +176,27 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The page's HTML.
-pub fn render(v: &Verification, p: &Provenance, clip: &Path) -> Result<String> {
+pub fn render(e: &Evidence, review: Option<&Review>) -> Result<String> {
+    let (v, p) = (&e.verification, &e.provenance);
     let segments = v
         .segments
         .iter()
+        .zip(&e.pairs)
         .enumerate()
-        .map(|(i, s)| SegmentView {
+        .map(|(i, (s, pairs))| SegmentView {
             number: i + 1,
             evidence: s,
             plot: plot(s, v.radius, v.follow_radius),
-            pairs: pairs(s, clip),
+            pairs: pairs.iter().map(pair_view).collect(),
         })
         .collect();
     let page = Page {
         v,
         p,
+        review,
         verdict: verdict(v),
         how_sure: how_sure(v, p),
-        thumb_width: THUMB_WIDTH,
+        thumb_width: THUMBNAIL_WIDTH,
         segments,
     };
     Ok(page.render()?)
@@ -322,64 +305,6 @@ const MEASURED: Measured = Measured {
     commands: "scripts/eval.sh, scripts/eval-cross.sh and scripts/eval-frames.sh",
 };
 
-/// Frame pairs spread over the segment, with their pictures.
-fn pairs(s: &SegmentEvidence, clip: &Path) -> Vec<PairView> {
-    let inside = inside(s);
-    let picks: Vec<FramePair> = if inside.len() <= POINTS {
-        inside
-    } else {
-        (0..POINTS)
-            .map(|k| inside[k * (inside.len() - 1) / (POINTS - 1)])
-            .collect()
-    };
-    let clip_times: Vec<u32> = picks.iter().map(|f| f.clip_ms).collect();
-    let title_times: Vec<u32> = picks.iter().map(|f| f.title_ms).collect();
-    let clip_pictures = pictures(clip, &clip_times);
-    let title_pictures = if s.title_source_path.is_empty() {
-        Err("the title's source video is not recorded in the catalog".into())
-    } else {
-        same_source(Path::new(&s.title_source_path), &s.title_sha256)
-            .and_then(|path| pictures(path, &title_times))
-    };
-    picks
-        .iter()
-        .enumerate()
-        .map(|(k, f)| PairView {
-            clip_tc: timecode(u64::from(f.clip_ms)),
-            title_tc: timecode(u64::from(f.title_ms)),
-            clip_picture: picture(&clip_pictures, k),
-            title_picture: picture(&title_pictures, k),
-            distance: f.distance,
-        })
-        .collect()
-}
-
-/// The matched pairs inside the segment's stated clip and title ranges
-/// (a pair found along the match can lie a frame beyond the fitted ends):
-/// a shown pair never contradicts the timecodes above it. All pairs if
-/// none is inside.
-fn inside(s: &SegmentEvidence) -> Vec<FramePair> {
-    let ms = |t: f64| (t * 1000.0).round() as i64;
-    let (c0, c1) = (ms(s.clip_start_s), ms(s.clip_end_s));
-    let (t0, t1) = (
-        ms(s.title_start_s.min(s.title_end_s)),
-        ms(s.title_start_s.max(s.title_end_s)),
-    );
-    let kept: Vec<FramePair> = s
-        .frames
-        .iter()
-        .filter(|f| {
-            (c0..=c1).contains(&i64::from(f.clip_ms)) && (t0..=t1).contains(&i64::from(f.title_ms))
-        })
-        .copied()
-        .collect();
-    if kept.is_empty() {
-        s.frames.clone()
-    } else {
-        kept
-    }
-}
-
 /// Per-frame distance over clip time, with the search radius marked:
 /// frames beyond it were found by following the match.
 fn plot(s: &SegmentEvidence, search_radius: u32, follow_radius: u32) -> Plot {
@@ -418,48 +343,6 @@ fn plot(s: &SegmentEvidence, search_radius: u32, follow_radius: u32) -> Plot {
     }
 }
 
-type Pictures = std::result::Result<Vec<Option<String>>, String>;
-
-/// PNG data URLs of `path` at `times_ms`, or why there are none.
-fn pictures(path: &Path, times_ms: &[u32]) -> Pictures {
-    if vfp_scan::is_fingerprint_file(path) {
-        return Err("a fingerprint has no pictures".into());
-    }
-    if !path.exists() {
-        return Err(format!("{} is not available here", path.display()));
-    }
-    let thumbs =
-        vfp_extractor::thumbnails(path, times_ms, THUMB_WIDTH).map_err(|e| e.to_string())?;
-    Ok(thumbs
-        .into_iter()
-        .map(|t| t.and_then(|t| png_data_url(&t)))
-        .collect())
-}
-
-/// `path` if it holds the title's video: frames are shown as the title's
-/// only from a file whose SHA-256 is the one the catalog recorded, never
-/// from whatever another file at that path shows (false evidence).
-fn same_source<'p>(path: &'p Path, title_sha256: &str) -> Result<&'p Path, String> {
-    if vfp_scan::is_fingerprint_file(path) {
-        return Err("the catalog was built from fingerprints, which have no pictures".into());
-    }
-    if !path.exists() {
-        return Err(format!(
-            "the title's source video ({}) is not available here",
-            path.display()
-        ));
-    }
-    let (_, sha256) = vfp_extractor::file_sha256(path).map_err(|e| e.to_string())?;
-    let found = vfp_fingerprint::to_hex(&sha256);
-    if found != title_sha256 {
-        return Err(format!(
-            "the file now at the title's source path ({}) is not the title's video (SHA-256 {found}, the catalog recorded {title_sha256}); no frames are shown from it",
-            path.display()
-        ));
-    }
-    Ok(path)
-}
-
 fn png_data_url(t: &Thumbnail) -> Option<String> {
     let img = image::RgbImage::from_raw(t.width, t.height, t.rgb.clone())?;
     let mut bytes = Vec::new();
@@ -474,20 +357,28 @@ fn png_data_url(t: &Thumbnail) -> Option<String> {
     ))
 }
 
-fn picture(pictures: &Pictures, k: usize) -> Picture {
-    match pictures {
-        Ok(p) => match p.get(k).cloned().flatten() {
+/// A shown pair as the page prints it: timecodes, PNG pictures.
+fn pair_view(shown: &ShownPair) -> PairView {
+    let picture = |p: &vfp_scan::evidence::Picture| match p {
+        vfp_scan::evidence::Picture::Frame(t) => match png_data_url(t) {
             Some(url) => Picture::Image(url),
-            None => Picture::Missing("no frame at this time".into()),
+            None => Picture::Missing("the picture could not be encoded".into()),
         },
-        Err(why) => Picture::Missing(why.clone()),
+        vfp_scan::evidence::Picture::Missing(why) => Picture::Missing(why.clone()),
+    };
+    PairView {
+        clip_tc: timecode(u64::from(shown.pair.clip_ms)),
+        title_tc: timecode(u64::from(shown.pair.title_ms)),
+        clip_picture: picture(&shown.clip),
+        title_picture: picture(&shown.title),
+        distance: shown.pair.distance,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::verify::tests::verification;
+    use vfp_scan::testing::verification;
 
     fn provenance() -> Provenance {
         Provenance {
@@ -503,15 +394,18 @@ mod tests {
             catalog_frames: 34_567,
             min_frames: 5,
             min_duration_s: 1.0,
-            review: None,
         }
+    }
+
+    /// The evidence of `v`, a check of `clip`, with [`provenance`].
+    fn evidence(v: Verification, clip: &str) -> Evidence {
+        Evidence::gather(v, provenance(), Path::new(clip))
     }
 
     #[test]
     fn the_page_says_what_the_review_ledger_holds() {
-        let v = verification(true);
-        let mut p = provenance();
-        let html = render(&v, &p, Path::new("clip.vfp")).unwrap();
+        let e = evidence(verification(true), "clip.vfp");
+        let html = render(&e, None).unwrap();
         assert!(!html.contains("Review ledger"), "no ledger given");
         let allowed = vfp_ledger::Allowed {
             id: 1,
@@ -523,8 +417,8 @@ mod tests {
         };
         let decision =
             crate::output::review::tests::decision(4, "ep1", vfp_ledger::Status::NoticeSent);
-        p.review = Some(Review::of(&["ep1"], Some(allowed), vec![decision]));
-        let html = render(&v, &p, Path::new("clip.vfp")).unwrap();
+        let review = Review::of(&["ep1"], Some(allowed), vec![decision]);
+        let html = render(&e, Some(&review)).unwrap();
         assert!(
             html.contains("<strong>Licensed</strong>: the source is on the allow-list"),
             "{html}"
@@ -535,8 +429,8 @@ mod tests {
             ),
             "{html}"
         );
-        p.review = Some(Review::of(&["ep1"], None, vec![]));
-        let html = render(&v, &p, Path::new("clip.vfp")).unwrap();
+        let review = Review::of(&["ep1"], None, vec![]);
+        let html = render(&e, Some(&review)).unwrap();
         assert!(html.contains("No decision about this clip yet."));
     }
 
@@ -544,7 +438,7 @@ mod tests {
     fn the_page_shows_each_segment_and_escapes_what_it_quotes() {
         let mut v = verification(true);
         v.segments[0].title_name = "<script>alert(1)</script> & co".into();
-        let html = render(&v, &provenance(), Path::new("clip.vfp")).unwrap();
+        let html = render(&evidence(v, "clip.vfp"), None).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(
             html.contains("Segment 1: ep1 &ldquo;&#60;script&#62;")
@@ -629,32 +523,8 @@ mod tests {
     }
 
     #[test]
-    fn pairs_shown_lie_inside_the_stated_segment() {
-        let mut v = verification(true);
-        let s = &mut v.segments[0];
-        // A pair found along the match a frame past the fitted end.
-        s.frames.push(FramePair {
-            clip_ms: 3_100,
-            title_ms: 602_100,
-            distance: 20,
-            found_by: vfp_scan::record::FoundBy::Follow,
-        });
-        let kept = inside(s);
-        assert_eq!(kept.len(), 3);
-        assert!(kept
-            .iter()
-            .all(|f| f.clip_ms <= 3_000 && f.title_ms <= 602_000));
-        let shown = pairs(s, Path::new("clip.vfp"));
-        assert_eq!(
-            shown.last().map(|p| p.title_tc.as_str()),
-            Some("00:10:02.000")
-        );
-    }
-
-    #[test]
     fn a_page_without_a_match_says_what_was_searched() {
-        let v = verification(false);
-        let html = render(&v, &provenance(), Path::new("clip.mp4")).unwrap();
+        let html = render(&evidence(verification(false), "clip.mp4"), None).unwrap();
         assert!(html.contains("No matching segment") && !html.contains("<svg"));
         assert!(html.contains("No part of this clip matches a catalog title."));
         assert!(
@@ -667,8 +537,8 @@ mod tests {
     fn a_bundle_holds_the_page_the_report_and_their_checksums() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("case");
-        let v = verification(true);
-        write_bundle(&v, &provenance(), Path::new("clip.vfp"), &dir).unwrap();
+        let e = evidence(verification(true), "clip.vfp");
+        write_bundle(&e, None, &dir).unwrap();
         let html = std::fs::read(dir.join("report.html")).unwrap();
         let json = std::fs::read(dir.join("report.json")).unwrap();
         let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
@@ -695,7 +565,7 @@ mod tests {
             .starts_with("This clip shows"));
 
         let page = tmp.path().join("e.html");
-        write(&v, &provenance(), Path::new("clip.vfp"), &page).unwrap();
+        write(&e, None, &page).unwrap();
         let sum = std::fs::read_to_string(tmp.path().join("e.html.sha256")).unwrap();
         let bytes = std::fs::read(&page).unwrap();
         assert_eq!(sum, format!("{}  e.html\n", sha256_hex(&bytes)));

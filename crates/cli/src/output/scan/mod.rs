@@ -4,6 +4,9 @@
 mod csv;
 mod human;
 mod jsonl;
+mod printer;
+
+pub use printer::Printer;
 
 use super::review::Review;
 use super::{count, Rendered};

@@ -65,8 +65,8 @@ pub fn render(v: &Verification) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::verification;
     use super::*;
+    use vfp_scan::testing::verification;
 
     #[test]
     fn segments_in_timecodes() {

@@ -15,8 +15,8 @@ pub fn render(v: &Verification) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::verification;
     use super::*;
+    use vfp_scan::testing::verification;
 
     #[test]
     fn frame_pairs_are_labelled_and_the_document_reads_back() {

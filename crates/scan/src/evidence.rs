@@ -1,0 +1,367 @@
+//! What a reviewer's evidence shows besides the [`Verification`] itself,
+//! gathered here so that a page or a report only renders what it is
+//! handed (as ripgrep's printers format what its searcher found):
+//!
+//! - [`Evidence`]: all of it for one clip, gathered at once.
+//! - [`Provenance`]: where the clip came from (as the reviewer gives it)
+//!   and how the check was made (when, by which vfp, with which command,
+//!   against which catalog, at which thresholds).
+//! - [`shown_pairs`]: per matched segment, a few frame pairs spread over
+//!   it, each with the clip's picture and the title's, or why a picture
+//!   is missing. A title's picture comes only from a file whose SHA-256
+//!   is the one the catalog recorded ([`same_source`]): never from
+//!   whatever another file at that path shows.
+
+use crate::record::{FramePair, SegmentEvidence, Verification};
+use crate::scanner::is_fingerprint_file;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::ffi::OsString;
+use std::path::Path;
+use vfp_extractor::Thumbnail;
+use vfp_index::{Catalog, IndexError};
+use vfp_matcher::MatchParams;
+
+/// Frame pairs shown per matched segment.
+pub const PAIRS_SHOWN: usize = 4;
+
+/// Width of a shown picture, pixels.
+pub const THUMBNAIL_WIDTH: u32 = 320;
+
+/// Everything an evidence page shows of one clip but the words: the
+/// verification, its provenance and, per segment, the pairs shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    /// The check itself.
+    pub verification: Verification,
+    /// Where the clip came from, how the check was made.
+    pub provenance: Provenance,
+    /// For each of the verification's segments, in order, the pairs
+    /// shown ([`shown_pairs`]).
+    pub pairs: Vec<Vec<ShownPair>>,
+}
+
+impl Evidence {
+    /// The evidence of `verification`, a check of `clip`: the pictures
+    /// are taken from `clip` and from each title's source video where
+    /// this machine has it.
+    pub fn gather(verification: Verification, provenance: Provenance, clip: &Path) -> Evidence {
+        let pairs = shown_pairs(&verification, clip);
+        Evidence {
+            verification,
+            provenance,
+            pairs,
+        }
+    }
+}
+
+/// Where the clip came from and who checks it, as the reviewer gives it
+/// (`--source-url`, `--found-at`, `--reviewer`, `--case`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReviewerInput {
+    /// Where the clip was found (a post's URL).
+    pub source_url: Option<String>,
+    /// When it was found, as the reviewer records it.
+    pub found_at: Option<String>,
+    /// Who checks it.
+    pub reviewer: Option<String>,
+    /// The case it belongs to (free text or an id).
+    pub case: Option<String>,
+}
+
+/// Where a clip came from and how its check was made: given by the
+/// reviewer and recorded by vfp.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Provenance {
+    /// Where the clip was found (a post's URL).
+    pub source_url: Option<String>,
+    /// When it was found, as the reviewer records it.
+    pub found_at: Option<String>,
+    /// Who checks it.
+    pub reviewer: Option<String>,
+    /// The case it belongs to (free text or an id).
+    pub case: Option<String>,
+    /// When this report was made, UTC (`2026-11-30T09:55:12Z`).
+    pub generated_at_utc: String,
+    /// The vfp that made it.
+    pub vfp_version: String,
+    /// The command that made it, to repeat the check.
+    pub command_line: String,
+    /// The catalog's identity: SHA-256 of its MANIFEST (which names every
+    /// segment file and its checksum), not its local path.
+    pub catalog_manifest_sha256: String,
+    /// Titles in the catalog.
+    pub catalog_titles: usize,
+    /// Frames in the catalog.
+    pub catalog_frames: usize,
+    /// Fewest time-consistent matched frames a match needs.
+    pub min_frames: usize,
+    /// Shortest match, seconds of the clip.
+    pub min_duration_s: f64,
+}
+
+impl Provenance {
+    /// The provenance of a check made now against `catalog` with
+    /// `params`, by the command `args` (a process's arguments, the
+    /// program first), by vfp `vfp_version`.
+    pub fn gather(
+        given: ReviewerInput,
+        catalog: &Catalog,
+        params: &MatchParams,
+        args: impl IntoIterator<Item = OsString>,
+        vfp_version: &str,
+    ) -> Result<Provenance, IndexError> {
+        Ok(Provenance {
+            source_url: given.source_url,
+            found_at: given.found_at,
+            reviewer: given.reviewer,
+            case: given.case,
+            generated_at_utc: utc_now(),
+            vfp_version: vfp_version.to_owned(),
+            command_line: command_line(args),
+            catalog_manifest_sha256: vfp_fingerprint::to_hex(
+                &Sha256::digest(catalog.files()?.manifest).into(),
+            ),
+            catalog_titles: catalog.titles().len(),
+            catalog_frames: catalog.frame_count(),
+            min_frames: params.min_frames,
+            min_duration_s: f64::from(params.min_duration_ms) / 1000.0,
+        })
+    }
+}
+
+/// Now, UTC, to the second: `2026-11-30T09:55:12Z`.
+fn utc_now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A command line as a POSIX shell would take it back.
+fn command_line(args: impl IntoIterator<Item = OsString>) -> String {
+    args.into_iter()
+        .map(|a| shell_quoted(&a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `arg` as one shell word: as it is when that is safe, else in single
+/// quotes.
+fn shell_quoted(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b));
+    if plain {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+/// A picture of a frame, or why there is none.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Picture {
+    /// The frame, [`THUMBNAIL_WIDTH`] pixels wide.
+    Frame(Thumbnail),
+    /// Why no picture is shown.
+    Missing(String),
+}
+
+/// A matched frame pair as a reviewer sees it: the clip's picture beside
+/// the title's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShownPair {
+    /// The pair: times and distance.
+    pub pair: FramePair,
+    /// The clip's frame at `pair.clip_ms`.
+    pub clip: Picture,
+    /// The title's frame at `pair.title_ms`.
+    pub title: Picture,
+}
+
+/// For each segment of `v`, in order, up to [`PAIRS_SHOWN`] pairs spread
+/// over it ([`pairs_inside`]), with pictures from `clip` and from the
+/// title's source video where this machine has it.
+pub fn shown_pairs(v: &Verification, clip: &Path) -> Vec<Vec<ShownPair>> {
+    v.segments.iter().map(|s| segment_pairs(s, clip)).collect()
+}
+
+fn segment_pairs(s: &SegmentEvidence, clip: &Path) -> Vec<ShownPair> {
+    let inside = pairs_inside(s);
+    let picks: Vec<FramePair> = if inside.len() <= PAIRS_SHOWN {
+        inside
+    } else {
+        (0..PAIRS_SHOWN)
+            .map(|k| inside[k * (inside.len() - 1) / (PAIRS_SHOWN - 1)])
+            .collect()
+    };
+    let clip_times: Vec<u32> = picks.iter().map(|f| f.clip_ms).collect();
+    let title_times: Vec<u32> = picks.iter().map(|f| f.title_ms).collect();
+    let clip_pictures = pictures(clip, &clip_times);
+    let title_pictures = if s.title_source_path.is_empty() {
+        Err("the title's source video is not recorded in the catalog".into())
+    } else {
+        same_source(Path::new(&s.title_source_path), &s.title_sha256)
+            .and_then(|path| pictures(path, &title_times))
+    };
+    picks
+        .into_iter()
+        .enumerate()
+        .map(|(k, pair)| ShownPair {
+            pair,
+            clip: picture(&clip_pictures, k),
+            title: picture(&title_pictures, k),
+        })
+        .collect()
+}
+
+/// The matched pairs inside the segment's stated clip and title ranges
+/// (a pair found along the match can lie a frame beyond the fitted ends):
+/// a shown pair never contradicts the timecodes above it. All pairs if
+/// none is inside.
+pub fn pairs_inside(s: &SegmentEvidence) -> Vec<FramePair> {
+    let ms = |t: f64| (t * 1000.0).round() as i64;
+    let (c0, c1) = (ms(s.clip_start_s), ms(s.clip_end_s));
+    let (t0, t1) = (
+        ms(s.title_start_s.min(s.title_end_s)),
+        ms(s.title_start_s.max(s.title_end_s)),
+    );
+    let kept: Vec<FramePair> = s
+        .frames
+        .iter()
+        .filter(|f| {
+            (c0..=c1).contains(&i64::from(f.clip_ms)) && (t0..=t1).contains(&i64::from(f.title_ms))
+        })
+        .copied()
+        .collect();
+    if kept.is_empty() {
+        s.frames.clone()
+    } else {
+        kept
+    }
+}
+
+type Pictures = Result<Vec<Option<Thumbnail>>, String>;
+
+/// Pictures of `path` at `times_ms`, or why there are none.
+fn pictures(path: &Path, times_ms: &[u32]) -> Pictures {
+    if is_fingerprint_file(path) {
+        return Err("a fingerprint has no pictures".into());
+    }
+    if !path.exists() {
+        return Err(format!("{} is not available here", path.display()));
+    }
+    vfp_extractor::thumbnails(path, times_ms, THUMBNAIL_WIDTH).map_err(|e| e.to_string())
+}
+
+/// `path` if it holds the title's video: frames are shown as the title's
+/// only from a file whose SHA-256 is the one the catalog recorded, never
+/// from whatever another file at that path shows (false evidence).
+pub fn same_source<'p>(path: &'p Path, title_sha256: &str) -> Result<&'p Path, String> {
+    if is_fingerprint_file(path) {
+        return Err("the catalog was built from fingerprints, which have no pictures".into());
+    }
+    if !path.exists() {
+        return Err(format!(
+            "the title's source video ({}) is not available here",
+            path.display()
+        ));
+    }
+    let (_, sha256) = vfp_extractor::file_sha256(path).map_err(|e| e.to_string())?;
+    let found = vfp_fingerprint::to_hex(&sha256);
+    if found != title_sha256 {
+        return Err(format!(
+            "the file now at the title's source path ({}) is not the title's video (SHA-256 {found}, the catalog recorded {title_sha256}); no frames are shown from it",
+            path.display()
+        ));
+    }
+    Ok(path)
+}
+
+fn picture(pictures: &Pictures, k: usize) -> Picture {
+    match pictures {
+        Ok(p) => match p.get(k).cloned().flatten() {
+            Some(frame) => Picture::Frame(frame),
+            None => Picture::Missing("no frame at this time".into()),
+        },
+        Err(why) => Picture::Missing(why.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::FoundBy;
+    use crate::testing::verification;
+
+    #[test]
+    fn command_lines_read_back_in_a_shell() {
+        assert_eq!(shell_quoted("clip.mp4"), "clip.mp4");
+        assert_eq!(shell_quoted("a b"), "'a b'");
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+        assert_eq!(shell_quoted(""), "''");
+        assert_eq!(
+            command_line(["vfp", "verify", "my clip.mp4"].map(OsString::from)),
+            "vfp verify 'my clip.mp4'"
+        );
+        assert_eq!(utc_now().len(), "2026-11-30T09:55:12Z".len());
+    }
+
+    #[test]
+    fn pairs_shown_lie_inside_the_stated_segment() {
+        let mut v = verification(true);
+        let s = &mut v.segments[0];
+        // A pair found along the match a frame past the fitted end.
+        s.frames.push(FramePair {
+            clip_ms: 3_100,
+            title_ms: 602_100,
+            distance: 20,
+            found_by: FoundBy::Follow,
+        });
+        let kept = pairs_inside(s);
+        assert_eq!(kept.len(), 3);
+        assert!(kept
+            .iter()
+            .all(|f| f.clip_ms <= 3_000 && f.title_ms <= 602_000));
+        let shown = shown_pairs(&v, Path::new("clip.vfp"));
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].last().map(|p| p.pair.title_ms), Some(602_000));
+    }
+
+    #[test]
+    fn pictures_say_why_they_are_missing() {
+        let v = verification(true);
+        let shown = shown_pairs(&v, Path::new("clip.vfp"));
+        let first = &shown[0][0];
+        assert_eq!(
+            first.clip,
+            Picture::Missing("a fingerprint has no pictures".into())
+        );
+        assert_eq!(
+            first.title,
+            Picture::Missing(
+                "the title's source video (/nowhere/ep1.mp4) is not available here".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_title_picture_comes_only_from_the_file_the_catalog_recorded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("ep1.mp4");
+        std::fs::write(&path, b"another video").unwrap();
+        let why = same_source(&path, &"cd".repeat(32)).unwrap_err();
+        assert!(why.contains("is not the title's video"), "{why}");
+        let (_, sha256) = vfp_extractor::file_sha256(&path).unwrap();
+        let recorded = vfp_fingerprint::to_hex(&sha256);
+        assert_eq!(same_source(&path, &recorded), Ok(path.as_path()));
+    }
+}
