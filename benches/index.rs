@@ -1,6 +1,6 @@
 //! Catalog search on a CI-sized synthetic catalog (200,000 frames: shots
 //! of drifting frames), with the flat popcount scan as the baseline in the
-//! same group, and the cost of opening a segment. `scripts/bench-index.sh`
+//! same group, and the cost of opening a segment. `scripts/bench/index.sh`
 //! measures 10 million frames.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

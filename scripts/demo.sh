@@ -8,18 +8,17 @@
 # third video as an unrelated clip)
 # and scans them.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 cd "$root"
 
-bash scripts/install-deps.sh
-bash scripts/fetch-testdata.sh
+bash scripts/dev/install-deps.sh
+bash scripts/dev/fetch-testdata.sh
 cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
 out=${VFP_DEMO_OUT:-$root/target/demo}
 mkdir -p "$out/dense" "$out/keyframes"
 
 echo "== building vfp (release)"
-cargo build --release --locked -p vfp-cli --quiet
-vfp=$root/target/release/vfp
+build_vfp
 
 videos=("$cache"/*.avi "$cache"/*.mp4)
 echo "== vfp extract (dense, 4 samples/s) ${#videos[@]} real videos -> $out/dense"

@@ -5,17 +5,17 @@
 # a short fuzz run of each parser of untrusted bytes (VFP_FUZZ_SECONDS per
 # target, default 30), the reliability soak (VFP_SOAK_FILES, default
 # 1000), a 3-node NATS JetStream cluster losing a worker and a server
-# mid-run (demo-cluster.sh 60), the evidence page in headless Chromium
-# (check-evidence-page.sh), the check that a scan's memory does not grow with a file's
-# length (bench-memory.sh --quick) and `vfp bench` on its built-in material,
-# checked against a scan timed from outside (bench-scan.sh --quick).
+# mid-run (demo/cluster.sh 60), the evidence page in headless Chromium
+# (dev/check-evidence-page.sh), the check that a scan's memory does not grow with a file's
+# length (bench/memory.sh --quick) and `vfp bench` on its built-in material,
+# checked against a scan timed from outside (bench/scan.sh --quick).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 cd "$root"
 
-bash scripts/install-deps.sh
-bash scripts/fetch-testdata.sh
-bash scripts/gen-testdata.sh
+bash scripts/dev/install-deps.sh
+bash scripts/dev/fetch-testdata.sh
+bash scripts/dev/gen-testdata.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -29,16 +29,15 @@ cargo test --workspace --locked
 echo "== cargo bench --no-run"
 cargo bench --workspace --no-run --locked --quiet
 echo "== fuzz"
-bash scripts/fuzz.sh "${VFP_FUZZ_SECONDS:-30}"
+bash scripts/dev/fuzz.sh "${VFP_FUZZ_SECONDS:-30}"
 echo "== soak"
-cargo build --release --locked --quiet -p vfp-cli
-bash scripts/soak.sh "${VFP_SOAK_FILES:-1000}"
+bash scripts/dev/soak.sh "${VFP_SOAK_FILES:-1000}"
 echo "== many machines: a 3-node NATS cluster losing a worker and a server mid-run"
-bash scripts/demo-cluster.sh 60
+bash scripts/demo/cluster.sh 60
 echo "== the evidence page in headless Chromium"
-bash scripts/check-evidence-page.sh
+bash scripts/dev/check-evidence-page.sh
 echo "== memory of a long file in flight"
-bash scripts/bench-memory.sh --quick
+bash scripts/bench/memory.sh --quick
 echo "== vfp bench, against a timed scan"
-bash scripts/bench-scan.sh --quick
+bash scripts/bench/scan.sh --quick
 echo "test.sh: all checks passed"

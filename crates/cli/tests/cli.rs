@@ -17,7 +17,7 @@ fn testdata(var: &str, default: &str, name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} is missing: run scripts/fetch-testdata.sh and scripts/gen-testdata.sh (or scripts/test.sh)",
+        "{} is missing: run scripts/dev/fetch-testdata.sh and scripts/dev/gen-testdata.sh (or scripts/test.sh)",
         path.display()
     );
     path

@@ -125,7 +125,7 @@ fn index_publish_errors_name_the_server_or_the_folder() {
     assert!(stderr(&out).contains("catalog name"), "{}", stderr(&out));
 }
 
-/// A generated test video (scripts/gen-testdata.sh).
+/// A generated test video (scripts/dev/gen-testdata.sh).
 fn generated(name: &str) -> PathBuf {
     let dir = std::env::var_os("VFP_TESTDATA_GENERATED").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/generated"),
@@ -134,7 +134,7 @@ fn generated(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} is missing: run scripts/fetch-testdata.sh and scripts/gen-testdata.sh (or scripts/test.sh)",
+        "{} is missing: run scripts/dev/fetch-testdata.sh and scripts/dev/gen-testdata.sh (or scripts/test.sh)",
         path.display()
     );
     path.canonicalize().unwrap()

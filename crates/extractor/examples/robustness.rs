@@ -8,7 +8,7 @@
 //!     REF.mp4 [--fps N] NAME=TRANSFORMED.mp4... unrelated=OTHER.mp4...
 //! ```
 //! A transform named `mirrored` is compared through the mirrored variant.
-//! `scripts/measure-robustness.sh` runs it on the test clips.
+//! `scripts/eval/robustness.sh` runs it on the test clips.
 
 use image::GrayImage;
 use image_hasher::{HashAlg, HasherConfig, ImageHash};

@@ -1,7 +1,7 @@
 //! A throwaway nats-server with JetStream, for tests and demos: on
 //! 127.0.0.1 at a port the server picks, its store in a temporary folder,
 //! stopped and removed when dropped. Needs `nats-server` on the `PATH`
-//! (Debian's package; `scripts/install-deps.sh` installs it).
+//! (Debian's package; `scripts/dev/install-deps.sh` installs it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -81,7 +81,7 @@ fn spawn(dir: &Path, port: &str, extra: &[String]) -> std::io::Result<(Child, St
         .map_err(|e| {
             std::io::Error::new(
                 e.kind(),
-                format!("cannot start nats-server ({e}); install it (scripts/install-deps.sh)"),
+                format!("cannot start nats-server ({e}); install it (scripts/dev/install-deps.sh)"),
             )
         })?;
     match wait_for_url(&ports) {

@@ -1,7 +1,7 @@
 //! A throwaway PostgreSQL server, for tests and trials: a new cluster in a
 //! temporary folder (`initdb`), started on 127.0.0.1 at a free port with
 //! its socket in that folder, stopped and removed when dropped. Needs
-//! Debian's `postgresql` package (`scripts/install-deps.sh`). PostgreSQL
+//! Debian's `postgresql` package (`scripts/dev/install-deps.sh`). PostgreSQL
 //! refuses to run as root: run as root, it initialises and runs the
 //! cluster as the `postgres` user (`runuser`).
 
@@ -155,7 +155,7 @@ fn bin_dir() -> std::io::Result<PathBuf> {
         .map_err(|e| {
             std::io::Error::new(
                 e.kind(),
-                "PostgreSQL is not installed (/usr/lib/postgresql); run scripts/install-deps.sh",
+                "PostgreSQL is not installed (/usr/lib/postgresql); run scripts/dev/install-deps.sh",
             )
         })?
         .flatten()

@@ -55,13 +55,13 @@ pub struct QueryHit {
 }
 
 /// Default per-frame search radius, in bits of the 256-bit hash. Measured
-/// on the shared dev set (`scripts/eval-frames.sh 30`, every view): 80 % of
+/// on the shared dev set (`scripts/eval/frames.sh 30`, every view): 80 % of
 /// positive frames lie within 31 bits of their true title frame (86 %
 /// within 40), while no frame of 101 negative clips and 23 full-length
 /// unrelated videos (21,275 moments) came within 71 bits of any catalog
 /// frame, so 31 leaves 41 bits of margin to the nearest negative: the
 /// search covers the whole catalog, and a larger catalog brings unrelated
-/// frames nearer. With lines followed, recall on the set (`scripts/eval.sh
+/// frames nearer. With lines followed, recall on the set (`scripts/eval/accuracy.sh
 /// --radius R`) is 0.708 at 10, 0.783 at 15, 0.840 at 21, 0.915 at 31 and
 /// 0.925 at 39 and 47, while search cost grows with every bit. With the
 /// catalog's 9:16 windows stored too (twice the hashes), the nearest
@@ -69,7 +69,7 @@ pub struct QueryHit {
 pub const DEFAULT_RADIUS: u32 = 31;
 
 /// Default radius for following a line (see [`Probe`]), in bits. Measured
-/// on the shared dev set (`scripts/eval-frames.sh 30`): of 62 M
+/// on the shared dev set (`scripts/eval/frames.sh 30`): of 62 M
 /// comparisons of unrelated clip moments (101 negative clips, 23
 /// full-length unrelated videos, every view, both orientations) with
 /// catalog frames, none came within 71 bits, 51 within 79 (8e-7) and
@@ -88,7 +88,7 @@ pub const DEFAULT_FOLLOW_RADIUS: u32 = 55;
 /// any catalog frame, so none holds a seed at the search radius, and
 /// following from a seed (at normal speed until the frames found measure
 /// one) still needs [`DEFAULT_MIN_FRAMES`] frames over
-/// [`DEFAULT_MIN_DURATION_MS`]. Measured with `scripts/eval-cross.sh`: 139
+/// [`DEFAULT_MIN_DURATION_MS`]. Measured with `scripts/eval/cross.sh`: 139
 /// files of titles outside the catalog (whole titles and their
 /// transformed copies) gave no claim, at the defaults and at radius 47,
 /// follow radius 71, 2 frames, no minimum duration.

@@ -21,7 +21,7 @@ const MAX_MIN_DURATION_S: f64 = u32::MAX as f64 / 1000.0;
 /// The widest search radius, in bits, run on the evaluation sets without
 /// a false claim: at 47 (follow radius 71, 2 frames, no minimum
 /// duration), 0 claims on the dev set's 101 negatives, the social suite's
-/// 66 and the 139 files of `scripts/eval-cross.sh`; the nearest unrelated
+/// 66 and the 139 files of `scripts/eval/cross.sh`; the nearest unrelated
 /// moment came within 48 bits of a catalog frame. Wider searches are
 /// refused unless a run is marked exploratory.
 pub const MAX_TESTED_RADIUS: u32 = 47;
@@ -204,7 +204,7 @@ impl ScanSettings {
 /// scan keeps of its video (at 30 samples a second, the hashes of every
 /// view and the local features: about 5 MB a minute), so a file in flight
 /// holds at most 5.5 minutes of it, however long it is (see
-/// `scripts/bench-memory.sh`).
+/// `scripts/bench/memory.sh`).
 pub const SCAN_PARTS: Parts = Parts {
     span_ms: 300_000,
     overlap_ms: 30_000,

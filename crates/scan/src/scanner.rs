@@ -21,7 +21,7 @@ pub const TRIAGE_RADIUS: u32 = 31;
 
 /// Fewest informative keyframes for the triage to rule a file out by
 /// them; a file with fewer is decoded densely. Measured on the shared dev
-/// set (`scripts/eval.sh --fast`): a copy's single keyframe hit the
+/// set (`scripts/eval/accuracy.sh --fast`): a copy's single keyframe hit the
 /// catalog in 32 of 56 clips, and a clip's keyframes miss together more
 /// often than chance (2 keyframes: 12 of 22), so a few keyframes cannot
 /// vouch for a file; files with so few are mostly short, and cheap to

@@ -87,7 +87,7 @@ impl SearchPlan {
 impl Default for SearchPlan {
     /// Every moment within 10 bits, ten a second within 21, six a second
     /// within the scan's radius (31). Measured on the shared evaluation
-    /// sets (`scripts/eval.sh --search tiered`): dev recall 0.953 as with
+    /// sets (`scripts/eval/accuracy.sh --search tiered`): dev recall 0.953 as with
     /// every moment searched at 31 (two a second: 0.934, four: 0.943);
     /// social 0.900 against 0.929 (two short clips of 3 and 5 s, a split
     /// screen and a filmed screen, found only when every moment is

@@ -21,7 +21,7 @@ fn generated(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} missing: run scripts/fetch-testdata.sh and scripts/gen-testdata.sh",
+        "{} missing: run scripts/dev/fetch-testdata.sh and scripts/dev/gen-testdata.sh",
         path.display()
     );
     path

@@ -24,6 +24,7 @@ use vfp_scan::record::SegmentEvidence;
 use vfp_scan::units::timecode;
 use vfp_scan::Verification;
 
+use super::measured::Measured;
 use super::review::Review;
 
 /// The version of the report's JSON ([`Report`]).
@@ -266,44 +267,45 @@ pub fn how_sure(v: &Verification, p: &Provenance) -> String {
         "search radius {} bits, follow radius {}, at least {} matched frames over at least {} s",
         v.radius, v.follow_radius, p.min_frames, p.min_duration_s
     );
-    if measured {
-        format!(
-            "How sure: at these settings ({settings}) vfp claimed no match in any of the {} files of its measured evaluation that show no catalog title ({}), which bounds its false claims at about {} % of files (95 % confidence); the distance margins measured there keep the rate far below that: {}. The score ranks evidence for review; it is not a probability: on the evaluation's detected copies (clips of a few seconds) scores ran from 0.14 to 0.90, median 0.51, and a low score is a weaker or more transformed copy, still a copy. Reproduce the measurement with {} in vfp's source.",
-            MEASURED.negative_files,
-            MEASURED.negatives,
-            MEASURED.bound_pct,
-            MEASURED.margins,
-            MEASURED.commands
-        )
-    } else {
-        format!(
+    let figures = Measured::get().filter(|m| m.false_claims() == 0);
+    match figures {
+        Some(m) if measured => {
+            let (a, c, f) = (&m.dev.accuracy, &m.dev.cross, &m.dev.frames);
+            let pairs = f
+                .unrelated_pairs_millions
+                .map_or_else(String::new, |n| format!("of {n} million pairs of an unrelated video moment and a catalog frame, "));
+            format!(
+                "How sure: at these settings ({settings}) vfp claimed no match in any of the {} files of its measured evaluation that show no catalog title ({} clips of unrelated video, {} unrelated full-length videos, {} files of titles outside the catalog), which bounds its false claims at about {:.1} % of files (95 % confidence); the distance margins measured there keep the rate far below that: {pairs}the nearest pair was {} bits apart, where the search looks within {} (re-framed unrelated clips of the short-video suite came within {}). The score ranks evidence for review; it is not a probability: on the evaluation's {} detected copies (clips of a few seconds) scores ran from {:.2} to {:.2}, median {:.2}, and a low score is a weaker or more transformed copy, still a copy. Reproduce the measurement with {} in vfp's source.",
+                m.negative_files(),
+                a.negatives,
+                c.unrelated_videos,
+                c.files,
+                m.bound_pct(),
+                f.nearest_negative_bits,
+                defaults.radius,
+                m.social.frames.nearest_negative_bits,
+                a.detected,
+                a.score_min,
+                a.score_max,
+                a.score_median,
+                m.commands()
+            )
+        }
+        Some(_) => format!(
             "How sure: these settings ({settings}{}) are looser than those vfp's false-claim rate was measured at (search radius {} bits, follow radius {}, at least {} frames over {} s): treat this as a lead to look into, not as evidence.",
             if v.exploratory { ", exploratory" } else { "" },
             defaults.radius,
             defaults.follow_radius,
             defaults.min_frames,
             defaults.min_duration_s
-        )
+        ),
+        // Figures with a false claim need words of their own: until then
+        // the page says where to find them rather than a bound they break.
+        None => format!(
+            "How sure: at these settings ({settings}) vfp's measured evaluation recorded false claims (docs/measured.json in vfp's source): treat this as a lead to look into, and read the figures before relying on it."
+        ),
     }
 }
-
-/// vfp's measured false-claim figures, as the README's Accuracy section
-/// gives them; re-measured with `commands`.
-struct Measured {
-    negative_files: usize,
-    negatives: &'static str,
-    bound_pct: f64,
-    margins: &'static str,
-    commands: &'static str,
-}
-
-const MEASURED: Measured = Measured {
-    negative_files: 263,
-    negatives: "101 clips of unrelated video, 23 unrelated full-length videos, 139 files of titles outside the catalog",
-    bound_pct: 1.1,
-    margins: "of 124 million pairs of an unrelated video moment and a catalog frame, the nearest pair was 68 bits apart, where the search looks within 31 (re-framed unrelated clips of the short-video suite came within 48)",
-    commands: "scripts/eval.sh, scripts/eval-cross.sh and scripts/eval-frames.sh",
-};
 
 /// Per-frame distance over clip time, with the search radius marked:
 /// frames beyond it were found by following the match.
@@ -492,7 +494,7 @@ mod tests {
             sure.contains("none") || sure.contains("no match in any of the 263 files"),
             "{sure}"
         );
-        assert!(sure.contains("scripts/eval-cross.sh"), "{sure}");
+        assert!(sure.contains("scripts/eval/cross.sh"), "{sure}");
         // Looser settings than those measured: a lead, not evidence.
         let mut loose = v.clone();
         loose.radius = 47;

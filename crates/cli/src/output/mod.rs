@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod evidence;
 pub mod fingerprint;
 pub mod fleet;
+pub mod measured;
 pub mod progress;
 pub mod review;
 pub mod scan;

@@ -1,5 +1,5 @@
 //! Paths of the test videos: fetched real videos and clips generated from
-//! them by `scripts/fetch-testdata.sh` and `scripts/gen-testdata.sh`
+//! them by `scripts/dev/fetch-testdata.sh` and `scripts/dev/gen-testdata.sh`
 //! (`scripts/test.sh` runs both).
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
@@ -20,7 +20,7 @@ fn dir(var: &str, default: &str) -> PathBuf {
 fn existing(path: PathBuf) -> PathBuf {
     assert!(
         path.exists(),
-        "test video {} is missing: run scripts/fetch-testdata.sh and scripts/gen-testdata.sh (or scripts/test.sh)",
+        "test video {} is missing: run scripts/dev/fetch-testdata.sh and scripts/dev/gen-testdata.sh (or scripts/test.sh)",
         path.display()
     );
     path

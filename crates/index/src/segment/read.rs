@@ -441,7 +441,7 @@ mod tests {
         }
     }
 
-    /// Found by fuzzing (`scripts/fuzz.sh`): a keypoint chunk width of 0
+    /// Found by fuzzing (`scripts/dev/fuzz.sh`): a keypoint chunk width of 0
     /// divided by zero on open.
     #[test]
     fn impossible_search_geometries_are_refused_not_divided_by() {

@@ -9,7 +9,7 @@
 # soak), procps (pgrep) and python3 (scripts' checks); nats-server (2.9,
 # JetStream) for the many-machines mode's tests, started on loopback ports;
 # chromium (headless) to check the evidence page as a reviewer sees it and
-# prints it (scripts/check-evidence-page.sh); postgresql (15) for the review
+# prints it (scripts/dev/check-evidence-page.sh); postgresql (15) for the review
 # ledger's tests against a throwaway cluster on a loopback port.
 set -euo pipefail
 

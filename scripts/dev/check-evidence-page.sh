@@ -9,19 +9,16 @@
 # Leaves evidence.html, evidence.png, evidence.pdf in
 # target/evidence-check/; with --screenshot FILE (a .jpg), also writes
 # the top of the screenshot there, 800 px wide (the README's).
-#   scripts/check-evidence-page.sh [--screenshot FILE]
+#   scripts/dev/check-evidence-page.sh [--screenshot FILE]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 copy_to=
 [ "${1:-}" = --screenshot ] && copy_to=${2:?--screenshot FILE}
-bash scripts/install-deps.sh >/dev/null
+bash scripts/dev/install-deps.sh >/dev/null
 generated=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
-for f in ref.mp4 mirrored.mp4; do
-    [ -s "$generated/$f" ] || { echo "check-evidence-page: $generated/$f missing; run scripts/fetch-testdata.sh and scripts/gen-testdata.sh" >&2; exit 1; }
-done
-cargo build --release --locked -q -p vfp-cli
-vfp=$root/target/release/vfp
+need "$generated" "scripts/dev/fetch-testdata.sh and scripts/dev/gen-testdata.sh" ref.mp4 mirrored.mp4
+build_vfp
 out=$root/target/evidence-check
 rm -rf "$out"
 mkdir -p "$out"
@@ -31,12 +28,7 @@ mkdir -p "$out"
     --reviewer "A. Reviewer" --case "CASE-2026-117" "$generated/mirrored.mp4" >/dev/null
 
 work=$(mktemp -d)
-proxy=
-cleanup() {
-    if [ -n "$proxy" ]; then kill "$proxy" 2>/dev/null || true; wait "$proxy" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+at_exit 'rm -rf "$work"'
 # The proxy: records the first line of every request, answers 403.
 python3 - "$work/requests.log" "$work/port" <<'EOF' &
 import socket, sys, threading
@@ -59,6 +51,7 @@ while True:
     threading.Thread(target=serve, args=(conn,), daemon=True).start()
 EOF
 proxy=$!
+kill_at_exit "$proxy"
 for _ in $(seq 1 50); do [ -s "$work/port" ] && break; sleep 0.1; done
 : > "$work/requests.log"
 browse() {

@@ -5,19 +5,18 @@
 # video to the matcher in parts (crates/scan SCAN_PARTS), so the peak must
 # not grow with the length: the run fails if the longest file peaks more
 # than SLACK_MB (default 15) above the shortest.
-#   scripts/bench-memory.sh [--quick]
+#   scripts/bench/memory.sh [--quick]
 # --quick (CI): 2 and 20 minutes at 96×54, no local features (~1 min).
 # Default: 5, 30 and 90 minutes at 192×108, both catalogs (~25 min).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 quick=${1:-}
 slack_mb=${SLACK_MB:-15}
-cargo build --release --locked -q -p vfp-cli
-vfp=$root/target/release/vfp
+build_vfp
 cache=$root/testdata/cache
 work=$(mktemp -d "${TMPDIR:-/tmp}/vfp-mem.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+at_exit 'rm -rf "$work"'
 
 if [ "$quick" = "--quick" ]; then
     minutes=(2 20); size=96x54; feature_modes=(none)

@@ -5,12 +5,11 @@
 # middle, one not; each scanned with --fast (against keyframe-only
 # decoding) and, up to 10 minutes, densely (against decoding every frame),
 # against the built-in catalog.
-#   scripts/bench-fast.sh [MINUTES]      (files kept in target/bench-fast/)
+#   scripts/bench/fast.sh [MINUTES]      (files kept in target/bench-fast/)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
-cargo build --release --locked -q -p vfp-cli
-vfp=$root/target/release/vfp
+build_vfp
 material=$root/target/bench-material
 work=$root/target/bench-fast
 mkdir -p "$work"

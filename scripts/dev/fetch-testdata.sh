@@ -8,7 +8,7 @@
 #   forensics-samples-files  VID_20191220_170832.mp4: a phone video (H.264 1080p, variable frame rate)
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
 mkdir -p "$cache"
 
@@ -20,11 +20,12 @@ wanted=(
 )
 
 need_update=1
+work=
+at_exit '[ -z "$work" ] || rm -rf "$work"'
 for entry in "${wanted[@]}"; do
   IFS='|' read -r pkg pattern name <<<"$entry"
   [ -s "$cache/$name" ] && continue
   work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
   (
     cd "$work"
     if ! apt-get download "$pkg" >/dev/null 2>&1; then
@@ -52,7 +53,7 @@ for entry in "${wanted[@]}"; do
     fi
   done
   rm -rf "$work"
-  trap - EXIT
+  work=
   echo "fetch-testdata: $name from $pkg"
 done
 echo "fetch-testdata: real videos in $cache"

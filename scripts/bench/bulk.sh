@@ -6,17 +6,14 @@
 # alone on one core, then all of them with CORES in flight; prints the
 # throughput of both and their ratio (efficiency: 1.0 when nothing is
 # serialised between files). The clips are kept in target/bench-bulk/.
-#   scripts/bench-bulk.sh [FILES]
+#   scripts/bench/bulk.sh [FILES]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 files=${1:-1000}
 cache=$root/testdata/cache
-for f in Megamind.avi vtest.avi; do
-    [ -s "$cache/$f" ] || { echo "bench-bulk: $cache/$f missing; run scripts/fetch-testdata.sh" >&2; exit 1; }
-done
-cargo build --release --locked -q -p vfp-cli
-vfp=$root/target/release/vfp
+need "$cache" scripts/dev/fetch-testdata.sh Megamind.avi vtest.avi
+build_vfp
 work=$root/target/bench-bulk
 clips=$work/clips-$files
 mkdir -p "$clips"
@@ -27,7 +24,7 @@ fi
 made=$(find "$clips" -name '*.mp4' | wc -l)
 if [ "$made" -lt "$files" ]; then
     echo "bench-bulk: cutting $files clips into $clips"
-    bash "$root/scripts/make-clips.sh" "$files" 3 "$clips"
+    bash "$root/scripts/dev/make-clips.sh" "$files" 3 "$clips"
 fi
 cores=$(nproc)
 "$vfp" bench --catalog "$work/catalog" -r "$clips" --repeat 1 -j "$cores" --format json -q \

@@ -5,14 +5,14 @@
 # clips. Idempotent: existing files are kept (delete the folder to remake).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
 out=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
 src=$cache/Megamind.avi
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
 mkdir -p "$out"
-[ -s "$src" ] || { echo "gen-testdata: $src missing; run scripts/fetch-testdata.sh" >&2; exit 1; }
-[ -s "$font" ] || { echo "gen-testdata: $font missing; run scripts/install-deps.sh" >&2; exit 1; }
+need "$cache" scripts/dev/fetch-testdata.sh Megamind.avi
+need "$(dirname "$font")" scripts/dev/install-deps.sh "$(basename "$font")"
 
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 # make NAME CMD...: runs CMD writing to a temporary name, then renames, so

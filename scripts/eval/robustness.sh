@@ -3,10 +3,10 @@
 # film (and how far unrelated frames are), for vfp's hash and for
 # image_hasher's 256-bit DCT hash on the same crops: the README's table.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
-bash scripts/fetch-testdata.sh >/dev/null
-bash scripts/gen-testdata.sh >/dev/null
+bash scripts/dev/fetch-testdata.sh >/dev/null
+bash scripts/dev/gen-testdata.sh >/dev/null
 g=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
 c=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
 args=("$g/ref.mp4" --fps "${FPS:-8}")
@@ -15,4 +15,4 @@ for t in crf-low-bitrate downscale-240p letterbox-16x9 letterbox-21x9 vertical-b
   args+=("$t=$g/$t.mp4")
 done
 args+=("unrelated=$c/vtest.avi" "unrelated=$c/phone.mp4")
-cargo run --release -q -p vfp-extractor --example robustness -- "${args[@]}"
+cargo run --release --locked -q -p vfp-extractor --example robustness -- "${args[@]}"

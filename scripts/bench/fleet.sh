@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throughput through the job queue against a local scan of the same files:
-# FILES clips of SECONDS each (default 120 of 10 s; scripts/make-clips.sh)
+# FILES clips of SECONDS each (default 120 of 10 s; scripts/dev/make-clips.sh)
 # against a catalog of the two test videos, ROUNDS rounds (default 3), each
 # timing in turn
 #   local     vfp scan -j CORES, the whole process;
@@ -11,22 +11,21 @@
 # against a throwaway nats-server on a loopback port. Prints the medians,
 # each fleet run's ratio to the local scan of its round, and the queue's
 # cost per file. Clips and results stay in target/bench-fleet/.
-#   scripts/bench-fleet.sh [FILES] [SECONDS] [ROUNDS]
+#   scripts/bench/fleet.sh [FILES] [SECONDS] [ROUNDS]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 files=${1:-120}
 seconds=${2:-10}
 rounds=${3:-3}
-command -v nats-server >/dev/null || bash scripts/install-deps.sh
-bash scripts/fetch-testdata.sh >/dev/null
-cargo build --release --locked -q -p vfp-cli
-vfp=$root/target/release/vfp
+command -v nats-server >/dev/null || bash scripts/dev/install-deps.sh
+bash scripts/dev/fetch-testdata.sh >/dev/null
+build_vfp
 cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
 out=$root/target/bench-fleet
 clips=$out/clips-$files-${seconds}s
 mkdir -p "$out"
-bash scripts/make-clips.sh "$files" "$seconds" "$clips"
+bash scripts/dev/make-clips.sh "$files" "$seconds" "$clips"
 if [ ! -s "$out/catalog/MANIFEST" ]; then
     rm -rf "$out/catalog"
     "$vfp" index build --catalog "$out/catalog" "$cache/Megamind.avi" "$cache/vtest.avi" 2>/dev/null
@@ -35,16 +34,10 @@ cores=$(nproc)
 half=$(( cores / 2 > 0 ? cores / 2 : 1 ))
 
 work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+at_exit 'rm -rf "$work"'
+port=$(free_ports 1)
 nats-server -a 127.0.0.1 -p "$port" -js -sd "$work/store" -l "$work/server.log" &
-pids+=("$!")
+kill_at_exit "$!"
 url=nats://127.0.0.1:$port
 for _ in $(seq 1 100); do
     "$vfp" index publish --catalog "$out/catalog" --nats "$url" --name bench 2>/dev/null && break
@@ -61,7 +54,7 @@ start_workers() {
         "$vfp" worker --nats "$url" --catalog bench --cache "$work/cache" -j "$j" -q \
             --name "w$w" 2>"$work/worker-$w.log" &
         workers+=("$!")
-        pids+=("$!")
+        kill_at_exit "$!"
     done
     for w in $(seq 1 "$n"); do
         for _ in $(seq 1 200); do grep -q "ready in" "$work/worker-$w.log" && break; sleep 0.05; done

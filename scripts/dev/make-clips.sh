@@ -5,17 +5,15 @@
 #   i % 4 = 1       a copy of vtest.avi (street scene)
 #   i % 4 = 3       FFmpeg's life filter: in no catalog
 # so a catalog of Megamind.avi alone matches exactly the even clips.
-# Clips already there are kept (idempotent). Needs scripts/fetch-testdata.sh.
-#   scripts/make-clips.sh FILES SECONDS DIR
+# Clips already there are kept (idempotent). Needs scripts/dev/fetch-testdata.sh.
+#   scripts/dev/make-clips.sh FILES SECONDS DIR
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 files=${1:?FILES}
 seconds=${2:?SECONDS}
 dir=${3:?DIR}
 cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
-for f in Megamind.avi vtest.avi; do
-    [ -s "$cache/$f" ] || { echo "make-clips: $cache/$f missing; run scripts/fetch-testdata.sh" >&2; exit 1; }
-done
+need "$cache" scripts/dev/fetch-testdata.sh Megamind.avi vtest.avi
 # Clip starts range over the source's length minus the clip's.
 megamind_range=$(awk -v s="$seconds" 'BEGIN { r = 11 - s; if (r < 0) r = 0; print r }')
 street_range=$(awk -v s="$seconds" 'BEGIN { r = 78 - s; if (r < 0) r = 0; print r }')

@@ -5,11 +5,13 @@
 # (whole) and every query made from them (transformed copies). None of them
 # is in that catalog, so every claim is a false positive; they are real,
 # transformed footage of the same kind as the catalog's.
-#   scripts/eval-cross.sh [extra vfp scan options, e.g. --radius 47]
-# Env: as scripts/eval.sh.
+# Then the corpus videos no title came from, whole, against a catalog of
+# every title. At the defaults it records the counts in docs/measured.json.
+#   scripts/eval/cross.sh [extra vfp scan options, e.g. --radius 47]
+# Env: as scripts/eval/accuracy.sh.
 set -euo pipefail
 name=eval-cross
-source "$(dirname "$0")/eval-common.sh"
+source "$(dirname "$0")/common.sh"
 work=$root/target/eval/$split-cross
 rm -rf "$work"
 mkdir -p "$work"
@@ -44,3 +46,29 @@ for half in 0 1; do
   claims=$((claims + $(grep -c '"verdict":"match"' "$work/results$half.jsonl" || true)))
 done
 echo "eval-cross: $files files of titles outside the catalog (whole titles and their transformed queries), $claims with a claim (false positives)"
+
+# The corpus videos no title came from, whole, against the catalog of every
+# title.
+python3 - "$set_dir" "$work/titles-all.csv" <<'PY'
+import csv, os, sys
+set_dir, out = sys.argv[1:3]
+with open(os.path.join(set_dir, "catalog.csv")) as f, open(out, "w", newline="") as o:
+    w = csv.writer(o)
+    for row in csv.DictReader(f):
+        w.writerow([row["title_id"], os.path.join(set_dir, row["file"])])
+PY
+list_unrelated_videos "$work/unrelated.txt"
+"$vfp" index build --catalog "$work/catalog-all" --manifest "$work/titles-all.csv" >/dev/null
+status=0
+"$vfp" scan --catalog "$work/catalog-all" --format jsonl "$@" - < "$work/unrelated.txt" \
+  > "$work/unrelated.jsonl" || status=$?
+[ "$status" -le 1 ] || echo "eval-cross: some files failed (exit $status); see $work/unrelated.jsonl" >&2
+videos=$(wc -l < "$work/unrelated.jsonl")
+video_claims=$(grep -c '"verdict":"match"' "$work/unrelated.jsonl" || true)
+echo "eval-cross: $videos unrelated corpus videos (whole) against every title, $video_claims with a claim (false positives)"
+if [ $# -eq 0 ]; then
+  by="scripts/eval/cross.sh"
+  [ "$split" = dev ] || by="SPLIT=$split $by"
+  "$record" "$split.cross.by" "\"$by\"" "$split.cross.files" "$files" "$split.cross.claims" "$claims" \
+    "$split.cross.unrelated_videos" "$videos" "$split.cross.unrelated_video_claims" "$video_claims"
+fi

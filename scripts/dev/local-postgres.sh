@@ -5,12 +5,12 @@
 # authentication for the user `vfp`; prints its URL and runs until Ctrl-C
 # or SIGTERM, then stops and removes it. The tests start the same from
 # Rust (vfp_ledger::local_postgres).
-#   scripts/local-postgres.sh
+#   scripts/dev/local-postgres.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bin" ]; then
-    bash "$root/scripts/install-deps.sh"
+    bash "$root/scripts/dev/install-deps.sh"
     bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
 dir=$(mktemp -d)
@@ -28,10 +28,10 @@ stop() {
     fi
     rm -rf "$dir"
 }
-trap stop EXIT
+at_exit stop
 trap 'exit 0' INT TERM
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U vfp --auth=trust --no-sync -E UTF8 >/dev/null
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_ports 1)
 "${as[@]}" "$bin/postgres" -D "$dir/data" -h 127.0.0.1 -p "$port" -k "$dir" 2>"$dir/server.log" &
 server=$!
 for _ in $(seq 1 100); do

@@ -2,45 +2,34 @@
 # Many machines, on one: a 3-node NATS JetStream cluster on loopback ports
 # (each stream and bucket kept on all three), 3 `vfp worker`s, FILES
 # generated clips (default 240, 4 s each; half are leaked-style copies of
-# the catalog's title, see scripts/make-clips.sh). A third of the way
+# the catalog's title, see scripts/dev/make-clips.sh). A third of the way
 # through, one worker and one server node are killed with SIGKILL. Prints
 # the results summary and checks that every file has exactly one result
 # and the right verdict. Logs and results stay in target/demo-cluster/.
-#   scripts/demo-cluster.sh [FILES]
+#   scripts/demo/cluster.sh [FILES]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 files=${1:-240}
-command -v nats-server >/dev/null || bash scripts/install-deps.sh
-bash scripts/fetch-testdata.sh
-cargo build --release --locked -q -p vfp-cli
-vfp=$root/target/release/vfp
+command -v nats-server >/dev/null || bash scripts/dev/install-deps.sh
+bash scripts/dev/fetch-testdata.sh
+build_vfp
 cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
 out=$root/target/demo-cluster
 clips=$out/clips-$files
 mkdir -p "$out"
 echo "== $files clips of 4 s -> $clips"
-bash scripts/make-clips.sh "$files" 4 "$clips"
+bash scripts/dev/make-clips.sh "$files" 4 "$clips"
 if [ ! -s "$out/catalog/MANIFEST" ]; then
     rm -rf "$out/catalog"
     "$vfp" index build --catalog "$out/catalog" "$cache/Megamind.avi"
 fi
 
 work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+at_exit 'rm -rf "$work"'
 
 # Six free loopback ports: client and route port of each node.
-read -r -a ports < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(6)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))')
+read -r -a ports < <(free_ports 6)
 client=("${ports[0]}" "${ports[1]}" "${ports[2]}")
 route=("${ports[3]}" "${ports[4]}" "${ports[5]}")
 routes="nats://127.0.0.1:${route[0]},nats://127.0.0.1:${route[1]},nats://127.0.0.1:${route[2]}"
@@ -51,7 +40,7 @@ for n in 0 1 2; do
         --cluster "nats://127.0.0.1:${route[$n]}" --routes "$routes" \
         -js -sd "$work/node$n" -l "$out/node$n.log" &
     server_pid+=("$!")
-    pids+=("$!")
+    kill_at_exit "$!"
 done
 url() { # the three servers, node $1 first
     local first=$1 list="" n
@@ -76,7 +65,7 @@ for w in 0 1 2; do
     "$vfp" worker --nats "$(url "$w")" --catalog demo --cache "$work/cache-w$w" -j 1 \
         --ack-wait 10 --name "w$w" 2>"$out/worker-w$w.log" &
     worker_pid+=("$!")
-    pids+=("$!")
+    kill_at_exit "$!"
 done
 for w in 0 1 2; do
     for _ in $(seq 1 100); do grep -q "ready in" "$out/worker-w$w.log" && break; sleep 0.1; done

@@ -3,15 +3,15 @@
 # sample for reference rates of 1-8 samples/s: the measurement behind the
 # default dense rate (README, "Sampling rate").
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
-bash scripts/fetch-testdata.sh >/dev/null
-bash scripts/gen-testdata.sh >/dev/null
+bash scripts/dev/fetch-testdata.sh >/dev/null
+bash scripts/dev/gen-testdata.sh >/dev/null
 g=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
 c=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
 for crf in 16 30; do
   [ -s "$g/vtest-crf$crf.mp4" ] || ffmpeg -nostdin -v error -y -i "$c/vtest.avi" -c:v libx264 -crf "$crf" \
     -preset veryfast -pix_fmt yuv420p -an "$g/.tmp.mp4" && mv -f "$g/.tmp.mp4" "$g/vtest-crf$crf.mp4" 2>/dev/null || true
 done
-cargo run --release -q -p vfp-extractor --example sampling_rate -- \
+cargo run --release --locked -q -p vfp-extractor --example sampling_rate -- \
   "$g/ref.mp4" "$g/crf-low-bitrate.mp4" "$g/vtest-crf16.mp4" "$g/vtest-crf30.mp4"

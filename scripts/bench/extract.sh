@@ -7,14 +7,13 @@
 #
 # Inputs: vtest.avi (real, MS-MPEG4 768x576, 80 s) and a 1080p H.264 encode
 # of it (made here once, git-ignored). Each timing is the best of $RUNS.
-# Usage: scripts/bench-extract.sh [THREADS...]   (default: 1 and all cores)
+# Usage: scripts/bench/extract.sh [THREADS...]   (default: 1 and all cores)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
-bash scripts/install-deps.sh >/dev/null
-bash scripts/fetch-testdata.sh >/dev/null
-cargo build --release --locked -p vfp-cli --quiet
-vfp=$root/target/release/vfp
+bash scripts/dev/install-deps.sh >/dev/null
+bash scripts/dev/fetch-testdata.sh >/dev/null
+build_vfp
 cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
 gen=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
 mkdir -p "$gen"
@@ -27,7 +26,7 @@ fi
 RUNS=${RUNS:-3}
 threads=("$@")
 [ ${#threads[@]} -gt 0 ] || threads=(1 "$(nproc)")
-out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+out=$(mktemp -d); at_exit 'rm -rf "$out"'
 
 # best_of CMD...: prints the fastest wall time in seconds over $RUNS runs.
 best_of() {

@@ -4,20 +4,19 @@
 # timed from outside: the CPU time `vfp bench` reports for its scans against
 # the user+system time /usr/bin/time gives for `vfp scan -j 1` of the same
 # files and catalog (median of 3), within 25 %.
-#   scripts/bench-scan.sh [--quick] [VFP BENCH ARGS...]
+#   scripts/bench/scan.sh [--quick] [VFP BENCH ARGS...]
 #     --quick: one pass per file (CI); otherwise vfp bench's default of 3.
 # The built-in material is kept in target/bench-material. Prints the report
 # and writes it as JSON to target/bench-scan.json.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 repeat=()
 if [ "${1:-}" = "--quick" ]; then
   repeat=(--repeat 1)
   shift
 fi
-cargo build --release --locked -q -p vfp-cli
-vfp=$root/target/release/vfp
+build_vfp
 json=$root/target/bench-scan.json
 material=$root/target/bench-material
 
@@ -76,7 +75,7 @@ if [ "$padded" != 0 ]; then
 fi
 cpu=()
 timing=$(mktemp)
-trap 'rm -f "$timing"' EXIT
+at_exit 'rm -f "$timing"'
 for _ in 1 2 3; do
   # Exit status 1 is "no match", not a failure.
   /usr/bin/time -o "$timing" -f "%U %S" "$vfp" scan -q -j 1 --catalog "$catalog" "${files[@]}" >/dev/null 2>&1 || [ $? -eq 1 ]

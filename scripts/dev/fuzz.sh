@@ -2,14 +2,14 @@
 # Coverage-guided fuzzing of the four parsers of untrusted bytes (`.vfp`
 # files, catalog segments, a catalog's MANIFEST, titles CSVs) with
 # cargo-fuzz (libFuzzer), seeded from the committed format fixtures.
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 30, all four)
+#   scripts/dev/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 30, all four)
 # A crash, a hang or a leak fails the run and leaves the input in
 # fuzz/artifacts/TARGET/; reproduce it with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run TARGET fuzz/artifacts/TARGET/crash-...
 # and make it a regression test. cargo-fuzz needs a nightly compiler's
 # flags: RUSTC_BOOTSTRAP=1 lets the stable toolchain take them.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 seconds=${1:-30}
 shift || true

@@ -4,24 +4,17 @@
 # many-machines commands on one machine. Prints its URL (and, with
 # --env, `export VFP_NATS=...` to eval); runs until Ctrl-C or SIGTERM.
 # The tests start the same server from Rust (vfp_fleet::local_server).
-#   scripts/local-nats.sh [--env]
+#   scripts/dev/local-nats.sh [--env]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-command -v nats-server >/dev/null || bash "$root/scripts/install-deps.sh"
+source "$(dirname "$0")/../lib.sh"
+command -v nats-server >/dev/null || bash "$root/scripts/dev/install-deps.sh"
 store=$(mktemp -d)
-server=
-stop() {
-    if [ -n "$server" ]; then
-        kill "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-    fi
-    rm -rf "$store"
-}
-trap stop EXIT
+at_exit 'rm -rf "$store"'
 trap 'exit 0' INT TERM
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_ports 1)
 nats-server -a 127.0.0.1 -p "$port" -js -sd "$store/js" -l "$store/server.log" &
 server=$!
+kill_at_exit "$server"
 for _ in $(seq 1 100); do
     grep -q "Server is ready" "$store/server.log" 2>/dev/null && break
     kill -0 "$server" 2>/dev/null || { cat "$store/server.log" >&2; exit 1; }
