@@ -9,15 +9,35 @@
 use crate::borders::BorderDetector;
 use crate::captions::{self, CaptionTracker};
 use crate::hash::hash_sample;
+use crate::inset;
 use crate::luma::{self, LumaImage, MappedSampler, Rect, Resampler};
 use crate::screen::{self, Quad};
 use crate::split::{self, Panes};
 use crate::tilt;
-use crate::{inset, SampleView};
 use vfp_fingerprint::{
     ExtractParams, FrameFlags, HashedFrame, Sampling, ViewRegion, ViewTrack, FULL_VIEW_PCT,
     VIEW_ZOOMS_PCT,
 };
+
+/// One hashed sample with the pictures it came from, for measurements.
+#[derive(Debug)]
+pub struct SampleView<'a> {
+    /// The stored frame.
+    pub frame: &'a HashedFrame,
+    /// The upright working picture.
+    pub picture: &'a LumaImage,
+    /// The active area the hash was computed on.
+    pub active: Rect,
+    /// The angle the picture was found turned by inside its frame, in
+    /// degrees clockwise, and turned back by before hashing.
+    pub tilt_deg: Option<f32>,
+    /// The inset picture (picture-in-picture) found, if any.
+    pub inset: Option<Rect>,
+    /// The two pictures of a split screen found, if any.
+    pub panes: Option<Panes>,
+    /// The picture filmed off a screen found, if any.
+    pub screen: Option<Quad>,
+}
 
 /// Samples vote together on the active picture in windows of at least this
 /// many milliseconds and [`BORDER_WINDOW_MIN_SAMPLES`] samples: long enough

@@ -1,0 +1,48 @@
+//! Pictures of a few moments of a video, for evidence pages: decoded at
+//! the times asked for, scaled to a width and turned upright.
+
+use crate::decode::{DecodeOptions, VideoInput};
+use crate::scale::RgbScaler;
+use crate::ExtractError;
+use std::path::Path;
+
+/// A small RGB picture of one moment of a video, for evidence pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Thumbnail {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Row-major RGB, 3 bytes a pixel.
+    pub rgb: Vec<u8>,
+}
+
+/// Pictures of `path` at each of `times_ms` (from the stream start), `width`
+/// pixels wide, upright; `None` for a time past the end.
+pub fn thumbnails(
+    path: &Path,
+    times_ms: &[u32],
+    width: u32,
+) -> Result<Vec<Option<Thumbnail>>, ExtractError> {
+    let mut order: Vec<usize> = (0..times_ms.len()).collect();
+    order.sort_by_key(|&i| times_ms[i]);
+    let sorted_s: Vec<f64> = order
+        .iter()
+        .map(|&i| f64::from(times_ms[i]) / 1000.0)
+        .collect();
+    let mut input = VideoInput::open(
+        path,
+        DecodeOptions {
+            threads: 0,
+            keyframes_only: false,
+        },
+    )?;
+    let rotation = input.facts.rotation_deg;
+    let mut out = vec![None; times_ms.len()];
+    let mut scaler = RgbScaler::new(width.clamp(16, 4096));
+    input.frames_at(&sorted_s, |k, frame| {
+        out[order[k]] = Some(scaler.scale(frame, rotation, path)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
