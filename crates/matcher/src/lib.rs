@@ -152,9 +152,9 @@ impl Default for MatchParams {
 pub trait Probe {
     /// Of title `title`'s frames timed within `from_ms..=to_ms` (stop-listed
     /// frames excluded), the nearest in hash to the clip moment at
-    /// `query_ms` (its mirrored hash if `mirrored`, its best view):
-    /// `(title_ms, distance)`. `None` if the title has no frame there or the
-    /// clip no informative frame at `query_ms`.
+    /// `query_ms` (its mirrored hash if `mirrored`, its best view). `None`
+    /// if the title has no frame there or the clip no informative frame at
+    /// `query_ms`.
     fn nearest(
         &self,
         query_ms: u32,
@@ -162,7 +162,16 @@ pub trait Probe {
         mirrored: bool,
         from_ms: u32,
         to_ms: u32,
-    ) -> Option<(u32, u32)>;
+    ) -> Option<NearestFrame>;
+}
+
+/// A title frame nearest to a clip moment, as [`Probe::nearest`] finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NearestFrame {
+    /// The frame's time in the title, ms.
+    pub title_ms: u32,
+    /// Its hash's distance to the clip moment's, bits of 256.
+    pub distance: u32,
 }
 
 /// How a segment's frame was found.
@@ -359,7 +368,7 @@ fn follow(
                 (t - tol).clamp(0.0, f64::from(u32::MAX)) as u32,
                 (t + tol).clamp(0.0, f64::from(u32::MAX)) as u32,
             );
-            if let Some((title_ms, distance)) =
+            if let Some(NearestFrame { title_ms, distance }) =
                 probe.nearest(q, line.title, line.mirrored, from_t, to_t)
             {
                 if distance <= params.follow_radius {
@@ -738,7 +747,7 @@ mod tests {
             mirrored: bool,
             from_ms: u32,
             to_ms: u32,
-        ) -> Option<(u32, u32)> {
+        ) -> Option<NearestFrame> {
             self.calls.set(self.calls.get() + 1);
             if title != self.title || mirrored || query_ms < self.from || query_ms >= self.to {
                 return None;
@@ -747,7 +756,10 @@ mod tests {
             let snapped = ((t / 250.0).round() * 250.0) as u32;
             (from_ms..=to_ms)
                 .contains(&snapped)
-                .then_some((snapped, self.distance))
+                .then_some(NearestFrame {
+                    title_ms: snapped,
+                    distance: self.distance,
+                })
         }
     }
 

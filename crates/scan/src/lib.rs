@@ -49,4 +49,4 @@ pub use scanner::{
     fingerprint_of, is_fingerprint_file, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS,
     WINDOWED_MIN_MS,
 };
-pub use search::{ClipSearch, SearchMode, SearchPlan, DENSE_SEARCH_MAX_FRAMES};
+pub use search::{ClipSearch, SearchMode, SearchPlan, Tier, DENSE_SEARCH_MAX_FRAMES};

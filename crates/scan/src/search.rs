@@ -13,7 +13,7 @@ use vfp_fingerprint::{Fingerprint, FrameHash, TitleIndex};
 use vfp_index::Catalog;
 use vfp_index::{FeatureRef, TitleFeatures};
 use vfp_matcher::local::{align_local, inliers, LocalPair, LocalParams};
-use vfp_matcher::{align_followed, MatchParams, MatchSegment, Probe, QueryHit};
+use vfp_matcher::{align_followed, MatchParams, MatchSegment, NearestFrame, Probe, QueryHit};
 
 /// Keypoint lookups that must land on one title picture before it is
 /// compared with the clip picture keypoint by keypoint: one or two can be
@@ -39,11 +39,24 @@ pub const LOOKUP_MAX_DISTANCE: u32 = 40;
 /// alike: searching every moment at the full radius buys little.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchPlan {
-    /// (radius, ms between searched moments), by radius; a moment due in
-    /// several tiers is searched once, at the largest radius due. The
-    /// last tier's radius is the scan's ([`MatchParams::radius`]); the
-    /// others are capped by it.
-    pub tiers: Vec<(u32, u32)>,
+    /// By radius; a moment due in several tiers is searched once, at the
+    /// largest radius due. The last tier's radius is the scan's
+    /// ([`MatchParams::radius`]); the others are capped by it.
+    pub tiers: Vec<Tier>,
+}
+
+/// Moments searched within one radius, at one rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tier {
+    /// The radius, bits (capped by the scan's).
+    pub radius: u32,
+    /// Time between the moments searched, ms (0: every moment).
+    pub every_ms: u32,
+}
+
+/// A tier of `radius` bits every `every_ms` ms.
+const fn tier(radius: u32, every_ms: u32) -> Tier {
+    Tier { radius, every_ms }
 }
 
 impl SearchPlan {
@@ -51,7 +64,7 @@ impl SearchPlan {
     /// catalogs, see [`SearchMode`]).
     pub fn dense() -> SearchPlan {
         SearchPlan {
-            tiers: vec![(u32::MAX, 0)],
+            tiers: vec![tier(u32::MAX, 0)],
         }
     }
 
@@ -63,7 +76,14 @@ impl SearchPlan {
             .iter()
             .map(|&t_ms| {
                 let mut widest = None;
-                for (i, &(r, every_ms)) in self.tiers.iter().enumerate() {
+                for (
+                    i,
+                    &Tier {
+                        radius: r,
+                        every_ms,
+                    },
+                ) in self.tiers.iter().enumerate()
+                {
                     if t_ms >= next_due[i] {
                         // Due on a fixed grid, so that the rate is the
                         // tier's whatever the clip's sampling.
@@ -94,7 +114,7 @@ impl Default for SearchPlan {
     /// searched at 31: even fifteen a second lost them).
     fn default() -> SearchPlan {
         SearchPlan {
-            tiers: vec![(10, 0), (21, 100), (u32::MAX, 167)],
+            tiers: vec![tier(10, 0), tier(21, 100), tier(u32::MAX, 167)],
         }
     }
 }
@@ -130,12 +150,27 @@ impl SearchMode {
     }
 }
 
+/// A clip moment as it is searched: its time and the hashes of every
+/// informative view of it the catalog can match.
+struct Moment {
+    /// Clip time, ms.
+    t_ms: u32,
+    /// One per view.
+    views: Vec<ViewHashes>,
+}
+
+/// A view's hash, and the hash of its mirror image.
+#[derive(Clone, Copy)]
+struct ViewHashes {
+    direct: FrameHash,
+    mirrored: FrameHash,
+}
+
 /// A clip's informative moments, ready to search and to follow.
 pub struct ClipSearch<'a> {
     catalog: &'a Catalog,
-    /// By clip time: the time and the (direct, mirrored) hashes of every
-    /// informative view the catalog can match.
-    moments: Vec<(u32, Vec<(FrameHash, FrameHash)>)>,
+    /// By clip time, every moment with a view the catalog can match.
+    moments: Vec<Moment>,
     /// The clip's local features, every scale.
     features: &'a [FeatureFrame],
     /// What searching and matching this clip has cost so far.
@@ -152,20 +187,29 @@ impl<'a> ClipSearch<'a> {
                 path: path.to_owned(),
                 source,
             })?;
-        let mut moments: Vec<(u32, Vec<(FrameHash, FrameHash)>)> =
-            fp.frames.iter().map(|f| (f.t_ms, Vec::new())).collect();
+        let mut moments: Vec<Moment> = fp
+            .frames
+            .iter()
+            .map(|f| Moment {
+                t_ms: f.t_ms,
+                views: Vec::new(),
+            })
+            .collect();
         for (_, frames) in views {
             // Every track holds one frame per sample (placeholders where a
             // window lacks its region), so indices line up.
             for (moment, f) in moments.iter_mut().zip(frames) {
-                if f.is_informative() && f.t_ms == moment.0 {
-                    moment.1.push((f.hash, f.mirrored));
+                if f.is_informative() && f.t_ms == moment.t_ms {
+                    moment.views.push(ViewHashes {
+                        direct: f.hash,
+                        mirrored: f.mirrored,
+                    });
                 }
             }
         }
         // A moment counts as sampled when any of its views could match.
-        moments.retain(|(_, hashes)| !hashes.is_empty());
-        moments.sort_by_key(|&(t_ms, _)| t_ms);
+        moments.retain(|m| !m.views.is_empty());
+        moments.sort_by_key(|m| m.t_ms);
         Ok(ClipSearch {
             catalog,
             moments,
@@ -188,7 +232,7 @@ impl<'a> ClipSearch<'a> {
 
     /// Times of the informative moments, in order.
     pub fn sampled_ms(&self) -> Vec<u32> {
-        self.moments.iter().map(|&(t_ms, _)| t_ms).collect()
+        self.moments.iter().map(|m| m.t_ms).collect()
     }
 
     /// The catalog frames within `radius` of every informative moment's
@@ -200,15 +244,14 @@ impl<'a> ClipSearch<'a> {
     /// The catalog frames near the clip's moments as `plan` searches them
     /// (see [`SearchPlan`]), `radius` the widest.
     pub fn planned_hits(&self, radius: u32, plan: &SearchPlan) -> Vec<QueryHit> {
-        let times: Vec<u32> = self.moments.iter().map(|&(t_ms, _)| t_ms).collect();
-        let radii = plan.radii(&times, radius);
+        let radii = plan.radii(&self.sampled_ms(), radius);
         let (hits, took) = timed(|| self.search(&radii));
         let mut lookups = 0;
         let mut moments = 0;
-        for ((_, hashes), r) in self.moments.iter().zip(&radii) {
+        for (moment, r) in self.moments.iter().zip(&radii) {
             if r.is_some() {
                 moments += 1;
-                lookups += 2 * hashes.len();
+                lookups += 2 * moment.views.len();
             }
         }
         self.add_cost(|c| {
@@ -223,15 +266,15 @@ impl<'a> ClipSearch<'a> {
 
     fn search(&self, radii: &[Option<u32>]) -> Vec<QueryHit> {
         let mut hits = Vec::new();
-        for ((t_ms, hashes), radius) in self.moments.iter().zip(radii) {
+        for (moment, radius) in self.moments.iter().zip(radii) {
             let Some(radius) = *radius else {
                 continue;
             };
-            for (direct, mirror) in hashes {
-                for (hash, mirrored) in [(direct, false), (mirror, true)] {
+            for view in &moment.views {
+                for (hash, mirrored) in [(&view.direct, false), (&view.mirrored, true)] {
                     for h in self.catalog.search_radius(hash, radius) {
                         hits.push(QueryHit {
-                            query_ms: *t_ms,
+                            query_ms: moment.t_ms,
                             title: h.title,
                             title_ms: h.t_ms,
                             distance: h.distance,
@@ -365,24 +408,30 @@ impl Probe for ClipSearch<'_> {
         mirrored: bool,
         from_ms: u32,
         to_ms: u32,
-    ) -> Option<(u32, u32)> {
+    ) -> Option<NearestFrame> {
         let i = self
             .moments
-            .binary_search_by_key(&query_ms, |&(t_ms, _)| t_ms)
+            .binary_search_by_key(&query_ms, |m| m.t_ms)
             .ok()?;
-        let hashes = &self.moments[i].1;
+        let views = &self.moments[i].views;
         self.catalog
             .title_frames_between(title, from_ms, to_ms)
             .filter(|f| !f.common)
             .inspect(|_| self.add_cost(|c| c.follow_probes += 1))
             .filter_map(|f| {
-                let distance = hashes
+                let distance = views
                     .iter()
-                    .map(|(direct, mirror)| f.hash.hamming(if mirrored { mirror } else { direct }))
+                    .map(|v| {
+                        f.hash
+                            .hamming(if mirrored { &v.mirrored } else { &v.direct })
+                    })
                     .min()?;
-                Some((f.t_ms, distance))
+                Some(NearestFrame {
+                    title_ms: f.t_ms,
+                    distance,
+                })
             })
-            .min_by_key(|&(t_ms, distance)| (distance, t_ms))
+            .min_by_key(|n| (n.distance, n.title_ms))
     }
 }
 
@@ -443,7 +492,7 @@ pub(crate) mod tests {
     #[test]
     fn the_plan_spreads_wide_searches_over_the_clip() {
         let plan = SearchPlan {
-            tiers: vec![(10, 0), (21, 100), (u32::MAX, 500)],
+            tiers: vec![tier(10, 0), tier(21, 100), tier(u32::MAX, 500)],
         };
         // Moments every 33 ms for 1.2 s, and one after a gap.
         let mut times: Vec<u32> = (0..37).map(|i| i * 33).collect();
@@ -470,7 +519,7 @@ pub(crate) mod tests {
         assert!(dense.iter().all(|&r| r == Some(31)));
         // A plan whose narrowest tier skips moments leaves them out.
         let sparse = SearchPlan {
-            tiers: vec![(31, 1_000)],
+            tiers: vec![tier(31, 1_000)],
         };
         let searched = sparse.radii(&times, 31).iter().flatten().count();
         assert_eq!(searched, 3);
@@ -550,11 +599,17 @@ pub(crate) mod tests {
         assert!(search.hits(31).is_empty());
         // Clip moment 2000 ms shows title time 32000 ms.
         let near = search.nearest(2_000, TitleIndex(1), false, 31_700, 32_300);
-        assert_eq!(near, Some((32_000, 40)));
+        assert_eq!(
+            near,
+            Some(NearestFrame {
+                title_ms: 32_000,
+                distance: 40
+            })
+        );
         // Another title there is ~128 bits away; no moment at 2050 ms; a
         // window without frames gives nothing.
         let other = search.nearest(2_000, TitleIndex(0), false, 31_700, 32_300);
-        assert!(other.is_some_and(|(_, d)| d > 80), "{other:?}");
+        assert!(other.is_some_and(|n| n.distance > 80), "{other:?}");
         assert_eq!(
             search.nearest(2_050, TitleIndex(1), false, 0, 100_000),
             None
