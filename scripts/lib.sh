@@ -12,6 +12,9 @@
 #                        of its own
 #   kill_at_exit PID...  kills these processes at exit and waits for them
 #   need DIR REMEDY FILE...  exits with a message if a file is missing from DIR
+#   testdata             fetches the real test videos and makes the generated
+#                        clips (quietly; both idempotent); sets `cache` and
+#                        `generated` to their folders
 # Scripts name themselves in messages by `name` (default: the file name).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 name=${name:-$(basename "$0" .sh)}
@@ -62,4 +65,11 @@ need() {
   for f in "$@"; do
     [ -s "$dir/$f" ] || { echo "$name: $dir/$f missing; run $remedy" >&2; exit 1; }
   done
+}
+
+testdata() {
+  bash "$root/scripts/dev/fetch-testdata.sh" >/dev/null
+  bash "$root/scripts/dev/gen-testdata.sh" >/dev/null
+  cache=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
+  generated=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
 }

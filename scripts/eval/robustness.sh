@@ -5,10 +5,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 cd "$root"
-bash scripts/dev/fetch-testdata.sh >/dev/null
-bash scripts/dev/gen-testdata.sh >/dev/null
-g=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
-c=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
+testdata
+g=$generated c=$cache
 args=("$g/ref.mp4" --fps "${FPS:-8}")
 for t in crf-low-bitrate downscale-240p letterbox-16x9 letterbox-21x9 vertical-black vertical-blur \
          watermark-text brightness-contrast mirrored sideways; do

@@ -5,10 +5,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 cd "$root"
-bash scripts/dev/fetch-testdata.sh >/dev/null
-bash scripts/dev/gen-testdata.sh >/dev/null
-g=${VFP_TESTDATA_GENERATED:-$root/testdata/generated}
-c=${VFP_TESTDATA_CACHE:-$root/testdata/cache}
+testdata
+g=$generated c=$cache
 for crf in 16 30; do
   [ -s "$g/vtest-crf$crf.mp4" ] || ffmpeg -nostdin -v error -y -i "$c/vtest.avi" -c:v libx264 -crf "$crf" \
     -preset veryfast -pix_fmt yuv420p -an "$g/.tmp.mp4" && mv -f "$g/.tmp.mp4" "$g/vtest-crf$crf.mp4" 2>/dev/null || true

@@ -272,6 +272,11 @@ pub fn utc(unix_ms: i64) -> String {
     }
 }
 
+/// Now as a UTC time to the second ([`utc`]).
+pub fn utc_now() -> String {
+    utc(now_ms())
+}
+
 /// A ledger, open.
 pub struct Ledger {
     store: Store,

@@ -101,22 +101,23 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    /// The provenance of a check made now against `catalog` with
-    /// `params`, by the command `args` (a process's arguments, the
-    /// program first), by vfp `vfp_version`.
+    /// The provenance of a check made at `generated_at_utc` against
+    /// `catalog` with `params`, by the command `args` (a process's
+    /// arguments, the program first), by vfp `vfp_version`.
     pub fn gather(
         given: ReviewerInput,
         catalog: &Catalog,
         params: &MatchParams,
         args: impl IntoIterator<Item = OsString>,
         vfp_version: &str,
+        generated_at_utc: String,
     ) -> Result<Provenance, IndexError> {
         Ok(Provenance {
             source_url: given.source_url,
             found_at: given.found_at,
             reviewer: given.reviewer,
             case: given.case,
-            generated_at_utc: utc_now(),
+            generated_at_utc,
             vfp_version: vfp_version.to_owned(),
             command_line: command_line(args),
             catalog_manifest_sha256: vfp_fingerprint::to_hex(
@@ -128,20 +129,6 @@ impl Provenance {
             min_duration_s: f64::from(params.min_duration_ms) / 1000.0,
         })
     }
-}
-
-/// Now, UTC, to the second: `2026-11-30T09:55:12Z`.
-fn utc_now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 /// A command line as a POSIX shell would take it back.
@@ -312,7 +299,6 @@ mod tests {
             command_line(["vfp", "verify", "my clip.mp4"].map(OsString::from)),
             "vfp verify 'my clip.mp4'"
         );
-        assert_eq!(utc_now().len(), "2026-11-30T09:55:12Z".len());
     }
 
     #[test]

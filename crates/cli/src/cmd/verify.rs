@@ -50,6 +50,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
             &params,
             std::env::args_os(),
             env!("CARGO_PKG_VERSION"),
+            vfp_ledger::utc_now(),
         )?;
         let evidence = Evidence::gather(verification, provenance, &cfg.clip);
         if let Some(out) = &cfg.report {

@@ -38,7 +38,7 @@ use crate::Fleet;
 use crate::FleetError;
 use slot::Slot;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use stop::StopSignal;
@@ -131,17 +131,29 @@ pub(super) struct Loaded {
     pub(super) version: CatalogVersion,
 }
 
+impl Loaded {
+    /// The event of this release opened, `started` when its fetch began.
+    fn opened(&self, started: Instant) -> WorkerEvent<'_> {
+        WorkerEvent::Catalog {
+            version: &self.version,
+            titles: self.catalog.titles().len(),
+            frames: self.catalog.frame_count(),
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
 /// What every slot shares.
 pub(super) struct Shared {
     pub(super) fleet: Arc<Fleet>,
     pub(super) queue: JobQueue,
     pub(super) settings: WorkerSettings,
     pub(super) current: watch::Receiver<Arc<Loaded>>,
-    pub(super) events: Events,
-    pub(super) tally: Mutex<WorkerTally>,
+    events: Events,
+    tally: Mutex<WorkerTally>,
     /// Jobs in flight, and when the last one ended (for `stop_when_idle`).
-    pub(super) busy: AtomicUsize,
-    pub(super) last_busy: Mutex<Instant>,
+    busy: AtomicUsize,
+    last_busy: Mutex<Instant>,
 }
 
 impl Shared {
@@ -153,6 +165,34 @@ impl Shared {
     /// Reports `event`.
     pub(super) fn report(&self, event: WorkerEvent<'_>) {
         (self.events)(event);
+    }
+
+    /// A slot took a job.
+    pub(super) fn job_taken(&self) {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A slot's job ended (done, handed back or left to the queue).
+    pub(super) fn job_ended(&self) {
+        *self
+            .last_busy
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether no job has been in flight for
+    /// [`WorkerSettings::stop_when_idle`] (never without it).
+    pub(super) fn idle_long_enough(&self) -> bool {
+        self.settings.stop_when_idle.is_some_and(|idle| {
+            self.busy.load(Ordering::SeqCst) == 0
+                && self
+                    .last_busy
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .elapsed()
+                    >= idle
+        })
     }
 }
 
@@ -169,12 +209,7 @@ pub async fn run(
 ) -> Result<WorkerTally, FleetError> {
     let started = Instant::now();
     let loaded = load(&fleet, &settings).await?;
-    events(WorkerEvent::Catalog {
-        version: &loaded.version,
-        titles: loaded.catalog.titles().len(),
-        frames: loaded.catalog.frame_count(),
-        seconds: started.elapsed().as_secs_f64(),
-    });
+    events(loaded.opened(started));
     let (publish_catalog, current) = watch::channel(Arc::new(loaded));
     let queue = fleet.job_queue(settings.queue).await?;
     let shared = Arc::new(Shared {
@@ -226,12 +261,7 @@ async fn refresh(shared: Arc<Shared>, publish: watch::Sender<Arc<Loaded>>) {
         let started = Instant::now();
         match load(&shared.fleet, &shared.settings).await {
             Ok(loaded) => {
-                shared.report(WorkerEvent::Catalog {
-                    version: &loaded.version,
-                    titles: loaded.catalog.titles().len(),
-                    frames: loaded.catalog.frame_count(),
-                    seconds: started.elapsed().as_secs_f64(),
-                });
+                shared.report(loaded.opened(started));
                 let keep = loaded.version.clone();
                 publish.send_replace(Arc::new(loaded));
                 // Jobs in flight keep the release they started with open

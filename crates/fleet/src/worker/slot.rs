@@ -12,8 +12,7 @@ use crate::uploads::Upload;
 use crate::FleetError;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vfp_scan::{FileRecord, Scanner, Verdict};
 
@@ -40,20 +39,15 @@ impl Slot {
     pub(super) async fn run(mut self) {
         let mut backoff = Duration::from_millis(250);
         loop {
-            if self.stop.is_stopping() || self.idle_long_enough() {
+            if self.stop.is_stopping() || self.shared.idle_long_enough() {
                 return;
             }
             match self.shared.queue.next(TAKE_WAIT).await {
                 Ok(Some(taken)) => {
                     backoff = Duration::from_millis(250);
-                    self.shared.busy.fetch_add(1, Ordering::SeqCst);
+                    self.shared.job_taken();
                     self.process(taken).await;
-                    *self
-                        .shared
-                        .last_busy
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner) = Instant::now();
-                    self.shared.busy.fetch_sub(1, Ordering::SeqCst);
+                    self.shared.job_ended();
                 }
                 Ok(None) => {}
                 Err(error) => {
@@ -65,19 +59,6 @@ impl Slot {
                 }
             }
         }
-    }
-
-    fn idle_long_enough(&self) -> bool {
-        let shared = &self.shared;
-        shared.settings.stop_when_idle.is_some_and(|idle| {
-            shared.busy.load(Ordering::SeqCst) == 0
-                && shared
-                    .last_busy
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .elapsed()
-                    >= idle
-        })
     }
 
     /// Scans one job, publishes its result, acknowledges it (or hands it
