@@ -17,17 +17,24 @@ cd "$root"
 VFP_BIN=${VFP_EVAL_BIN:-${VFP_BIN:-}} build_vfp
 
 # Writes to $1 the corpus videos no catalog title of the set came from, one
-# path a line (whole videos that show no title).
+# path a line (whole videos that show no title): neither a title's source
+# nor a near-duplicate of one (the corpus manifest's dup_of, both ways:
+# Megamind_bugy.avi is Megamind.avi).
 list_unrelated_videos() {
   mkdir -p "$(dirname "$1")"
   python3 - "$set_dir/set_info.json" "$VFP_EVAL_CACHE/raw" "$1" <<'PY'
-import json, os, sys
+import csv, json, os, sys
 info, raw, out = sys.argv[1:4]
 titles = {t["source_name"] for t in json.load(open(info))["catalog"]}
+dup_of = {}
+manifest = os.path.join(raw, "manifest.csv")
+if os.path.exists(manifest):
+    dup_of = {r["name"]: r["dup_of"] for r in csv.DictReader(open(manifest)) if r.get("dup_of")}
+shown = titles | {n for n, d in dup_of.items() if d in titles} | {dup_of[t] for t in titles if t in dup_of}
 videos = (".mp4", ".mkv", ".avi", ".ogv", ".webm", ".mov", ".mpg")
 with open(out, "w") as o:
     for name in sorted(os.listdir(raw)):
-        if name.endswith(videos) and name not in titles:
+        if name.endswith(videos) and name not in shown:
             o.write(os.path.join(raw, name) + "\n")
 PY
 }
