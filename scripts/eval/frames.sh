@@ -19,11 +19,13 @@ if [ $# -eq 0 ]; then
 import re, subprocess, sys
 text = open(sys.argv[1]).read()
 lowest = re.search(r"negative frames' nearest catalog distance, lowest: \[(\d+)", text)
+videos = re.search(r"listed videos' nearest catalog distance, lowest: \[(\d+)", text)
 pairs = re.search(r"unrelated \(moment, catalog frame\) pairs: (\d+)", text)
-if lowest and pairs:
+if lowest and videos and pairs:
     by = "scripts/eval/frames.sh" if sys.argv[3] == "dev" else f"SPLIT={sys.argv[3]} scripts/eval/frames.sh"
     key = f"{sys.argv[3]}.frames"
     subprocess.run([sys.argv[2], f"{key}.nearest_negative_bits", lowest.group(1),
+                    f"{key}.nearest_unrelated_video_bits", videos.group(1),
                     f"{key}.unrelated_pairs_millions", str(round(int(pairs.group(1)) / 1e6)),
                     f"{key}.by", f'"{by}"'], check=True)
 PY

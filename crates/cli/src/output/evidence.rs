@@ -281,7 +281,7 @@ pub fn how_sure(v: &Verification, p: &Provenance) -> String {
                 c.unrelated_videos,
                 c.files,
                 m.bound_pct(),
-                f.nearest_negative_bits,
+                f.nearest_bits(),
                 defaults.radius,
                 m.social.frames.nearest_negative_bits,
                 a.detected,

@@ -77,11 +77,26 @@ pub struct Cross {
 pub struct Frames {
     /// The script that measures them.
     pub by: String,
-    /// The nearest negative moment to any catalog frame, bits of 256.
+    /// The nearest moment of a negative clip to any catalog frame, bits
+    /// of 256.
     pub nearest_negative_bits: u32,
+    /// The nearest moment of an unrelated full-length video to any
+    /// catalog frame, bits of 256.
+    #[serde(default)]
+    pub nearest_unrelated_video_bits: Option<u32>,
     /// Unrelated (moment, catalog frame) pairs compared, millions.
     #[serde(default)]
     pub unrelated_pairs_millions: Option<u64>,
+}
+
+impl Frames {
+    /// The nearest unrelated pair of all those compared, bits of 256.
+    pub fn nearest_bits(&self) -> u32 {
+        self.nearest_unrelated_video_bits
+            .map_or(self.nearest_negative_bits, |v| {
+                v.min(self.nearest_negative_bits)
+            })
+    }
 }
 
 static MEASURED: LazyLock<Option<Measured>> =
@@ -172,11 +187,17 @@ mod tests {
             format!("0 of {n} files bounds the per-file false-positive rate at about {bound} % (95 % confidence)"),
             format!("no claim in any of {n} files showing no catalog title, so false claims below about {bound} % of files"),
             format!("the nearest negative moment at {} bits", f.nearest_negative_bits),
+
             format!(
                 "come within {} bits of a catalog hash with windows stored",
                 m.social.frames.nearest_negative_bits
             ),
         ];
+        if let Some(bits) = f.nearest_unrelated_video_bits {
+            quoted.push(format!(
+                "its lower pane's window came within {bits} bits of a title's window"
+            ));
+        }
         if let Some(pairs) = f.unrelated_pairs_millions {
             quoted.push(format!("{pairs} M unrelated pairs"));
         }
