@@ -12,32 +12,36 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
+# Each phase says when it starts, so that a slow one shows (the whole
+# should stay well under 30 minutes on a fresh 2-core machine).
+started=$(date +%s)
+phase() { echo "== $* (at $(( $(date +%s) - started )) s)"; }
 
 bash scripts/dev/install-deps.sh
 bash scripts/dev/fetch-testdata.sh
 bash scripts/dev/gen-testdata.sh
 
-echo "== cargo fmt --check"
+phase "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy"
+phase "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p vfp-index --features fuzzing --locked -- -D warnings
-echo "== cargo doc"
+phase "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
-echo "== cargo test"
+phase "cargo test"
 cargo test --workspace --locked
-echo "== cargo bench --no-run"
+phase "cargo bench --no-run"
 cargo bench --workspace --no-run --locked --quiet
-echo "== fuzz"
+phase "fuzz"
 bash scripts/dev/fuzz.sh "${VFP_FUZZ_SECONDS:-30}"
-echo "== soak"
+phase "soak"
 bash scripts/dev/soak.sh "${VFP_SOAK_FILES:-1000}"
-echo "== many machines: a 3-node NATS cluster losing a worker and a server mid-run"
+phase "many machines: a 3-node NATS cluster losing a worker and a server mid-run"
 bash scripts/demo/cluster.sh 60
-echo "== the evidence page in headless Chromium"
+phase "the evidence page in headless Chromium"
 bash scripts/dev/check-evidence-page.sh
-echo "== memory of a long file in flight"
+phase "memory of a long file in flight"
 bash scripts/bench/memory.sh --quick
-echo "== vfp bench, against a timed scan"
+phase "vfp bench, against a timed scan"
 bash scripts/bench/scan.sh --quick
-echo "test.sh: all checks passed"
+echo "test.sh: all checks passed in $(( $(date +%s) - started )) s"
