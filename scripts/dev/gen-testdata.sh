@@ -112,6 +112,9 @@ make low-information.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y \
   -an -i "$1" -filter_complex "[3:v]trim=0:3,setpts=PTS-STARTPTS,fade=t=out:st=1:d=2,fps=24,setsar=1[f];[0:v][1:v][2:v][f]concat=n=4:v=1[v]" \
   -map "[v]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4 "$3"' _ "$src" "$font"
 # Damaged files.
+# A long film (the reference looped 20 times, 3 min 45 s, not re-encoded):
+# for the tests that stop, kill or cut off a worker in the middle of a scan.
+make long.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -stream_loop 19 -i "$1" -c copy -f mp4 "$2"' _ "$out/ref.mp4"
 make truncated.mp4 sh -c 'head -c $(( $(stat -c %s "$1") / 2 )) "$1" > "$2"' _ "$out/ref.mp4"
 make truncated-faststart.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -i "$1" -c copy -movflags +faststart -f mp4 "$2.full" && head -c $(( $(stat -c %s "$2.full") / 2 )) "$2.full" > "$2" && rm "$2.full"' _ "$out/ref.mp4"
 make random.mp4 python3 -c 'import random,sys; random.seed(7); open(sys.argv[1],"wb").write(bytes(random.getrandbits(8) for _ in range(65536)))'

@@ -414,8 +414,8 @@ fn a_worker_killed_mid_file_leaves_its_job_to_another_and_one_result_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     publish_synthetic(d, &server.url, "cat", &["ep1"]);
-    // A real video: its scan takes seconds, long enough to be killed in.
-    let film = generated("ref.mp4");
+    // A long real video: its scan takes seconds, long enough to be killed in.
+    let film = generated("long.mp4");
     let batch = submit(d, &server.url, &[&film]);
     let short = ["-j", "1", "--ack-wait", "1"];
     let mut first = Worker::start(d, &server.url, &[&short[..], &["--name", "w1"]].concat());
@@ -450,7 +450,7 @@ fn a_file_that_kills_every_worker_ends_as_an_error_record() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     publish_synthetic(d, &server.url, "cat", &["ep1"]);
-    let film = generated("ref.mp4");
+    let film = generated("long.mp4");
     let batch = submit(d, &server.url, &[&film]);
     let args = ["-j", "1", "--ack-wait", "1", "--max-deliver", "3"];
     for delivery in 1..=2 {
@@ -539,7 +539,7 @@ fn sigterm_finishes_the_job_in_flight_and_a_second_hands_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     publish_synthetic(d, &server.url, "cat", &["ep1"]);
-    let film = generated("ref.mp4");
+    let film = generated("long.mp4");
     let batch = submit(d, &server.url, &[&film, &film]);
 
     // One SIGTERM: the file in flight is finished, the other left.
@@ -687,7 +687,7 @@ fn a_server_restarted_while_a_worker_scans_loses_nothing() {
     let d = dir.path();
     let titles = publish_synthetic(d, &server.url, "cat", &["ep1"]);
     let clip = clip_file(d, "clip.vfp", &titles[0]);
-    let film = generated("ref.mp4");
+    let film = generated("long.mp4");
     let batch = submit(d, &server.url, &[&film, &clip]);
     let mut worker = Worker::start(d, &server.url, &["-j", "1", "--stop-when-idle", "5"]);
     worker.wait_for("taken (delivery 1)", Duration::from_secs(60));
@@ -753,8 +753,8 @@ fn an_uploaded_file_handed_back_leaves_no_copy_behind() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     publish_synthetic(d, &server.url, "cat", &["ep1"]);
-    // A real video: its scan takes seconds, long enough to stop in.
-    let film = generated("ref.mp4");
+    // A long real video: its scan takes seconds, long enough to stop in.
+    let film = generated("long.mp4");
     let out = vfp(
         d,
         &[
