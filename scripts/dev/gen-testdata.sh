@@ -115,6 +115,10 @@ make low-information.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y \
 # A long film (the reference looped 20 times, 3 min 45 s, not re-encoded):
 # for the tests that stop, kill or cut off a worker in the middle of a scan.
 make long.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -stream_loop 19 -i "$1" -c copy -f mp4 "$2"' _ "$out/ref.mp4"
+# The film remuxed to MPEG-TS: a self-contained stream that a playlist or a
+# concat list may name (the tests check that those are refused, not
+# followed).
+make ref.ts sh -c 'ffmpeg -nostdin -loglevel error -y -i "$1" -c copy -f mpegts "$2"' _ "$out/ref.mp4"
 make truncated.mp4 sh -c 'head -c $(( $(stat -c %s "$1") / 2 )) "$1" > "$2"' _ "$out/ref.mp4"
 make truncated-faststart.mp4 sh -c 'ffmpeg -nostdin -loglevel error -y -i "$1" -c copy -movflags +faststart -f mp4 "$2.full" && head -c $(( $(stat -c %s "$2.full") / 2 )) "$2.full" > "$2" && rm "$2.full"' _ "$out/ref.mp4"
 make random.mp4 python3 -c 'import random,sys; random.seed(7); open(sys.argv[1],"wb").write(bytes(random.getrandbits(8) for _ in range(65536)))'

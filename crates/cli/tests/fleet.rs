@@ -780,3 +780,82 @@ fn an_uploaded_file_handed_back_leaves_no_copy_behind() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn hostile_jobs_are_removed_and_nothing_is_written_outside_the_cache() {
+    // Anyone who may publish to vfp.jobs talks to every worker: a job id
+    // named the copy of its upload, so `../../..` in it wrote a file of
+    // the publisher's choosing anywhere the worker could; a job of a
+    // batch id that is no subject token was delivered again and again and
+    // stayed in the queue for good.
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let titles = publish_synthetic(d, &server.url, "cat", &["ep1"]);
+    let clip = clip_file(d, "clip.vfp", &titles[0]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let planted = d.join("planted");
+    runtime.block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        let upload = fleet.upload(&clip).await.unwrap();
+        let nats = async_nats::connect(&server.url).await.unwrap();
+        let js = async_nats::jetstream::new(nats);
+        // The queue exists once anything was submitted.
+        let batch = submit(d, &server.url, &[&clip]);
+        let traversal = format!("../../../../../../../..{}", planted.display());
+        let hostile = [
+            serde_json::json!({"id": traversal, "path": "x.vfp", "batch": batch,
+                "submitted_unix_ms": 0, "upload": upload}),
+            serde_json::json!({"id": format!("{batch}-1-{}", "ab".repeat(16)), "path": "x.vfp",
+                "batch": batch, "submitted_unix_ms": 0,
+                "upload": {"object": "sha256-../../planted", "sha256": upload.sha256, "bytes": upload.bytes}}),
+            serde_json::json!({"id": "a.b-0", "path": "/etc/hostname", "batch": "a.b",
+                "submitted_unix_ms": 0}),
+            serde_json::json!({"id": format!("{batch}-2-{}", "cd".repeat(16)),
+                "path": "forged\nvfp worker x: line", "batch": batch, "submitted_unix_ms": 0}),
+        ];
+        for job in hostile {
+            js.publish("vfp.jobs", serde_json::to_vec(&job).unwrap().into())
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+        js.publish("vfp.jobs", b"\x00 not json".to_vec().into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    });
+    let worker = Worker::start(d, &server.url, &["--stop-when-idle", "3"]);
+    let (status, log) = worker.wait(Duration::from_secs(120));
+    assert_eq!(status, Some(0), "{log}");
+    assert_eq!(
+        log.matches("not a valid job").count(),
+        5,
+        "each hostile message refused: {log}"
+    );
+    assert!(!log.contains("\nvfp worker x: line"), "{log}");
+    // (The copy was named `<id>-<pid>.<ext>`: `planted-<pid>.vfp` here.)
+    let outside: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("planted"))
+        .collect();
+    assert!(outside.is_empty(), "written outside the cache: {outside:?}");
+    // Nothing is left in the queue, and the real job's result is there.
+    runtime.block_on(async {
+        let fleet = Fleet::connect(&server.url).await.unwrap();
+        assert_eq!(
+            fleet.queue_state().await.unwrap(),
+            vfp_fleet::queue::QueueState::default()
+        );
+    });
+    let copies = std::fs::read_dir(d.join("cache/uploads"))
+        .map(|entries| entries.count())
+        .unwrap_or(0);
+    assert_eq!(copies, 0);
+}

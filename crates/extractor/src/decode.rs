@@ -3,6 +3,7 @@
 //!
 //! This is the only module that talks to FFmpeg's demuxer and decoder.
 
+use crate::file::SourceFile;
 use crate::ExtractError;
 use ffmpeg::codec::threading;
 use ffmpeg::format::context::Input;
@@ -60,9 +61,6 @@ pub(crate) struct StreamFacts {
 pub(crate) struct VideoInput {
     path: PathBuf,
     input: Input,
-    /// The file FFmpeg reads through `/proc/self/fd`, for a name that is
-    /// not UTF-8 (kept open as long as FFmpeg reads it).
-    _file: Option<std::fs::File>,
     stream_index: usize,
     decoder: ffmpeg::decoder::Video,
     time_base_s: f64,
@@ -88,30 +86,150 @@ pub(crate) struct DecodeOptions {
     pub keyframes_only: bool,
 }
 
-/// What FFmpeg is given to open `path`: always through its `file:`
-/// protocol, so that a downloaded file named `concat:a|b` or `http:x` is
-/// read as the file it is, not as a protocol; a name that is not UTF-8
-/// (FFmpeg takes C strings from Rust strings) through `/proc/self/fd` of
-/// the file opened here, which is returned to keep it open.
-fn ffmpeg_url(path: &Path) -> Result<(String, Option<std::fs::File>), ExtractError> {
-    if let Some(name) = path.to_str() {
-        return Ok((format!("file:{name}"), None));
+/// The demuxers vfp lets FFmpeg use: formats whose pictures are all in the
+/// one file given. FFmpeg picks a demuxer by probing the content, and some
+/// demuxers read other files or resources the content names (an 84-byte
+/// HLS playlist saved as `pl.mp4` made a scan decode the local file it
+/// named, under the playlist's SHA-256): those are refused, and so is
+/// every format not listed here. FFmpeg is also never given a file name
+/// to open and may open nothing else ([`refuse_to_open`]): it reads the
+/// descriptor of the [`SourceFile`] only.
+const SELF_CONTAINED_DEMUXERS: &[&str] = &[
+    // Containers.
+    "mov,mp4,m4a,3gp,3g2,mj2",
+    "matroska,webm",
+    "avi",
+    "flv",
+    "live_flv",
+    "mpegts",
+    "mpeg",
+    "ogg",
+    "asf",
+    "asf_o",
+    "nut",
+    "ivf",
+    "mxf",
+    "rm",
+    "wtv",
+    "dv",
+    "swf",
+    "nuv",
+    "smjpeg",
+    "mpjpeg",
+    "yuv4mpegpipe",
+    // Elementary video streams.
+    "h261",
+    "h263",
+    "h264",
+    "hevc",
+    "m4v",
+    "mpegvideo",
+    "obu",
+    "av1",
+    "vc1",
+    "dirac",
+    "cavsvideo",
+    "mjpeg",
+    "mjpeg_2000",
+    "dnxhd",
+    // Animated and still pictures, each one file.
+    "gif",
+    "apng",
+    "webp_pipe",
+    "png_pipe",
+    "jpeg_pipe",
+    "bmp_pipe",
+    "tiff_pipe",
+];
+
+/// Why a probed format that is not self-contained is refused.
+fn refusal(format: &str) -> &'static str {
+    match format {
+        "hls" | "dash" => "a streaming playlist, whose pictures are in the files it names",
+        "concat" => "a list of other files to read",
+        "image2" => "an image sequence named by a pattern",
+        "imf" => "a composition whose pictures are in the files it names",
+        "sdp" | "rtp" | "rtsp" => "a network session, not a file",
+        "ffmetadata" | "webm_dash_manifest" => "a description of media, not media",
+        _ => "a format vfp does not read",
     }
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd as _;
-        let file = std::fs::File::open(path).map_err(|source| ExtractError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let url = format!("file:/proc/self/fd/{}", file.as_raw_fd());
-        Ok((url, Some(file)))
-    }
-    #[cfg(not(target_os = "linux"))]
-    Err(ExtractError::Io {
+}
+
+/// FFmpeg's `io_open` for the format context: opens nothing. A demuxer
+/// that asks to open another file or URL (a playlist's segments, an MP4's
+/// external data reference, an image pattern's next file) is refused.
+unsafe extern "C" fn refuse_to_open(
+    _context: *mut ffmpeg::ffi::AVFormatContext,
+    _pb: *mut *mut ffmpeg::ffi::AVIOContext,
+    _url: *const std::ffi::c_char,
+    _flags: std::ffi::c_int,
+    _options: *mut *mut ffmpeg::ffi::AVDictionary,
+) -> std::ffi::c_int {
+    ffmpeg::ffi::AVERROR(ffmpeg::ffi::EPERM)
+}
+
+/// Opens `source` with FFmpeg through its descriptor: the format is
+/// probed from the content alone (never from the name), refused unless
+/// it is one of [`SELF_CONTAINED_DEMUXERS`], and the demuxer may open no
+/// other file.
+fn open_input(source: &SourceFile) -> Result<Input, ExtractError> {
+    use ffmpeg::ffi;
+    let path = source.path();
+    let unreadable = |e: ffmpeg::Error| ExtractError::Unreadable {
         path: path.to_owned(),
-        source: std::io::Error::other("the file name is not UTF-8"),
-    })
+        source: e,
+    };
+    let mut io =
+        ffmpeg::format::context::StreamIo::from_read_seek(source.reader()).map_err(unreadable)?;
+    // SAFETY: `context` is freshly allocated and owned here until
+    // `avformat_open_input` takes it (it frees it on failure); `io`
+    // outlives it: on success it moves into the `Input`, whose destructor
+    // closes the context before dropping `io`. `AVFMT_FLAG_CUSTOM_IO`
+    // keeps FFmpeg from freeing `io`'s context itself.
+    unsafe {
+        let mut context = ffi::avformat_alloc_context();
+        if context.is_null() {
+            return Err(unreadable(ffmpeg::Error::Other { errno: ffi::ENOMEM }));
+        }
+        (*context).pb = io.as_mut_ptr();
+        (*context).flags |= ffi::AVFMT_FLAG_CUSTOM_IO;
+        (*context).io_open = Some(refuse_to_open);
+        let mut format: *const ffi::AVInputFormat = std::ptr::null();
+        let probed = ffi::av_probe_input_buffer2(
+            (*context).pb,
+            &mut format,
+            std::ptr::null(),
+            context.cast(),
+            0,
+            0,
+        );
+        if probed < 0 || format.is_null() {
+            ffi::avformat_free_context(context);
+            return Err(unreadable(ffmpeg::Error::from(probed.min(-1))));
+        }
+        let name = std::ffi::CStr::from_ptr((*format).name)
+            .to_string_lossy()
+            .into_owned();
+        if !SELF_CONTAINED_DEMUXERS.contains(&name.as_str()) {
+            ffi::avformat_free_context(context);
+            return Err(ExtractError::RefusedFormat {
+                path: path.to_owned(),
+                why: refusal(&name),
+                format: name,
+            });
+        }
+        let opened =
+            ffi::avformat_open_input(&mut context, std::ptr::null(), format, std::ptr::null_mut());
+        if opened < 0 {
+            return Err(unreadable(ffmpeg::Error::from(opened)));
+        }
+        let found = ffi::avformat_find_stream_info(context, std::ptr::null_mut());
+        if found < 0 {
+            ffi::avformat_close_input(&mut context);
+            return Err(unreadable(ffmpeg::Error::from(found)));
+        }
+        Ok(Input::wrap_with_custom_io(context, io))
+    }
 }
 
 /// Most pixels a picture may have: HEVC's and VVC's largest level (6.2)
@@ -134,13 +252,12 @@ pub(crate) fn check_picture_size(path: &Path, width: u32, height: u32) -> Result
 }
 
 impl VideoInput {
-    pub(crate) fn open(path: &Path, opts: DecodeOptions) -> Result<Self, ExtractError> {
+    /// Opens `source`'s best video stream for decoding (through its
+    /// descriptor, see [`open_input`]).
+    pub(crate) fn open(source: &SourceFile, opts: DecodeOptions) -> Result<Self, ExtractError> {
         init();
-        let (url, file) = ffmpeg_url(path)?;
-        let input = ffmpeg::format::input(&url).map_err(|source| ExtractError::Unreadable {
-            path: path.to_owned(),
-            source,
-        })?;
+        let path = source.path();
+        let input = open_input(source)?;
         let stream = input
             .streams()
             .best(media::Type::Video)
@@ -248,7 +365,6 @@ impl VideoInput {
         Ok(VideoInput {
             path: path.to_owned(),
             input,
-            _file: file,
             stream_index,
             decoder,
             time_base_s,

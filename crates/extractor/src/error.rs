@@ -30,6 +30,26 @@ pub enum ExtractError {
         #[source]
         source: ffmpeg_next::Error,
     },
+    /// FFmpeg reads the file as a playlist, a list of other files or a
+    /// format that names other resources (HLS, DASH, concat, an image
+    /// sequence pattern): its pictures would come from files other than
+    /// the one hashed, which would be false evidence.
+    #[error("{}: refused: FFmpeg reads it as {format}, {why}; vfp reads only a video file that holds its own pictures", path.display())]
+    RefusedFormat {
+        /// The input.
+        path: PathBuf,
+        /// FFmpeg's name of the format it probed.
+        format: String,
+        /// What kind of format that is.
+        why: &'static str,
+    },
+    /// The file changed while it was read: its hash and its pictures
+    /// might not be of the same bytes.
+    #[error("{}: the file changed while it was read (it was written to); read it again when it is complete", path.display())]
+    Changed {
+        /// The input.
+        path: PathBuf,
+    },
     /// The container holds no video stream.
     #[error("{}: no video stream (the file holds {streams})", path.display())]
     NoVideoStream {
@@ -112,6 +132,8 @@ impl ExtractError {
             ExtractError::Io { path, .. }
             | ExtractError::Empty { path }
             | ExtractError::Unreadable { path, .. }
+            | ExtractError::RefusedFormat { path, .. }
+            | ExtractError::Changed { path }
             | ExtractError::NoVideoStream { path, .. }
             | ExtractError::Decoder { path, .. }
             | ExtractError::Damaged { path, .. }

@@ -1,52 +1,276 @@
-//! The file under a fingerprint: checked to be a non-empty regular file
-//! before anything reads it, and its size and SHA-256.
+//! The file under a fingerprint, opened once: checked to be a non-empty
+//! regular file, hashed, and decoded through that one descriptor.
+//!
+//! Hashing a path and then letting FFmpeg open the path again left a gap:
+//! a file swapped in between showed its frames under the first file's
+//! SHA-256 (false evidence). A [`SourceFile`] is the descriptor itself:
+//! its SHA-256 and its decoded pictures come from the same bytes, and a
+//! write to the file while it is read (its size or modification time
+//! changed) is refused ([`SourceFile::check_unchanged`]).
 
 use crate::ExtractError;
 use sha2::{Digest, Sha256};
-use std::io::Read;
-use std::path::Path;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// Size and SHA-256 of a file (what fingerprints record of their source);
-/// rejects what is not a non-empty regular file before FFmpeg sees it,
-/// with a clearer message than FFmpeg's.
-pub fn file_sha256(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
-    let io = |source| ExtractError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    check_regular_file(path)?;
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((size, hasher.finalize().into()))
+/// A video file opened for reading, whose checks, hash and decoding all go
+/// through the one descriptor opened here.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    path: PathBuf,
+    file: Arc<File>,
+    stamp: Stamp,
 }
 
-/// Refuses what is not a non-empty regular file, before anything reads it.
-pub(crate) fn check_regular_file(path: &Path) -> Result<(), ExtractError> {
-    let io = |source| ExtractError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    // A FIFO or a device would be read forever (or block until written).
-    if !meta.is_file() {
-        return Err(io(std::io::Error::other(
-            "not a regular file (a folder, a FIFO or a device)",
-        )));
+/// What changes when a file's bytes change under an open descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    size: u64,
+    modified_ns: i128,
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt as _;
+        Stamp {
+            size: meta.len(),
+            // Not the status change time: renaming or unlinking the file
+            // (a crawler moving it on) changes that, not its bytes.
+            modified_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+        }
     }
-    if meta.len() == 0 {
-        return Err(ExtractError::Empty {
+}
+
+impl SourceFile {
+    /// Opens `path` and refuses what is not a non-empty regular file, with
+    /// a clearer message than FFmpeg's. A FIFO is opened without blocking
+    /// and refused (it would be read forever, or block until written).
+    pub fn open(path: &Path) -> Result<SourceFile, ExtractError> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let io = |source| ExtractError::Io {
             path: path.to_owned(),
-        });
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Err(io(std::io::Error::other(
+                "not a regular file (a folder, a FIFO or a device)",
+            )));
+        }
+        if meta.len() == 0 {
+            return Err(ExtractError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        Ok(SourceFile {
+            path: path.to_owned(),
+            file: Arc::new(file),
+            stamp: Stamp::of(&meta),
+        })
     }
-    Ok(())
+
+    /// The path it was opened by (for messages).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Its size when opened, bytes.
+    pub fn size(&self) -> u64 {
+        self.stamp.size
+    }
+
+    /// SHA-256 of its bytes, read through the descriptor (not the path).
+    pub fn sha256(&self) -> Result<[u8; 32], ExtractError> {
+        let mut reader = self.reader();
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut read = 0u64;
+        loop {
+            let n = reader.read(&mut buf).map_err(|source| self.io(source))?;
+            if n == 0 {
+                break;
+            }
+            read += n as u64;
+            hasher.update(&buf[..n]);
+        }
+        if read != self.stamp.size {
+            return Err(self.changed());
+        }
+        self.check_unchanged()?;
+        Ok(hasher.finalize().into())
+    }
+
+    /// Refuses a file whose size or modification time differ from when it
+    /// was opened: its bytes may have changed while it
+    /// was read, so a hash and the pictures decoded may not be of the same
+    /// bytes.
+    pub fn check_unchanged(&self) -> Result<(), ExtractError> {
+        let meta = self.file.metadata().map_err(|source| self.io(source))?;
+        if Stamp::of(&meta) != self.stamp {
+            return Err(self.changed());
+        }
+        Ok(())
+    }
+
+    /// A reader over the bytes from the start, with its own position, that
+    /// reads through the descriptor (positioned reads: readers do not move
+    /// each other) and ends at the size the file had when opened.
+    pub(crate) fn reader(&self) -> SourceReader {
+        SourceReader {
+            file: Arc::clone(&self.file),
+            size: self.stamp.size,
+            pos: 0,
+        }
+    }
+
+    fn io(&self, source: std::io::Error) -> ExtractError {
+        ExtractError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn changed(&self) -> ExtractError {
+        ExtractError::Changed {
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// Sequential, seekable reads of a [`SourceFile`] (what FFmpeg is given in
+/// place of a file name).
+#[derive(Debug)]
+pub(crate) struct SourceReader {
+    file: Arc<File>,
+    size: u64,
+    pos: u64,
+}
+
+impl Read for SourceReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt as _;
+        let left = self.size.saturating_sub(self.pos);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SourceReader {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.size.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match target {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )),
+        }
+    }
+}
+
+/// Size and SHA-256 of a file (what fingerprints record of their source);
+/// rejects what is not a non-empty regular file.
+pub fn file_sha256(path: &Path) -> Result<(u64, [u8; 32]), ExtractError> {
+    let source = SourceFile::open(path)?;
+    Ok((source.size(), source.sha256()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    #[test]
+    fn the_hash_is_of_the_opened_file_not_of_what_the_path_names_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clip.mp4");
+        std::fs::write(&path, b"the first file").unwrap();
+        let opened = SourceFile::open(&path).unwrap();
+        // Another file takes the name (rename is how a swap is done).
+        let other = dir.path().join("other");
+        std::fs::write(&other, b"another file, swapped in").unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        let expected: [u8; 32] = Sha256::digest(b"the first file").into();
+        assert_eq!(opened.sha256().unwrap(), expected);
+        let mut bytes = Vec::new();
+        opened.reader().read_to_end(&mut bytes).unwrap();
+        assert_eq!(bytes, b"the first file");
+    }
+
+    #[test]
+    fn a_file_changed_in_place_while_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clip.mp4");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let opened = SourceFile::open(&path).unwrap();
+        opened.check_unchanged().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.write_all(b"X").unwrap();
+        drop(f);
+        assert!(matches!(
+            opened.check_unchanged(),
+            Err(ExtractError::Changed { .. })
+        ));
+        assert!(matches!(opened.sha256(), Err(ExtractError::Changed { .. })));
+    }
+
+    #[test]
+    fn folders_fifos_and_empty_files_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            SourceFile::open(dir.path()),
+            Err(ExtractError::Io { .. })
+        ));
+        let fifo = dir.path().join("fifo.mp4");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(matches!(
+            SourceFile::open(&fifo),
+            Err(ExtractError::Io { .. })
+        ));
+        let empty = dir.path().join("empty.mp4");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(
+            SourceFile::open(&empty),
+            Err(ExtractError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn the_reader_seeks_and_stops_at_the_opened_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clip.mp4");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let opened = SourceFile::open(&path).unwrap();
+        let mut r = opened.reader();
+        assert_eq!(r.seek(SeekFrom::End(-3)).unwrap(), 7);
+        let mut rest = Vec::new();
+        r.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, b"789");
+        assert!(r.seek(SeekFrom::Current(-11)).is_err());
+        assert_eq!(r.seek(SeekFrom::Start(2)).unwrap(), 2);
+    }
 }

@@ -23,8 +23,8 @@
 //!    the whole frame where borders were cut, are hashed as views of their
 //!    own.
 //!
-//! The driver of that pass is `pipeline`; `file` checks and hashes the
-//! file under it; `thumbnails` decodes a few pictures for evidence pages.
+//! The driver of that pass is `pipeline`; [`SourceFile`] is the file
+//! under it, checked, hashed and decoded through one descriptor; `thumbnails` decodes a few pictures for evidence pages.
 //!
 //! This is the only crate of `vfp` that uses FFmpeg.
 
@@ -48,7 +48,7 @@ pub mod tilt;
 mod views;
 
 pub use error::ExtractError;
-pub use file::file_sha256;
+pub use file::{file_sha256, SourceFile};
 pub use hash::hash_sample;
 pub use luma::{LumaImage, Rect, Resampler};
 pub use screen::Quad;
@@ -58,7 +58,6 @@ pub use views::SampleView;
 
 use decode::{DecodeOptions, VideoInput};
 use features::FeatureOptions;
-use file::check_regular_file;
 use pipeline::run;
 use std::path::Path;
 use vfp_fingerprint::{ExtractParams, Fingerprint, Sampling, SourceInfo};
@@ -158,9 +157,9 @@ pub fn decode_only(
     decoder_threads: usize,
     keyframes_only: bool,
 ) -> Result<Decoded, ExtractError> {
-    check_regular_file(path)?;
+    let file = SourceFile::open(path)?;
     let mut input = VideoInput::open(
-        path,
+        &file,
         DecodeOptions {
             threads: decoder_threads,
             keyframes_only,

@@ -4,7 +4,7 @@
 //! ([`PartBuilder`]), a stretch decoded alone.
 
 use crate::decode::{DecodeOptions, VideoInput};
-use crate::file::{check_regular_file, file_sha256};
+use crate::file::SourceFile;
 use crate::sample::Sampler;
 use crate::scale::{FeatureScaler, WorkScaler};
 use crate::views::{self, SampleView, WindowHasher};
@@ -36,23 +36,25 @@ pub(crate) fn run(
             params.sampling
         )));
     }
-    check_regular_file(path)?;
+    // One descriptor for the checks, the hash and the decoding: the
+    // hashed bytes are the decoded bytes.
+    let file = SourceFile::open(path)?;
     // FFmpeg reads the headers first, so a file that is not video is
     // refused before all of it is read for its SHA-256 (a 20 GB sparse
     // file took a minute to hash before FFmpeg refused it).
     let mut input = VideoInput::open(
-        path,
+        &file,
         DecodeOptions {
             threads: opts.decoder_threads,
             keyframes_only: params.sampling == Sampling::Keyframes,
         },
     )?;
-    let (file_size, sha256) = match range {
-        None => file_sha256(path)?,
+    let file_size = file.size();
+    let sha256 = match range {
+        None => file.sha256()?,
         Some((from_ms, _)) => {
             input.seek_to(f64::from(from_ms) / 1000.0);
-            let size = std::fs::metadata(path).map_or(0, |m| m.len());
-            (size, [0; 32])
+            [0; 32]
         }
     };
     let (range_from_s, range_to_s) = range.map_or((0.0, f64::INFINITY), |(from, to)| {
@@ -128,6 +130,7 @@ pub(crate) fn run(
             other?;
         }
     }
+    file.check_unchanged()?;
     let (frames, views) = hasher.finish(&mut observe);
     let duration_s = facts.duration_s.unwrap_or(last_t_s).max(last_t_s);
     source.duration_ms = (duration_s * 1000.0).round() as u64;

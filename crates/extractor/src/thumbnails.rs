@@ -4,7 +4,7 @@
 use crate::decode::{DecodeOptions, VideoInput};
 use crate::scale::RgbScaler;
 use crate::ExtractError;
-use std::path::Path;
+use crate::SourceFile;
 
 /// A small RGB picture of one moment of a video, for evidence pages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,10 +17,12 @@ pub struct Thumbnail {
     pub rgb: Vec<u8>,
 }
 
-/// Pictures of `path` at each of `times_ms` (from the stream start), `width`
-/// pixels wide, upright; `None` for a time past the end.
+/// Pictures of `source` at each of `times_ms` (from the stream start),
+/// `width` pixels wide, upright; `None` for a time past the end. Decoded
+/// through `source`'s descriptor: a caller that checked its SHA-256 shows
+/// the pictures of those bytes, whatever the path names by now.
 pub fn thumbnails(
-    path: &Path,
+    source: &SourceFile,
     times_ms: &[u32],
     width: u32,
 ) -> Result<Vec<Option<Thumbnail>>, ExtractError> {
@@ -30,8 +32,9 @@ pub fn thumbnails(
         .iter()
         .map(|&i| f64::from(times_ms[i]) / 1000.0)
         .collect();
+    let path = source.path();
     let mut input = VideoInput::open(
-        path,
+        source,
         DecodeOptions {
             threads: 0,
             keyframes_only: false,
@@ -44,5 +47,6 @@ pub fn thumbnails(
         out[order[k]] = Some(scaler.scale(frame, rotation, path)?);
         Ok(())
     })?;
+    source.check_unchanged()?;
     Ok(out)
 }

@@ -20,6 +20,60 @@ fn fail(path: &Path) -> ExtractError {
     err
 }
 
+/// Writes `text` to a file named `name` in `dir`, with every `{ts}` and
+/// `{mp4}` replaced by the absolute path of the generated film's MPEG-TS
+/// and MP4.
+fn reference_list(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let abs = |p: std::path::PathBuf| std::fs::canonicalize(p).unwrap().display().to_string();
+    let text = text
+        .replace("{ts}", &abs(generated("ref.ts")))
+        .replace("{mp4}", &abs(generated("ref.mp4")));
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn refused_as(path: &Path) -> String {
+    match fail(path) {
+        ExtractError::RefusedFormat { format, .. } => format,
+        other => panic!("{} was not refused: {other}", path.display()),
+    }
+}
+
+#[test]
+fn a_playlist_is_refused_not_followed_to_the_files_it_names() {
+    // An HLS playlist saved as .mp4: FFmpeg probes the content, and read
+    // on its own it decoded the film it names, under the SHA-256 of the
+    // playlist's few bytes (false evidence), and opened a local file of
+    // the uploader's choosing.
+    let dir = tempfile::tempdir().unwrap();
+    let hls = reference_list(
+        dir.path(),
+        "pl.mp4",
+        "#EXTM3U\n#EXT-X-TARGETDURATION:12\n#EXTINF:12.0,\n{ts}\n#EXT-X-ENDLIST\n",
+    );
+    assert_eq!(refused_as(&hls), "hls");
+    let dash = reference_list(
+        dir.path(),
+        "manifest.mp4",
+        r#"<?xml version="1.0"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT11S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011"><Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000" codecs="avc1.64001f" width="720" height="528"><BaseURL>{mp4}</BaseURL></Representation></AdaptationSet></Period></MPD>
+"#,
+    );
+    assert_eq!(refused_as(&dash), "dash");
+    let concat = reference_list(
+        dir.path(),
+        "list.mp4",
+        "ffconcat version 1.0\nfile '{ts}'\n",
+    );
+    assert_eq!(refused_as(&concat), "concat");
+    let err = fail(&hls).to_string();
+    assert!(err.contains("streaming playlist"), "{err}");
+    // The stream they name is itself a self-contained file, read as such.
+    let film = extract(&generated("ref.ts"), &ExtractOptions::default()).unwrap();
+    assert!(film.frames.len() > 20);
+}
+
 #[test]
 fn missing_file() {
     let err = fail(Path::new("/nonexistent/clip.mp4"));

@@ -198,7 +198,7 @@ fn low_information_frames_are_flagged() {
 #[test]
 fn thumbnails_are_upright_pictures_at_the_asked_times() {
     let times = [1000, 5000, 3000, 999_000, 11_250];
-    let film = vfp_extractor::thumbnails(&generated("ref.mp4"), &times, 160).unwrap();
+    let film = vfp_extractor::thumbnails(&source(&generated("ref.mp4")), &times, 160).unwrap();
     assert!(film[3].is_none(), "past the end");
     assert!(
         film[4].is_some(),
@@ -207,7 +207,8 @@ fn thumbnails_are_upright_pictures_at_the_asked_times() {
     let t = film[0].as_ref().unwrap();
     assert_eq!((t.width, t.height, t.rgb.len()), (160, 116, 160 * 116 * 3));
     // The sideways copy, turned upright, shows the same pictures.
-    let sideways = vfp_extractor::thumbnails(&generated("sideways.mp4"), &times, 160).unwrap();
+    let sideways =
+        vfp_extractor::thumbnails(&source(&generated("sideways.mp4")), &times, 160).unwrap();
     for i in 0..3 {
         let (a, b) = (film[i].as_ref().unwrap(), sideways[i].as_ref().unwrap());
         assert_eq!((a.width, a.height), (b.width, b.height));
@@ -340,4 +341,33 @@ fn parts_of_a_video_add_up_to_the_whole_extraction() {
             track.region, track.zoom_pct
         );
     }
+}
+
+fn source(path: &std::path::Path) -> vfp_extractor::SourceFile {
+    vfp_extractor::SourceFile::open(path).unwrap()
+}
+
+#[test]
+fn pictures_come_from_the_opened_file_even_if_another_takes_its_name() {
+    // Hash, then decode by path again, showed the pictures of a file
+    // swapped in between under the first file's SHA-256.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("title.mp4");
+    std::fs::copy(generated("ref.mp4"), &path).unwrap();
+    let opened = source(&path);
+    let sha256 = opened.sha256().unwrap();
+    let swapped = dir.path().join("swapped.mp4");
+    std::fs::copy(generated("mirrored.mp4"), &swapped).unwrap();
+    std::fs::rename(&swapped, &path).unwrap();
+    let times = [1000, 4000];
+    let shown = vfp_extractor::thumbnails(&opened, &times, 160).unwrap();
+    let film = vfp_extractor::thumbnails(&source(&generated("ref.mp4")), &times, 160).unwrap();
+    let mirrored =
+        vfp_extractor::thumbnails(&source(&generated("mirrored.mp4")), &times, 160).unwrap();
+    assert_eq!(shown, film);
+    assert_ne!(shown, mirrored);
+    assert_eq!(
+        sha256,
+        vfp_extractor::file_sha256(&generated("ref.mp4")).unwrap().1
+    );
 }

@@ -273,6 +273,35 @@ impl Fleet {
         Ok((catalog, version))
     }
 
+    /// The newest release of `name` that `cache` holds and that opens, and
+    /// its version: what a worker matches against when the current
+    /// release cannot be fetched (a bad publish, or a server away).
+    pub fn cached(name: &str, cache: &Path) -> Option<(Catalog, CatalogVersion)> {
+        let releases = cache.join("catalogs").join(name);
+        let mut found: Vec<(u64, String, PathBuf)> = std::fs::read_dir(&releases)
+            .ok()?
+            .flatten()
+            .filter_map(|entry| {
+                let folder = entry.file_name().to_str()?.to_owned();
+                let (revision, short) = folder.strip_prefix('r')?.split_once('-')?;
+                Some((revision.parse().ok()?, short.to_owned(), entry.path()))
+            })
+            .collect();
+        found.sort_by_key(|f| std::cmp::Reverse(f.0));
+        found.into_iter().find_map(|(revision, short, dir)| {
+            let catalog = Catalog::open(&dir).ok()?;
+            let manifest_sha256 = sha256_hex(Sha256::digest(catalog.files().ok()?.manifest));
+            manifest_sha256.starts_with(&short).then(|| {
+                let version = CatalogVersion {
+                    name: name.to_owned(),
+                    revision,
+                    manifest_sha256,
+                };
+                (catalog, version)
+            })
+        })
+    }
+
     /// The file of `segment` in `objects`, downloaded and checked first if
     /// it is not there (through `store`, opened on the first download).
     async fn fetch_segment(

@@ -30,6 +30,29 @@ pub struct Upload {
     pub bytes: u64,
 }
 
+impl Upload {
+    /// Checks an upload a job names: its object is `sha256-<its SHA-256>`,
+    /// 64 lowercase hex digits, of at most [`MAX_UPLOAD_BYTES`].
+    pub fn check(&self) -> Result<(), String> {
+        let hex = self.sha256.len() == 64
+            && self
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !hex || self.object != format!("sha256-{}", self.sha256) {
+            return Err("its upload is not named sha256-<the file's SHA-256>".into());
+        }
+        if self.bytes == 0 || self.bytes > MAX_UPLOAD_BYTES {
+            return Err(format!(
+                "its upload of {} bytes is empty or over {} MiB",
+                self.bytes,
+                MAX_UPLOAD_BYTES >> 20
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Object store of the files uploaded with their jobs, by SHA-256.
 pub const UPLOADS_BUCKET: &str = "vfp_uploads";
 /// How long an uploaded file is kept.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 use vfp_fleet::local_server::LocalServer;
-use vfp_fleet::queue::{QueueSettings, QueueState, ResultRecord};
+use vfp_fleet::queue::{JobQueue, Next, QueueSettings, QueueState, ResultRecord, TakenJob};
 use vfp_fleet::Fleet;
 use vfp_scan::{FileRecord, Verdict};
 
@@ -18,10 +18,17 @@ fn paths(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| format!("/shared/{n}.mp4")).collect()
 }
 
+/// A result of job `job_id` (`b4-0` is given the random part a job id
+/// has).
 fn result(job_id: &str, batch: &str, worker: &str) -> ResultRecord {
+    let job_id = if job_id.matches('-').count() >= 2 {
+        job_id.to_owned()
+    } else {
+        format!("{job_id}-{}", "5a".repeat(16))
+    };
     ResultRecord {
         record: FileRecord {
-            file: format!("/shared/{job_id}.mp4"),
+            file: format!("/shared/{batch}.mp4"),
             sha256: Some("00".repeat(32)),
             duration_s: Some(10.0),
             verdict: Verdict::NoMatch,
@@ -29,11 +36,27 @@ fn result(job_id: &str, batch: &str, worker: &str) -> ResultRecord {
             matches: Vec::new(),
             exploratory: false,
         },
-        job_id: job_id.into(),
+        job_id,
         batch: batch.into(),
         worker: worker.into(),
         catalog_version: Some("r1-000000000000".into()),
     }
+}
+
+/// The next job of `queue`, if one comes within `wait`.
+async fn take(queue: &JobQueue, wait: Duration) -> Option<TakenJob> {
+    match queue.next(wait).await.expect("the queue answers") {
+        Some(Next::Job(job)) => Some(*job),
+        Some(Next::Refused(why)) => panic!("a submitted job was refused: {why}"),
+        None => None,
+    }
+}
+
+/// A job id without its random part: `b1-0` of `b1-0-<32 hex digits>`.
+fn numbered(id: &str) -> &str {
+    let (head, random) = id.rsplit_once('-').expect("a job id");
+    assert_eq!(random.len(), 32, "{id}");
+    head
 }
 
 const SHORT: QueueSettings = QueueSettings {
@@ -47,31 +70,23 @@ fn a_job_whose_worker_dies_is_handed_out_again_after_its_ack_wait() {
     runtime().block_on(async {
         let fleet = Fleet::connect(&server.url).await.unwrap();
         let jobs = fleet.submit("b1", &paths(&["a", "b"])).await.unwrap();
-        assert_eq!(jobs[1].id, "b1-1");
+        assert_eq!(numbered(&jobs[1].id), "b1-1");
         let queue = fleet.job_queue(SHORT).await.unwrap();
         let wait = Duration::from_secs(2);
 
         // A worker takes "a" and dies: no ack, no progress.
-        let a = queue.next(wait).await.unwrap().expect("a");
+        let a = take(&queue, wait).await.expect("a");
         assert_eq!((a.job.path.as_str(), a.delivery), ("/shared/a.mp4", 1));
         drop(a);
-        let b = queue.next(wait).await.unwrap().expect("b");
-        assert_eq!(b.job.id, "b1-1");
+        let b = take(&queue, wait).await.expect("b");
+        assert_eq!(numbered(&b.job.id), "b1-1");
         b.done().await.unwrap();
         // "a" comes back once its ack wait has passed.
-        let again = queue
-            .next(Duration::from_secs(3))
-            .await
-            .unwrap()
-            .expect("a again");
-        assert_eq!((again.job.id.as_str(), again.delivery), ("b1-0", 2));
+        let again = take(&queue, Duration::from_secs(3)).await.expect("a again");
+        assert_eq!((numbered(&again.job.id), again.delivery), ("b1-0", 2));
         assert!(!again.last_attempt);
         again.done().await.unwrap();
-        assert!(queue
-            .next(Duration::from_millis(1500))
-            .await
-            .unwrap()
-            .is_none());
+        assert!(take(&queue, Duration::from_millis(1500)).await.is_none());
     });
 }
 
@@ -85,26 +100,14 @@ fn a_job_in_progress_is_not_handed_to_a_second_worker() {
             fleet.job_queue(SHORT).await.unwrap(),
             fleet.job_queue(SHORT).await.unwrap(),
         );
-        let job = first
-            .next(Duration::from_secs(2))
-            .await
-            .unwrap()
-            .expect("job");
+        let job = take(&first, Duration::from_secs(2)).await.expect("job");
         // Three ack waits of work, with a progress signal every 300 ms.
         for _ in 0..8 {
             job.in_progress().await.unwrap();
-            assert!(second
-                .next(Duration::from_millis(300))
-                .await
-                .unwrap()
-                .is_none());
+            assert!(take(&second, Duration::from_millis(300)).await.is_none());
         }
         job.done().await.unwrap();
-        assert!(second
-            .next(Duration::from_millis(1500))
-            .await
-            .unwrap()
-            .is_none());
+        assert!(take(&second, Duration::from_millis(1500)).await.is_none());
     });
 }
 
@@ -116,19 +119,11 @@ fn a_job_that_kills_every_worker_ends_at_its_last_attempt() {
         fleet.submit("b3", &paths(&["poison"])).await.unwrap();
         let queue = fleet.job_queue(SHORT).await.unwrap();
         for delivery in 1..=2 {
-            let job = queue
-                .next(Duration::from_secs(3))
-                .await
-                .unwrap()
-                .expect("job");
+            let job = take(&queue, Duration::from_secs(3)).await.expect("job");
             assert_eq!((job.delivery, job.last_attempt), (delivery, false));
             drop(job); // the worker dies
         }
-        let last = queue
-            .next(Duration::from_secs(3))
-            .await
-            .unwrap()
-            .expect("last");
+        let last = take(&queue, Duration::from_secs(3)).await.expect("last");
         assert_eq!((last.delivery, last.last_attempt), (3, true));
         // The worker records an error instead of scanning, and acks.
         fleet
@@ -136,7 +131,7 @@ fn a_job_that_kills_every_worker_ends_at_its_last_attempt() {
             .await
             .unwrap();
         last.done().await.unwrap();
-        assert!(queue.next(Duration::from_secs(2)).await.unwrap().is_none());
+        assert!(take(&queue, Duration::from_secs(2)).await.is_none());
         assert_eq!(fleet.results(Some("b3")).await.unwrap().len(), 1);
     });
 }
@@ -167,7 +162,7 @@ fn results_hold_one_record_per_job_of_the_batch() {
         let b4 = fleet.results(Some("b4")).await.unwrap();
         let ids: Vec<(&str, &str)> = b4
             .iter()
-            .map(|r| (r.job_id.as_str(), r.worker.as_str()))
+            .map(|r| (numbered(&r.job_id), r.worker.as_str()))
             .collect();
         assert_eq!(ids, [("b4-0", "w1"), ("b4-1", "w2")]);
         assert_eq!(fleet.results(None).await.unwrap().len(), 3);
@@ -191,8 +186,8 @@ fn jobs_and_results_survive_a_server_restart() {
         let fleet = Fleet::connect(&server.url).await.unwrap();
         let queue = fleet.job_queue(SHORT).await.unwrap();
         let mut ids = Vec::new();
-        while let Some(job) = queue.next(Duration::from_secs(2)).await.unwrap() {
-            ids.push(job.job.id.clone());
+        while let Some(job) = take(&queue, Duration::from_secs(2)).await {
+            ids.push(numbered(&job.job.id).to_owned());
             job.done().await.unwrap();
         }
         assert_eq!(ids, ["b6-0", "b6-1", "b6-2"], "{}", server.log());
@@ -231,7 +226,7 @@ fn a_batch_records_its_size_once_and_is_followed_to_its_end() {
                 taken: 0
             }
         );
-        let taken = queue.next(Duration::from_secs(2)).await.unwrap().unwrap();
+        let taken = take(&queue, Duration::from_secs(2)).await.unwrap();
         assert_eq!(
             fleet.queue_state().await.unwrap(),
             QueueState {
@@ -251,13 +246,16 @@ fn a_batch_records_its_size_once_and_is_followed_to_its_end() {
             .unwrap();
         taken.done().await.unwrap();
         let first = follower.next().await.unwrap().unwrap();
-        assert_eq!(first.job_id, "b7-0");
+        assert_eq!(numbered(&first.job_id), "b7-0");
         let waiting = tokio::time::timeout(Duration::from_millis(500), follower.next()).await;
         assert!(waiting.is_err(), "nothing more yet: {waiting:?}");
         fleet
             .publish_result(&result("b7-1", "b7", "w2"))
             .await
             .unwrap();
-        assert_eq!(follower.next().await.unwrap().unwrap().job_id, "b7-1");
+        assert_eq!(
+            numbered(&follower.next().await.unwrap().unwrap().job_id),
+            "b7-1"
+        );
     });
 }

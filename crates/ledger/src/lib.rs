@@ -23,10 +23,12 @@
 //! misread. [`local_postgres`] starts a throwaway server for tests.
 
 pub mod local_postgres;
+mod location;
 mod postgres;
 mod schema;
 mod sqlite;
 
+pub use location::{Location, REDACTED};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -288,19 +290,17 @@ enum Store {
 }
 
 impl Ledger {
-    /// Opens the ledger at `location`: a PostgreSQL URL
-    /// (`postgres://user[:password]@host[:port]/database`), or else an
-    /// SQLite file, created if missing; brings its schema up to
-    /// [`SCHEMA_VERSION`]. Messages show a URL without its password.
+    /// Opens the ledger at `location` ([`Location::parse`]): a PostgreSQL
+    /// server (`postgres://user[:password]@host[:port]/database`, or a
+    /// libpq key-value string), or else an SQLite file, created if
+    /// missing; brings its schema up to [`SCHEMA_VERSION`]. Messages show
+    /// the location without its password.
     pub fn open(location: &str) -> Result<Ledger, LedgerError> {
-        let store = if location.starts_with("postgres://") || location.starts_with("postgresql://")
-        {
-            Store::Postgres(Box::new(postgres::Postgres::open(
-                location,
-                &without_password(location),
-            )?))
-        } else {
-            Store::Sqlite(sqlite::Sqlite::open(location)?)
+        let store = match Location::parse(location)? {
+            Location::Postgres { connect, shown } => {
+                Store::Postgres(Box::new(postgres::Postgres::open(&connect, &shown)?))
+            }
+            Location::Sqlite(path) => Store::Sqlite(sqlite::Sqlite::open(&path)?),
         };
         Ok(Ledger { store })
     }
@@ -400,20 +400,6 @@ impl Ledger {
     }
 }
 
-/// `url` with its password replaced by `***`.
-fn without_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 fn check_mark(mark: &Mark) -> Result<(), LedgerError> {
     check_sha256("the clip's SHA-256", &mark.item.clip_sha256)?;
     if mark.item.title_id.trim().is_empty() {
@@ -475,13 +461,5 @@ mod tests {
         assert_eq!(Status::parse("done"), None);
         assert_eq!(AllowKind::parse("sha256"), Some(AllowKind::Sha256));
         assert_eq!(utc(1_764_496_512_000), "2025-11-30T09:55:12Z");
-        assert_eq!(
-            without_password("postgres://vfp:s3cret@db:5432/ledger"),
-            "postgres://vfp:***@db:5432/ledger"
-        );
-        assert_eq!(
-            without_password("postgres://vfp@db/ledger"),
-            "postgres://vfp@db/ledger"
-        );
     }
 }

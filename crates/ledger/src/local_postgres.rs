@@ -1,6 +1,8 @@
 //! A throwaway PostgreSQL server, for tests and trials: a new cluster in a
 //! temporary folder (`initdb`), started on 127.0.0.1 at a free port with
-//! its socket in that folder, stopped and removed when dropped. Needs
+//! its socket in that folder, stopped and removed when dropped. Clients
+//! over TCP must give the password (SCRAM, as a real server asks), a new
+//! random one per server. Needs
 //! Debian's `postgresql` package (`scripts/dev/install-deps.sh`). PostgreSQL
 //! refuses to run as root: run as root, it initialises and runs the
 //! cluster as the `postgres` user (`runuser`).
@@ -15,8 +17,12 @@ pub struct LocalPostgres {
     dir: tempfile::TempDir,
     bin: PathBuf,
     as_root: bool,
-    /// Its connection URL: `postgres://vfp@127.0.0.1:PORT/postgres`.
+    /// Its connection URL: `postgres://vfp:PASSWORD@127.0.0.1:PORT/postgres`.
     pub url: String,
+    /// The password of its user `vfp`.
+    pub password: String,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
 }
 
 impl LocalPostgres {
@@ -30,6 +36,12 @@ impl LocalPostgres {
             // The cluster's folder must be the server user's.
             chown_to_postgres(dir.path())?;
         }
+        let password = random_password();
+        let pwfile = dir.path().join("pwfile");
+        std::fs::write(&pwfile, format!("{password}\n"))?;
+        if as_root {
+            chown_to_postgres(&pwfile)?;
+        }
         let initdb = run_as(
             as_root,
             &bin.join("initdb"),
@@ -38,7 +50,10 @@ impl LocalPostgres {
                 data.as_os_str(),
                 "-U".as_ref(),
                 "vfp".as_ref(),
-                "--auth=trust".as_ref(),
+                "--auth-local=trust".as_ref(),
+                "--auth-host=scram-sha-256".as_ref(),
+                "--pwfile".as_ref(),
+                pwfile.as_os_str(),
                 "--no-sync".as_ref(),
                 "-E".as_ref(),
                 "UTF8".as_ref(),
@@ -80,7 +95,9 @@ impl LocalPostgres {
             dir,
             bin: bin.clone(),
             as_root,
-            url: format!("postgres://vfp@127.0.0.1:{port}/postgres"),
+            url: format!("postgres://vfp:{password}@127.0.0.1:{port}/postgres"),
+            password,
+            port,
         };
         server.wait_ready(&bin, port)?;
         Ok(server)
@@ -166,6 +183,19 @@ fn bin_dir() -> std::io::Result<PathBuf> {
     versions
         .pop()
         .ok_or_else(|| std::io::Error::other("no PostgreSQL with initdb in /usr/lib/postgresql"))
+}
+
+/// 128 random bits as hex, from the standard library's per-process
+/// random hash keys.
+fn random_password() -> String {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    (0..2)
+        .map(|_| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u8(0);
+            format!("{:016x}", h.finish())
+        })
+        .collect()
 }
 
 fn nix_is_root() -> bool {

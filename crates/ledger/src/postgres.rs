@@ -20,10 +20,10 @@ pub(crate) struct Postgres {
 }
 
 impl Postgres {
-    /// Connects to `url` (`postgres://user[:password]@host[:port]/db`);
-    /// `shown` is the URL without its password, for messages.
-    pub(crate) fn open(url: &str, shown: &str) -> Result<Postgres, LedgerError> {
-        let client = Client::connect(url, NoTls).map_err(|e| storage(shown, &e))?;
+    /// Connects with `connect` (a URL or a libpq key-value string);
+    /// `shown` is the same without its password, for messages.
+    pub(crate) fn open(connect: &str, shown: &str) -> Result<Postgres, LedgerError> {
+        let client = Client::connect(connect, NoTls).map_err(|e| storage(shown, &e))?;
         let mut ledger = Postgres {
             client,
             location: shown.to_owned(),
@@ -123,7 +123,7 @@ impl Postgres {
             .map_err(fail)?
             .map(|row| decision(&row))
             .transpose()
-            .map_err(|e| Attempt::Failed(storage(&location, &e)))?;
+            .map_err(|e| Attempt::Failed(invalid_row(&location, &e)))?;
         if let Some(current) = &current {
             if !mark.replace {
                 return Err(Attempt::Failed(LedgerError::AlreadyDecided {
@@ -159,7 +159,7 @@ impl Postgres {
                 ],
             )
             .map_err(fail)?;
-        let recorded = decision(&row).map_err(|e| Attempt::Failed(storage(&location, &e)))?;
+        let recorded = decision(&row).map_err(|e| Attempt::Failed(invalid_row(&location, &e)))?;
         if let Some(current) = &current {
             tx.execute(
                 "UPDATE decisions SET superseded_by = $1 WHERE id = $2",
@@ -191,7 +191,7 @@ impl Postgres {
             .map_err(|e| storage(&location, &e))?;
         row.map(|r| decision(&r))
             .transpose()
-            .map_err(|e| storage(&location, &e))
+            .map_err(|e| invalid_row(&location, &e))
     }
 
     pub(crate) fn allow(
@@ -219,7 +219,7 @@ impl Postgres {
                 &[&kind.as_str(), &value],
             )
             .map_err(fail)?;
-        allowed(&row).map_err(|e| storage(&location, &e))
+        allowed(&row).map_err(|e| invalid_row(&location, &e))
     }
 
     pub(crate) fn list(&mut self, filter: &Filter) -> Result<Vec<Decision>, LedgerError> {
@@ -246,7 +246,7 @@ impl Postgres {
         rows.iter()
             .map(decision)
             .collect::<Result<_, _>>()
-            .map_err(|e| storage(&location, &e))
+            .map_err(|e| invalid_row(&location, &e))
     }
 
     pub(crate) fn allow_list(&mut self) -> Result<Vec<Allowed>, LedgerError> {
@@ -261,7 +261,7 @@ impl Postgres {
         rows.iter()
             .map(allowed)
             .collect::<Result<_, _>>()
-            .map_err(|e| storage(&location, &e))
+            .map_err(|e| invalid_row(&location, &e))
     }
 }
 
@@ -306,9 +306,29 @@ fn allowed(row: &Row) -> Result<Allowed, String> {
     })
 }
 
-fn storage(location: &str, e: &dyn std::fmt::Display) -> LedgerError {
+fn storage(location: &str, e: &postgres::Error) -> LedgerError {
+    invalid_row(location, &describe(e))
+}
+
+fn invalid_row(location: &str, reason: &str) -> LedgerError {
     LedgerError::Storage {
         location: location.to_owned(),
-        reason: e.to_string(),
+        reason: reason.to_owned(),
     }
+}
+
+/// What the server said (a wrong password read "db error" before: the
+/// client's error shows the server's message only as its cause).
+fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }

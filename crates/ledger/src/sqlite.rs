@@ -17,19 +17,17 @@ pub(crate) struct Sqlite {
 }
 
 impl Sqlite {
-    pub(crate) fn open(location: &str) -> Result<Sqlite, LedgerError> {
-        let fail = |e: rusqlite::Error| storage(location, e);
-        let conn = Connection::open(location).map_err(fail)?;
+    pub(crate) fn open(path: &std::path::Path) -> Result<Sqlite, LedgerError> {
+        let location = path.display().to_string();
+        let fail = |e: rusqlite::Error| storage(&location, e);
+        let conn = Connection::open(path).map_err(fail)?;
         conn.busy_timeout(BUSY_WAIT).map_err(fail)?;
         // WAL: readers (scans) never wait for a reviewer's write.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(fail)?;
         conn.execute_batch("PRAGMA foreign_keys = ON")
             .map_err(fail)?;
-        let mut ledger = Sqlite {
-            conn,
-            location: location.to_owned(),
-        };
+        let mut ledger = Sqlite { conn, location };
         ledger.migrate()?;
         Ok(ledger)
     }

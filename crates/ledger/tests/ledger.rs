@@ -250,6 +250,41 @@ fn postgres_ledgers_keep_every_guarantee() {
         "{text}"
     );
     assert!(!text.contains("s3cret"), "{text}");
+
+    // The server's own words for a wrong password (it read "db error"),
+    // and the password given in none of the forms libpq takes is shown.
+    let port = server.port;
+    let wrong = "Wr0ngPassw0rd";
+    for location in [
+        format!("postgres://vfp:{wrong}@127.0.0.1:{port}/postgres"),
+        format!("postgresql://vfp@127.0.0.1:{port}/postgres?password={wrong}"),
+        format!("host=127.0.0.1 port={port} user=vfp password={wrong} dbname=postgres"),
+    ] {
+        let text = Ledger::open(&location).err().unwrap().to_string();
+        assert!(text.contains("password authentication failed"), "{text}");
+        assert!(!text.contains(wrong), "{text}");
+        assert!(text.contains("***"), "{text}");
+    }
+
+    // A key-value string is a server (it was taken as an SQLite file's
+    // name, and a file with the password in its name was made).
+    let here = tempfile::tempdir().unwrap();
+    let before = std::env::current_dir().unwrap();
+    std::env::set_current_dir(here.path()).unwrap();
+    let key_value = format!(
+        "host=127.0.0.1 port={port} user=vfp password={} dbname=ledger_fresh",
+        server.password
+    );
+    let opened = Ledger::open(&key_value);
+    std::env::set_current_dir(before).unwrap();
+    let ledger = opened.unwrap();
+    assert!(
+        ledger.location().contains("password=***"),
+        "{}",
+        ledger.location()
+    );
+    assert!(!ledger.location().contains(&server.password));
+    assert_eq!(std::fs::read_dir(here.path()).unwrap().count(), 0);
 }
 
 #[test]

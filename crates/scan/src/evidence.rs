@@ -8,9 +8,12 @@
 //!   against which catalog, at which thresholds).
 //! - [`shown_pairs`]: per matched segment, a few frame pairs spread over
 //!   it, each with the clip's picture and the title's, or why a picture
-//!   is missing. A title's picture comes only from a file whose SHA-256
-//!   is the one the catalog recorded ([`same_source`]): never from
-//!   whatever another file at that path shows.
+//!   is missing. A picture comes only from bytes whose SHA-256 is the one
+//!   recorded: the title's from its source video if that hashes to what
+//!   the catalog recorded ([`same_source`]), the clip's from the clip if
+//!   it hashes to what its check recorded; each decoded through the
+//!   descriptor that was hashed, never from whatever the path names by
+//!   then.
 
 use crate::record::{FramePair, SegmentEvidence, Verification};
 use crate::scanner::is_fingerprint_file;
@@ -18,7 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::ffi::OsString;
 use std::path::Path;
-use vfp_extractor::Thumbnail;
+use vfp_extractor::{SourceFile, Thumbnail};
 use vfp_index::{Catalog, IndexError};
 use vfp_matcher::MatchParams;
 
@@ -32,7 +35,8 @@ pub const THUMBNAIL_WIDTH: u32 = 320;
 /// verification, its provenance and, per segment, the pairs shown.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evidence {
-    /// The check itself.
+    /// The check itself, as it may leave the studio (the clip by its file
+    /// name, no catalog path).
     pub verification: Verification,
     /// Where the clip came from, how the check was made.
     pub provenance: Provenance,
@@ -44,15 +48,31 @@ pub struct Evidence {
 impl Evidence {
     /// The evidence of `verification`, a check of `clip`: the pictures
     /// are taken from `clip` and from each title's source video where
-    /// this machine has it.
+    /// this machine has it, each only if it still holds the bytes that
+    /// were checked ([`shown_pairs`]).
     pub fn gather(verification: Verification, provenance: Provenance, clip: &Path) -> Evidence {
         let pairs = shown_pairs(&verification, clip);
         Evidence {
-            verification,
+            verification: shareable(verification),
             provenance,
             pairs,
         }
     }
+}
+
+/// `v` as it may leave the studio: the clip named by its file name (the
+/// folders it was found in are this machine's), the catalog by its
+/// MANIFEST's SHA-256 in the provenance only (its path is the studio's
+/// layout). Titles' source paths are never serialized.
+fn shareable(mut v: Verification) -> Verification {
+    v.clip = Path::new(&v.clip)
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    v.catalog = String::new();
+    for s in &mut v.segments {
+        s.title_source_path = String::new();
+    }
+    v
 }
 
 /// Where the clip came from and who checks it, as the reviewer gives it
@@ -131,12 +151,111 @@ impl Provenance {
     }
 }
 
-/// A command line as a POSIX shell would take it back.
+/// A command line as a POSIX shell would take it back, without any
+/// credential ([`redact_credentials`]).
 fn command_line(args: impl IntoIterator<Item = OsString>) -> String {
     args.into_iter()
-        .map(|a| shell_quoted(&a.to_string_lossy()))
+        .map(|a| shell_quoted(&redact_credentials(&a.to_string_lossy())))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Shown in place of a credential.
+pub const REDACTED: &str = "***";
+
+/// Names of values that are secrets, in a URL's query or a `key=value`
+/// pair.
+fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "sslpassword",
+    ]
+    .iter()
+    .any(|s| name == *s || name.ends_with(&format!("_{s}")))
+}
+
+/// `text` with credentials replaced by [`REDACTED`]: the password of a
+/// URL's user part (`postgres://vfp:PASSWORD@db`, `nats://u:PASSWORD@q`),
+/// and the value of any `name=value` pair whose name says it is a secret
+/// (`?password=`, libpq's `password=`, `token=`), wherever in `text`.
+pub fn redact_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // The password in each `scheme://user:password@` of the text.
+    while let Some(k) = rest.find("://") {
+        let (head, tail) = rest.split_at(k + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | ',') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push(':');
+                        out.push_str(REDACTED);
+                    }
+                    None => out.push_str(userinfo),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    // Secret `name=value` pairs, in a query (`&`, `?`, `;`) or a
+    // key-value string (whitespace).
+    let mut redacted = String::with_capacity(out.len());
+    let mut word_start = 0;
+    let bytes = out.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'=' && is_secret_name(&out[word_start..i]) {
+            redacted.push_str(&out[word_start..=i]);
+            redacted.push_str(REDACTED);
+            // Skip the value: to the next separator (a quoted libpq value
+            // to its closing quote).
+            let mut j = i + 1;
+            if bytes.get(j) == Some(&b'\'') {
+                j += 1;
+                while j < bytes.len() && bytes[j] != b'\'' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                j = (j + 1).min(bytes.len());
+            } else {
+                while j < bytes.len() && !is_pair_separator(bytes[j]) {
+                    j += 1;
+                }
+            }
+            i = j;
+            word_start = j;
+            continue;
+        }
+        if is_pair_separator(c) || c == b'=' {
+            redacted.push_str(&out[word_start..=i]);
+            word_start = i + 1;
+        }
+        i += 1;
+    }
+    redacted.push_str(&out[word_start.min(out.len())..]);
+    redacted
+}
+
+fn is_pair_separator(c: u8) -> bool {
+    matches!(c, b'&' | b'?' | b';' | b',' | b' ' | b'\t' | b'\n')
 }
 
 /// `arg` as one shell word: as it is when that is safe, else in single
@@ -178,10 +297,27 @@ pub struct ShownPair {
 /// over it ([`pairs_inside`]), with pictures from `clip` and from the
 /// title's source video where this machine has it.
 pub fn shown_pairs(v: &Verification, clip: &Path) -> Vec<Vec<ShownPair>> {
-    v.segments.iter().map(|s| segment_pairs(s, clip)).collect()
+    let clip = checked_clip(clip, &v.clip_sha256);
+    v.segments.iter().map(|s| segment_pairs(s, &clip)).collect()
 }
 
-fn segment_pairs(s: &SegmentEvidence, clip: &Path) -> Vec<ShownPair> {
+/// The clip, opened and hashed, if it still holds the bytes its check
+/// recorded (`clip_sha256`); else why its pictures are not shown.
+fn checked_clip(clip: &Path, clip_sha256: &str) -> Result<SourceFile, String> {
+    if is_fingerprint_file(clip) {
+        return Err("a fingerprint has no pictures".into());
+    }
+    let source = SourceFile::open(clip).map_err(|e| e.to_string())?;
+    let found = vfp_fingerprint::to_hex(&source.sha256().map_err(|e| e.to_string())?);
+    if found != clip_sha256 {
+        return Err(format!(
+            "the clip changed after it was checked (SHA-256 now {found}, checked {clip_sha256}); no frames are shown from it"
+        ));
+    }
+    Ok(source)
+}
+
+fn segment_pairs(s: &SegmentEvidence, clip: &Result<SourceFile, String>) -> Vec<ShownPair> {
     let inside = pairs_inside(s);
     let picks: Vec<FramePair> = if inside.len() <= PAIRS_SHOWN {
         inside
@@ -192,12 +328,15 @@ fn segment_pairs(s: &SegmentEvidence, clip: &Path) -> Vec<ShownPair> {
     };
     let clip_times: Vec<u32> = picks.iter().map(|f| f.clip_ms).collect();
     let title_times: Vec<u32> = picks.iter().map(|f| f.title_ms).collect();
-    let clip_pictures = pictures(clip, &clip_times);
+    let clip_pictures = clip
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|clip| pictures(clip, &clip_times));
     let title_pictures = if s.title_source_path.is_empty() {
         Err("the title's source video is not recorded in the catalog".into())
     } else {
         same_source(Path::new(&s.title_source_path), &s.title_sha256)
-            .and_then(|path| pictures(path, &title_times))
+            .and_then(|source| pictures(&source, &title_times))
     };
     picks
         .into_iter()
@@ -238,39 +377,61 @@ pub fn pairs_inside(s: &SegmentEvidence) -> Vec<FramePair> {
 
 type Pictures = Result<Vec<Option<Thumbnail>>, String>;
 
-/// Pictures of `path` at `times_ms`, or why there are none.
-fn pictures(path: &Path, times_ms: &[u32]) -> Pictures {
-    if is_fingerprint_file(path) {
-        return Err("a fingerprint has no pictures".into());
-    }
-    if !path.exists() {
-        return Err(format!("{} is not available here", path.display()));
-    }
-    vfp_extractor::thumbnails(path, times_ms, THUMBNAIL_WIDTH).map_err(|e| e.to_string())
+/// Pictures of `source` at `times_ms`, or why there are none.
+fn pictures(source: &SourceFile, times_ms: &[u32]) -> Pictures {
+    vfp_extractor::thumbnails(source, times_ms, THUMBNAIL_WIDTH).map_err(|e| e.to_string())
 }
 
-/// `path` if it holds the title's video: frames are shown as the title's
-/// only from a file whose SHA-256 is the one the catalog recorded, never
-/// from whatever another file at that path shows (false evidence).
-pub fn same_source<'p>(path: &'p Path, title_sha256: &str) -> Result<&'p Path, String> {
+/// The title's video at `path`, opened, if it is the title's: frames are
+/// shown as the title's only from bytes whose SHA-256 is the one the
+/// catalog recorded, decoded through the descriptor that was hashed, never
+/// from whatever another file at that path shows (false evidence). Why
+/// not, else; the reason never names the path, which is the studio's own
+/// layout and goes on no page.
+pub fn same_source(path: &Path, title_sha256: &str) -> Result<SourceFile, String> {
     if is_fingerprint_file(path) {
         return Err("the catalog was built from fingerprints, which have no pictures".into());
     }
-    if !path.exists() {
-        return Err(format!(
-            "the title's source video ({}) is not available here",
-            path.display()
-        ));
-    }
-    let (_, sha256) = vfp_extractor::file_sha256(path).map_err(|e| e.to_string())?;
+    let source = match SourceFile::open(path) {
+        Ok(source) => source,
+        Err(vfp_extractor::ExtractError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            return Err("the title's source video is not on this machine".into());
+        }
+        Err(e) => {
+            return Err(format!(
+                "the title's source video cannot be read here ({})",
+                describe_without_path(&e)
+            ))
+        }
+    };
+    let sha256 = source.sha256().map_err(|e| {
+        format!(
+            "the title's source video cannot be read here ({})",
+            describe_without_path(&e)
+        )
+    })?;
     let found = vfp_fingerprint::to_hex(&sha256);
     if found != title_sha256 {
         return Err(format!(
-            "the file now at the title's source path ({}) is not the title's video (SHA-256 {found}, the catalog recorded {title_sha256}); no frames are shown from it",
-            path.display()
+            "the file now at the title's source path is not the title's video (SHA-256 {found}, the catalog recorded {title_sha256}); no frames are shown from it"
         ));
     }
-    Ok(path)
+    Ok(source)
+}
+
+/// What went wrong with a file, without its path.
+fn describe_without_path(e: &vfp_extractor::ExtractError) -> String {
+    use std::error::Error as _;
+    match e {
+        vfp_extractor::ExtractError::Io { source, .. } => source.to_string(),
+        vfp_extractor::ExtractError::Empty { .. } => "an empty file".into(),
+        vfp_extractor::ExtractError::Changed { .. } => "it changed while it was read".into(),
+        other => other
+            .source()
+            .map_or_else(|| "unreadable".into(), |s| s.to_string()),
+    }
 }
 
 fn picture(pictures: &Pictures, k: usize) -> Picture {
@@ -288,6 +449,49 @@ mod tests {
     use super::*;
     use crate::record::FoundBy;
     use crate::testing::verification;
+
+    #[test]
+    fn credentials_never_reach_a_command_line() {
+        for (given, shown) in [
+            (
+                "postgres://vfp:s3cret@db:5432/ledger",
+                "postgres://vfp:***@db:5432/ledger",
+            ),
+            (
+                "--ledger=postgresql://vfp@db/l?sslmode=require&password=s3cret",
+                "--ledger=postgresql://vfp@db/l?sslmode=require&password=***",
+            ),
+            (
+                "host=db user=vfp password=s3cret dbname=l",
+                "host=db user=vfp password=*** dbname=l",
+            ),
+            (
+                r"host=db password='it\'s s3cret' dbname=l",
+                "host=db password=*** dbname=l",
+            ),
+            (
+                "nats://a:s3cret@q1:4222,nats://b:s3cret@q2",
+                "nats://a:***@q1:4222,nats://b:***@q2",
+            ),
+            (
+                "https://video.example/watch?v=1&access_token=s3cret",
+                "https://video.example/watch?v=1&access_token=***",
+            ),
+            ("clip.mp4", "clip.mp4"),
+            (
+                "https://video.example/@studio/1",
+                "https://video.example/@studio/1",
+            ),
+        ] {
+            assert_eq!(redact_credentials(given), shown, "{given}");
+        }
+        assert_eq!(
+            command_line(
+                ["vfp", "verify", "--ledger", "postgres://u:s3cret@db/l"].map(OsString::from)
+            ),
+            "vfp verify --ledger 'postgres://u:***@db/l'"
+        );
+    }
 
     #[test]
     fn command_lines_read_back_in_a_shell() {
@@ -333,9 +537,7 @@ mod tests {
         );
         assert_eq!(
             first.title,
-            Picture::Missing(
-                "the title's source video (/nowhere/ep1.mp4) is not available here".into()
-            )
+            Picture::Missing("the title's source video is not on this machine".into())
         );
     }
 
@@ -348,6 +550,6 @@ mod tests {
         assert!(why.contains("is not the title's video"), "{why}");
         let (_, sha256) = vfp_extractor::file_sha256(&path).unwrap();
         let recorded = vfp_fingerprint::to_hex(&sha256);
-        assert_eq!(same_source(&path, &recorded), Ok(path.as_path()));
+        assert_eq!(same_source(&path, &recorded).unwrap().path(), path);
     }
 }

@@ -268,13 +268,16 @@ impl SegmentEvidence {
 /// A thorough check of one file: `vfp verify`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Verification {
-    /// The clip's path as given.
+    /// The clip's path as given (its file name only in evidence that
+    /// leaves the studio).
     pub clip: String,
     /// SHA-256 of the clip, lowercase hex.
     pub clip_sha256: String,
     /// The clip's length, seconds.
     pub clip_duration_s: f64,
-    /// The catalog's path.
+    /// The catalog's path (empty, and not written, in evidence that leaves
+    /// the studio: the catalog is named by its MANIFEST's SHA-256 there).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub catalog: String,
     /// Hamming radius of the catalog search, bits.
     pub radius: u32,

@@ -9,6 +9,7 @@ mod fleet;
 mod index;
 pub mod review;
 mod scan;
+mod shared;
 mod verify;
 
 pub use bench::{BenchArgs, BenchConfig, BenchFormat};
@@ -17,6 +18,7 @@ pub use fleet::{ResultsArgs, ResultsConfig, SubmitArgs, SubmitConfig, WorkerArgs
 pub use index::{IndexCommand, IndexConfig, TitleSpec, TitlesConfig};
 pub use review::{ReviewCommand, ReviewConfig, ReviewFormat};
 pub use scan::{ScanArgs, ScanConfig, ScanFormat};
+pub use shared::shareable_command_line;
 pub use verify::{VerifyArgs, VerifyConfig, VerifyFormat};
 
 use anyhow::{bail, Result};

@@ -48,7 +48,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
             cfg.provenance,
             &catalog,
             &params,
-            std::env::args_os(),
+            crate::args::shareable_command_line(std::env::args_os()),
             env!("CARGO_PKG_VERSION"),
             vfp_ledger::utc_now(),
         )?;

@@ -26,7 +26,7 @@ pub fn worker_event(worker: &str, event: &WorkerEvent<'_>, quiet: bool) -> Optio
         ),
         WorkerEvent::Took { job, delivery } if !quiet => format!(
             "{} {}: taken (delivery {delivery})",
-            job.id,
+            printable(&job.id),
             printable(&job.path)
         ),
         WorkerEvent::Done { result, seconds } if !quiet => {
@@ -35,7 +35,7 @@ pub fn worker_event(worker: &str, event: &WorkerEvent<'_>, quiet: bool) -> Optio
                 Verdict::Match => match record.matches.first() {
                     Some(m) => format!(
                         "match, {} (score {:.3}), {}",
-                        m.title_id,
+                        printable(&m.title_id),
                         m.score,
                         count(record.matches.len(), "segment")
                     ),
@@ -49,14 +49,28 @@ pub fn worker_event(worker: &str, event: &WorkerEvent<'_>, quiet: bool) -> Optio
             };
             format!(
                 "{} {}: {outcome}, {seconds:.1} s",
-                result.job_id,
+                printable(&result.job_id),
                 printable(&record.file)
             )
         }
         WorkerEvent::HandedBack { job } => {
-            format!("{} {}: handed back", job.id, printable(&job.path))
+            format!(
+                "{} {}: handed back",
+                printable(&job.id),
+                printable(&job.path)
+            )
         }
-        WorkerEvent::Trouble { error } => format!("warning: {error}"),
+        WorkerEvent::Cleaned { copies } => format!(
+            "removed {} left in the cache by workers that are gone",
+            count(*copies, "upload copy file")
+        ),
+        WorkerEvent::Refused { why } => {
+            format!(
+                "warning: removed from the queue, not a valid job: {}",
+                printable(why)
+            )
+        }
+        WorkerEvent::Trouble { error } => format!("warning: {}", printable(&error.to_string())),
         WorkerEvent::Took { .. } | WorkerEvent::Done { .. } => return None,
     };
     Some(format!("vfp worker {worker}: {line}\n"))

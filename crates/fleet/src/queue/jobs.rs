@@ -26,7 +26,10 @@ const SUBMIT_WINDOW: usize = 1024;
 /// One file to scan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
-    /// Unique: `<batch>-<n>`.
+    /// Unique and unguessable: `<batch>-<n>-<32 hex digits of random>`
+    /// ([`new_job_id`]). Results are kept by job id, the first of each:
+    /// with a predictable id, anyone who could publish a result could
+    /// pre-empt a job's real one.
     pub id: String,
     /// The file, as every worker can read it (a shared file system).
     pub path: String,
@@ -38,6 +41,91 @@ pub struct Job {
     /// read `path` (`vfp submit --upload`); `path` then only names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload: Option<Upload>,
+}
+
+/// Longest path a job may name, bytes.
+const MAX_JOB_PATH_BYTES: usize = 4096;
+
+/// Longest job id, bytes.
+const MAX_JOB_ID_BYTES: usize = 128;
+
+/// A new job id for the `n`-th file of batch `batch`: the batch, `n`, and
+/// 128 bits from the operating system's random source.
+pub fn new_job_id(batch: &str, n: usize) -> Result<String, FleetError> {
+    let mut random = [0u8; 16];
+    getrandom::getrandom(&mut random).map_err(|e| FleetError::Io {
+        path: "getrandom".into(),
+        what: "cannot draw a random job id",
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{batch}-{n}-{hex}"))
+}
+
+/// `n` of a job id `<batch>-<n>-<32 hex digits>` of batch `batch`;
+/// `None` if `id` is not of that form.
+pub fn job_number(batch: &str, id: &str) -> Option<u64> {
+    if id.len() > MAX_JOB_ID_BYTES {
+        return None;
+    }
+    let (n, random) = id.strip_prefix(batch)?.strip_prefix('-')?.split_once('-')?;
+    let random_ok = random.len() == 32
+        && random
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if n.is_empty() || n.len() > 19 || !n.bytes().all(|b| b.is_ascii_digit()) || !random_ok {
+        return None;
+    }
+    n.parse().ok()
+}
+
+impl Job {
+    /// Checks every field of a job taken from the queue, where anyone who
+    /// may publish to [`JOBS_SUBJECT`] can put one: the id and the batch
+    /// are subject tokens of the expected form (never paths), the path a
+    /// plain string, and an upload names its object by the SHA-256 it
+    /// states. Why not, else.
+    pub fn check(&self) -> Result<(), String> {
+        check_batch("", &self.batch).map_err(|_| {
+            format!(
+                "batch {}: a batch id is 1-64 letters, digits, '-' or '_'",
+                quoted(&self.batch)
+            )
+        })?;
+        if job_number(&self.batch, &self.id).is_none() {
+            return Err(format!(
+                "job id {}: not <batch>-<n>-<32 hex digits>",
+                quoted(&self.id)
+            ));
+        }
+        if self.path.is_empty()
+            || self.path.len() > MAX_JOB_PATH_BYTES
+            || self.path.chars().any(char::is_control)
+        {
+            return Err(format!(
+                "job {}: its path is empty, longer than {MAX_JOB_PATH_BYTES} bytes or holds control characters",
+                self.id
+            ));
+        }
+        if let Some(upload) = &self.upload {
+            upload
+                .check()
+                .map_err(|why| format!("job {}: {why}", self.id))?;
+        }
+        Ok(())
+    }
+}
+
+/// A value from a stranger, for a message: quoted with control
+/// characters escaped (a newline cannot forge a line), at most 80
+/// characters of it.
+fn quoted(value: &str) -> String {
+    let head: String = value.chars().take(80).collect();
+    if head.len() < value.len() {
+        format!("{head:?}...")
+    } else {
+        format!("{head:?}")
+    }
 }
 
 /// How jobs are handed out.
@@ -68,6 +156,16 @@ pub struct JobQueue {
     client: async_nats::Client,
     settings: QueueSettings,
     url: String,
+}
+
+/// What the queue handed out.
+pub enum Next {
+    /// A job to scan.
+    Job(Box<TakenJob>),
+    /// A message that is no valid job, removed from the queue for good
+    /// (it would otherwise come back until its deliveries ran out, and
+    /// stay in the stream): why.
+    Refused(String),
 }
 
 /// A job taken from the queue, until it is done or handed back.
@@ -149,7 +247,7 @@ impl Fleet {
             let mut acks = Vec::with_capacity(chunk.len());
             for (i, (path, upload)) in chunk.iter().enumerate() {
                 let job = Job {
-                    id: format!("{batch}-{}", window * SUBMIT_WINDOW + i),
+                    id: new_job_id(batch, window * SUBMIT_WINDOW + i)?,
                     path: path.clone(),
                     batch: batch.to_owned(),
                     submitted_unix_ms: now,
@@ -255,7 +353,9 @@ impl Fleet {
 
 impl JobQueue {
     /// The next job, waiting up to `wait` for one; `None` if none came.
-    pub async fn next(&self, wait: Duration) -> Result<Option<TakenJob>, FleetError> {
+    /// A message that is no valid job ([`Job::check`]) is terminated (the
+    /// server never delivers it again) and said why.
+    pub async fn next(&self, wait: Duration) -> Result<Option<Next>, FleetError> {
         let server = |e: &dyn std::fmt::Display| {
             crate::connection::server(&self.url, "cannot take a job", e)
         };
@@ -267,23 +367,31 @@ impl JobQueue {
             .messages()
             .await
             .map_err(|e| server(&e))?;
-        while let Some(message) = batch.next().await {
+        // One message at most was asked for.
+        if let Some(message) = batch.next().await {
             let message = message.map_err(|e| server(&e))?;
             let delivery = message.info().map_or(1, |i| i.delivered);
-            let Ok(job) = serde_json::from_slice::<Job>(&message.payload) else {
-                // Not a job of this version: dropped, or it would come
-                // back forever.
-                message.ack().await.map_err(|e| server(&e))?;
-                continue;
+            let job = serde_json::from_slice::<Job>(&message.payload)
+                .map_err(|e| format!("not a job of this vfp: {e}"))
+                .and_then(|job| job.check().map(|()| job));
+            let job = match job {
+                Ok(job) => job,
+                Err(why) => {
+                    message
+                        .ack_with(AckKind::Term)
+                        .await
+                        .map_err(|e| server(&e))?;
+                    return Ok(Some(Next::Refused(why)));
+                }
             };
-            return Ok(Some(TakenJob {
+            return Ok(Some(Next::Job(Box::new(TakenJob {
                 message,
                 job,
                 delivery,
                 last_attempt: delivery >= self.settings.max_deliver.max(2),
                 client: self.client.clone(),
                 url: self.url.clone(),
-            }));
+            }))));
         }
         Ok(None)
     }

@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! stream "VFP_JOBS"     subject vfp.jobs      work queue: a job is removed once a worker acks it;
-//!                                             JSON Job {id, path, batch, submitted_unix_ms}
+//!                                             JSON Job {id, path, batch, submitted_unix_ms,
+//!                                             upload?}, each field checked when taken
+//!                                             (Job::check); the id <batch>-<n>-<128 random bits>
 //!   durable pull consumer "vfp-workers"       shared by every worker: each job to one at a time,
 //!                                             again after `ack_wait` without an ack or a progress
 //!                                             signal, at most `max_deliver` times
@@ -30,7 +32,8 @@ mod results;
 
 pub use batches::{new_batch_id, Batch, BATCHES_BUCKET};
 pub use jobs::{
-    Job, JobQueue, QueueSettings, QueueState, TakenJob, JOBS_STREAM, JOBS_SUBJECT, WORKERS_CONSUMER,
+    new_job_id, Job, JobQueue, Next, QueueSettings, QueueState, TakenJob, JOBS_STREAM,
+    JOBS_SUBJECT, WORKERS_CONSUMER,
 };
 pub use results::{ResultReader, ResultRecord, RESULTS_STREAM, RESULTS_SUBJECTS};
 

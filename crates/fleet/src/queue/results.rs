@@ -182,9 +182,13 @@ impl ResultReader {
             if let Some(remaining) = &mut self.remaining {
                 *remaining = remaining.saturating_sub(1);
             }
-            // A record of another version, or a repeat: skipped.
+            // A record of another version, a repeat, or one that is no
+            // result of a job of its batch (a forgery naming a job by a
+            // guess, on the wrong batch's subject): skipped.
             if let Ok(result) = serde_json::from_slice::<ResultRecord>(&message.payload) {
-                if self.seen.insert(result.job_id.clone()) {
+                let genuine = super::jobs::job_number(&result.batch, &result.job_id).is_some()
+                    && message.subject.as_str() == format!("vfp.results.{}", result.batch);
+                if genuine && self.seen.insert(result.job_id.clone()) {
                     return Ok(Some(result));
                 }
             }

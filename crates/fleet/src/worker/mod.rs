@@ -101,6 +101,17 @@ pub enum WorkerEvent<'a> {
         /// The job.
         job: &'a Job,
     },
+    /// Upload copies left by workers that are gone (killed mid-job) were
+    /// removed from the cache.
+    Cleaned {
+        /// How many.
+        copies: usize,
+    },
+    /// A message on the queue that is no valid job was removed for good.
+    Refused {
+        /// Why it is no job.
+        why: &'a str,
+    },
     /// Something failed that the worker retries or leaves to the queue's
     /// redelivery (a server away, a newer release that did not fetch).
     Trouble {
@@ -208,8 +219,23 @@ pub async fn run(
     events: Events,
 ) -> Result<WorkerTally, FleetError> {
     let started = Instant::now();
-    let loaded = load(&fleet, &settings).await?;
+    let loaded = match load(&fleet, &settings).await {
+        Ok(loaded) => loaded,
+        // The current release does not fetch or open (a bad publish, a
+        // server away): the last good one in the cache serves, if any.
+        Err(error) => match Fleet::cached(&settings.catalog, &settings.cache) {
+            Some((catalog, version)) => {
+                events(WorkerEvent::Trouble { error: &error });
+                Loaded { catalog, version }
+            }
+            None => return Err(error),
+        },
+    };
     events(loaded.opened(started));
+    let orphans = slot::remove_orphan_copies(&settings.cache);
+    if orphans > 0 {
+        events(WorkerEvent::Cleaned { copies: orphans });
+    }
     let (publish_catalog, current) = watch::channel(Arc::new(loaded));
     let queue = fleet.job_queue(settings.queue).await?;
     let shared = Arc::new(Shared {
@@ -243,19 +269,22 @@ async fn load(fleet: &Fleet, settings: &WorkerSettings) -> Result<Loaded, FleetE
 }
 
 /// Checks for a newer release every `refresh` and hands it to the slots.
+/// A release that failed to fetch or open is not tried again (each try
+/// downloaded its bad segment anew): the next publish is.
 async fn refresh(shared: Arc<Shared>, publish: watch::Sender<Arc<Loaded>>) {
     let name = &shared.settings.catalog;
+    let mut failed: Option<CatalogVersion> = None;
     loop {
         tokio::time::sleep(shared.settings.refresh).await;
         let current = publish.borrow().version.clone();
-        let newer = match shared.fleet.release(name).await {
-            Ok((_, version)) => version != current,
+        let offered = match shared.fleet.release(name).await {
+            Ok((_, version)) => version,
             Err(error) => {
                 shared.report(WorkerEvent::Trouble { error: &error });
                 continue;
             }
         };
-        if !newer {
+        if offered == current || failed.as_ref() == Some(&offered) {
             continue;
         }
         let started = Instant::now();
@@ -272,7 +301,10 @@ async fn refresh(shared: Arc<Shared>, publish: watch::Sender<Arc<Loaded>>) {
                     shared.report(WorkerEvent::Trouble { error: &error });
                 }
             }
-            Err(error) => shared.report(WorkerEvent::Trouble { error: &error }),
+            Err(error) => {
+                failed = Some(offered);
+                shared.report(WorkerEvent::Trouble { error: &error });
+            }
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use super::stop::StopSignal;
 use super::{Loaded, Shared, WorkerEvent};
-use crate::queue::{Job, QueueSettings, ResultRecord, TakenJob};
+use crate::queue::{Job, Next, QueueSettings, ResultRecord, TakenJob};
 use crate::uploads::Upload;
 use crate::FleetError;
 use std::future::Future;
@@ -43,10 +43,13 @@ impl Slot {
                 return;
             }
             match self.shared.queue.next(TAKE_WAIT).await {
-                Ok(Some(taken)) => {
+                Ok(Some(Next::Refused(why))) => {
+                    self.shared.report(WorkerEvent::Refused { why: &why });
+                }
+                Ok(Some(Next::Job(taken))) => {
                     backoff = Duration::from_millis(250);
                     self.shared.job_taken();
-                    self.process(taken).await;
+                    self.process(*taken).await;
                     self.shared.job_ended();
                 }
                 Ok(None) => {}
@@ -238,24 +241,41 @@ impl JobFile {
     }
 }
 
-/// A job's uploaded file, copied into the cache and checked against its
-/// digest; removed when dropped, whether the job was done or handed back.
+/// A job's uploaded file, copied into the worker's own folder of the
+/// cache and checked against its digest; removed when dropped, whether the
+/// job was done or handed back. Named by what the worker knows to be
+/// true, never by what the job says: `<sha256>-<pid>-<n>[.ext]` (a job
+/// id named the copy before, and `../../..` in it wrote anywhere the
+/// worker could). A copy left by a worker that was killed is removed by
+/// the next worker on the same cache ([`remove_orphan_copies`]).
 struct UploadedCopy {
     path: PathBuf,
 }
 
+/// The folder of upload copies in a worker's cache.
+pub(super) fn uploads_dir(cache: &Path) -> PathBuf {
+    cache.join("uploads")
+}
+
 impl UploadedCopy {
-    /// Fetches `upload` of `job` into the cache, named by the job and
-    /// keeping the file's extension (a `.vfp` is read as a fingerprint).
+    /// Fetches `upload` of `job` into the cache, keeping the file's
+    /// extension if it is a plain one (a `.vfp` is read as a fingerprint).
     async fn fetch(shared: &Shared, job: &Job, upload: &Upload) -> Result<Self, FleetError> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // `Job::check` let only 64 hex digits through as the SHA-256.
+        upload.check().map_err(|why| FleetError::Upload {
+            path: PathBuf::from(&job.path),
+            reason: why,
+        })?;
         let extension = Path::new(&job.path)
             .extension()
             .and_then(|e| e.to_str())
             .filter(|e| e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
             .map_or_else(String::new, |e| format!(".{e}"));
-        let path = shared.settings.cache.join("uploads").join(format!(
-            "{}-{}{extension}",
-            job.id,
+        let path = uploads_dir(&shared.settings.cache).join(format!(
+            "{}-{}-{n}{extension}",
+            upload.sha256,
             std::process::id()
         ));
         // Owned before the fetch: a fetch that fails half-way leaves
@@ -268,9 +288,46 @@ impl UploadedCopy {
 
 impl Drop for UploadedCopy {
     fn drop(&mut self) {
-        // Best effort: a copy left behind is only space in the cache.
+        // Best effort: a copy left behind is only space in the cache, and
+        // the next worker on this cache removes it.
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// Removes the upload copies in `cache` whose worker process is gone (a
+/// worker killed mid-job leaves its copy; workers sharing a cache keep
+/// theirs). Returns how many were removed.
+pub(super) fn remove_orphan_copies(cache: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(uploads_dir(cache)) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(copy_owner) else {
+            continue;
+        };
+        if !process_alive(pid) && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The worker process that made a copy named `name`
+/// (`<sha256>-<pid>-<n>[.ext]`, or a download's partial file beside it).
+fn copy_owner(name: &str) -> Option<u32> {
+    let name = name.trim_start_matches('.');
+    let (sha256, rest) = name.split_once('-')?;
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    rest.split('-').next()?.parse().ok()
+}
+
+/// Whether process `pid` runs (on this machine: a cache is local).
+fn process_alive(pid: u32) -> bool {
+    pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// A file given up on: every worker that took it stopped before finishing.
@@ -312,11 +369,28 @@ mod tests {
     #[test]
     fn an_uploaded_copy_is_removed_when_dropped() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("b-0-1.mp4");
+        let path = tmp.path().join(format!("{}-1-0.mp4", "ab".repeat(32)));
         std::fs::write(&path, b"copy").unwrap();
         let copy = JobFile::Uploaded(UploadedCopy { path: path.clone() });
         assert_eq!(copy.path(), path);
         drop(copy);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn copies_of_workers_that_are_gone_are_removed() {
+        let cache = tempfile::tempdir().unwrap();
+        let dir = uploads_dir(cache.path());
+        std::fs::create_dir_all(&dir).unwrap();
+        let sha = "cd".repeat(32);
+        // No process has pid 2^22 + 1 (Linux's pid_max is 2^22 at most).
+        let gone = dir.join(format!("{sha}-4194305-0.mp4"));
+        let mine = dir.join(format!("{sha}-{}-3.mp4", std::process::id()));
+        let other = dir.join("notes.txt");
+        for p in [&gone, &mine, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        assert_eq!(remove_orphan_copies(cache.path()), 1);
+        assert!(!gone.exists() && mine.exists() && other.exists());
     }
 }
