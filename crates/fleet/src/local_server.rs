@@ -12,6 +12,7 @@ pub struct LocalServer {
     child: Child,
     dir: tempfile::TempDir,
     extra: Vec<String>,
+    env: Vec<(String, String)>,
     /// Its client URL, `nats://127.0.0.1:PORT`.
     pub url: String,
 }
@@ -25,13 +26,25 @@ impl LocalServer {
     /// Starts a server with a new, empty store and these further
     /// arguments (`--user vfp --pass secret`).
     pub fn start_with(extra: &[&str]) -> std::io::Result<LocalServer> {
+        LocalServer::start_with_env(extra, &[])
+    }
+
+    /// [`start_with`](Self::start_with), the server given these
+    /// environment variables too (a configuration file's `$VARIABLES`,
+    /// such as its users' passwords).
+    pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> std::io::Result<LocalServer> {
         let dir = tempfile::tempdir()?;
         let extra: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
-        let (child, url) = spawn(dir.path(), "-1", &extra)?;
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let (child, url) = spawn(dir.path(), "-1", &extra, &env)?;
         Ok(LocalServer {
             child,
             dir,
             extra,
+            env,
             url,
         })
     }
@@ -42,7 +55,7 @@ impl LocalServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let port = self.url.rsplit(':').next().unwrap_or("-1").to_owned();
-        let (child, url) = spawn(self.dir.path(), &port, &self.extra)?;
+        let (child, url) = spawn(self.dir.path(), &port, &self.extra, &self.env)?;
         self.child = child;
         self.url = url;
         Ok(())
@@ -62,7 +75,12 @@ impl LocalServer {
 /// Starts `nats-server` on `port` (-1: one it picks) with its store, log
 /// and ports file in `dir`, and `extra` arguments; the child and its
 /// client URL.
-fn spawn(dir: &Path, port: &str, extra: &[String]) -> std::io::Result<(Child, String)> {
+fn spawn(
+    dir: &Path,
+    port: &str,
+    extra: &[String],
+    env: &[(String, String)],
+) -> std::io::Result<(Child, String)> {
     let ports = dir.join("ports");
     let _ = std::fs::remove_dir_all(&ports);
     std::fs::create_dir_all(&ports)?;
@@ -74,6 +92,7 @@ fn spawn(dir: &Path, port: &str, extra: &[String]) -> std::io::Result<(Child, St
         .arg("-l")
         .arg(dir.join("server.log"))
         .args(extra)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
