@@ -61,5 +61,5 @@ echo "== vfp scan (exit status 0 if anything matched)"
 echo "== the same as jsonl, for takedown tools"
 "$vfp" scan --catalog "$out/catalog" --format jsonl "$clips/excerpt-mirrored.mp4" || true
 echo "== vfp verify: the thorough re-check a reviewer signs off"
-"$vfp" verify --catalog "$out/catalog" --report "$out/evidence.html" "$clips/excerpt-mirrored.mp4" || true
+"$vfp" verify --catalog "$out/catalog" --report "$out/evidence.html" --force "$clips/excerpt-mirrored.mp4" || true
 echo "== evidence page: $out/evidence.html (open it in a browser)"

@@ -25,6 +25,69 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write().with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Writes `bytes` to `path` as a new regular file readable by all and
+/// writable by its owner (0644, whatever the umask or a file there had),
+/// through a temporary file beside it renamed into place: a symbolic link
+/// at `path` is replaced, never followed (a `report.html` linked elsewhere
+/// was written through), and an existing `path` is refused unless
+/// `replace`. For files that are handed to others (evidence).
+pub fn write_new_file(path: &Path, bytes: &[u8], replace: bool) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let exists = std::fs::symlink_metadata(path).is_ok();
+    if exists && !replace {
+        bail!(
+            "{} exists already; give a new name, or --force to replace it",
+            path.display()
+        );
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let write = || -> std::io::Result<()> {
+        let mut file = tempfile::Builder::new().prefix(".vfp-").tempfile_in(dir)?;
+        file.write_all(bytes)?;
+        file.as_file().sync_all()?;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        if replace {
+            file.persist(path).map_err(|e| e.error)?;
+        } else {
+            // Refused if a file appeared meanwhile.
+            file.persist_noclobber(path).map_err(|e| e.error)?;
+        }
+        std::fs::File::open(dir)?.sync_all()
+    };
+    write().with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Makes `dir` ready for a bundle of new files: created if missing;
+/// refused if it is a symbolic link, not a folder, or (unless `replace`)
+/// not empty.
+pub fn new_folder(dir: &Path, replace: bool) -> Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Err(_) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+        }
+        Ok(meta) if meta.file_type().is_symlink() => bail!(
+            "{} is a symbolic link; give the folder itself",
+            dir.display()
+        ),
+        Ok(meta) if !meta.is_dir() => bail!("{} is not a folder", dir.display()),
+        Ok(_) => {
+            let mut entries =
+                std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+            if entries.next().is_some() && !replace {
+                bail!(
+                    "{} is not empty; give a new or empty folder, or --force to replace the bundle's files in it",
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
 /// What listing a folder found: a file to take, or a folder (or entry)
 /// that could not be read, which a scan reports as that path's error
 /// record and goes on.

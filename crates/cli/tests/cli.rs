@@ -1310,6 +1310,7 @@ fn the_evidence_page_shows_the_titles_frames_only_from_the_titles_own_video() {
                 d.join("cat").as_os_str(),
                 os("--report"),
                 d.join("page.html").as_os_str(),
+                os("--force"),
                 generated("ref.mp4").as_os_str(),
             ],
         );

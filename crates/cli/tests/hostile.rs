@@ -66,6 +66,13 @@ fn vault_catalog(dir: &Path) -> (PathBuf, PathBuf) {
     (catalog, source)
 }
 
+/// `vfp scan -c CATALOG --format jsonl FILES...` in `dir`.
+fn scan(dir: &Path, catalog: &Path, files: &[&str]) -> Output {
+    let mut args = vec!["scan", "-c", path_str(catalog), "--format", "jsonl"];
+    args.extend_from_slice(files);
+    vfp(dir, &args)
+}
+
 #[test]
 fn a_playlist_is_refused_and_the_scan_goes_on() {
     // An 84-byte HLS playlist saved as .mp4 scanned as a MATCH with the
@@ -79,18 +86,7 @@ fn a_playlist_is_refused_and_the_scan_goes_on() {
     );
     std::fs::write(d.join("pl.mp4"), playlist).unwrap();
     let copy = generated("downscale-240p.mp4");
-    let out = vfp(
-        d,
-        &[
-            "scan",
-            "-c",
-            path_str(&catalog),
-            "--format",
-            "jsonl",
-            "pl.mp4",
-            path_str(&copy),
-        ],
-    );
+    let out = scan(d, &catalog, &["pl.mp4", path_str(&copy)]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -224,4 +220,22 @@ fn no_secret_or_internal_path_reaches_the_evidence() {
         }
     }
     assert!(shared.len() >= 12, "{shared:?}");
+}
+
+#[test]
+fn an_error_never_quotes_the_bytes_of_the_file() {
+    // `s.vfp -> /etc/shadow`: the error quoted the first 8 bytes of the
+    // file it could not read as a fingerprint (`root:*:2`, in hex).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (catalog, _) = vault_catalog(d);
+    std::fs::write(d.join("shadow"), "root:*:20000:0:99999:7:::\n").unwrap();
+    std::os::unix::fs::symlink(d.join("shadow"), d.join("s.vfp")).unwrap();
+    let out = scan(d, &catalog, &["s.vfp"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("not a .vfp fingerprint"), "{said}");
+    for secret in ["root", "72, 6f", "72 6f", "726f6f74"] {
+        assert!(!said.contains(secret), "{said}");
+    }
 }

@@ -133,12 +133,11 @@ pub enum FormatError {
         /// Bytes beyond the expected length.
         extra: u64,
     },
-    /// Not a `.vfp` file at all.
-    #[error("not a .vfp fingerprint (magic bytes {found:02x?}, expected {MAGIC:02x?})")]
-    BadMagic {
-        /// The first eight bytes found.
-        found: [u8; 8],
-    },
+    /// Not a `.vfp` file at all. Its bytes are not quoted: a `.vfp` name
+    /// linked to a secret file (`s.vfp -> /etc/shadow`) showed its start
+    /// in the error, and in a worker's result.
+    #[error("not a .vfp fingerprint (it does not start with vfp's magic bytes)")]
+    BadMagic,
     /// Written by another version of vfp.
     #[error("unsupported .vfp format version {found} (this vfp reads versions {}..={}); extract the video again with this vfp", SUPPORTED_VERSIONS.start(), SUPPORTED_VERSIONS.end())]
     UnsupportedVersion {
@@ -290,15 +289,11 @@ pub fn decode(bytes: &[u8]) -> Result<Fingerprint, FormatError> {
     let len = bytes.len() as u64;
     let min_len = (HEADER_LEN + CHECKSUM_LEN) as u64;
     if bytes.len() >= MAGIC.len() && bytes[..MAGIC.len()] != MAGIC {
-        let mut found = [0u8; 8];
-        found.copy_from_slice(&bytes[..8]);
-        return Err(FormatError::BadMagic { found });
+        return Err(FormatError::BadMagic);
     }
     if len < min_len {
         if bytes.len() < MAGIC.len() && !MAGIC.starts_with(bytes) {
-            let mut found = [0u8; 8];
-            found[..bytes.len()].copy_from_slice(bytes);
-            return Err(FormatError::BadMagic { found });
+            return Err(FormatError::BadMagic);
         }
         return Err(FormatError::Truncated {
             expected: min_len,
@@ -1041,12 +1036,9 @@ mod tests {
 
     #[test]
     fn foreign_bytes_are_bad_magic() {
-        assert!(matches!(
-            decode(b"hello"),
-            Err(FormatError::BadMagic { .. })
-        ));
+        assert!(matches!(decode(b"hello"), Err(FormatError::BadMagic)));
         let text = b"ftypisom this is an mp4 header, not a fingerprint at all".repeat(4);
-        assert!(matches!(decode(&text), Err(FormatError::BadMagic { .. })));
+        assert!(matches!(decode(&text), Err(FormatError::BadMagic)));
     }
 
     #[test]

@@ -26,10 +26,12 @@ pub mod local_postgres;
 mod location;
 mod postgres;
 mod schema;
+mod source;
 mod sqlite;
 
 pub use location::{Location, REDACTED};
 use serde::{Deserialize, Serialize};
+pub use source::{NotASource, SourcePrefix};
 use std::fmt;
 
 /// The schema version this vfp reads and writes.
@@ -157,7 +159,8 @@ pub struct Decision {
 pub enum AllowKind {
     /// A file, by its SHA-256.
     Sha256,
-    /// Sources whose URL starts with the value (a partner's account).
+    /// Sources under a URL prefix (a partner's account), by whole path
+    /// segments ([`SourcePrefix`]).
     SourcePrefix,
 }
 
@@ -327,18 +330,20 @@ impl Ledger {
     ) -> Result<Allowed, LedgerError> {
         match kind {
             AllowKind::Sha256 => check_sha256("the file's SHA-256", value)?,
-            AllowKind::SourcePrefix => {
-                if value.trim().is_empty() {
-                    return Err(LedgerError::Invalid(
-                        "a source prefix cannot be empty".into(),
-                    ));
-                }
-            }
+            AllowKind::SourcePrefix => {}
         }
+        // A prefix is stored parsed and normalised ([`SourcePrefix`]).
+        let value = match kind {
+            AllowKind::Sha256 => value.to_owned(),
+            AllowKind::SourcePrefix => SourcePrefix::parse(value)
+                .map_err(|e| LedgerError::Invalid(format!("source prefix: {e}")))?
+                .as_str()
+                .to_owned(),
+        };
         check_reviewer(reviewer)?;
         match &mut self.store {
-            Store::Sqlite(s) => s.allow(kind, value, reviewer, note, now_ms()),
-            Store::Postgres(p) => p.allow(kind, value, reviewer, note, now_ms()),
+            Store::Sqlite(s) => s.allow(kind, &value, reviewer, note, now_ms()),
+            Store::Postgres(p) => p.allow(kind, &value, reviewer, note, now_ms()),
         }
     }
 
@@ -375,7 +380,12 @@ impl Ledger {
     ) -> Result<Option<Allowed>, LedgerError> {
         Ok(self.allow_list()?.into_iter().find(|a| match a.kind {
             AllowKind::Sha256 => a.value == sha256,
-            AllowKind::SourcePrefix => source_url.is_some_and(|u| u.starts_with(&a.value)),
+            // Parsed, whole path segments ([`SourcePrefix::covers`]); a
+            // stored prefix that does not parse (written by an older vfp)
+            // covers nothing.
+            AllowKind::SourcePrefix => source_url.is_some_and(|u| {
+                SourcePrefix::parse(&a.value).is_ok_and(|prefix| prefix.covers(u))
+            }),
         }))
     }
 

@@ -110,6 +110,15 @@ impl Postgres {
         };
         let item = &mark.item;
         let mut tx = self.client.transaction().map_err(fail)?;
+        // One mark of an item at a time: without it, of reviewers
+        // replacing one decision at once, those that waited for the row
+        // lock found it replaced already (no current decision), and their
+        // inserts then broke the one-current index or deadlocked on it.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))",
+            &[&item.clip_sha256, &item.title_id, &item.segment],
+        )
+        .map_err(fail)?;
         let current = tx
             .query_opt(
                 &format!(

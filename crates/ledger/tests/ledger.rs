@@ -120,6 +120,44 @@ fn reviewers_marking_one_item_at_once_one_wins_the_others_are_told(location: &st
     }
     let mut ledger = Ledger::open(&location).unwrap();
     assert_eq!(ledger.current_for_clip(&sha(7)).unwrap().len(), 1);
+
+    // Eight replacing it at once: each replaces the one before, in turn
+    // (on PostgreSQL they deadlocked, and some were told to "mark it again
+    // with --replace" though they had).
+    let outcomes: Vec<_> = (0..reviewers)
+        .map(|r| {
+            let (location, start) = (location.clone(), start.clone());
+            std::thread::spawn(move || {
+                let mut ledger = Ledger::open(&location).unwrap();
+                start.wait();
+                let mut again = mark(&sha(7), "ep2", Status::NoticeSent, &format!("r-{r}"));
+                again.notice_id = Some(format!("N-{r}"));
+                again.replace = true;
+                ledger.mark(&again)
+            })
+        })
+        .collect();
+    for outcome in outcomes {
+        outcome.join().unwrap().unwrap();
+    }
+    let history = ledger
+        .list(&vfp_ledger::Filter {
+            clip_sha256: Some(sha(7)),
+            history: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(history.len(), 1 + reviewers, "{history:?}");
+    let current: Vec<_> = history
+        .iter()
+        .filter(|d| d.superseded_by.is_none())
+        .collect();
+    assert_eq!(current.len(), 1, "{history:?}");
+    // One chain: each replaced decision names the one that replaced it.
+    let mut replaced: Vec<i64> = history.iter().filter_map(|d| d.supersedes).collect();
+    replaced.sort_unstable();
+    replaced.dedup();
+    assert_eq!(replaced.len(), reviewers, "{history:?}");
 }
 
 fn the_allow_list_covers_files_and_sources(location: &str) {
@@ -162,6 +200,39 @@ fn the_allow_list_covers_files_and_sources(location: &str) {
     assert!(ledger
         .allow(AllowKind::SourcePrefix, " ", "ann", "")
         .is_err());
+
+    // Prefixes are parsed URLs matched on whole path segments: as text,
+    // `@studio` licensed `@studio-leaks`, `/../` climbed out of a prefix
+    // and `javascript:` licensed a script.
+    let bare = ledger
+        .allow(
+            AllowKind::SourcePrefix,
+            "https://Video.Example/@partner",
+            "ann",
+            "",
+        )
+        .unwrap();
+    assert_eq!(bare.value, "https://video.example/@partner/");
+    for (source, licensed) in [
+        ("https://video.example/@partner/v/1", true),
+        ("https://video.example/@partner-leaks/v/1", false),
+        ("https://video.example/@studio/../@leaks/v/1", false),
+        ("https://video.example/@studio/%2e%2e/@leaks/v/1", false),
+        ("javascript:alert(5)//https://video.example/@studio/", false),
+    ] {
+        let found = ledger.allowed_for(&sha(5), Some(source)).unwrap();
+        assert_eq!(found.is_some(), licensed, "{source}");
+    }
+    for bad in [
+        "javascript:",
+        "javascript:alert(5)//",
+        "ftp://video.example/x",
+    ] {
+        let err = ledger
+            .allow(AllowKind::SourcePrefix, bad, "ann", "")
+            .unwrap_err();
+        assert!(err.to_string().contains("http"), "{bad}: {err}");
+    }
 }
 
 fn bad_values_are_refused(location: &str) {
@@ -304,6 +375,40 @@ fn an_sqlite_ledger_of_a_newer_schema_or_damaged_is_refused_naming_it() {
         "{err}"
     );
     assert!(err.to_string().contains(location), "{err}");
+
+    // One byte changed in an index: the table and the index disagree, and
+    // a notice_sent decision was invisible to the queries that use it.
+    let damaged = dir.path().join("damaged.sqlite");
+    let mut ledger = Ledger::open(damaged.to_str().unwrap()).unwrap();
+    let mut notice = mark(&sha(9), "ep1", Status::NoticeSent, "ann");
+    notice.notice_id = Some("N-1".into());
+    ledger.mark(&notice).unwrap();
+    drop(ledger);
+    let conn = rusqlite::Connection::open(&damaged).unwrap();
+    let root: i64 = conn
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'decisions_by_clip'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page_size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    let page = ((root - 1) * page_size) as usize..(root * page_size) as usize;
+    let key = sha(9);
+    let at = bytes[page.clone()]
+        .windows(key.len())
+        .position(|w| w == key.as_bytes())
+        .expect("the clip's key in the index page")
+        + page.start;
+    bytes[at] ^= 0x01; // '0' becomes '1'
+    std::fs::write(&damaged, &bytes).unwrap();
+    let err = Ledger::open(damaged.to_str().unwrap()).err().unwrap();
+    assert!(err.to_string().contains("damaged"), "{err}");
+    assert!(err.to_string().contains("damaged.sqlite"), "{err}");
 
     // Not a database.
     let junk = dir.path().join("junk.sqlite");

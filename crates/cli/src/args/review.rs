@@ -137,7 +137,9 @@ pub struct AllowWhat {
     /// A file's SHA-256.
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
-    /// Sources whose URL starts with this (a partner's account).
+    /// Sources under this http(s) URL (a partner's account), matched on
+    /// whole path segments: `https://video.example/@studio` covers
+    /// `.../@studio/v/1`, not `.../@studio-leaks/v/1`.
     #[arg(long, value_name = "URL")]
     pub source_prefix: Option<String>,
 }

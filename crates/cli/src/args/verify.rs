@@ -39,6 +39,10 @@ pub struct VerifyArgs {
     /// and SHA256SUMS.
     #[arg(long, value_name = "DIR")]
     pub bundle: Option<PathBuf>,
+    /// Replace an existing page (--report) or the bundle's files in a
+    /// folder that is not empty (--bundle); without it, both are refused.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub provenance: ProvenanceArgs,
     /// The review ledger (an SQLite file or postgres:// URL): its decisions
@@ -86,6 +90,8 @@ pub struct VerifyConfig {
     pub report: Option<PathBuf>,
     /// Where the evidence bundle goes.
     pub bundle: Option<PathBuf>,
+    /// Replace existing evidence files.
+    pub force: bool,
     /// Where the clip came from, who checks it.
     pub provenance: vfp_scan::evidence::ReviewerInput,
     /// The review ledger to consult.
@@ -110,6 +116,7 @@ impl VerifyArgs {
             format: self.format,
             report: self.report,
             bundle: self.bundle,
+            force: self.force,
             provenance: vfp_scan::evidence::ReviewerInput {
                 source_url: self.provenance.source_url,
                 found_at: self.provenance.found_at,

@@ -54,7 +54,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
         )?;
         let evidence = Evidence::gather(verification, provenance, &cfg.clip);
         if let Some(out) = &cfg.report {
-            evidence::write(&evidence, review.as_ref(), out)?;
+            evidence::write(&evidence, review.as_ref(), out, cfg.force)?;
             eprintln!(
                 "vfp: evidence page written to {} (its SHA-256 in {}.sha256)",
                 out.display(),
@@ -62,7 +62,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
             );
         }
         if let Some(dir) = &cfg.bundle {
-            evidence::write_bundle(&evidence, review.as_ref(), dir)?;
+            evidence::write_bundle(&evidence, review.as_ref(), dir, cfg.force)?;
             eprintln!(
                 "vfp: evidence bundle written to {} (report.html, report.json, SHA256SUMS)",
                 dir.display()

@@ -1,22 +1,23 @@
 //! `vfp index` output: the title list, the catalog's facts, the verify
 //! line and the summary after a build or an add.
 
-use super::count;
+use super::{count, printable};
 use std::fmt::Write as _;
 use std::path::Path;
 use vfp_index::{catalog, Catalog};
 use vfp_scan::units::timecode;
 
 /// `vfp index list`: id, name, duration, frames; tab-separated, a line
-/// per live title.
+/// per live title. Ids and names are escaped (`\n`, `\t`): a name with a
+/// newline cannot forge a row.
 pub fn list(c: &Catalog) -> String {
     let mut out = String::new();
     for t in c.titles() {
         let _ = writeln!(
             out,
             "{}\t{}\t{}\t{}",
-            t.record.id,
-            t.record.name,
+            printable(&t.record.id),
+            printable(&t.record.name),
             timecode(t.record.duration_ms),
             t.frames
         );
@@ -107,4 +108,24 @@ pub fn published(dir: &Path, url: &str, p: &vfp_fleet::catalogs::Published) -> S
         p.uploaded,
         p.uploaded_bytes as f64 / 1e6,
     )
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+    use vfp_index::synthetic::{title, Rng};
+
+    #[test]
+    fn a_name_with_a_newline_cannot_forge_a_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut forged = title("ep1", 50, &mut Rng(1));
+        forged.record.name = "Pilot\nep9\tForged title\t00:00:01.000\t1".into();
+        vfp_index::catalog::build(dir.path(), Default::default(), vec![forged]).unwrap();
+        let listed = list(&Catalog::open(dir.path()).unwrap());
+        assert_eq!(listed.lines().count(), 1, "{listed}");
+        assert!(
+            listed.starts_with("ep1\tPilot\\nep9\\tForged title"),
+            "{listed}"
+        );
+    }
 }

@@ -11,7 +11,7 @@
 //! engine ([`vfp_scan::evidence::Evidence`]); this module only puts it
 //! into words, a plot and PNG pictures.
 
-use crate::files::write_atomically;
+use crate::files::{new_folder, write_new_file};
 use anyhow::{Context, Result};
 use askama::Template;
 use base64::Engine as _;
@@ -124,17 +124,25 @@ struct Plot {
 
 /// Writes the page of `e` to `out`, atomically, and its SHA-256 beside
 /// it (`OUT.sha256`, as `sha256sum` writes it, so that an attachment can
-/// be checked later).
-pub fn write(e: &Evidence, review: Option<&Review>, out: &Path) -> Result<()> {
+/// be checked later); as new files ([`write_new_file`]: existing ones
+/// only with `replace`, never through a link, mode 0644).
+pub fn write(e: &Evidence, review: Option<&Review>, out: &Path, replace: bool) -> Result<()> {
     let html = render(e, review)?;
-    write_atomically(out, html.as_bytes())?;
-    write_checksum(out, html.as_bytes())
+    write_new_file(out, html.as_bytes(), replace)?;
+    write_checksum(out, html.as_bytes(), replace)
 }
 
-/// Writes the bundle into folder `dir` (created if missing): `report.html`,
-/// `report.json` and `SHA256SUMS` of both (`sha256sum -c SHA256SUMS`).
-pub fn write_bundle(e: &Evidence, review: Option<&Review>, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+/// Writes the bundle into folder `dir` (created if missing; refused if
+/// not empty unless `replace`, [`new_folder`]): `report.html`,
+/// `report.json` and `SHA256SUMS` of both (`sha256sum -c SHA256SUMS`),
+/// as new files ([`write_new_file`]).
+pub fn write_bundle(
+    e: &Evidence,
+    review: Option<&Review>,
+    dir: &Path,
+    replace: bool,
+) -> Result<()> {
+    new_folder(dir, replace)?;
     let html = render(e, review)?;
     let (v, p) = (&e.verification, &e.provenance);
     let report = Report {
@@ -149,26 +157,27 @@ pub fn write_bundle(e: &Evidence, review: Option<&Review>, dir: &Path) -> Result
     };
     let mut json = serde_json::to_string_pretty(&report).context("cannot write the report")?;
     json.push('\n');
-    write_atomically(&dir.join("report.html"), html.as_bytes())?;
-    write_atomically(&dir.join("report.json"), json.as_bytes())?;
+    write_new_file(&dir.join("report.html"), html.as_bytes(), replace)?;
+    write_new_file(&dir.join("report.json"), json.as_bytes(), replace)?;
     let sums = format!(
         "{}  report.html\n{}  report.json\n",
         sha256_hex(html.as_bytes()),
         sha256_hex(json.as_bytes())
     );
-    write_atomically(&dir.join("SHA256SUMS"), sums.as_bytes())
+    write_new_file(&dir.join("SHA256SUMS"), sums.as_bytes(), replace)
 }
 
 /// `OUT.sha256` beside `out`: `<hex>  <file name>`.
-fn write_checksum(out: &Path, bytes: &[u8]) -> Result<()> {
+fn write_checksum(out: &Path, bytes: &[u8], replace: bool) -> Result<()> {
     let name = out
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let mut sum = out.as_os_str().to_owned();
     sum.push(".sha256");
-    write_atomically(
+    write_new_file(
         Path::new(&sum),
         format!("{}  {name}\n", sha256_hex(bytes)).as_bytes(),
+        replace,
     )
 }
 
@@ -542,7 +551,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("case");
         let e = evidence(verification(true), "clip.vfp");
-        write_bundle(&e, None, &dir).unwrap();
+        write_bundle(&e, None, &dir, false).unwrap();
         let html = std::fs::read(dir.join("report.html")).unwrap();
         let json = std::fs::read(dir.join("report.json")).unwrap();
         let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
@@ -569,9 +578,46 @@ mod tests {
             .starts_with("This clip shows"));
 
         let page = tmp.path().join("e.html");
-        write(&e, None, &page).unwrap();
+        write(&e, None, &page, false).unwrap();
         let sum = std::fs::read_to_string(tmp.path().join("e.html.sha256")).unwrap();
         let bytes = std::fs::read(&page).unwrap();
         assert_eq!(sum, format!("{}  e.html\n", sha256_hex(&bytes)));
+    }
+
+    #[test]
+    fn evidence_never_overwrites_unasked_nor_writes_through_a_link() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let e = evidence(verification(true), "clip.vfp");
+        // A folder holding files already is refused without --force.
+        let dir = tmp.path().join("case");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), "the analyst's").unwrap();
+        let err = write_bundle(&e, None, &dir, false).unwrap_err();
+        assert!(err.to_string().contains("not empty"), "{err}");
+        assert!(!dir.join("report.html").exists());
+        // With --force, a report.html linked elsewhere is replaced, not
+        // written through, and every file is 0644.
+        let target = tmp.path().join("elsewhere.html");
+        std::fs::write(&target, "untouched").unwrap();
+        std::os::unix::fs::symlink(&target, dir.join("report.html")).unwrap();
+        write_bundle(&e, None, &dir, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched");
+        for name in ["report.html", "report.json", "SHA256SUMS"] {
+            let meta = std::fs::symlink_metadata(dir.join(name)).unwrap();
+            assert!(meta.is_file(), "{name}");
+            assert_eq!(meta.permissions().mode() & 0o777, 0o644, "{name}");
+        }
+        // A bundle folder that is a link is refused.
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&dir, &link).unwrap();
+        assert!(write_bundle(&e, None, &link, true).is_err());
+        // An existing page is refused without --force.
+        let page = tmp.path().join("e.html");
+        std::fs::write(&page, "an older page").unwrap();
+        assert!(write(&e, None, &page, false).is_err());
+        assert_eq!(std::fs::read_to_string(&page).unwrap(), "an older page");
+        write(&e, None, &page, true).unwrap();
+        assert_ne!(std::fs::read_to_string(&page).unwrap(), "an older page");
     }
 }

@@ -91,6 +91,18 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A CSV cell of free text (a file name from the internet, a title name,
+/// a reviewer's note) that a spreadsheet will not run as a formula: one
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'` (OWASP's advice against CSV injection).
+pub fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Writes `text` to stdout. A reader that closed the pipe early (`| head`)
 /// gives an error of kind `BrokenPipe`, which `main` ends on quietly.
 pub fn to_stdout(text: &str) -> anyhow::Result<()> {

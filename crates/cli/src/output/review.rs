@@ -2,6 +2,7 @@
 //! list|export`), what `mark` and `allow` recorded, and what a scan record
 //! says of the ledger's decisions (`vfp scan --ledger`).
 
+use super::{printable, text_cell};
 use crate::args::ReviewFormat;
 use serde::Serialize;
 use vfp_ledger::{utc, Allowed, Decision, Status};
@@ -26,19 +27,19 @@ fn human(d: &Decision) -> String {
         d.id,
         utc(d.decided_unix_ms),
         d.status,
-        d.title_id,
+        printable(&d.title_id),
         d.clip_sha256,
         if d.segment.is_empty() {
             "the whole clip".to_owned()
         } else {
-            format!("segment {}", d.segment)
+            format!("segment {}", printable(&d.segment))
         },
-        d.reviewer
+        printable(&d.reviewer)
     );
     if let Some(id) = &d.notice_id {
-        line.push_str(&format!(", notice {id}"));
+        line.push_str(&format!(", notice {}", printable(id)));
         if let Some(date) = &d.notice_date {
-            line.push_str(&format!(" of {date}"));
+            line.push_str(&format!(" of {}", printable(date)));
         }
     }
     if let Some(old) = d.supersedes {
@@ -82,13 +83,14 @@ fn csv(decisions: &[Decision]) -> String {
             utc(d.decided_unix_ms),
             d.status.to_string(),
             d.clip_sha256.clone(),
-            d.title_id.clone(),
-            d.segment.clone(),
-            d.reviewer.clone(),
-            d.note.clone(),
+            // What reviewers typed: the legal export opens in spreadsheets.
+            text_cell(&d.title_id),
+            text_cell(&d.segment),
+            text_cell(&d.reviewer),
+            text_cell(&d.note),
             opt(&d.evidence_sha256),
-            opt(&d.notice_id),
-            opt(&d.notice_date),
+            text_cell(&opt(&d.notice_id)),
+            text_cell(&opt(&d.notice_date)),
             num(d.supersedes),
             num(d.superseded_by),
             d.decided_unix_ms.to_string(),
@@ -108,8 +110,8 @@ pub fn allowed_line(ledger: &str, a: &Allowed) -> String {
         "vfp: {ledger}: allowed #{} {} {} (added by {} on {})\n",
         a.id,
         a.kind.as_str(),
-        a.value,
-        a.reviewer,
+        printable(&a.value),
+        printable(&a.reviewer),
         utc(a.added_unix_ms)
     )
 }
@@ -238,6 +240,17 @@ pub(crate) mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].len(), CSV_HEADER.len());
         assert_eq!(&rows[0][7], "seen, \"clear\"");
+
+        // The legal export cannot run a formula in a spreadsheet.
+        let mut hostile = decision(4, "=HYPERLINK(\"http://x\")", Status::Confirmed);
+        hostile.note = "+cmd|' /C calc'!A0".into();
+        hostile.reviewer = "@SUM(1)".into();
+        let text = decisions(ReviewFormat::Csv, &[hostile]);
+        let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+        let row = reader.records().next().unwrap().unwrap();
+        for cell in [&row[4], &row[6], &row[7]] {
+            assert!(cell.starts_with('\''), "{cell}");
+        }
     }
 
     #[test]

@@ -201,12 +201,9 @@ pub enum SegmentError {
         /// Bytes present.
         len: u64,
     },
-    /// Not a segment file.
-    #[error("not a vfp catalog segment (magic bytes {found:02x?})")]
-    BadMagic {
-        /// The first eight bytes found.
-        found: [u8; 8],
-    },
+    /// Not a segment file (its bytes are not quoted: they may be anything).
+    #[error("not a vfp catalog segment (it does not start with vfp's segment magic bytes)")]
+    BadMagic,
     /// Written by another version of vfp.
     #[error("unsupported segment format version {found} (this vfp reads versions {}..={})", SUPPORTED_VERSIONS.start(), SUPPORTED_VERSIONS.end())]
     UnsupportedVersion {

@@ -53,9 +53,7 @@ impl<D: AsRef<[u8]>> Segment<D> {
         let bytes = data.as_ref();
         let len = bytes.len() as u64;
         if bytes.len() >= 8 && bytes[..8] != MAGIC {
-            let mut found = [0u8; 8];
-            found.copy_from_slice(&bytes[..8]);
-            return Err(SegmentError::BadMagic { found });
+            return Err(SegmentError::BadMagic);
         }
         if bytes.len() < table_end(1) {
             return Err(SegmentError::Truncated {
@@ -408,7 +406,7 @@ mod tests {
         let bytes = sample();
         assert!(matches!(
             Segment::open(AlignedBytes::new(b"hello world, not a segment")),
-            Err(SegmentError::BadMagic { .. })
+            Err(SegmentError::BadMagic)
         ));
         assert!(matches!(
             Segment::open(AlignedBytes::new(&[])),

@@ -2,6 +2,7 @@
 //! every row has every column, so a spreadsheet or `csv` reader takes it
 //! as is.
 
+use crate::output::text_cell;
 use vfp_scan::FileRecord;
 
 /// The columns.
@@ -73,18 +74,6 @@ pub fn render(r: &FileRecord) -> String {
     rows(&rows_of)
 }
 
-/// A cell of free text (a file name from the internet, a title name) that
-/// a spreadsheet will not run as a formula: one starting with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice
-/// against CSV injection).
-fn text_cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
 /// Rows quoted as CSV needs (RFC 4180, by the `csv` crate).
 fn rows(rows: &[[String; 16]]) -> String {
     let mut writer = csv::WriterBuilder::new()
@@ -102,6 +91,7 @@ fn rows(rows: &[[String; 16]]) -> String {
 mod tests {
     use super::super::tests::{matched, record};
     use super::*;
+    use crate::output::text_cell;
     use vfp_scan::Verdict;
 
     fn parse(text: &str) -> Vec<csv::StringRecord> {
