@@ -102,6 +102,9 @@ make odd-size.mkv ff -f lavfi -i testsrc2=size=320x240:rate=25:duration=3 -vf sc
 make huge-8k.mkv ff -f lavfi -i testsrc2=size=7680x4320:rate=2:duration=2 -c:v ffv1 -f matroska
 # Larger than any codec level allows (8192×8192): refused before decoding.
 make oversized.mkv ff -f lavfi -i color=c=gray:size=8192x8192:rate=1:duration=1 -c:v ffv1 -f matroska
+# A stream that grows past that mid-way: 2 s of 320x240, then 8192x8192
+# (MPEG-TS concatenated; decoded whole it peaked at 505 MB).
+make grows-past-8k.ts sh -c 'ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=320x240:rate=10:duration=2 -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mpegts "$1.a" && ffmpeg -nostdin -loglevel error -y -f lavfi -i color=gray:size=8192x8192:rate=10:duration=0.3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -f mpegts "$1.b" && cat "$1.a" "$1.b" > "$1" && rm "$1.a" "$1.b"' _
 make audio-only.m4a ff -f lavfi -i sine=frequency=440:duration=2 -c:a aac -f mp4
 # Low-information frames: 1 s black, 1 s flat grey, 1 s title card, then a
 # fade from the film to black.

@@ -239,3 +239,23 @@ fn an_error_never_quotes_the_bytes_of_the_file() {
         assert!(!said.contains(secret), "{said}");
     }
 }
+
+#[test]
+fn a_file_past_the_time_limit_is_an_error_record_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (catalog, _) = vault_catalog(d);
+    let long = generated("long.mp4");
+    let text_file = generated("text.mp4");
+    let mut args = vec!["scan", "-c", path_str(&catalog), "--format", "jsonl"];
+    args.extend(["--max-file-seconds", "1", "-j", "1"]);
+    args.extend([path_str(&long), path_str(&text_file)]);
+    let out = vfp(d, &args);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("long.mp4: gave up after 1 s of decoding"),
+        "{said}"
+    );
+    assert!(said.contains("text.mp4: not a video"), "{said}");
+}

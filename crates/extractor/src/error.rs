@@ -108,6 +108,25 @@ pub enum ExtractError {
         /// The limit, pixels a picture.
         max_pixels: u64,
     },
+    /// Decoding the file costs more than any real video does: a
+    /// decompression bomb, or a stream whose frames do not advance.
+    #[error("{}: refused: {reason}; a file that costs this much to decode is no real video (a decompression bomb?)", path.display())]
+    TooCostly {
+        /// The input.
+        path: PathBuf,
+        /// What it cost.
+        reason: String,
+    },
+    /// Decoding took longer than the time limit per file.
+    #[error("{}: gave up after {limit_s:.0} s of decoding, at {at_s:.1} s of its content (the time limit per file)", path.display())]
+    TimeLimit {
+        /// The input.
+        path: PathBuf,
+        /// The limit, seconds.
+        limit_s: f64,
+        /// Content time reached, seconds.
+        at_s: f64,
+    },
     /// Generated video could not be written ([`crate::material`]).
     #[error("{}: cannot write generated video: {reason}", path.display())]
     Encoder {
@@ -140,6 +159,8 @@ impl ExtractError {
             | ExtractError::NoFrames { path, .. }
             | ExtractError::TooLong { path, .. }
             | ExtractError::TooLarge { path, .. }
+            | ExtractError::TooCostly { path, .. }
+            | ExtractError::TimeLimit { path, .. }
             | ExtractError::Encoder { path, .. } => Some(path),
             ExtractError::InvalidParams(_) | ExtractError::Stopped => None,
         }

@@ -71,6 +71,11 @@ pub struct ExtractOptions {
     pub decoder_threads: usize,
     /// Which samples get local features ([`features`]); none by default.
     pub features: FeatureOptions,
+    /// Give up on a file after this long, wall-clock (none by default).
+    /// Whatever the limit, decoding stops at costs no real video has
+    /// (more pixels per byte of file, frames or pixels per second of
+    /// content): [`ExtractError::TooCostly`].
+    pub time_limit: Option<std::time::Duration>,
 }
 
 impl ExtractOptions {
@@ -84,6 +89,7 @@ impl ExtractOptions {
             },
             decoder_threads: 0,
             features: FeatureOptions::none(),
+            time_limit: None,
         }
     }
 
@@ -163,6 +169,7 @@ pub fn decode_only(
         DecodeOptions {
             threads: decoder_threads,
             keyframes_only,
+            time_limit: None,
         },
     )?;
     let mut last_frame_s = 0.0f64;

@@ -47,6 +47,7 @@ pub(crate) fn run(
         DecodeOptions {
             threads: opts.decoder_threads,
             keyframes_only: params.sampling == Sampling::Keyframes,
+            time_limit: opts.time_limit,
         },
     )?;
     let file_size = file.size();

@@ -38,6 +38,7 @@ pub fn thumbnails(
         DecodeOptions {
             threads: 0,
             keyframes_only: false,
+            time_limit: None,
         },
     )?;
     let rotation = input.facts.rotation_deg;

@@ -158,6 +158,64 @@ fn pictures_larger_than_any_codec_level_are_refused() {
 }
 
 #[test]
+fn a_stream_that_grows_past_the_largest_picture_is_refused() {
+    // The size was checked once, at the start: 2 s of 320x240, then
+    // 8192x8192 frames, decoded at a 505 MB peak.
+    let err = fail(&generated("grows-past-8k.ts"));
+    assert!(
+        matches!(
+            err,
+            ExtractError::TooLarge {
+                width: 8192,
+                height: 8192,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// A GIF of `frames` frames of `width`×`height`, each drawing one pixel
+/// (23 bytes a frame), 20 ms apart: a decompression bomb.
+fn gif_bomb(width: u16, height: u16, frames: u32) -> Vec<u8> {
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend(width.to_le_bytes());
+    gif.extend(height.to_le_bytes());
+    // A global table of two colours, black and white.
+    gif.extend([0xF0, 0, 0, 0, 0, 0, 255, 255, 255]);
+    for i in 0..frames {
+        // Graphic control: 2 hundredths of a second.
+        gif.extend([0x21, 0xF9, 4, 0, 2, 0, 0, 0]);
+        let x = (i * 7919 % u32::from(width)) as u16;
+        let y = (i * 104_729 % u32::from(height)) as u16;
+        gif.push(0x2C);
+        for v in [x, y, 1, 1] {
+            gif.extend(v.to_le_bytes());
+        }
+        gif.push(0);
+        // LZW, minimum code size 2: clear, colour 1, end.
+        gif.extend([2, 2, 0x4C, 0x01, 0]);
+    }
+    gif.push(0x3B);
+    gif
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_by_what_it_costs() {
+    // 69 KB that decode to 3,000 frames of 8000x4400 (105 G pixels): it
+    // cost 239 s of CPU; refused once it passes 100,000 pixels per byte.
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("bomb.gif");
+    std::fs::write(&bomb, gif_bomb(8000, 4400, 3000)).unwrap();
+    assert_eq!(std::fs::metadata(&bomb).unwrap().len(), 69_020);
+    let err = fail(&bomb);
+    let ExtractError::TooCostly { reason, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(reason.contains("pixels per byte"), "{reason}");
+}
+
+#[test]
 fn audio_only_file() {
     let err = fail(&generated("audio-only.m4a"));
     match &err {

@@ -125,7 +125,14 @@ pub struct ScanSettings {
     pub exploratory: bool,
     /// Which clip moments are searched how far (see [`SearchMode`]).
     pub search: SearchMode,
+    /// Give up on a file after this many seconds of decoding (0: no
+    /// limit).
+    pub max_file_seconds: u64,
 }
+
+/// The default time limit per file: an hour (a feature film decodes and
+/// hashes in minutes on one core).
+pub const DEFAULT_MAX_FILE_SECONDS: u64 = 3600;
 
 impl Default for ScanSettings {
     fn default() -> Self {
@@ -139,6 +146,7 @@ impl Default for ScanSettings {
             decoder_threads: 0,
             exploratory: false,
             search: SearchMode::Auto,
+            max_file_seconds: DEFAULT_MAX_FILE_SECONDS,
         }
     }
 }
@@ -193,6 +201,8 @@ impl ScanSettings {
             local: LocalParams::default(),
             parts: SCAN_PARTS,
             search: self.search,
+            file_time_limit: (self.max_file_seconds > 0)
+                .then(|| std::time::Duration::from_secs(self.max_file_seconds)),
         })
     }
 }
@@ -221,6 +231,7 @@ pub struct ScanConfig {
     pub(crate) local: LocalParams,
     pub(crate) parts: Parts,
     pub(crate) search: SearchMode,
+    pub(crate) file_time_limit: Option<std::time::Duration>,
 }
 
 impl Default for ScanConfig {
@@ -236,6 +247,7 @@ impl Default for ScanConfig {
             local: LocalParams::default(),
             parts: SCAN_PARTS,
             search: SearchMode::Auto,
+            file_time_limit: Some(std::time::Duration::from_secs(DEFAULT_MAX_FILE_SECONDS)),
         }
     }
 }
@@ -315,6 +327,7 @@ mod tests {
             decoder_threads: 3,
             exploratory: false,
             search: SearchMode::Dense,
+            max_file_seconds: 0,
         }
         .validate()
         .unwrap();
@@ -327,8 +340,13 @@ mod tests {
         assert!(c.fast());
         assert_eq!(c.decoder_threads(), 3);
         assert_eq!(c.search_mode(), SearchMode::Dense);
+        assert_eq!(c.file_time_limit, None, "0: no limit");
         let auto = ScanSettings::default().validate().unwrap();
         assert_eq!(auto.search_mode(), SearchMode::Auto);
+        assert_eq!(
+            auto.file_time_limit,
+            Some(std::time::Duration::from_secs(3600))
+        );
     }
 
     #[test]

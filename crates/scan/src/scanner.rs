@@ -130,6 +130,7 @@ impl<'c> Scanner<'c> {
                 path,
                 &ExtractOptions {
                     decoder_threads: self.config.decoder_threads,
+                    time_limit: self.config.file_time_limit,
                     ..ExtractOptions::with_sampling(Sampling::Keyframes)
                 },
             )?;
@@ -234,6 +235,7 @@ impl<'c> Scanner<'c> {
     fn dense_options(&self) -> ExtractOptions {
         ExtractOptions {
             decoder_threads: self.config.decoder_threads,
+            time_limit: self.config.file_time_limit,
             ..ExtractOptions::with_sampling(self.config.sampling)
         }
         .with_features(if self.catalog.has_features() {

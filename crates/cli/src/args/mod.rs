@@ -60,6 +60,11 @@ pub struct SearchArgs {
     /// frames, tiered beyond (`verify` always searches densely).
     #[arg(long, value_enum, value_name = "HOW", default_value_t = SearchHow::Auto)]
     pub search: SearchHow,
+    /// Give up on a file after this many seconds of decoding (an error
+    /// record; 0: no limit). Files that cost more than any real video,
+    /// per byte or per second of content, are refused whatever the limit.
+    #[arg(long, value_name = "S", default_value_t = vfp_scan::ScanSettings::default().max_file_seconds)]
+    pub max_file_seconds: u64,
 }
 
 impl SearchArgs {
@@ -71,6 +76,7 @@ impl SearchArgs {
             follow_radius: self.follow_radius,
             exploratory: self.exploratory,
             search: self.search.into(),
+            max_file_seconds: self.max_file_seconds,
             ..vfp_scan::ScanSettings::default()
         }
     }
