@@ -3,7 +3,7 @@
 # system packages, fetches and generates the test videos, then format
 # check, clippy with warnings denied, docs, all tests, benches compiled,
 # a short fuzz run of each parser of untrusted bytes (VFP_FUZZ_SECONDS per
-# target, default 30), the reliability soak (VFP_SOAK_FILES, default
+# target, default 20), the reliability soak (VFP_SOAK_FILES, default
 # 1000), a 3-node NATS JetStream cluster losing a worker and a server
 # mid-run (demo/cluster.sh 60), the evidence page in headless Chromium
 # (dev/check-evidence-page.sh), the check that a scan's memory does not grow with a file's
@@ -33,7 +33,7 @@ cargo test --workspace --locked
 phase "cargo bench --no-run"
 cargo bench --workspace --no-run --locked --quiet
 phase "fuzz"
-bash scripts/dev/fuzz.sh "${VFP_FUZZ_SECONDS:-30}"
+bash scripts/dev/fuzz.sh "${VFP_FUZZ_SECONDS:-20}"
 phase "soak"
 bash scripts/dev/soak.sh "${VFP_SOAK_FILES:-1000}"
 phase "many machines: a 3-node NATS cluster losing a worker and a server mid-run"

@@ -787,24 +787,45 @@ fn hostile_jobs_are_removed_and_nothing_is_written_outside_the_cache() {
     // named the copy of its upload, so `../../..` in it wrote a file of
     // the publisher's choosing anywhere the worker could; a job of a
     // batch id that is no subject token was delivered again and again and
-    // stayed in the queue for good.
-    let server = LocalServer::start().expect("nats-server");
+    // stayed in the queue for good. Played by a submitter the example
+    // permissions (docs/nats-server.conf) allow to publish jobs.
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/nats-server.conf");
+    let passwords = [
+        ("VFP_SUBMITTER_PASSWORD", "s-1"),
+        ("VFP_WORKER_PASSWORD", "w-2"),
+        ("VFP_PUBLISHER_PASSWORD", "p-3"),
+    ];
+    let server = LocalServer::start_with_env(&["-c", config.to_str().unwrap()], &passwords)
+        .expect("nats-server");
+    let as_role = |user: &str, password: &str| {
+        server
+            .url
+            .replacen("nats://", &format!("nats://{user}:{password}@"), 1)
+    };
+    let (submitter, worker, publisher) = (
+        as_role("submitter", "s-1"),
+        as_role("worker", "w-2"),
+        as_role("publisher", "p-3"),
+    );
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let titles = publish_synthetic(d, &server.url, "cat", &["ep1"]);
+    let titles = publish_synthetic(d, &publisher, "cat", &["ep1"]);
     let clip = clip_file(d, "clip.vfp", &titles[0]);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let planted = d.join("planted");
-    runtime.block_on(async {
-        let fleet = Fleet::connect(&server.url).await.unwrap();
+    let batch = runtime.block_on(async {
+        let fleet = Fleet::connect(&submitter).await.unwrap();
         let upload = fleet.upload(&clip).await.unwrap();
-        let nats = async_nats::connect(&server.url).await.unwrap();
+        let nats = async_nats::ConnectOptions::with_user_and_password("submitter".into(), "s-1".into())
+            .connect(server.url.as_str())
+            .await
+            .unwrap();
         let js = async_nats::jetstream::new(nats);
         // The queue exists once anything was submitted.
-        let batch = submit(d, &server.url, &[&clip]);
+        let batch = submit(d, &submitter, &[&clip]);
         let traversal = format!("../../../../../../../..{}", planted.display());
         let hostile = [
             serde_json::json!({"id": traversal, "path": "x.vfp", "batch": batch,
@@ -829,8 +850,9 @@ fn hostile_jobs_are_removed_and_nothing_is_written_outside_the_cache() {
             .unwrap()
             .await
             .unwrap();
+        batch
     });
-    let worker = Worker::start(d, &server.url, &["--stop-when-idle", "3"]);
+    let worker = Worker::start(d, &worker, &["--stop-when-idle", "3"]);
     let (status, log) = worker.wait(Duration::from_secs(120));
     assert_eq!(status, Some(0), "{log}");
     assert_eq!(
@@ -848,7 +870,7 @@ fn hostile_jobs_are_removed_and_nothing_is_written_outside_the_cache() {
     assert!(outside.is_empty(), "written outside the cache: {outside:?}");
     // Nothing is left in the queue, and the real job's result is there.
     runtime.block_on(async {
-        let fleet = Fleet::connect(&server.url).await.unwrap();
+        let fleet = Fleet::connect(&submitter).await.unwrap();
         assert_eq!(
             fleet.queue_state().await.unwrap(),
             vfp_fleet::queue::QueueState::default()
@@ -858,4 +880,8 @@ fn hostile_jobs_are_removed_and_nothing_is_written_outside_the_cache() {
         .map(|entries| entries.count())
         .unwrap_or(0);
     assert_eq!(copies, 0);
+    let (status, records) = results(d, &submitter, &batch);
+    assert_eq!(status, Some(0), "{records:?}");
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["verdict"], "match", "{records:?}");
 }

@@ -1,5 +1,7 @@
 //! Catalogs published to and fetched from a real nats-server.
 
+mod common;
+
 use vfp_fingerprint::HashParams;
 use vfp_fleet::catalogs::{CATALOGS_BUCKET, SEGMENTS_BUCKET};
 use vfp_fleet::local_server::LocalServer;
@@ -208,5 +210,79 @@ fn a_damaged_release_record_is_refused() {
             .map(|_| ())
             .expect_err("refused");
         assert!(err.to_string().contains("SHA-256"), "{err}");
+    });
+}
+
+#[test]
+fn a_worker_keeps_its_last_good_release_when_a_bad_one_is_published() {
+    // A bad release made a starting worker exit, and running workers
+    // downloaded its bad segment again on every refresh.
+    let server = LocalServer::start().expect("nats-server");
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let mut rng = Rng(13);
+    let episode = title("ep1", 400, &mut rng);
+    let fingerprint = episode.fingerprint.clone();
+    vfp_index::catalog::build(
+        &tmp.path().join("catalog"),
+        HashParams::default(),
+        vec![episode],
+    )
+    .expect("build");
+    let catalog = Catalog::open(&tmp.path().join("catalog")).expect("open");
+    let clip = tmp.path().join("clip.vfp");
+    common::write_clip(&clip, &fingerprint, &mut rng);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let fleet = Fleet::connect(&server.url).await.expect("connect");
+        let good = fleet.publish(&catalog, "slate").await.expect("publish");
+        // A worker ran with it before: the cache holds it.
+        fleet.fetch("slate", &cache).await.expect("fetch");
+        // A release naming a segment the server does not hold.
+        let (mut release, _) = fleet.release("slate").await.expect("release");
+        release.segments[0].sha256 = "ab".repeat(32);
+        let js = async_nats::jetstream::new(async_nats::connect(&server.url).await.unwrap());
+        let kv = js.get_key_value(CATALOGS_BUCKET).await.unwrap();
+        kv.put("slate", serde_json::to_vec(&release).unwrap().into())
+            .await
+            .unwrap();
+        let batch = vfp_fleet::queue::new_batch_id();
+        fleet
+            .submit(&batch, &[clip.display().to_string()])
+            .await
+            .expect("submit");
+
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = events.clone();
+        let settings = common::worker_settings(
+            cache.clone(),
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(3),
+        );
+        let (_stop, stop) = tokio::sync::watch::channel(vfp_fleet::worker::Stop::Run);
+        let tally = vfp_fleet::worker::run(
+            std::sync::Arc::new(fleet),
+            settings,
+            stop,
+            std::sync::Arc::new(move |e| log.lock().unwrap().push(format!("{e:?}"))),
+        )
+        .await
+        .expect("the worker starts on its last good release");
+        assert_eq!(tally.matched, 1, "{tally:?}");
+        let events = events.lock().unwrap();
+        let opened: Vec<_> = events.iter().filter(|e| e.starts_with("Catalog")).collect();
+        assert_eq!(opened.len(), 1, "{events:?}");
+        assert!(
+            opened[0].contains(&good.version.manifest_sha256),
+            "{events:?}"
+        );
+        // Over some fifteen refreshes, the bad release is tried at the
+        // start and once more, not on every one.
+        let troubles = events.iter().filter(|e| e.starts_with("Trouble")).count();
+        assert!((1..=2).contains(&troubles), "{events:?}");
     });
 }

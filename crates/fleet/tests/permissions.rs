@@ -5,14 +5,16 @@
 //! publisher cannot read or take jobs and results; nobody can delete or
 //! purge the queue.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use vfp_fleet::local_server::LocalServer;
 use vfp_fleet::queue::{new_batch_id, ResultRecord};
-use vfp_fleet::worker::{Stop, WorkerSettings};
+use vfp_fleet::worker::Stop;
 use vfp_fleet::Fleet;
-use vfp_index::synthetic::{clip_of, title, Excerpt, Rng};
+use vfp_index::synthetic::{title, Rng};
 use vfp_scan::{FileRecord, Verdict};
 
 fn config() -> PathBuf {
@@ -97,17 +99,8 @@ fn each_role_does_its_work_and_nothing_more() {
         let published = publisher.publish(&catalog, "slate").await.expect("publish");
 
         // The submitter uploads a clip of it and submits it.
-        let excerpt = Excerpt {
-            from_ms: 20_000,
-            len_ms: 10_000,
-            step_ms: 100,
-            noise_bits: 8,
-            mirrored: false,
-        };
         let clip = d.join("clip.vfp");
-        let encoded = vfp_fingerprint::format::encode(&clip_of(&fingerprint, excerpt, &mut rng))
-            .expect("encodes");
-        std::fs::write(&clip, encoded).expect("written");
+        common::write_clip(&clip, &fingerprint, &mut rng);
         let submitter = Fleet::connect(&submitter_url).await.expect("submitter");
         let upload = submitter.upload(&clip).await.expect("upload");
         let batch = new_batch_id();
@@ -118,18 +111,11 @@ fn each_role_does_its_work_and_nothing_more() {
 
         // A worker scans it.
         let worker = Arc::new(Fleet::connect(&worker_url).await.expect("worker"));
-        let settings = WorkerSettings {
-            catalog: "slate".into(),
-            cache: d.join("cache"),
-            jobs: 1,
-            queue: Default::default(),
-            scan: vfp_scan::ScanSettings::default()
-                .validate()
-                .expect("settings"),
-            name: "w1".into(),
-            refresh: Duration::from_secs(60),
-            stop_when_idle: Some(Duration::from_secs(2)),
-        };
+        let settings = common::worker_settings(
+            d.join("cache"),
+            Duration::from_secs(60),
+            Duration::from_secs(2),
+        );
         let (_stop, stop) = tokio::sync::watch::channel(Stop::Run);
         let tally = vfp_fleet::worker::run(worker, settings, stop, Arc::new(|_| {}))
             .await

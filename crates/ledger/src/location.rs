@@ -93,7 +93,7 @@ impl Location {
             })?;
             return Ok(Location::Postgres {
                 connect: given.to_owned(),
-                shown,
+                shown: without_client_password(given, shown),
             });
         }
         if starts_with_keyword(given) {
@@ -110,7 +110,7 @@ impl Location {
             }
             return Ok(Location::Postgres {
                 connect: given.to_owned(),
-                shown: redacted_pairs(&pairs),
+                shown: without_client_password(given, redacted_pairs(&pairs)),
             });
         }
         Ok(Location::Sqlite(PathBuf::from(given)))
@@ -139,6 +139,33 @@ impl fmt::Debug for Location {
             Location::Postgres { shown, .. } => f.debug_tuple("Postgres").field(shown).finish(),
         }
     }
+}
+
+/// `shown` with every occurrence of the password the PostgreSQL client
+/// reads from `given` replaced by [`REDACTED`]: where the client and the
+/// URL standard split a URL differently (the client takes the user part
+/// to the first `@`, the standard to the last one before the path), the
+/// password is still never shown.
+fn without_client_password(given: &str, mut shown: String) -> String {
+    let Ok(config) = given.parse::<postgres::Config>() else {
+        return shown;
+    };
+    let Some(password) = config
+        .get_password()
+        .and_then(|p| std::str::from_utf8(p).ok())
+        .filter(|p| !p.is_empty())
+    else {
+        return shown;
+    };
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    for form in [password.to_owned(), encoded] {
+        if shown.contains(&form) {
+            shown = shown.replace(&form, REDACTED);
+        }
+    }
+    shown
 }
 
 /// `url` with the password of its user part, and the values of secret
@@ -277,6 +304,19 @@ mod tests {
             shown("postgres://vfp@db/ledger"),
             "postgres://vfp@db/ledger"
         );
+    }
+
+    #[test]
+    fn the_password_the_client_reads_is_never_shown() {
+        // Found by fuzzing: the client takes the user part to the first
+        // `@`, the URL standard to the last before the path.
+        for (given, password) in [
+            ("postgres://db/ledger:x7q@y", "x7q"),
+            ("postgres://vfp:s3cret@res://vfp:s3cret@db:5432/l", "s3cret"),
+        ] {
+            let shown = shown(given);
+            assert!(!shown.contains(password), "{given} -> {shown}");
+        }
     }
 
     #[test]

@@ -47,10 +47,10 @@ impl SourcePrefix {
         if let Some(port) = port {
             normalised.push_str(&format!(":{port}"));
         }
-        normalised.push('/');
-        let path = url.path().trim_start_matches('/');
-        if !segments.is_empty() {
-            normalised.push_str(path.trim_end_matches('/'));
+        // The path as parsed (empty segments kept: they are segments),
+        // ending in `/`.
+        normalised.push_str(url.path());
+        if !normalised.ends_with('/') {
             normalised.push('/');
         }
         Ok(SourcePrefix {
@@ -181,6 +181,21 @@ mod tests {
         let studio = SourcePrefix::parse("https://video.example/@studio").unwrap();
         assert!(!studio.covers("javascript:alert(5)//https://video.example/@studio"));
         assert!(!studio.covers("not a url"));
+    }
+
+    #[test]
+    fn a_prefix_covers_itself_as_stored() {
+        // Found by fuzzing: leading empty segments were dropped when stored.
+        for given in [
+            "https://video.examst=ds//=v\" p//video.exaample/@studio",
+            "https://video.example//a//",
+            "https://[::1]:8080/x y/%2F/",
+        ] {
+            let prefix = SourcePrefix::parse(given).unwrap();
+            assert!(prefix.covers(prefix.as_str()), "{given} -> {prefix}");
+            let again = SourcePrefix::parse(prefix.as_str()).unwrap();
+            assert_eq!(again, prefix, "{given}");
+        }
     }
 
     #[test]

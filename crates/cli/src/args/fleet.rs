@@ -3,7 +3,7 @@
 
 use super::scan::{EngineArgs, ScanFormat};
 use super::{decoder_threads_per_file, jobs_or_cores};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -54,6 +54,11 @@ pub struct WorkerArgs {
     /// Log only trouble and the closing summary, not every job.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Read job files only under this folder (repeatable; symbolic links
+    /// resolved first): a job naming any other path gets an error record,
+    /// unread. Without it, a job may name any file the worker can read.
+    #[arg(long, value_name = "DIR")]
+    pub files_under: Vec<PathBuf>,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -91,6 +96,14 @@ impl WorkerArgs {
             .stop_when_idle
             .map(|s| seconds("--stop-when-idle", s))
             .transpose()?;
+        let files_under = self
+            .files_under
+            .iter()
+            .map(|dir| {
+                std::fs::canonicalize(dir)
+                    .with_context(|| format!("--files-under {}: cannot resolve", dir.display()))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(WorkerConfig {
             nats: self.nats,
             settings: WorkerSettings {
@@ -105,6 +118,7 @@ impl WorkerArgs {
                 name: self.name.unwrap_or_else(vfp_fleet::worker::default_name),
                 refresh: seconds("--refresh", self.refresh)?,
                 stop_when_idle,
+                files_under,
             },
             quiet: self.quiet,
         })

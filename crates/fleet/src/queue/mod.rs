@@ -32,7 +32,7 @@ mod results;
 
 pub use batches::{new_batch_id, Batch, BATCHES_BUCKET};
 pub use jobs::{
-    new_job_id, Job, JobQueue, Next, QueueSettings, QueueState, TakenJob, JOBS_STREAM,
+    job_number, new_job_id, Job, JobQueue, Next, QueueSettings, QueueState, TakenJob, JOBS_STREAM,
     JOBS_SUBJECT, WORKERS_CONSUMER,
 };
 pub use results::{ResultReader, ResultRecord, RESULTS_STREAM, RESULTS_SUBJECTS};

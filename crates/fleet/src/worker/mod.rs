@@ -66,6 +66,10 @@ pub struct WorkerSettings {
     pub refresh: Duration,
     /// Stop once no job has come for this long (none: run until stopped).
     pub stop_when_idle: Option<Duration>,
+    /// The folders job paths must lie under, resolved (symbolic links
+    /// followed); empty: any path. A job naming another path gets an
+    /// error record, its file unread.
+    pub files_under: Vec<PathBuf>,
 }
 
 /// What a worker reports as it goes (for its log).

@@ -225,7 +225,7 @@ impl JobFile {
     /// The job's file: its path, or its upload fetched into the cache.
     async fn ready(shared: &Shared, job: &Job) -> Result<JobFile, FleetError> {
         match &job.upload {
-            None => Ok(JobFile::Shared(PathBuf::from(&job.path))),
+            None => shared_path(&job.path, &shared.settings.files_under).map(JobFile::Shared),
             Some(upload) => UploadedCopy::fetch(shared, job, upload)
                 .await
                 .map(JobFile::Uploaded),
@@ -238,6 +238,32 @@ impl JobFile {
             JobFile::Shared(path) => path,
             JobFile::Uploaded(copy) => &copy.path,
         }
+    }
+}
+
+/// The file a job names on the shared storage, if it lies under one of
+/// `roots` (any path if there are none): resolved, symbolic links
+/// followed, so that neither `..` nor a link leads out.
+fn shared_path(path: &str, roots: &[PathBuf]) -> Result<PathBuf, FleetError> {
+    if roots.is_empty() {
+        return Ok(PathBuf::from(path));
+    }
+    let resolved = std::fs::canonicalize(path).map_err(|source| FleetError::Io {
+        path: PathBuf::from(path),
+        what: "cannot read",
+        source,
+    })?;
+    if roots.iter().any(|root| resolved.starts_with(root)) {
+        Ok(resolved)
+    } else {
+        Err(FleetError::Io {
+            path: PathBuf::from(path),
+            what: "not read",
+            source: std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "outside the folders this worker reads (--files-under)",
+            ),
+        })
     }
 }
 
@@ -375,6 +401,33 @@ mod tests {
         assert_eq!(copy.path(), path);
         drop(copy);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn job_paths_outside_the_worker_s_folders_are_not_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let crawl = tmp.path().join("crawl");
+        std::fs::create_dir(&crawl).unwrap();
+        std::fs::write(crawl.join("a.mp4"), b"x").unwrap();
+        std::fs::write(tmp.path().join("secret"), b"x").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("secret"), crawl.join("link.mp4")).unwrap();
+        let roots = [std::fs::canonicalize(&crawl).unwrap()];
+        let inside = crawl.join("a.mp4");
+        assert!(shared_path(inside.to_str().unwrap(), &roots).is_ok());
+        for outside in [
+            crawl.join("../secret"),
+            crawl.join("link.mp4"),
+            PathBuf::from("/etc/hostname"),
+        ] {
+            let err = shared_path(outside.to_str().unwrap(), &roots).unwrap_err();
+            assert!(
+                std::error::Error::source(&err)
+                    .is_some_and(|e| e.to_string().contains("--files-under")),
+                "{err}"
+            );
+        }
+        // Without roots, any path (as before).
+        assert!(shared_path("/etc/hostname", &[]).is_ok());
     }
 
     #[test]
