@@ -324,6 +324,44 @@ fn index_build_list_info_verify_add_remove() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("3 titles"), "{}", stderr(&out));
 
+    // Building again over it is refused, before any extraction, unless
+    // --replace (it replaced the catalog without a word: 11 titles
+    // became 1); adding a title it holds says how to replace it.
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-c"),
+            os("cat"),
+            film.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cat holds a catalog of 3 titles already")
+            && stderr(&out).contains("--replace"),
+        "{}",
+        stderr(&out)
+    );
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("add"),
+            os("-c"),
+            os("cat"),
+            film.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("title \"ref\" is in the catalog already")
+            && stderr(&out).contains("vfp index remove -c cat ref"),
+        "{}",
+        stderr(&out)
+    );
+
     let out = vfp(d, &[os("index"), os("list"), os("--catalog"), os("cat")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let list = stdout(&out);

@@ -84,6 +84,14 @@ pub enum IndexError {
         /// Where it was seen again.
         second: String,
     },
+    /// `add` of a title whose id the catalog holds already.
+    #[error("{}: title {id:?} is in the catalog already; to replace it, remove it first (`vfp index remove -c {} {id}`) then add it, or give the new one another id (a titles CSV names ids: `id,path`)", catalog.display(), catalog.display())]
+    TitleExists {
+        /// The catalog.
+        catalog: PathBuf,
+        /// The id.
+        id: String,
+    },
     /// No such title in the catalog.
     #[error("{}: no title {id:?} in the catalog", path.display())]
     UnknownTitle {

@@ -172,7 +172,8 @@ fn add_appends_a_segment_and_keeps_the_old_one() {
     assert_eq!(c.title(hit[0].title).unwrap().id, "B");
     // The same id again is refused, and nothing changes.
     let err = catalog::add(&dir, vec![title("A", 3, 10)]).unwrap_err();
-    assert!(matches!(err, IndexError::DuplicateTitle { .. }), "{err}");
+    assert!(matches!(err, IndexError::TitleExists { .. }), "{err}");
+    assert!(err.to_string().contains("remove it first"), "{err}");
     assert_eq!(ids(&Catalog::open(&dir).unwrap()), ["A", "B"]);
 }
 

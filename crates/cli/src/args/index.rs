@@ -12,8 +12,8 @@ use vfp_index::Wait;
 /// `vfp index` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum IndexCommand {
-    /// Build a catalog from videos or .vfp fingerprints (replaces any
-    /// catalog at that path, atomically).
+    /// Build a new catalog from videos or .vfp fingerprints (a catalog
+    /// already at that path is refused unless --replace).
     #[command(after_help = EXIT_STATUS_HELP)]
     Build(BuildArgs),
     /// Add titles to a catalog without touching what is there.
@@ -106,6 +106,10 @@ pub struct BuildArgs {
     pub catalog: PathBuf,
     #[command(flatten)]
     pub titles: TitleArgs,
+    /// Replace a catalog already at that path, atomically (its titles are
+    /// gone; `vfp index add` adds titles to it instead).
+    #[arg(long)]
+    pub replace: bool,
     #[command(flatten)]
     pub write: WriteArgs,
 }
@@ -183,6 +187,8 @@ pub enum IndexConfig {
         catalog: PathBuf,
         /// Its titles.
         titles: TitlesConfig,
+        /// Replace a catalog already there.
+        replace: bool,
         /// Whether to wait for another writer.
         wait: Wait,
     },
@@ -237,6 +243,7 @@ impl IndexCommand {
             IndexCommand::Build(a) => IndexConfig::Build {
                 catalog: a.catalog,
                 titles: a.titles.into_config()?,
+                replace: a.replace,
                 wait: a.write.wait(),
             },
             IndexCommand::Add(a) => IndexConfig::Add {
@@ -320,12 +327,14 @@ mod tests {
         let IndexConfig::Build {
             catalog,
             titles,
+            replace,
             wait,
         } = config(&["build", "--catalog", "cat", "a.mp4", "dir"]).unwrap()
         else {
             unreachable!("build")
         };
         assert_eq!(catalog, PathBuf::from("cat"));
+        assert!(!replace, "an existing catalog is refused by default");
         assert_eq!(wait, Wait::Block, "changes wait for another writer");
         assert!(matches!(titles.spec, TitleSpec::Paths(ref p) if p.len() == 2));
         assert_eq!(titles.options.params.sampling, Sampling::default());
@@ -336,6 +345,12 @@ mod tests {
         };
         assert!(matches!(titles.spec, TitleSpec::Manifest(_)));
         assert_eq!(titles.options.params.sampling, Sampling::Dense { fps: 8.0 });
+        let IndexConfig::Build { replace, .. } =
+            config(&["build", "-c", "cat", "--replace", "a.mp4"]).unwrap()
+        else {
+            unreachable!("build")
+        };
+        assert!(replace);
     }
 
     #[test]

@@ -35,15 +35,40 @@ fn lock(
     }
 }
 
+/// Refuses to build over a catalog already at `dir` unless `replace`
+/// (as `ffmpeg` refuses to overwrite without `-y`).
+fn refuse_existing(dir: &Path, replace: bool) -> Result<()> {
+    if replace || !dir.join(catalog::MANIFEST).exists() {
+        return Ok(());
+    }
+    let held = match Catalog::open(dir) {
+        Ok(c) => format!(
+            "a catalog of {}",
+            crate::output::count(c.titles().len(), "title")
+        ),
+        Err(_) => "a catalog (it does not open)".to_owned(),
+    };
+    bail!(
+        "{} holds {held} already; `vfp index add` adds titles to it, `vfp index build --replace` replaces it",
+        dir.display()
+    )
+}
+
 /// Runs `vfp index ...`.
 pub fn run(cfg: IndexConfig) -> Result<Status> {
     match cfg {
         IndexConfig::Build {
             catalog: dir,
             titles,
+            replace,
             wait,
         } => {
             let started = Instant::now();
+            // Refused before any extraction, and again under the lock (a
+            // build elsewhere may have made one meanwhile): a build on an
+            // existing catalog replaced it without a word (11 titles
+            // became 1).
+            refuse_existing(&dir, replace)?;
             // With --no-wait, fail before any extraction if another writer
             // holds the folder (a missing folder is created only once the
             // titles are ready).
@@ -52,6 +77,7 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             }
             let titles = fingerprint_titles(&titles)?;
             let lock = lock(&dir, wait, catalog::lock_for_build)?;
+            refuse_existing(&dir, replace)?;
             catalog::build_locked(&lock, HashParams::default(), titles)?;
             drop(lock);
             let c = Catalog::open(&dir)?;

@@ -379,11 +379,10 @@ pub fn add_locked(lock: &WriterLock, titles: Vec<NewTitle>) -> Result<(), IndexE
         .map(|e| (e.record.id.as_str(), e.record))
         .collect();
     for t in &titles {
-        if let Some(existing) = existing.get(t.record.id.as_str()) {
-            return Err(IndexError::DuplicateTitle {
+        if existing.contains_key(t.record.id.as_str()) {
+            return Err(IndexError::TitleExists {
+                catalog: dir.to_owned(),
                 id: t.record.id.clone(),
-                first: format!("in the catalog, from {}", existing.source_path),
-                second: t.record.source_path.clone(),
             });
         }
     }
