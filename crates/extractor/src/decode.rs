@@ -96,7 +96,7 @@ pub(crate) struct DecodeOptions {
 /// is a decompression bomb: a 69 KB GIF of 3,000 frames of 8000×4400 that
 /// differ by one pixel (1.5 M pixels a byte) cost 239 s of CPU, a 1 MB
 /// one would cost an hour. Stopping here bounds a file's decoding by its
-/// size: at most 100,000 pixels (a few hundred frames of 1080p) a byte.
+/// size: at most 100,000 pixels a byte (a 1080p frame per 21 bytes).
 pub(crate) const MAX_PIXELS_PER_BYTE: u64 = 100_000;
 
 /// Most frames per second of content (slow-motion cameras record 240; a
