@@ -61,6 +61,6 @@ PY
 for f in with-excerpt without; do
     for mode in "${modes[@]}"; do
         echo "vfp scan $mode $f.mp4:"
-        "$vfp" scan --catalog "$clips/catalog" -j 1 -q $mode "$work/$f.mp4" || true
+        "$vfp" scan --catalog "$clips/catalog" -j 1 --no-progress $mode "$work/$f.mp4" || true
     done
 done

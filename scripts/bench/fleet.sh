@@ -84,7 +84,7 @@ fleet_run() {
 local_run() {
     local t0 t1
     t0=$(now)
-    "$vfp" scan --catalog "$out/catalog" -j "$cores" -q --format jsonl "$clips"/*.mp4 \
+    "$vfp" scan --catalog "$out/catalog" -j "$cores" --no-progress --format jsonl "$clips"/*.mp4 \
         > "$out/results-local.jsonl" || true
     t1=$(now)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'

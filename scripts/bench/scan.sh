@@ -78,7 +78,7 @@ timing=$(mktemp)
 at_exit 'rm -f "$timing"'
 for _ in 1 2 3; do
   # Exit status 1 is "no match", not a failure.
-  /usr/bin/time -o "$timing" -f "%U %S" "$vfp" scan -q -j 1 --catalog "$catalog" "${files[@]}" >/dev/null 2>&1 || [ $? -eq 1 ]
+  /usr/bin/time -o "$timing" -f "%U %S" "$vfp" scan --no-progress -j 1 --catalog "$catalog" "${files[@]}" >/dev/null 2>&1 || [ $? -eq 1 ]
   cpu+=("$(awk '{print $1 + $2}' "$timing")")
 done
 python3 - "$json" "${cpu[@]}" <<'EOF'

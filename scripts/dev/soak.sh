@@ -53,12 +53,17 @@ for i in $(seq 0 $((n_distinct - 1))); do
     esac
 done
 
-# --- Hostile files, each kind a scan must refuse with one error record
-# --- (and the kinds it must not choke on, as valid files). The expected
-# --- errors are counted as they are made.
+# --- Hostile files, each kind a scan must refuse with one error record,
+# --- or skip with one record for what it holds (and the kinds it must not
+# --- choke on, as valid files). Each is counted as it is made: an error
+# --- (a video or .vfp that cannot be read), a skip (no video inside:
+# --- empty, text, a FIFO, zeros), or either (random bytes, which FFmpeg's
+# --- probe may take for an elementary stream).
 hostile=$((files / 10))
 valid=$((files - hostile))
 expected_errors=0
+must_error=0
+must_skip=0
 hostile_file() {  # KIND INDEX
     local d="$work/clips/dir/h$2"
     case $1 in
@@ -76,8 +81,14 @@ hostile_file() {  # KIND INDEX
 }
 kinds=(empty text random truncated audio garbage_vfp fake_vfp sparse fifo dangling)
 for i in $(seq 0 $((hostile - 1))); do
-    hostile_file "${kinds[$((i % ${#kinds[@]}))]}" "$i"
+    kind=${kinds[$((i % ${#kinds[@]}))]}
+    hostile_file "$kind" "$i"
     expected_errors=$((expected_errors + 1))
+    case $kind in
+        empty|text|sparse|fifo) must_skip=$((must_skip + 1)) ;;
+        random) ;;
+        *) must_error=$((must_error + 1)) ;;
+    esac
 done
 # Folders that must not trap the walk: a symlink loop, and names that are
 # not UTF-8 or hold a newline (valid videos: not errors).
@@ -94,7 +105,7 @@ for i in $(seq 0 $((valid - 1))); do
     ln "$src" "$dst" 2>/dev/null || cp "$src" "$dst"
     names=$((names + 1))
 done
-log "$valid valid files ($n_distinct distinct clips), $hostile hostile ($expected_errors must be errors)"
+log "$valid valid files ($n_distinct distinct clips), $hostile hostile ($must_error must be errors, $must_skip skipped)"
 
 # --- An uninterrupted scan: the reference.
 status=0
@@ -134,7 +145,7 @@ while :; do
     runs=$((runs + 1))
     /usr/bin/time -f "%M" -o "$work/rss-$runs" \
         "$vfp" scan --catalog "$work/catalog" -r "$work/clips" -j "$jobs" --format jsonl \
-        -o "$work/results.jsonl" 2>>"$work/scan.err" &
+        -o "$work/results.jsonl" --append 2>>"$work/scan.err" &
     timer=$!
     delay_ms=$((300 + RANDOM % 2500))
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
@@ -155,9 +166,9 @@ wait "$w0" "$w1"
 log "scan killed $kills times, finished on run $runs"
 
 # --- Checks.
-python3 - "$work" "$files" "$expected_errors" "$max_rss_mb" "$kills" <<'PY'
+python3 - "$work" "$files" "$expected_errors" "$max_rss_mb" "$kills" "$must_error" "$must_skip" <<'PY'
 import glob, json, os, sys
-work, files, expected_errors, max_rss_mb, kills = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+work, files, expected_errors, max_rss_mb, kills, must_error, must_skip = sys.argv[1], *map(int, sys.argv[2:8])
 def records(path):
     out = []
     with open(path, "rb") as f:
@@ -185,8 +196,10 @@ if set(got_final) != set(ref_final):
     missing, extra = set(ref_final) - set(got_final), set(got_final) - set(ref_final)
     problems.append(f"files missing after resumes: {sorted(missing)[:5]}, unexpected: {sorted(extra)[:5]}")
 errors = sum(r["verdict"] == "error" for r in got_final.values())
-if errors != expected_errors:
-    problems.append(f"{errors} files ended as errors, {expected_errors} hostile files were made")
+skipped = sum(r["verdict"] == "skipped" for r in got_final.values())
+if errors + skipped != expected_errors or errors < must_error or skipped < must_skip:
+    problems.append(f"{errors} files ended as errors and {skipped} skipped; {expected_errors} hostile files "
+                    f"were made, {must_error} must be errors and {must_skip} skipped")
 counts = {}
 for r in got:
     if r["verdict"] != "error":
@@ -219,7 +232,7 @@ for p in glob.glob(f"{work}/writer*.log"):
         removes += line.startswith("remove ")
         refused += line.startswith("add refused")
 print(f"soak: {files} files ({expected_errors} hostile), {len(got)} records written over the runs, "
-      f"{len(got_final)} final: {matched} match, {errors} errors; killed {kills} times; "
+      f"{len(got_final)} final: {matched} match, {errors} errors, {skipped} skipped; killed {kills} times; "
       f"peak RSS of a scan {peak} MB (bound {max_rss_mb}); catalog writers: {adds} adds, {removes} removes, "
       f"{refused} adds refused as duplicates")
 if problems:

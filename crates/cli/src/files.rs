@@ -1,16 +1,12 @@
 //! Files the binary writes and the inputs it expands: atomic writes, the
-//! videos and `.vfp` files under a folder, paths from stdin.
+//! files under a folder (chosen by what they hold, see
+//! [`vfp_scan::inputs`]), paths from stdin.
 
 use anyhow::{bail, Context, Result};
 use atomic_write_file::AtomicWriteFile;
 use std::io::{BufRead, Write as _};
 use std::path::{Path, PathBuf};
-
-/// File extensions taken from folders: fingerprints and common videos.
-pub const INPUT_EXTENSIONS: &[&str] = &[
-    "vfp", "mp4", "m4v", "mkv", "webm", "mov", "avi", "mpg", "mpeg", "ts", "m2ts", "flv", "wmv",
-    "ogv", "3gp",
-];
+use vfp_scan::{Selection, Skip};
 
 /// Writes `bytes` to `path` through a temporary file in the same folder,
 /// synced, renamed over `path`, the folder synced: readers see the old
@@ -88,13 +84,24 @@ pub fn new_folder(dir: &Path, replace: bool) -> Result<()> {
     }
 }
 
-/// What listing a folder found: a file to take, or a folder (or entry)
+/// What listing the inputs found: a file to read, or a folder (or entry)
 /// that could not be read, which a scan reports as that path's error
 /// record and goes on.
 #[derive(Debug)]
 pub enum Listed {
-    /// A video or `.vfp` file.
-    File(PathBuf),
+    /// Named on the command line or on stdin: read whatever it holds (its
+    /// record says what is wrong with it).
+    Given(PathBuf),
+    /// Found in a folder: read if what it holds is selected
+    /// ([`decide`]).
+    Found(PathBuf),
+    /// Found in a folder and left out by its name (hidden, `-e`).
+    Skipped {
+        /// The file, or the hidden folder not entered.
+        path: PathBuf,
+        /// Why.
+        skip: Skip,
+    },
     /// A path that could not be listed, and why.
     Unreadable {
         /// The folder or entry.
@@ -108,18 +115,88 @@ impl Listed {
     /// The path listed.
     pub fn path(&self) -> &Path {
         match self {
-            Listed::File(path) | Listed::Unreadable { path, .. } => path,
+            Listed::Given(path)
+            | Listed::Found(path)
+            | Listed::Skipped { path, .. }
+            | Listed::Unreadable { path, .. } => path,
         }
     }
 }
 
-/// Appends the videos and `.vfp` files under `dir` (recursively, sorted,
-/// following symbolic links), and the folders that cannot be read. Each
-/// folder is entered once, however many links lead to it (by device and
-/// inode), so a link loop ends.
-pub fn walk(dir: &Path, out: &mut Vec<Listed>) {
+/// What becomes of a listed entry.
+#[derive(Debug)]
+pub enum Decided {
+    /// Read it.
+    Read(PathBuf),
+    /// Leave it out, and why.
+    Skip(PathBuf, Skip),
+    /// It could not be read to decide.
+    Failed(PathBuf, anyhow::Error),
+}
+
+/// Decides `listed`: a file found in a folder is read when what it holds
+/// (its first bytes, [`vfp_scan::content_of`]) is of a type `selection`
+/// reads; a file given by name is always read.
+pub fn decide(listed: &Listed, selection: &Selection) -> Decided {
+    match listed {
+        Listed::Given(path) => Decided::Read(path.clone()),
+        Listed::Found(path) => match vfp_scan::content_of(path) {
+            Ok(content) => match selection.by_content(&content) {
+                Ok(_) => Decided::Read(path.clone()),
+                Err(skip) => Decided::Skip(path.clone(), skip),
+            },
+            Err(e) => Decided::Failed(path.clone(), anyhow::Error::new(e)),
+        },
+        Listed::Skipped { path, skip } => Decided::Skip(path.clone(), skip.clone()),
+        Listed::Unreadable { path, error } => Decided::Failed(
+            path.clone(),
+            anyhow::Error::msg(error.to_string())
+                .context(format!("{}: cannot read this folder", path.display())),
+        ),
+    }
+}
+
+/// The files to read among `paths` (folders expanded only with
+/// `recursive`, `-` for stdin), for commands that take every file or
+/// none (`index build`, `submit`, `bench`): the first that cannot be read
+/// is the error. Files found in folders are decided in parallel; a line
+/// on stderr says how many were left out and why.
+pub fn chosen(paths: &[PathBuf], recursive: bool, selection: &Selection) -> Result<Vec<PathBuf>> {
+    use rayon::prelude::*;
+    let listed = expand(paths, recursive, selection)?;
+    let decided: Vec<Decided> = listed.par_iter().map(|l| decide(l, selection)).collect();
+    let mut files = Vec::new();
+    let mut left_out: std::collections::BTreeMap<vfp_scan::SkipReason, usize> = Default::default();
+    for d in decided {
+        match d {
+            Decided::Read(path) => files.push(path),
+            Decided::Skip(_, skip) => *left_out.entry(skip.reason).or_default() += 1,
+            Decided::Failed(_, error) => return Err(error),
+        }
+    }
+    if !left_out.is_empty() {
+        let reasons: Vec<String> = vfp_scan::SkipReason::ALL
+            .iter()
+            .filter_map(|r| Some(format!("{} {}", left_out.get(r)?, r.summary_words())))
+            .collect();
+        eprintln!(
+            "vfp: {} found in folders not taken: {}",
+            crate::output::count(left_out.values().sum(), "file"),
+            reasons.join(", ")
+        );
+    }
+    Ok(files)
+}
+
+/// Appends every file under `dir` (recursively, sorted, following
+/// symbolic links) as found, or as skipped where `selection` leaves it
+/// out by name (hidden folders are not entered), and the folders that
+/// cannot be read. Each folder is entered once, however many links lead
+/// to it (by device and inode), so a link loop ends.
+pub fn walk(dir: &Path, selection: &Selection, out: &mut Vec<Listed>) {
     walk_with(
         dir,
+        selection,
         &read_folder,
         &mut std::collections::HashSet::new(),
         out,
@@ -136,6 +213,7 @@ fn read_folder(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// [`walk`], reading folders with `read`.
 fn walk_with(
     dir: &Path,
+    selection: &Selection,
     read: &dyn Fn(&Path) -> std::io::Result<Vec<PathBuf>>,
     entered: &mut std::collections::HashSet<FolderId>,
     out: &mut Vec<Listed>,
@@ -155,14 +233,13 @@ fn walk_with(
     };
     paths.sort();
     for path in paths {
-        if path.is_dir() {
-            walk_with(&path, read, entered, out);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| INPUT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(Listed::File(path));
+        let is_folder = path.is_dir();
+        if let Some(skip) = selection.by_name(&path, is_folder) {
+            out.push(Listed::Skipped { path, skip });
+        } else if is_folder {
+            walk_with(&path, selection, read, entered, out);
+        } else {
+            out.push(Listed::Found(path));
         }
     }
 }
@@ -219,23 +296,24 @@ fn path_of_bytes(bytes: &[u8]) -> PathBuf {
 }
 
 /// The files named by `paths`: paths as given, folders expanded (only
-/// with `recursive`), `-` replaced by the paths on stdin, one per line.
-pub fn expand(paths: &[PathBuf], recursive: bool) -> Result<Vec<Listed>> {
+/// with `recursive`, see [`walk`]), `-` replaced by the paths on stdin,
+/// one per line.
+pub fn expand(paths: &[PathBuf], recursive: bool, selection: &Selection) -> Result<Vec<Listed>> {
     let mut out = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
             out.extend(
                 paths_from(std::io::stdin().lock())?
                     .into_iter()
-                    .map(Listed::File),
+                    .map(Listed::Given),
             );
         } else if p.is_dir() {
             if !recursive {
                 bail!("{} is a folder; pass -r to scan folders", p.display());
             }
-            walk(p, &mut out);
+            walk(p, selection, &mut out);
         } else {
-            out.push(Listed::File(p.clone()));
+            out.push(Listed::Given(p.clone()));
         }
     }
     Ok(out)
@@ -246,33 +324,107 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folders_expand_to_videos_and_fingerprints_in_order() {
+    fn folders_expand_to_every_file_in_order_and_hidden_ones_are_left_out() {
         let tmp = tempfile::tempdir().unwrap();
         let d = tmp.path();
-        std::fs::create_dir(d.join("sub")).unwrap();
-        for f in ["b.mp4", "a.VFP", "notes.txt", "sub/c.mkv"] {
+        std::fs::create_dir_all(d.join("sub/.cache")).unwrap();
+        for f in [
+            "b.mp4",
+            "a.VFP",
+            "97a81f",
+            "sub/c.mkv.part",
+            ".x.mp4",
+            "sub/.cache/y.mp4",
+        ] {
             std::fs::write(d.join(f), b"x").unwrap();
         }
-        assert_eq!(names(d, true), ["a.VFP", "b.mp4", "sub/c.mkv"]);
-        let err = expand(&[d.to_owned()], false).unwrap_err();
+        assert_eq!(
+            names(d, &Selection::default()),
+            [
+                "-.x.mp4",
+                "97a81f",
+                "a.VFP",
+                "b.mp4",
+                "-sub/.cache",
+                "sub/c.mkv.part"
+            ]
+        );
+        let unrestricted = Selection {
+            hidden: true,
+            ..Selection::default()
+        };
+        assert_eq!(
+            names(d, &unrestricted),
+            [
+                ".x.mp4",
+                "97a81f",
+                "a.VFP",
+                "b.mp4",
+                "sub/.cache/y.mp4",
+                "sub/c.mkv.part"
+            ]
+        );
+        let part = Selection {
+            extensions: vec!["part".into()],
+            ..Selection::default()
+        };
+        assert_eq!(
+            names(d, &part),
+            [
+                "-.x.mp4",
+                "-97a81f",
+                "-a.VFP",
+                "-b.mp4",
+                "-sub/.cache",
+                "sub/c.mkv.part"
+            ]
+        );
+        let err = expand(&[d.to_owned()], false, &Selection::default()).unwrap_err();
         assert!(err.to_string().contains("pass -r"), "{err}");
-        let given = expand(&[d.join("x.mp4")], false).unwrap();
+        let given = expand(&[d.join("x.txt")], false, &Selection::default()).unwrap();
         assert!(
-            matches!(&given[..], [Listed::File(p)] if p == &d.join("x.mp4")),
+            matches!(&given[..], [Listed::Given(p)] if p == &d.join("x.txt")),
             "files are taken as given, even missing ones (the scan reports them)"
         );
     }
 
+    #[test]
+    fn files_found_are_decided_by_what_they_hold() {
+        let tmp = tempfile::tempdir().unwrap();
+        let text = tmp.path().join("clip.mp4");
+        std::fs::write(&text, "not a video\n").unwrap();
+        let all = Selection::default();
+        assert!(matches!(
+            decide(&Listed::Found(text.clone()), &all),
+            Decided::Skip(
+                _,
+                Skip {
+                    reason: vfp_scan::SkipReason::NotVideo,
+                    ..
+                }
+            )
+        ));
+        assert!(
+            matches!(decide(&Listed::Given(text.clone()), &all), Decided::Read(_)),
+            "a file named is read whatever it holds"
+        );
+        assert!(matches!(
+            decide(&Listed::Found(tmp.path().join("gone")), &all),
+            Decided::Failed(..)
+        ));
+    }
+
     /// What `expand` lists under `d`, relative to it; unreadable paths
-    /// marked `!`.
-    fn names(d: &Path, recursive: bool) -> Vec<String> {
-        expand(&[d.to_owned()], recursive)
+    /// marked `!`, skipped ones `-`.
+    fn names(d: &Path, selection: &Selection) -> Vec<String> {
+        expand(&[d.to_owned()], true, selection)
             .unwrap()
             .iter()
             .map(|l| {
                 let name = l.path().strip_prefix(d).unwrap().display().to_string();
                 match l {
-                    Listed::File(_) => name,
+                    Listed::Given(_) | Listed::Found(_) => name,
+                    Listed::Skipped { .. } => format!("-{name}"),
                     Listed::Unreadable { .. } => format!("!{name}"),
                 }
             })
@@ -290,7 +442,7 @@ mod tests {
         std::os::unix::fs::symlink(d.join("a"), d.join("a/b/up")).unwrap();
         std::os::unix::fs::symlink(d, d.join("a/root")).unwrap();
         std::os::unix::fs::symlink(d.join("a/b"), d.join("also-b")).unwrap();
-        let listed = names(d, true);
+        let listed = names(d, &Selection::default());
         assert_eq!(listed.len(), 1, "{listed:?}");
         assert!(listed[0].ends_with("v.mp4"), "{listed:?}");
     }
@@ -313,15 +465,21 @@ mod tests {
             }
         };
         let mut out = Vec::new();
-        walk_with(d, &read, &mut std::collections::HashSet::new(), &mut out);
+        walk_with(
+            d,
+            &Selection::default(),
+            &read,
+            &mut std::collections::HashSet::new(),
+            &mut out,
+        );
         let listed: Vec<String> = out
             .iter()
             .map(|l| match l {
-                Listed::File(p) => p.strip_prefix(d).unwrap().display().to_string(),
                 Listed::Unreadable { path, error } => {
                     assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
                     format!("!{}", path.strip_prefix(d).unwrap().display())
                 }
+                other => other.path().strip_prefix(d).unwrap().display().to_string(),
             })
             .collect();
         assert_eq!(listed, ["a/v.mp4", "!locked", "z/v.mp4"]);

@@ -8,6 +8,7 @@
 
 mod args;
 mod cmd;
+mod crawl;
 mod exit;
 mod files;
 mod output;
@@ -43,6 +44,6 @@ fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
         Command::Submit(a) => cmd::submit::run(a.into_config()),
         Command::Results(a) => cmd::results::run(a),
         Command::Review(c) => cmd::review::run(c.into_config()?),
-        Command::Generate(a) => cmd::generate::run(a.what),
+        Command::Generate(a) => cmd::generate::run(a.what, a.output.as_deref()),
     }
 }

@@ -2,46 +2,11 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{film_catalog, generated, jsonl, os, stderr, stdout, vfp};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn testdata(var: &str, default: &str, name: &str) -> PathBuf {
-    let dir = std::env::var_os(var).map_or_else(
-        || {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../..")
-                .join(default)
-        },
-        PathBuf::from,
-    );
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/dev/fetch-testdata.sh and scripts/dev/gen-testdata.sh (or scripts/test.sh)",
-        path.display()
-    );
-    path
-}
-
-fn generated(name: &str) -> PathBuf {
-    testdata("VFP_TESTDATA_GENERATED", "testdata/generated", name)
-}
-
-fn vfp(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vfp"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run vfp")
-}
-
-fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {
-    s.as_ref()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn extract_writes_one_vfp_per_input() {
@@ -256,34 +221,6 @@ fn bad_arguments_exit_with_status_2() {
         let out = vfp(dir.path(), &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// The records of a `--format jsonl` run.
-fn jsonl(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// Builds catalog `cat` in `dir` from the test film (title id `ref`).
-fn film_catalog(dir: &Path) {
-    let film = generated("ref.mp4");
-    let out = vfp(
-        dir,
-        &[
-            os("index"),
-            os("build"),
-            os("--catalog"),
-            os("cat"),
-            film.as_os_str(),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 /// `vfp scan --catalog cat ARGS...` in `dir`.
@@ -870,13 +807,32 @@ fn human_output_reads_cleanly() {
             && err.contains("s of video)"),
         "{err}"
     );
-    // Quiet: the same records, the error still said, no summary.
+    // No progress bar: the same records and summary.
+    let plain = scan_cat(
+        d,
+        &[os("--no-progress"), copy.as_os_str(), missing.as_os_str()],
+    );
+    assert_eq!(plain.status.code(), Some(2));
+    assert_eq!(stdout(&plain), text);
+    assert!(stderr(&plain).contains("vfp: scanned 2 files"));
+    // Quiet, as grep -q: nothing printed, a match is the answer (0)
+    // whatever else failed; without one, the error's status and words.
     let quiet = scan_cat(d, &[os("-q"), copy.as_os_str(), missing.as_os_str()]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert_eq!(stdout(&quiet), "");
+    assert!(
+        !stderr(&quiet).contains("vfp: scanned"),
+        "{}",
+        stderr(&quiet)
+    );
+    let quiet = scan_cat(d, &[os("-q"), missing.as_os_str()]);
     assert_eq!(quiet.status.code(), Some(2));
-    assert_eq!(stdout(&quiet), text);
-    let quiet_err = stderr(&quiet);
-    assert!(quiet_err.contains("nonexist.mp4"), "{quiet_err}");
-    assert!(!quiet_err.contains("vfp: scanned"), "{quiet_err}");
+    assert_eq!(stdout(&quiet), "");
+    assert!(
+        stderr(&quiet).contains("nonexist.mp4"),
+        "{}",
+        stderr(&quiet)
+    );
 }
 
 #[test]
@@ -1275,12 +1231,16 @@ fn radii_beyond_the_tested_ones_are_refused_unless_the_run_is_exploratory() {
     args.extend([os("--format"), os("csv"), film.as_os_str()]);
     let out = scan_cat(d, &args);
     let text = stdout(&out);
-    let mut lines = text.lines();
-    assert!(
-        lines.next().unwrap().ends_with(",error,exploratory"),
-        "{text}"
-    );
-    assert!(lines.all(|l| l.ends_with(",true")), "{text}");
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let column = rows
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "exploratory")
+        .unwrap_or_else(|| panic!("{text}"));
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty(), "{text}");
+    assert!(rows.iter().all(|r| &r[column] == "true"), "{text}");
     let mut args = wide.to_vec();
     args.push(film.as_os_str());
     let out = scan_cat(d, &args);
@@ -1416,7 +1376,7 @@ fn a_copy_matches_every_version_of_a_work_in_the_catalog() {
 }
 
 #[test]
-fn an_output_file_is_appended_to_safely_and_resumed_from() {
+fn an_output_file_is_replaced_or_appended_to_safely_and_resumed_from() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     film_catalog(d);
@@ -1424,13 +1384,39 @@ fn an_output_file_is_appended_to_safely_and_resumed_from() {
     let first = generated("ref.mp4");
     let second = generated("vertical-crop.mp4");
     let scan_to = |files: &[&std::ffi::OsStr]| {
-        let mut args = vec![os("--format"), os("jsonl"), os("-o"), results.as_os_str()];
+        let mut args = vec![
+            os("--format"),
+            os("jsonl"),
+            os("-o"),
+            results.as_os_str(),
+            os("--append"),
+        ];
         args.extend_from_slice(files);
         scan_cat(d, &args)
     };
-    let out = scan_to(&[first.as_os_str()]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).is_empty(), "records go to the file");
+    // -o replaces what the file held, as a shell's > does (a daily run
+    // appending duplicated every row).
+    std::fs::write(&results, "yesterday's results\n").unwrap();
+    let replace = [
+        os("--format"),
+        os("jsonl"),
+        os("-o"),
+        results.as_os_str(),
+        first.as_os_str(),
+    ];
+    for _ in 0..2 {
+        let out = scan_cat(d, &replace);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "records go to the file");
+        let text = std::fs::read_to_string(&results).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+    // --resume from the file -o would replace is refused.
+    let mut clash = replace.to_vec();
+    clash.extend([os("--resume"), results.as_os_str()]);
+    let out = scan_cat(d, &clash);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--append"), "{}", stderr(&out));
     // A scan killed mid-write leaves a cut last line.
     let mut text = std::fs::read_to_string(&results).unwrap();
     text.push_str("{\"file\":\"half");

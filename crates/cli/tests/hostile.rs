@@ -5,32 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 
+mod common;
+
+use common::{generated, vfp};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn generated(name: &str) -> PathBuf {
-    let dir = std::env::var_os("VFP_TESTDATA_GENERATED").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/generated"),
-        PathBuf::from,
-    );
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/dev/gen-testdata.sh (or scripts/test.sh)",
-        path.display()
-    );
-    std::fs::canonicalize(path).unwrap()
-}
-
-fn vfp(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vfp"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("VFP_LEDGER")
-        .env_remove("VFP_REVIEWER")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 fn text(o: &Output) -> String {
     format!(
@@ -126,6 +105,9 @@ fn no_secret_or_internal_path_reaches_the_evidence() {
 
     let mut shared: Vec<PathBuf> = Vec::new();
     let mut printed = String::new();
+    let out = vfp(d, &["review", "init", "--ledger", &by_url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    printed.push_str(&text(&out));
     for (run, ledger) in [&by_url, &by_query, &by_key_value].into_iter().enumerate() {
         if run == 2 {
             // The title's source video is no longer on this machine: the

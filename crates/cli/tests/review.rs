@@ -4,30 +4,12 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 
+mod common;
+
+use common::{stderr, stdout, vfp};
 use std::path::Path;
-use std::process::{Command, Output};
 use vfp_index::synthetic::{clip_of, title, Excerpt, Rng};
 
-fn vfp(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vfp"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("VFP_LEDGER")
-        .env_remove("VFP_REVIEWER")
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// A catalog of titles ep1 and ep2 in `dir/cat`, and a clip of each
-/// (`a.vfp` of ep1, `b.vfp` of ep2) whose videos' SHA-256 are 0a… and 0b….
 fn catalog_and_clips(dir: &Path) {
     let mut rng = Rng(21);
     let titles: Vec<_> = ["ep1", "ep2"]
@@ -68,7 +50,7 @@ fn scan_review(dir: &Path) -> Vec<serde_json::Value> {
             "ledger.sqlite",
             "--format",
             "jsonl",
-            "-q",
+            "--no-progress",
             "a.vfp",
             "b.vfp",
         ],
@@ -88,6 +70,28 @@ fn decisions_are_recorded_listed_exported_and_read_by_scans() {
     let d = dir.path();
     catalog_and_clips(d);
     let (a, b) = ("0a".repeat(32), "0b".repeat(32));
+
+    // A typo in --ledger is refused, naming it, and makes nothing: an
+    // empty ledger would show every settled match as new.
+    let out = vfp(
+        d,
+        &["scan", "-c", "cat", "--ledger", "ledgr.sqlite", "a.vfp"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ledgr.sqlite") && stderr(&out).contains("review init"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!d.join("ledgr.sqlite").exists());
+    let out = vfp(d, &["review", "list", "--ledger", "ledgr.sqlite"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!d.join("ledgr.sqlite").exists());
+    for said in ["created", "exists already"] {
+        let out = vfp(d, &["review", "init", "--ledger", "ledger.sqlite"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{}", stderr(&out));
+    }
 
     // Nothing decided yet: both matches are to act on.
     let records = scan_review(d);
@@ -347,6 +351,7 @@ fn a_team_ledger_on_postgresql_works_the_same() {
         &[
             "review",
             "mark",
+            "--create",
             "--ledger",
             ledger,
             "--clip",
@@ -388,7 +393,16 @@ fn a_team_ledger_on_postgresql_works_the_same() {
     let out = vfp(
         d,
         &[
-            "scan", "-c", "cat", "--ledger", ledger, "--format", "jsonl", "-q", "a.vfp", "b.vfp",
+            "scan",
+            "-c",
+            "cat",
+            "--ledger",
+            ledger,
+            "--format",
+            "jsonl",
+            "--no-progress",
+            "a.vfp",
+            "b.vfp",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -190,7 +190,7 @@ impl Cost {
 /// every format not listed here. FFmpeg is also never given a file name
 /// to open and may open nothing else ([`refuse_to_open`]): it reads the
 /// descriptor of the [`SourceFile`] only.
-const SELF_CONTAINED_DEMUXERS: &[&str] = &[
+pub(crate) const SELF_CONTAINED_DEMUXERS: &[&str] = &[
     // Containers.
     "mov,mp4,m4a,3gp,3g2,mj2",
     "matroska,webm",
@@ -239,7 +239,7 @@ const SELF_CONTAINED_DEMUXERS: &[&str] = &[
 ];
 
 /// Why a probed format that is not self-contained is refused.
-fn refusal(format: &str) -> &'static str {
+pub(crate) fn refusal(format: &str) -> &'static str {
     match format {
         "hls" | "dash" => "a streaming playlist, whose pictures are in the files it names",
         "concat" => "a list of other files to read",

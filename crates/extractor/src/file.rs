@@ -86,6 +86,17 @@ impl SourceFile {
         self.stamp.size
     }
 
+    /// Its first `max` bytes (fewer if it is shorter), read through the
+    /// descriptor.
+    pub fn head(&self, max: usize) -> Result<Vec<u8>, ExtractError> {
+        let mut head = Vec::with_capacity(max.min(self.stamp.size as usize));
+        self.reader()
+            .take(max as u64)
+            .read_to_end(&mut head)
+            .map_err(|source| self.io(source))?;
+        Ok(head)
+    }
+
     /// SHA-256 of its bytes, read through the descriptor (not the path).
     pub fn sha256(&self) -> Result<[u8; 32], ExtractError> {
         let mut reader = self.reader();

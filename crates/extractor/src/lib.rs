@@ -42,6 +42,7 @@ mod pipeline;
 mod sample;
 mod scale;
 pub mod screen;
+pub mod sniff;
 pub mod split;
 mod thumbnails;
 pub mod tilt;
@@ -52,6 +53,7 @@ pub use file::{file_sha256, SourceFile};
 pub use hash::hash_sample;
 pub use luma::{LumaImage, Rect, Resampler};
 pub use screen::Quad;
+pub use sniff::{sniff, Sniffed};
 pub use split::Panes;
 pub use thumbnails::{thumbnails, Thumbnail};
 pub use views::SampleView;
@@ -76,6 +78,14 @@ pub struct ExtractOptions {
     /// (more pixels per byte of file, frames or pixels per second of
     /// content): [`ExtractError::TooCostly`].
     pub time_limit: Option<std::time::Duration>,
+    /// Keep what was read of a file cut short or damaged part-way (a
+    /// download stopped at 90 %): [`extract_in_parts`] hands over the
+    /// frames decoded before the damage and reports it in
+    /// [`Extracted::cut_short`], instead of failing with
+    /// [`ExtractError::Damaged`]. A file with no readable frame still
+    /// fails. [`extract`] and [`extract_range`] always fail (a catalog
+    /// title must be whole).
+    pub keep_partial: bool,
 }
 
 impl ExtractOptions {
@@ -90,6 +100,7 @@ impl ExtractOptions {
             decoder_threads: 0,
             features: FeatureOptions::none(),
             time_limit: None,
+            keep_partial: false,
         }
     }
 
@@ -104,13 +115,33 @@ pub fn extract(path: &Path, opts: &ExtractOptions) -> Result<Fingerprint, Extrac
     extract_observed(path, opts, |_| {})
 }
 
+/// What [`extract_in_parts`] read of a file.
+#[derive(Debug)]
+pub struct Extracted {
+    /// The file's facts.
+    pub source: SourceInfo,
+    /// With [`ExtractOptions::keep_partial`], the damage that ended the
+    /// reading early ([`ExtractError::Damaged`]): the parts handed over
+    /// are of the readable part only.
+    pub cut_short: Option<ExtractError>,
+}
+
+/// `opts` without [`ExtractOptions::keep_partial`]: for the extractions
+/// that must read a file whole.
+fn whole(opts: &ExtractOptions) -> ExtractOptions {
+    ExtractOptions {
+        keep_partial: false,
+        ..*opts
+    }
+}
+
 /// [`extract`], calling `observe` with every sample and its pictures.
 pub fn extract_observed(
     path: &Path,
     opts: &ExtractOptions,
     observe: impl FnMut(SampleView<'_>),
 ) -> Result<Fingerprint, ExtractError> {
-    run(path, opts, observe, None, None, &mut |_| Ok(()))
+    run(path, &whole(opts), observe, None, None, &mut |_| Ok(())).map(|(fp, _)| fp)
 }
 
 /// Fingerprints the stretch of `path` from `from_ms` to `to_ms` (times
@@ -130,12 +161,13 @@ pub fn extract_range(
 ) -> Result<Fingerprint, ExtractError> {
     run(
         path,
-        opts,
+        &whole(opts),
         |_| {},
         None,
         Some((from_ms, to_ms)),
         &mut |_| Ok(()),
     )
+    .map(|(fp, _)| fp)
 }
 
 /// What decoding a file alone gave ([`decode_only`]).
@@ -202,14 +234,15 @@ pub struct Parts {
 /// each repeating the end of the one before by `parts.overlap_ms`, and
 /// none is held after it was handed over. So memory does not grow with
 /// the video's length. A video shorter than `parts.span_ms` is one part,
-/// the fingerprint [`extract`] gives. Returns the file's facts; an error
+/// the fingerprint [`extract`] gives. Returns the file's facts (and, with
+/// [`ExtractOptions::keep_partial`], what cut the reading short); an error
 /// of `on_part` stops the decoding and is returned.
 pub fn extract_in_parts<E: From<ExtractError>>(
     path: &Path,
     opts: &ExtractOptions,
     parts: Parts,
     mut on_part: impl FnMut(Fingerprint) -> Result<(), E>,
-) -> Result<SourceInfo, E> {
+) -> Result<Extracted, E> {
     let mut failure: Option<E> = None;
     let result = run(path, opts, |_| {}, Some(parts), None, &mut |part| {
         on_part(part).map_err(|e| {
@@ -219,7 +252,10 @@ pub fn extract_in_parts<E: From<ExtractError>>(
     });
     match (result, failure) {
         (_, Some(e)) => Err(e),
-        (Ok(fp), None) => Ok(fp.source),
+        (Ok((fp, cut_short)), None) => Ok(Extracted {
+            source: fp.source,
+            cut_short,
+        }),
         (Err(e), None) => Err(e.into()),
     }
 }

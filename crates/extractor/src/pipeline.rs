@@ -27,7 +27,7 @@ pub(crate) fn run(
     parts: Option<Parts>,
     range: Option<(u32, u32)>,
     on_part: &mut dyn FnMut(Fingerprint) -> Result<(), ExtractError>,
-) -> Result<Fingerprint, ExtractError> {
+) -> Result<(Fingerprint, Option<ExtractError>), ExtractError> {
     let params = opts.params;
     if !params.sampling.is_valid() {
         return Err(ExtractError::InvalidParams(format!(
@@ -91,6 +91,7 @@ pub(crate) fn run(
     let max_s = f64::from(MAX_DURATION_H) * 3600.0;
     let mut last_t_s = 0.0f64;
     let mut parted = parts.map(PartBuilder::new);
+    let mut sampled = 0usize;
     let decoded = input.decode(|t_s, frame| {
         if t_s < range_from_s {
             return Ok(());
@@ -108,6 +109,7 @@ pub(crate) fn run(
             });
         }
         if let Some(t_ms) = sampler.accept(t_s) {
+            sampled += 1;
             if let Some(step_ms) = feature_step_ms.filter(|_| t_ms >= next_feature_ms) {
                 // The first sample of each step of the clock: the rate
                 // holds whatever the sampling.
@@ -125,8 +127,14 @@ pub(crate) fn run(
         }
         Ok(())
     });
+    let mut cut_short = None;
     match decoded {
         Err(ExtractError::Stopped) if past_range => {}
+        // A file cut short: what was read before is kept, and the damage
+        // reported beside it.
+        Err(damage @ ExtractError::Damaged { .. }) if opts.keep_partial && sampled > 0 => {
+            cut_short = Some(damage);
+        }
         other => {
             other?;
         }
@@ -141,21 +149,27 @@ pub(crate) fn run(
             part.source.duration_ms = source.duration_ms;
             on_part(part)?;
         }
-        return Ok(Fingerprint {
+        return Ok((
+            Fingerprint {
+                source,
+                params,
+                frames: Vec::new(),
+                views: Vec::new(),
+                features: Vec::new(),
+            },
+            cut_short,
+        ));
+    }
+    Ok((
+        Fingerprint {
             source,
             params,
-            frames: Vec::new(),
-            views: Vec::new(),
-            features: Vec::new(),
-        });
-    }
-    Ok(Fingerprint {
-        source,
-        params,
-        frames,
-        views,
-        features,
-    })
+            frames,
+            views,
+            features,
+        },
+        cut_short,
+    ))
 }
 
 /// Cuts a video's hashed frames into [`Parts`]: what it holds between

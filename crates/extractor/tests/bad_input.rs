@@ -245,3 +245,44 @@ fn invalid_parameters_are_refused() {
     let err = extract(&generated("ref.mp4"), &opts).unwrap_err();
     assert!(matches!(err, ExtractError::InvalidParams(_)), "{err:?}");
 }
+
+/// What [`vfp_extractor::sniff`] makes of a generated file.
+fn sniffed(name: &str) -> vfp_extractor::Sniffed {
+    let source = vfp_extractor::SourceFile::open(&generated(name)).unwrap();
+    vfp_extractor::sniff(&source).unwrap()
+}
+
+#[test]
+fn sniffing_knows_videos_by_their_content_as_the_decoder_does() {
+    use vfp_extractor::Sniffed;
+    for (name, format) in [
+        ("ref.ts", "mpegts"),
+        ("ref.mp4", "mov,mp4,m4a,3gp,3g2,mj2"),
+        ("odd-size.mkv", "matroska,webm"),
+        ("theora.ogv", "ogg"),
+        // A download cut short still shows what it is.
+        ("truncated.mp4", "mov,mp4,m4a,3gp,3g2,mj2"),
+    ] {
+        assert_eq!(
+            sniffed(name),
+            Sniffed::Video {
+                format: format.to_owned()
+            },
+            "{name}"
+        );
+    }
+    // What FFmpeg cannot read is not a video whatever its name.
+    assert_eq!(sniffed("text.mp4"), Sniffed::Unknown);
+    assert_eq!(sniffed("random.mp4"), Sniffed::Unknown);
+    // A playlist is what the decoder refuses, and says why.
+    let tmp = tempfile::tempdir().unwrap();
+    let playlist = reference_list(
+        tmp.path(),
+        "clip",
+        "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n{ts}\n#EXT-X-ENDLIST\n",
+    );
+    let source = vfp_extractor::SourceFile::open(&playlist).unwrap();
+    assert!(
+        matches!(vfp_extractor::sniff(&source).unwrap(), Sniffed::Refused { ref format, .. } if format == "hls")
+    );
+}

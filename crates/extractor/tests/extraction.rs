@@ -250,12 +250,13 @@ fn parts_of_a_video_add_up_to_the_whole_extraction() {
     let whole = extract(&path, &opts).unwrap();
     let parts_of = |parts: Parts| {
         let mut got = Vec::new();
-        let source = extract_in_parts(&path, &opts, parts, |p| {
+        let read = extract_in_parts(&path, &opts, parts, |p| {
             got.push(p);
             Ok::<(), ExtractError>(())
         })
         .unwrap();
-        assert_eq!(source, whole.source);
+        assert_eq!(read.source, whole.source);
+        assert!(read.cut_short.is_none());
         got
     };
     let one = parts_of(Parts {

@@ -53,7 +53,7 @@ pub enum FleetError {
         reason: String,
     },
     /// No catalog of this name was published.
-    #[error("no catalog named {name:?} was published to {url}; publish one with `vfp index publish CATALOG --nats {url} --name {name}`")]
+    #[error("no catalog named {name:?} was published to {url}; publish one with `vfp index publish -c CATALOG --nats {url} --name {name}`")]
     NoSuchCatalog {
         /// The server's URL.
         url: String,

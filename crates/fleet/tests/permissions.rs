@@ -144,13 +144,9 @@ fn each_role_does_its_work_and_nothing_more() {
         // the queue.
         let forged = ResultRecord {
             record: FileRecord {
-                file: "clip.vfp".into(),
                 sha256: Some("00".repeat(32)),
                 duration_s: Some(10.0),
-                verdict: Verdict::NoMatch,
-                error: None,
-                matches: Vec::new(),
-                exploratory: false,
+                ..FileRecord::new("clip.vfp".into(), Verdict::NoMatch)
             },
             job_id: jobs[0].id.clone(),
             batch: batch.clone(),

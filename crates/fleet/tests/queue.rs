@@ -28,13 +28,9 @@ fn result(job_id: &str, batch: &str, worker: &str) -> ResultRecord {
     };
     ResultRecord {
         record: FileRecord {
-            file: format!("/shared/{batch}.mp4"),
             sha256: Some("00".repeat(32)),
             duration_s: Some(10.0),
-            verdict: Verdict::NoMatch,
-            error: None,
-            matches: Vec::new(),
-            exploratory: false,
+            ..FileRecord::new(format!("/shared/{batch}.mp4"), Verdict::NoMatch)
         },
         job_id,
         batch: batch.into(),

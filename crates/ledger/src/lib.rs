@@ -221,6 +221,15 @@ pub enum LedgerError {
         /// The storage's error.
         reason: String,
     },
+    /// No ledger at the location: a file that does not exist, or a
+    /// database or file without the ledger's tables. Only creating one
+    /// ([`Ledger::create`]) makes one: a typo in `--ledger` must not
+    /// give an empty ledger, in which every settled match reads as new.
+    #[error("ledger {location}: there is no ledger there (a typo?); create one with `vfp review init --ledger LEDGER`, or give --create to review mark or allow")]
+    Missing {
+        /// The ledger's file or URL.
+        location: String,
+    },
     /// Written by a newer vfp.
     #[error("ledger {location}: schema version {found}, this vfp reads {supported}; update vfp")]
     NewerSchema {
@@ -295,17 +304,37 @@ enum Store {
 impl Ledger {
     /// Opens the ledger at `location` ([`Location::parse`]): a PostgreSQL
     /// server (`postgres://user[:password]@host[:port]/database`, or a
-    /// libpq key-value string), or else an SQLite file, created if
-    /// missing; brings its schema up to [`SCHEMA_VERSION`]. Messages show
-    /// the location without its password.
+    /// libpq key-value string), or else an SQLite file; brings its schema
+    /// up to [`SCHEMA_VERSION`]. A location that holds no ledger is
+    /// [`LedgerError::Missing`]. Messages show the location without its
+    /// password.
     pub fn open(location: &str) -> Result<Ledger, LedgerError> {
+        Ledger::open_or_create(location, false)
+    }
+
+    /// Opens the ledger at `location`, making it first if there is none
+    /// (an SQLite file is created; a PostgreSQL database gets the
+    /// ledger's tables). Whether it was made is [`Ledger::created`].
+    pub fn create(location: &str) -> Result<Ledger, LedgerError> {
+        Ledger::open_or_create(location, true)
+    }
+
+    fn open_or_create(location: &str, create: bool) -> Result<Ledger, LedgerError> {
         let store = match Location::parse(location)? {
-            Location::Postgres { connect, shown } => {
-                Store::Postgres(Box::new(postgres::Postgres::open(&connect, &shown)?))
-            }
-            Location::Sqlite(path) => Store::Sqlite(sqlite::Sqlite::open(&path)?),
+            Location::Postgres { connect, shown } => Store::Postgres(Box::new(
+                postgres::Postgres::open(&connect, &shown, create)?,
+            )),
+            Location::Sqlite(path) => Store::Sqlite(sqlite::Sqlite::open(&path, create)?),
         };
         Ok(Ledger { store })
+    }
+
+    /// Whether opening made the ledger (it held none before).
+    pub fn created(&self) -> bool {
+        match &self.store {
+            Store::Sqlite(s) => s.created,
+            Store::Postgres(p) => p.created,
+        }
     }
 
     /// Records `mark`; the decision as recorded. Refused with

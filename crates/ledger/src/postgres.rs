@@ -17,18 +17,21 @@ const MIGRATION_LOCK: i64 = 0x5646_505f_4c45_4447; // "VFP_LEDG"
 pub(crate) struct Postgres {
     client: Client,
     location: String,
+    /// Opening made the ledger's tables.
+    pub(crate) created: bool,
 }
 
 impl Postgres {
     /// Connects with `connect` (a URL or a libpq key-value string);
     /// `shown` is the same without its password, for messages.
-    pub(crate) fn open(connect: &str, shown: &str) -> Result<Postgres, LedgerError> {
+    pub(crate) fn open(connect: &str, shown: &str, create: bool) -> Result<Postgres, LedgerError> {
         let client = Client::connect(connect, NoTls).map_err(|e| storage(shown, &e))?;
         let mut ledger = Postgres {
             client,
             location: shown.to_owned(),
+            created: false,
         };
-        ledger.migrate()?;
+        ledger.migrate(create)?;
         Ok(ledger)
     }
 
@@ -39,12 +42,20 @@ impl Postgres {
     /// Brings the schema to [`SCHEMA_VERSION`]: the missing migrations,
     /// each followed by the version it reaches, in one transaction under
     /// the advisory lock.
-    fn migrate(&mut self) -> Result<(), LedgerError> {
+    fn migrate(&mut self, create: bool) -> Result<(), LedgerError> {
         let location = self.location.clone();
         let fail = |e: postgres::Error| storage(&location, &e);
         let mut tx = self.client.transaction().map_err(fail)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .map_err(fail)?;
+        let exists: bool = tx
+            .query_one("SELECT to_regclass('vfp_ledger_meta') IS NOT NULL", &[])
+            .map_err(fail)?
+            .get(0);
+        if !exists && !create {
+            return Err(LedgerError::Missing { location });
+        }
+        self.created = !exists;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS vfp_ledger_meta (
                  one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),

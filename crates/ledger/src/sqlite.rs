@@ -14,22 +14,39 @@ const BUSY_WAIT: Duration = Duration::from_secs(30);
 pub(crate) struct Sqlite {
     conn: Connection,
     location: String,
+    /// Opening made the ledger.
+    pub(crate) created: bool,
 }
 
 impl Sqlite {
-    pub(crate) fn open(path: &std::path::Path) -> Result<Sqlite, LedgerError> {
+    /// Opens the ledger file at `path`; a missing file is
+    /// [`LedgerError::Missing`] unless `create`.
+    pub(crate) fn open(path: &std::path::Path, create: bool) -> Result<Sqlite, LedgerError> {
+        use rusqlite::OpenFlags;
         let location = path.display().to_string();
         let fail = |e: rusqlite::Error| storage(&location, e);
-        let conn = Connection::open(path).map_err(fail)?;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        } else if std::fs::symlink_metadata(path).is_err() {
+            return Err(LedgerError::Missing { location });
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
         conn.busy_timeout(BUSY_WAIT).map_err(fail)?;
         // WAL: readers (scans) never wait for a reviewer's write.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(fail)?;
         conn.execute_batch("PRAGMA foreign_keys = ON")
             .map_err(fail)?;
-        let mut ledger = Sqlite { conn, location };
+        let mut ledger = Sqlite {
+            conn,
+            location,
+            created: false,
+        };
         ledger.check_integrity()?;
-        ledger.migrate()?;
+        ledger.migrate(create)?;
         Ok(ledger)
     }
 
@@ -69,7 +86,7 @@ impl Sqlite {
     /// each followed by the version it reaches, in one immediate
     /// transaction (a second process opening the file waits, then finds
     /// it done).
-    fn migrate(&mut self) -> Result<(), LedgerError> {
+    fn migrate(&mut self, create: bool) -> Result<(), LedgerError> {
         let location = self.location.clone();
         let fail = |e: rusqlite::Error| storage(&location, e);
         let tx = self
@@ -79,6 +96,11 @@ impl Sqlite {
         let found: u32 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(fail)?;
+        // Version 0: an empty file, or a database of something else.
+        if found == 0 && !create {
+            return Err(LedgerError::Missing { location });
+        }
+        self.created = found == 0;
         if found > SCHEMA_VERSION {
             return Err(LedgerError::NewerSchema {
                 location,

@@ -30,8 +30,27 @@ fn mark(clip: &str, title: &str, status: Status, reviewer: &str) -> Mark {
     }
 }
 
+fn a_missing_ledger_is_refused_and_only_create_makes_one(location: &str) {
+    // A typo in --ledger made an empty ledger, in which every settled
+    // match read as new.
+    let err = Ledger::open(location).err().unwrap();
+    assert!(matches!(err, LedgerError::Missing { .. }), "{err}");
+    let shown = err.to_string();
+    assert!(shown.contains("review init"), "{shown}");
+    let again = Ledger::open(location).err().unwrap();
+    assert!(
+        matches!(again, LedgerError::Missing { .. }),
+        "the refused open made nothing: {again}"
+    );
+    let ledger = Ledger::create(location).unwrap();
+    assert!(ledger.created());
+    drop(ledger);
+    assert!(!Ledger::open(location).unwrap().created());
+    assert!(!Ledger::create(location).unwrap().created());
+}
+
 fn a_decision_is_kept_and_a_second_must_say_it_replaces_it(location: &str) {
-    let mut ledger = Ledger::open(location).unwrap();
+    let mut ledger = Ledger::create(location).unwrap();
     let first = ledger
         .mark(&mark(&sha(1), "ep1", Status::Confirmed, "ann"))
         .unwrap();
@@ -89,7 +108,7 @@ fn a_decision_is_kept_and_a_second_must_say_it_replaces_it(location: &str) {
 
 fn reviewers_marking_one_item_at_once_one_wins_the_others_are_told(location: &str) {
     let location = location.to_owned();
-    drop(Ledger::open(&location).unwrap());
+    drop(Ledger::create(&location).unwrap());
     let reviewers = 8;
     let start = Arc::new(Barrier::new(reviewers));
     let outcomes: Vec<_> = (0..reviewers)
@@ -161,7 +180,7 @@ fn reviewers_marking_one_item_at_once_one_wins_the_others_are_told(location: &st
 }
 
 fn the_allow_list_covers_files_and_sources(location: &str) {
-    let mut ledger = Ledger::open(location).unwrap();
+    let mut ledger = Ledger::create(location).unwrap();
     ledger
         .allow(AllowKind::Sha256, &sha(3), "ann", "partner's trailer")
         .unwrap();
@@ -236,7 +255,7 @@ fn the_allow_list_covers_files_and_sources(location: &str) {
 }
 
 fn bad_values_are_refused(location: &str) {
-    let mut ledger = Ledger::open(location).unwrap();
+    let mut ledger = Ledger::create(location).unwrap();
     for bad in [
         mark("ABC", "ep1", Status::Confirmed, "ann"),
         mark(&sha(0xab).to_uppercase(), "ep1", Status::Confirmed, "ann"),
@@ -252,6 +271,7 @@ fn bad_values_are_refused(location: &str) {
 
 /// Every scenario against one ledger location each.
 fn every_scenario(new_location: &mut dyn FnMut() -> String) {
+    a_missing_ledger_is_refused_and_only_create_makes_one(&new_location());
     a_decision_is_kept_and_a_second_must_say_it_replaces_it(&new_location());
     reviewers_marking_one_item_at_once_one_wins_the_others_are_told(&new_location());
     the_allow_list_covers_files_and_sources(&new_location());
@@ -301,7 +321,7 @@ fn postgres_ledgers_keep_every_guarantee() {
     let opens: Vec<_> = (0..6)
         .map(|_| {
             let fresh = fresh.clone();
-            std::thread::spawn(move || Ledger::open(&fresh).map(|_| ()))
+            std::thread::spawn(move || Ledger::create(&fresh).map(|_| ()))
         })
         .collect();
     for open in opens {
@@ -363,7 +383,7 @@ fn an_sqlite_ledger_of_a_newer_schema_or_damaged_is_refused_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.sqlite");
     let location = path.to_str().unwrap();
-    drop(Ledger::open(location).unwrap());
+    drop(Ledger::create(location).unwrap());
 
     // Written by a newer vfp.
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -379,7 +399,7 @@ fn an_sqlite_ledger_of_a_newer_schema_or_damaged_is_refused_naming_it() {
     // One byte changed in an index: the table and the index disagree, and
     // a notice_sent decision was invisible to the queries that use it.
     let damaged = dir.path().join("damaged.sqlite");
-    let mut ledger = Ledger::open(damaged.to_str().unwrap()).unwrap();
+    let mut ledger = Ledger::create(damaged.to_str().unwrap()).unwrap();
     let mut notice = mark(&sha(9), "ep1", Status::NoticeSent, "ann");
     notice.notice_id = Some("N-1".into());
     ledger.mark(&notice).unwrap();
@@ -415,8 +435,13 @@ fn an_sqlite_ledger_of_a_newer_schema_or_damaged_is_refused_naming_it() {
     std::fs::write(&junk, vec![0x5a; 8192]).unwrap();
     let err = Ledger::open(junk.to_str().unwrap()).err().unwrap();
     assert!(err.to_string().contains("junk.sqlite"), "{err}");
+    // An empty file (`touch ledger.sqlite`) holds no ledger.
+    let empty = dir.path().join("empty.sqlite");
+    std::fs::write(&empty, b"").unwrap();
+    let err = Ledger::open(empty.to_str().unwrap()).err().unwrap();
+    assert!(matches!(err, LedgerError::Missing { .. }), "{err}");
     // A folder that does not exist.
-    let err = Ledger::open(dir.path().join("no/such/ledger.sqlite").to_str().unwrap())
+    let err = Ledger::create(dir.path().join("no/such/ledger.sqlite").to_str().unwrap())
         .err()
         .unwrap();
     assert!(err.to_string().contains("no/such"), "{err}");

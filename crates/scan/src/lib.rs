@@ -33,6 +33,7 @@ mod config;
 mod cost;
 mod error;
 pub mod evidence;
+pub mod inputs;
 pub mod process;
 pub mod record;
 mod scanner;
@@ -44,7 +45,8 @@ pub mod units;
 pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS, SCAN_PARTS};
 pub use cost::ScanCost;
 pub use error::{isolate, Panicked, ScanError};
-pub use record::{FileRecord, MatchRecord, Verdict, Verification};
+pub use inputs::{content_of, Content, InputType, Selection, Skip, SkipReason};
+pub use record::{FileRecord, MatchRecord, Provenance, Verdict, Verification};
 pub use scanner::{
     fingerprint_of, is_fingerprint_file, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS,
     WINDOWED_MIN_MS,

@@ -6,8 +6,11 @@
 //! [`Verification`] is `vfp verify --format json`: every matched segment
 //! with every matched frame pair, for a reviewer.
 
+use crate::inputs::{Skip, SkipReason};
 use crate::units::{round_to, seconds, timecode};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
 use vfp_fingerprint::SourceInfo;
 use vfp_index::{Catalog, TitleRecord};
 use vfp_matcher::{Evidence, MatchSegment};
@@ -22,15 +25,19 @@ pub enum Verdict {
     NoMatch,
     /// The file could not be scanned (see [`FileRecord::error`]).
     Error,
+    /// A file found in a folder that was not scanned (see
+    /// [`FileRecord::skipped`]).
+    Skipped,
 }
 
 impl Verdict {
-    /// The word records use: `match`, `no_match`, `error`.
+    /// The word records use: `match`, `no_match`, `error`, `skipped`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Match => "match",
             Verdict::NoMatch => "no_match",
             Verdict::Error => "error",
+            Verdict::Skipped => "skipped",
         }
     }
 }
@@ -82,7 +89,7 @@ impl MatchRecord {
 /// The result for one scanned file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FileRecord {
-    /// The path as given.
+    /// The path as given (bytes that are not UTF-8 shown as U+FFFD).
     pub file: String,
     /// SHA-256 of the file's bytes (of the video a `.vfp` was made from),
     /// lowercase hex; `None` on error.
@@ -99,6 +106,34 @@ pub struct FileRecord {
     /// to look into, not evidence (written only when true).
     #[serde(default, skip_serializing_if = "is_false")]
     pub exploratory: bool,
+    /// Why a file found in a folder was not scanned (verdict `skipped`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<SkipReason>,
+    /// What the skipped file is, or what left it out, as a sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_because: Option<String>,
+    /// Only part of the file could be read (a download cut short): the
+    /// verdict and matches are of that part (written only when true).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub partial: bool,
+    /// What cut the reading short, naming the file and the time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_because: Option<String>,
+    /// Where and when the file was found (from a crawler's manifest).
+    #[serde(flatten)]
+    pub provenance: Provenance,
+    /// The path's bytes, percent-encoded, when they are not UTF-8 (then
+    /// `file` cannot tell `x\xff.mp4` from `x\xfe.mp4`); what a resumed
+    /// scan compares ([`FileRecord::path_bytes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_raw: Option<String>,
+    /// The file's size when it was scanned, bytes (with `mtime_ns`, what
+    /// tells a resumed scan that a file at the same path is another one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    /// The file's modification time when it was scanned, ns since 1970.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime_ns: Option<i64>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -106,35 +141,110 @@ fn is_false(b: &bool) -> bool {
 }
 
 impl FileRecord {
-    /// A scanned file: `match` with matches, `no_match` without.
-    pub fn scanned(file: String, source: &SourceInfo, matches: Vec<MatchRecord>) -> FileRecord {
+    /// A record of `file` with `verdict` and nothing else yet (for records
+    /// built field by field: converters, tests).
+    pub fn new(file: String, verdict: Verdict) -> FileRecord {
         FileRecord {
             file,
+            file_raw: None,
+            size_bytes: None,
+            mtime_ns: None,
+            sha256: None,
+            duration_s: None,
+            verdict,
+            error: None,
+            matches: Vec::new(),
+            exploratory: false,
+            skipped: None,
+            skipped_because: None,
+            partial: false,
+            partial_because: None,
+            provenance: Provenance::default(),
+        }
+    }
+
+    /// A scanned file: `match` with matches, `no_match` without.
+    pub fn scanned(file: String, source: &SourceInfo, matches: Vec<MatchRecord>) -> FileRecord {
+        let verdict = if matches.is_empty() {
+            Verdict::NoMatch
+        } else {
+            Verdict::Match
+        };
+        FileRecord {
             sha256: Some(source.sha256_hex()),
             duration_s: Some(source.duration_ms as f64 / 1000.0),
-            verdict: if matches.is_empty() {
-                Verdict::NoMatch
-            } else {
-                Verdict::Match
-            },
-            error: None,
             matches,
-            exploratory: false,
+            ..FileRecord::new(file, verdict)
         }
     }
 
     /// A file that could not be scanned, and why.
     pub fn failed(file: String, error: &dyn std::error::Error) -> FileRecord {
         FileRecord {
-            file,
-            sha256: None,
-            duration_s: None,
-            verdict: Verdict::Error,
             error: Some(crate::error::chain(error)),
-            matches: Vec::new(),
-            exploratory: false,
+            ..FileRecord::new(file, Verdict::Error)
         }
     }
+
+    /// A file found in a folder and not scanned, and why.
+    pub fn skipped(path: &Path, skip: Skip) -> FileRecord {
+        FileRecord {
+            skipped: Some(skip.reason),
+            skipped_because: Some(skip.why),
+            ..FileRecord::new(path.display().to_string(), Verdict::Skipped)
+        }
+        .about(path)
+    }
+
+    /// The record with what identifies the file at `path` as it is now:
+    /// its raw path bytes where they are not UTF-8, its size and
+    /// modification time (none if it cannot be read).
+    pub fn about(mut self, path: &Path) -> FileRecord {
+        use std::os::unix::ffi::OsStrExt as _;
+        use std::os::unix::fs::MetadataExt as _;
+        let bytes = path.as_os_str().as_bytes();
+        self.file_raw = std::str::from_utf8(bytes)
+            .is_err()
+            .then(|| percent_encoding::percent_encode(bytes, RAW_PATH).to_string());
+        if let Ok(meta) = std::fs::metadata(path) {
+            self.size_bytes = Some(meta.len());
+            self.mtime_ns = Some(
+                meta.mtime()
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(meta.mtime_nsec()),
+            );
+        }
+        self
+    }
+
+    /// The bytes of the path the record is of: `file_raw` decoded, or
+    /// `file`.
+    pub fn path_bytes(&self) -> Vec<u8> {
+        match &self.file_raw {
+            Some(raw) => percent_encoding::percent_decode_str(raw).collect(),
+            None => self.file.as_bytes().to_vec(),
+        }
+    }
+}
+
+/// The bytes `file_raw` escapes: controls, `%` itself, and (as percent
+/// encoding always does) every byte outside ASCII.
+const RAW_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%');
+
+/// Where and when a scanned file was found, as a crawler's manifest says
+/// (`vfp scan --from`): what the allow-list's source prefixes, the
+/// evidence page and a notice need of a file found on the internet.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The URL the file was downloaded from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    /// When it was found, as the crawler wrote it (ISO 8601 is best).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_at: Option<String>,
+    /// The manifest's other fields for the file, kept as they were.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub crawl: BTreeMap<String, String>,
 }
 
 /// How a matched frame was found.
@@ -329,6 +439,14 @@ mod tests {
             verdict: Verdict::Match,
             error: None,
             exploratory: false,
+            skipped: None,
+            skipped_because: None,
+            partial: false,
+            partial_because: None,
+            provenance: Provenance::default(),
+            file_raw: None,
+            size_bytes: Some(1234),
+            mtime_ns: Some(1_796_000_000_123_456_789),
             matches: vec![MatchRecord {
                 title_id: "t".into(),
                 title_name: "T".into(),
@@ -345,7 +463,7 @@ mod tests {
         let line = serde_json::to_string(&r).unwrap();
         assert_eq!(
             line,
-            r#"{"file":"a.mp4","sha256":"ab","duration_s":1.5,"verdict":"match","error":null,"matches":[{"title_id":"t","title_name":"T","score":0.981,"clip_start_s":0.0,"clip_end_s":1.5,"title_start_s":10.0,"title_end_s":11.5,"matched_frames":40,"speed":1.0,"mirrored":false}]}"#
+            r#"{"file":"a.mp4","sha256":"ab","duration_s":1.5,"verdict":"match","error":null,"matches":[{"title_id":"t","title_name":"T","score":0.981,"clip_start_s":0.0,"clip_end_s":1.5,"title_start_s":10.0,"title_end_s":11.5,"matched_frames":40,"speed":1.0,"mirrored":false}],"size_bytes":1234,"mtime_ns":1796000000123456789}"#
         );
         assert_eq!(serde_json::from_str::<FileRecord>(&line).unwrap(), r);
     }

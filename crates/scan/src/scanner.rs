@@ -52,11 +52,24 @@ pub fn fingerprint_of(path: &Path, options: &ExtractOptions) -> Result<Fingerpri
     }
 }
 
-/// Whether `path` names a `.vfp` fingerprint (by its extension, any case)
-/// rather than a video.
+/// Whether `path` is a `.vfp` fingerprint rather than a video: by its
+/// magic number, whatever its name (a crawl store names files by hash),
+/// or by its extension (any case), so that a damaged `.vfp` gets the
+/// fingerprint reader's error, not the decoder's.
 pub fn is_fingerprint_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("vfp"))
+        || crate::inputs::starts_with_fingerprint_magic(path)
+}
+
+/// What scanning a file found.
+struct Scanned {
+    /// The file's facts.
+    source: SourceInfo,
+    /// Its matched segments.
+    segments: Vec<MatchSegment>,
+    /// What cut the reading short, if the file could be read only in part.
+    cut_short: Option<vfp_extractor::ExtractError>,
 }
 
 /// Clips against one catalog.
@@ -101,9 +114,18 @@ impl<'c> Scanner<'c> {
         let file = path.display().to_string();
         let mut cost = ScanCost::default();
         let mut record = match isolate(path, || self.scan_file(path, &mut cost)) {
-            Ok((source, segments)) => FileRecord::scanned(file, &source, self.records(&segments)),
+            Ok(scanned) => {
+                let mut record =
+                    FileRecord::scanned(file, &scanned.source, self.records(&scanned.segments));
+                if let Some(damage) = scanned.cut_short {
+                    record.partial = true;
+                    record.partial_because = Some(crate::error::chain(&damage));
+                }
+                record
+            }
             Err(e) => FileRecord::failed(file, &e),
-        };
+        }
+        .about(path);
         record.exploratory = self.config.exploratory;
         cost.total_s = started.elapsed().as_secs_f64();
         (record, cost)
@@ -114,16 +136,18 @@ impl<'c> Scanner<'c> {
     /// when the keyframes cannot rule it out (a file of at least
     /// [`WINDOWED_MIN_MS`] only around the keyframes that hit, see
     /// `scan_around`); densely, in parts ([`ScanConfig::parts`]), so that
-    /// memory does not grow with its length.
-    fn scan_file(
-        &self,
-        path: &Path,
-        cost: &mut ScanCost,
-    ) -> Result<(SourceInfo, Vec<MatchSegment>), ScanError> {
+    /// memory does not grow with its length. A file cut short (a download
+    /// stopped part-way) is matched on what could be read, and says so.
+    fn scan_file(&self, path: &Path, cost: &mut ScanCost) -> Result<Scanned, ScanError> {
+        let whole = |source, segments| Scanned {
+            source,
+            segments,
+            cut_short: None,
+        };
         if is_fingerprint_file(path) {
             let fp = vfp_format::read_file(path)?;
             let segments = self.scan_fingerprint(path, &fp, cost)?;
-            return Ok((fp.source, segments));
+            return Ok(whole(fp.source, segments));
         }
         if self.config.fast {
             let keys = vfp_extractor::extract(
@@ -133,29 +157,42 @@ impl<'c> Scanner<'c> {
                     time_limit: self.config.file_time_limit,
                     ..ExtractOptions::with_sampling(Sampling::Keyframes)
                 },
-            )?;
-            if keys.informative_frames() >= MIN_TRIAGE_KEYFRAMES {
-                let hits = self.keyframe_hits(path, &keys, cost)?;
-                if hits.is_empty() {
-                    return Ok((keys.source, Vec::new()));
+            );
+            match keys {
+                Ok(keys) if keys.informative_frames() >= MIN_TRIAGE_KEYFRAMES => {
+                    let hits = self.keyframe_hits(path, &keys, cost)?;
+                    if hits.is_empty() {
+                        return Ok(whole(keys.source, Vec::new()));
+                    }
+                    if keys.source.duration_ms >= WINDOWED_MIN_MS {
+                        let segments = self.scan_around(path, &keys, &hits, cost)?;
+                        return Ok(whole(keys.source, segments));
+                    }
                 }
-                if keys.source.duration_ms >= WINDOWED_MIN_MS {
-                    let segments = self.scan_around(path, &keys, &hits, cost)?;
-                    return Ok((keys.source, segments));
-                }
+                Ok(_) => {}
+                // Cut short: the dense pass keeps what can be read.
+                Err(vfp_extractor::ExtractError::Damaged { .. }) => {}
+                Err(e) => return Err(e.into()),
             }
         }
         let mut segments = Vec::new();
-        let source = vfp_extractor::extract_in_parts(
+        let read = vfp_extractor::extract_in_parts(
             path,
-            &self.dense_options(),
+            &ExtractOptions {
+                keep_partial: true,
+                ..self.dense_options()
+            },
             self.config.parts,
             |part| {
                 join_parts(&mut segments, self.scan_fingerprint(path, &part, cost)?);
                 Ok::<(), ScanError>(())
             },
         )?;
-        Ok((source, segments))
+        Ok(Scanned {
+            source: read.source,
+            segments,
+            cut_short: read.cut_short,
+        })
     }
 
     /// The matched segments of a fingerprint. A keyframe-only one (`vfp

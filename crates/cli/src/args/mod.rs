@@ -26,12 +26,41 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use vfp_fingerprint::Sampling;
 
 /// What the exit status means, at the end of every `--help`.
-pub const EXIT_STATUS_HELP: &str = "\
+pub const EXIT_STATUS_HELP: &str = "Exit status: 0 on success, 2 on any error.";
+
+/// `vfp --help`: every command's statuses.
+pub const EXIT_STATUS_ALL: &str = "\
 Exit status: 0 on success (scan, verify, results: something matched), 1 \
 when every input was processed and nothing matched (scan, verify, \
 results), 2 on any error (scan, results: some files failed; the others \
 were still scanned), 3 (results) when some submitted files have no result \
-yet.";
+yet. Each command's --help gives its own.";
+
+/// `vfp extract --help`.
+pub const EXIT_STATUS_EXTRACT: &str = "Exit status: 0 when every file was fingerprinted, \
+2 when any failed (the others were still written) or the arguments are wrong.";
+
+/// `vfp scan --help`.
+pub const EXIT_STATUS_SCAN: &str = "Exit status: 0 something matched, 1 every file \
+was scanned and nothing matched, 2 some file failed (the others were still scanned) \
+or the arguments are wrong, as grep's. With -q: 0 as soon as a match is found.";
+
+/// `vfp verify --help`.
+pub const EXIT_STATUS_VERIFY: &str = "Exit status: 0 the file shows a catalog title, 1 \
+it does not, 2 it could not be checked or the arguments are wrong.";
+
+/// `vfp bench --help`.
+pub const EXIT_STATUS_BENCH: &str = "Exit status: 0 when every file was measured, 2 when \
+any could not be scanned (the others were still measured) or on any other error.";
+
+/// `vfp results --help`.
+pub const EXIT_STATUS_RESULTS: &str = "Exit status: 0 something matched, 1 every \
+submitted file has a result and nothing matched, 2 some files failed, 3 some \
+submitted files have no result yet (the others' records were printed).";
+
+/// `vfp worker --help`.
+pub const EXIT_STATUS_WORKER: &str = "Exit status: 0 when it stopped as asked (SIGTERM, \
+Ctrl-C, --stop-when-idle), 2 when it could not go on (no server, no catalog).";
 
 /// How far the catalog search and the following of a match reach, for
 /// `scan` and `verify`.
@@ -162,7 +191,7 @@ pub fn settings_error(e: vfp_scan::ConfigError) -> anyhow::Error {
     version,
     about,
     propagate_version = true,
-    after_help = EXIT_STATUS_HELP
+    after_help = EXIT_STATUS_ALL
 )]
 pub struct Cli {
     /// What to do.
@@ -174,7 +203,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fingerprint videos: one .vfp file per input, or JSON on stdout.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = EXIT_STATUS_EXTRACT)]
     Extract(ExtractArgs),
     /// Check and describe .vfp fingerprint files.
     #[command(after_help = EXIT_STATUS_HELP)]
@@ -184,28 +213,28 @@ pub enum Command {
     Index(IndexCommand),
     /// Scan videos (or .vfp fingerprints) for catalog content: one result
     /// per file, files in parallel.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = EXIT_STATUS_SCAN)]
     Scan(ScanArgs),
     /// Check one takedown target thoroughly, with timecoded evidence and
     /// an optional HTML evidence page.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = EXIT_STATUS_VERIFY)]
     Verify(VerifyArgs),
     /// Measure what scanning costs on this machine: files against a
     /// catalog (or built-in material), stage by stage, beside decoding
     /// alone; with --pad-frames, at a larger catalog.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = EXIT_STATUS_BENCH)]
     Bench(BenchArgs),
     /// Scan files for other machines: take jobs from a NATS JetStream
     /// queue, match each against the current release of a published
     /// catalog, publish one result per file.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = EXIT_STATUS_WORKER)]
     Worker(WorkerArgs),
     /// Put files on the NATS JetStream queue for workers to scan; prints
     /// the batch id.
     #[command(after_help = EXIT_STATUS_HELP)]
     Submit(SubmitArgs),
     /// Read the workers' results back: one per submitted file.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = EXIT_STATUS_RESULTS)]
     Results(ResultsArgs),
     /// The review ledger: record decisions about matches (confirmed,
     /// licensed, false positive, notice sent, withdrawn), list and export
@@ -213,13 +242,15 @@ pub enum Command {
     #[command(subcommand)]
     Review(ReviewCommand),
     /// Print a man page or shell completions to stdout.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Generate(GenerateArgs),
 }
 
 /// What `vfp generate` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Generated {
-    /// The man page, roff (`vfp generate man > vfp.1`).
+    /// The man page, roff (`vfp generate man > vfp.1`); with -o DIR, a
+    /// page for every command as well (vfp-scan.1, vfp-index-build.1...).
     Man,
     /// Bash completions.
     CompleteBash,
@@ -239,6 +270,10 @@ pub struct GenerateArgs {
     /// What to print.
     #[arg(value_enum)]
     pub what: Generated,
+    /// Write the man pages into this folder, one per command, instead of
+    /// printing the first.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[cfg(test)]
@@ -317,11 +352,56 @@ mod tests {
     }
 
     #[test]
+    fn every_help_gives_only_its_own_exit_statuses() {
+        let mut cli = Cli::command();
+        let help = |cli: &mut clap::Command, path: &[&str]| {
+            let mut cmd = cli.clone();
+            for name in path {
+                cmd = cmd.find_subcommand(name).unwrap().clone();
+            }
+            cmd.render_long_help().to_string()
+        };
+        let scan = help(&mut cli, &["scan"]);
+        assert!(
+            scan.contains("0 something matched") && scan.contains("With -q"),
+            "{scan}"
+        );
+        assert!(!scan.contains("no result yet"), "{scan}");
+        let show = help(&mut cli, &["show"]);
+        assert!(
+            show.contains("Exit status: 0 on success, 2 on any error."),
+            "{show}"
+        );
+        assert!(!show.contains("matched"), "{show}");
+        assert!(help(&mut cli, &["results"]).contains("3 some submitted files"));
+        assert!(help(&mut cli, &["index", "build"]).contains("Exit status: 0 on success"));
+        let top = cli.render_long_help().to_string();
+        assert!(top.contains("Each command's --help gives its own"), "{top}");
+    }
+
+    #[test]
+    fn the_workers_hint_to_publish_a_catalog_is_a_command_that_parses() {
+        let err = vfp_fleet::FleetError::NoSuchCatalog {
+            url: "nats://127.0.0.1:4222".into(),
+            name: "slate".into(),
+        }
+        .to_string();
+        let hint = err.split('`').nth(1).unwrap();
+        let words: Vec<&str> = hint.split_whitespace().skip(1).collect();
+        assert!(
+            matches!(parse(&words), Ok(Command::Index(_))),
+            "{hint}: {:?}",
+            parse(&words)
+        );
+    }
+
+    #[test]
     fn generate_takes_man_and_shells() {
         assert!(matches!(
             parse(&["generate", "man"]).unwrap(),
             Command::Generate(GenerateArgs {
-                what: Generated::Man
+                what: Generated::Man,
+                output: None,
             })
         ));
         assert!(parse(&["generate", "complete-zsh"]).is_ok());

@@ -1,4 +1,4 @@
-//! Arguments of `vfp review mark|allow|list|export`.
+//! Arguments of `vfp review init|mark|allow|list|export`.
 
 use super::EXIT_STATUS_HELP;
 use anyhow::{bail, Result};
@@ -8,6 +8,11 @@ use std::path::PathBuf;
 /// `vfp review`: the review ledger.
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
+    /// Create the review ledger: an SQLite file, or the ledger's tables in
+    /// a PostgreSQL database. Every other command refuses a ledger that
+    /// does not exist (a typo must not start an empty one).
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Init(InitArgs),
     /// Record a decision about a clip showing a title: confirmed,
     /// licensed, false_positive, notice_sent, withdrawn.
     #[command(after_help = EXIT_STATUS_HELP)]
@@ -27,9 +32,17 @@ pub enum ReviewCommand {
 /// The ledger to use.
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
-    /// The ledger: an SQLite file, created if missing.
+    /// The ledger: an SQLite file, or a PostgreSQL URL
+    /// (postgres://user@host/db); made by `vfp review init`.
     #[arg(long, value_name = "LEDGER", env = "VFP_LEDGER")]
     pub ledger: String,
+}
+
+/// Arguments of `vfp review init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
 }
 
 /// Which clip: a file, or its SHA-256.
@@ -110,6 +123,9 @@ pub struct MarkArgs {
     /// Replace the item's current decision (kept as history).
     #[arg(long)]
     pub replace: bool,
+    /// Create the ledger if there is none (as `vfp review init`).
+    #[arg(long)]
+    pub create: bool,
 }
 
 /// Arguments of `vfp review allow`.
@@ -125,6 +141,9 @@ pub struct AllowArgs {
     /// Whose it is, why.
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
+    /// Create the ledger if there is none (as `vfp review init`).
+    #[arg(long)]
+    pub create: bool,
 }
 
 /// What the allow-list entry covers.
@@ -190,6 +209,8 @@ pub struct ExportArgs {
 /// Validated `vfp review` configuration.
 #[derive(Debug)]
 pub enum ReviewConfig {
+    /// Create the ledger.
+    Init(InitArgs),
     /// Record a decision.
     Mark(MarkArgs),
     /// Add to the allow-list.
@@ -202,6 +223,7 @@ impl ReviewCommand {
     /// Checks what clap cannot.
     pub fn into_config(self) -> Result<ReviewConfig> {
         Ok(match self {
+            ReviewCommand::Init(a) => ReviewConfig::Init(a),
             ReviewCommand::Mark(a) => ReviewConfig::Mark(a),
             ReviewCommand::Allow(a) => ReviewConfig::Allow(a),
             ReviewCommand::List(a) => ReviewConfig::List(a),

@@ -4,7 +4,7 @@ use super::{decoder_threads_per_file, jobs_or_cores, settings_error, SearchArgs}
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
-use vfp_scan::ScanSettings;
+use vfp_scan::{InputType, ScanSettings, Selection};
 
 /// Output format of `vfp scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -15,6 +15,67 @@ pub enum ScanFormat {
     Jsonl,
     /// One CSV row per match, or per file without one (errors too).
     Csv,
+}
+
+/// A type of file a scan reads (`-t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TypeArg {
+    /// Videos in a format FFmpeg reads and vfp allows.
+    Video,
+    /// `.vfp` fingerprints (from `vfp extract`).
+    Fingerprint,
+    /// Single still pictures (JPEG, PNG, WebP...): not read unless asked.
+    Still,
+}
+
+impl From<TypeArg> for InputType {
+    fn from(t: TypeArg) -> InputType {
+        match t {
+            TypeArg::Video => InputType::Video,
+            TypeArg::Fingerprint => InputType::Fingerprint,
+            TypeArg::Still => InputType::Still,
+        }
+    }
+}
+
+/// Which files found in folders are read (`-t`, `-e`, `-u`), as fd and
+/// ripgrep choose them; files named on the command line are read
+/// whatever they are.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Read only files found in folders that hold this type (video,
+    /// fingerprint, still; repeat for more) [default: video and
+    /// fingerprint]. Decided by the first bytes, never by the name.
+    #[arg(short = 't', long = "type", value_enum, value_name = "TYPE")]
+    pub types: Vec<TypeArg>,
+    /// Read only files found in folders whose name ends in this extension
+    /// (`-e mp4 -e part`, any case).
+    #[arg(short = 'e', long = "extension", value_name = "EXT")]
+    pub extensions: Vec<String>,
+    /// Also read hidden files and enter hidden folders (names starting
+    /// with `.`), which are otherwise counted as skipped.
+    #[arg(short = 'u', long)]
+    pub unrestricted: bool,
+}
+
+impl SelectArgs {
+    /// The selection.
+    pub fn selection(&self) -> Selection {
+        let default = Selection::default();
+        Selection {
+            types: if self.types.is_empty() {
+                default.types
+            } else {
+                self.types.iter().map(|&t| t.into()).collect()
+            },
+            extensions: self
+                .extensions
+                .iter()
+                .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+                .collect(),
+            hidden: self.unrestricted,
+        }
+    }
 }
 
 /// What decides a match, for `scan` and `worker`.
@@ -63,33 +124,50 @@ pub struct ScanArgs {
     pub catalog: PathBuf,
     /// Videos, .vfp fingerprints, folders (with -r), or `-` to read paths
     /// from stdin, one per line.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "from", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Search folders recursively for videos and .vfp files.
+    /// A crawler's manifest (jsonl or CSV): the files it lists, each with
+    /// its `path` and, carried into its record, its `source_url`,
+    /// `found_at` and any other field.
+    #[arg(long, value_name = "MANIFEST")]
+    pub from: Option<PathBuf>,
+    /// Search folders recursively for videos and .vfp files, known by
+    /// what they hold, whatever their names (extensionless, `.bin`,
+    /// `.part`); every other file found is counted as skipped, with why.
     #[arg(short, long)]
     pub recursive: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Files scanned in parallel [default: number of cores].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
     pub format: ScanFormat,
-    /// Skip files already in this jsonl results file (from an earlier,
-    /// interrupted scan), except those that failed.
+    /// Skip the files an earlier scan finished, from its results (jsonl or
+    /// CSV): same path bytes, same size and modification time; files that
+    /// failed are scanned again.
     #[arg(long, value_name = "RESULTS")]
     pub resume: Option<PathBuf>,
-    /// Append the records to this file instead of printing them: a line
-    /// cut short by a killed scan is dropped first, and with jsonl the
-    /// files it already holds a finished record of are skipped (so the
-    /// same command resumes).
+    /// Write the records to this file instead of stdout, replacing it
+    /// (see --append).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With -o: add to the file instead of replacing it, and skip the
+    /// files it holds a finished record of (so the same command resumes
+    /// an interrupted scan); a last line cut short is dropped first.
+    #[arg(long, requires = "output")]
+    pub append: bool,
     #[command(flatten)]
     pub engine: EngineArgs,
-    /// No progress bar and no closing summary on stderr (errors are still
-    /// records).
+    /// Print nothing, as grep -q: the exit status says whether anything
+    /// matched; without -o, the scan stops at the first match.
     #[arg(short, long)]
     pub quiet: bool,
+    /// No progress bar on stderr (the records and the closing summary are
+    /// still printed).
+    #[arg(long)]
+    pub no_progress: bool,
     /// Annotate each record with the review ledger's decisions (an SQLite
     /// file): a file already confirmed, noticed or licensed says so, and a
     /// match is marked to act on or not (jsonl `review`, human lines).
@@ -104,18 +182,26 @@ pub struct ScanConfig {
     pub catalog: PathBuf,
     /// The paths as given (`-` for stdin).
     pub paths: Vec<PathBuf>,
+    /// A crawler's manifest of more files.
+    pub from: Option<PathBuf>,
     /// Expand folders.
     pub recursive: bool,
+    /// Which files found in folders are read.
+    pub selection: Selection,
     /// Files in flight.
     pub jobs: usize,
     /// Output format.
     pub format: ScanFormat,
     /// Earlier results to skip.
     pub resume: Option<PathBuf>,
-    /// Where records are appended (stdout if none).
+    /// Where records are written (stdout if none).
     pub output: Option<PathBuf>,
-    /// No progress bar, no summary.
+    /// Add to `output` rather than replace it.
+    pub append: bool,
+    /// Print nothing; stop at the first match without `output`.
     pub quiet: bool,
+    /// No progress bar.
+    pub no_progress: bool,
     /// The review ledger to annotate records from.
     pub ledger: Option<String>,
     /// What the engine runs with; decoder threads are set once the number
@@ -128,18 +214,40 @@ impl ScanArgs {
     pub fn into_config(self) -> Result<ScanConfig> {
         let jobs = jobs_or_cores(self.jobs)?;
         let engine = self.engine.into_config()?;
+        if let (Some(resume), Some(output), false) = (&self.resume, &self.output, self.append) {
+            if same_file(resume, output) {
+                anyhow::bail!(
+                    "-o {} would replace the results --resume reads; add --append to add to them",
+                    output.display()
+                );
+            }
+        }
         Ok(ScanConfig {
             catalog: self.catalog,
             paths: self.paths,
+            from: self.from,
             recursive: self.recursive,
+            selection: self.select.selection(),
             jobs,
             format: self.format,
             resume: self.resume,
             output: self.output,
+            append: self.append,
             quiet: self.quiet,
+            no_progress: self.no_progress,
             ledger: self.ledger,
             engine,
         })
+    }
+}
+
+/// Whether `a` and `b` are the same file (by device and inode), or the
+/// same path.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => a == b,
     }
 }
 

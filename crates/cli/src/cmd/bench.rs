@@ -9,7 +9,7 @@
 
 use crate::args::{BenchConfig, BenchFormat};
 use crate::exit::Status;
-use crate::files::{expand, Listed};
+use crate::files::chosen;
 use crate::output::{bench as print, progress, to_stdout};
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -33,16 +33,7 @@ pub fn run(cfg: BenchConfig) -> Result<Status> {
             eprintln!("vfp bench: {text}");
         }
     };
-    let mut files = Vec::new();
-    for listed in expand(&cfg.paths, cfg.recursive)? {
-        match listed {
-            Listed::File(path) => files.push(path),
-            Listed::Unreadable { path, error } => {
-                return Err(anyhow::Error::new(error)
-                    .context(format!("cannot read folder {}", path.display())));
-            }
-        }
-    }
+    let mut files = chosen(&cfg.paths, cfg.recursive, &vfp_scan::Selection::default())?;
     let built_in_files = files.is_empty();
     let built_in_catalog = cfg.catalog.is_none();
     let material = if built_in_files || built_in_catalog {

@@ -3,7 +3,7 @@
 
 use crate::args::{IndexConfig, TitleSpec, TitlesConfig};
 use crate::exit::Status;
-use crate::files::{walk, Listed};
+use crate::files::chosen;
 use crate::output::{catalog as print, progress, to_stdout};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -154,25 +154,9 @@ fn title_sources(spec: &TitleSpec) -> Result<Vec<TitleSource>> {
     let sources = match spec {
         TitleSpec::Manifest(csv) => read_manifest(csv)?,
         TitleSpec::Paths(paths) => {
-            let mut files = Vec::new();
-            for p in paths {
-                if p.is_dir() {
-                    let mut listed = Vec::new();
-                    walk(p, &mut listed);
-                    for l in listed {
-                        match l {
-                            Listed::File(f) => files.push(f),
-                            // A catalog is built from every title or none.
-                            Listed::Unreadable { path, error } => {
-                                return Err(anyhow::Error::new(error)
-                                    .context(format!("cannot read folder {}", path.display())));
-                            }
-                        }
-                    }
-                } else {
-                    files.push(p.clone());
-                }
-            }
+            // A catalog is built from every title or none: a file that
+            // cannot be read stops it.
+            let files = chosen(paths, true, &vfp_scan::Selection::default())?;
             files.iter().map(|f| TitleSource::from_path(f)).collect()
         }
     };

@@ -13,6 +13,16 @@ use vfp_ledger::{AllowKind, Filter, Item, Ledger, Mark};
 /// Runs `vfp review`.
 pub fn run(cfg: ReviewConfig) -> Result<Status> {
     match cfg {
+        ReviewConfig::Init(a) => {
+            let ledger = Ledger::create(&a.ledger.ledger)?;
+            let what = if ledger.created() {
+                "created"
+            } else {
+                "exists already, left as it is"
+            };
+            eprintln!("vfp: review ledger {}: {what}", ledger.location());
+            Ok(Status::Success)
+        }
         ReviewConfig::Mark(a) => mark(a),
         ReviewConfig::Allow(a) => allow(a),
         ReviewConfig::List(a) => {
@@ -35,7 +45,7 @@ fn mark(a: MarkArgs) -> Result<Status> {
         (Some(file), _) => Some(sha256_of(file)?),
         (None, given) => given,
     };
-    let mut ledger = Ledger::open(&a.ledger.ledger)?;
+    let mut ledger = open(&a.ledger.ledger, a.create)?;
     let decision = ledger.mark(&Mark {
         item: Item {
             clip_sha256,
@@ -61,10 +71,23 @@ fn allow(a: AllowArgs) -> Result<Status> {
         (None, None, Some(prefix)) => (AllowKind::SourcePrefix, prefix),
         (None, None, None) => anyhow::bail!("give --file, --sha256 or --source-prefix"),
     };
-    let mut ledger = Ledger::open(&a.ledger.ledger)?;
+    let mut ledger = open(&a.ledger.ledger, a.create)?;
     let entry = ledger.allow(kind, &value, &a.reviewer, &a.note)?;
     eprint!("{}", allowed_line(ledger.location(), &entry));
     Ok(Status::Success)
+}
+
+/// The ledger at `location`, made first if `create` and there is none
+/// (said on stderr).
+fn open(location: &str, create: bool) -> Result<Ledger> {
+    if !create {
+        return Ok(Ledger::open(location)?);
+    }
+    let ledger = Ledger::create(location)?;
+    if ledger.created() {
+        eprintln!("vfp: review ledger {}: created", ledger.location());
+    }
+    Ok(ledger)
 }
 
 /// The SHA-256 a scan record gives the clip: of the video's bytes, or for

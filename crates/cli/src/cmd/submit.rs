@@ -4,7 +4,7 @@
 
 use crate::args::SubmitConfig;
 use crate::exit::Status;
-use crate::files::{expand, Listed};
+use crate::files::chosen;
 use crate::output::fleet::submitted;
 use crate::output::to_stdout;
 use anyhow::{bail, Context, Result};
@@ -13,13 +13,7 @@ use vfp_fleet::Fleet;
 /// Runs `vfp submit`.
 pub fn run(cfg: SubmitConfig) -> Result<Status> {
     let mut paths: Vec<(String, std::path::PathBuf)> = Vec::new();
-    for listed in expand(&cfg.paths, cfg.recursive)? {
-        let path = match listed {
-            Listed::File(path) => path,
-            Listed::Unreadable { path, error } => {
-                bail!("{}: cannot read this folder: {error}", path.display())
-            }
-        };
+    for path in chosen(&cfg.paths, cfg.recursive, &vfp_scan::Selection::default())? {
         // Refused here, before anything is queued: a worker would only
         // report it missing later.
         let meta = std::fs::metadata(&path)

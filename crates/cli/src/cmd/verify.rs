@@ -71,6 +71,6 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
     }
     Ok(match verdict {
         Verdict::Match => Status::Success,
-        Verdict::NoMatch | Verdict::Error => Status::NoMatch,
+        Verdict::NoMatch | Verdict::Error | Verdict::Skipped => Status::NoMatch,
     })
 }

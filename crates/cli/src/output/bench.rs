@@ -51,6 +51,7 @@ fn verdict_word(f: &FileBench) -> String {
         (_, Some(_)) | (Verdict::Error, _) => "error".into(),
         (Verdict::Match, _) => format!("match ({})", f.matches),
         (Verdict::NoMatch, _) => "no match".into(),
+        (Verdict::Skipped, _) => "skipped".into(),
     }
 }
 

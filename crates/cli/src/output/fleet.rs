@@ -46,6 +46,10 @@ pub fn worker_event(worker: &str, event: &WorkerEvent<'_>, quiet: bool) -> Optio
                     "error: {}",
                     printable(record.error.as_deref().unwrap_or("unknown"))
                 ),
+                Verdict::Skipped => format!(
+                    "skipped: {}",
+                    printable(record.skipped_because.as_deref().unwrap_or("unknown"))
+                ),
             };
             format!(
                 "{} {}: {outcome}, {seconds:.1} s",

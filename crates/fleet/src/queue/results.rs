@@ -235,13 +235,9 @@ mod tests {
     #[test]
     fn a_result_is_a_scan_record_with_its_origin() {
         let record = FileRecord {
-            file: "/shared/a.mp4".into(),
             sha256: Some("00".into()),
             duration_s: Some(1.5),
-            verdict: vfp_scan::Verdict::NoMatch,
-            error: None,
-            matches: Vec::new(),
-            exploratory: false,
+            ..FileRecord::new("/shared/a.mp4".into(), vfp_scan::Verdict::NoMatch)
         };
         let result = ResultRecord {
             record: record.clone(),

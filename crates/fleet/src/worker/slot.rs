@@ -116,7 +116,8 @@ impl Slot {
             match result.record.verdict {
                 Verdict::Match => tally.matched += 1,
                 Verdict::NoMatch => tally.no_match += 1,
-                Verdict::Error => tally.errors += 1,
+                // A worker scans the files it is given: it skips none.
+                Verdict::Error | Verdict::Skipped => tally.errors += 1,
             }
         }
         self.shared.report(WorkerEvent::Done {
@@ -137,9 +138,15 @@ impl Slot {
     ) -> Option<FileRecord> {
         let config = self.shared.settings.scan.clone();
         let named = taken.job.path.clone();
+        let uploaded = taken.job.upload.is_some();
         let scan = tokio::task::spawn_blocking(move || {
             let mut record = Scanner::new(&loaded.catalog, config).scan_path(&file);
             record.file = named;
+            if uploaded {
+                // The worker's copy has the file's bytes (its size) but
+                // not its modification time.
+                record.mtime_ns = None;
+            }
             record
         });
         let done = self.with_progress(taken, scan, true).await?;

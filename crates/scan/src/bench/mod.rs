@@ -221,7 +221,8 @@ impl BenchTotals {
         let mut stage_s = [0.0f64; 4];
         for f in files {
             match (&f.error, f.verdict) {
-                (Some(_), _) | (None, Verdict::Error) => t.errors += 1,
+                // Bench is given its files, and skips none.
+                (Some(_), _) | (None, Verdict::Error | Verdict::Skipped) => t.errors += 1,
                 (None, Verdict::Match) => t.matched += 1,
                 (None, Verdict::NoMatch) => t.no_match += 1,
             }

@@ -5,8 +5,9 @@
 use crate::output::text_cell;
 use vfp_scan::FileRecord;
 
-/// The columns.
-const COLUMNS: [&str; 16] = [
+/// The columns: the file's, the match's, then what says which file it
+/// was (for `--resume`) and why a file was skipped.
+const COLUMNS: [&str; 26] = [
     "file",
     "sha256",
     "duration_s",
@@ -23,39 +24,65 @@ const COLUMNS: [&str; 16] = [
     "mirrored",
     "error",
     "exploratory",
+    "file_raw",
+    "size_bytes",
+    "mtime_ns",
+    "skipped",
+    "skipped_because",
+    "partial",
+    "partial_because",
+    "source_url",
+    "found_at",
+    "crawl",
 ];
 
 /// The header row.
 pub fn header() -> String {
-    rows(&[COLUMNS.map(str::to_owned)])
+    rows(&[COLUMNS.map(str::to_owned).to_vec()])
 }
 
 /// The record's rows.
 pub fn render(r: &FileRecord) -> String {
+    let text = |v: Option<String>| v.unwrap_or_default();
     let file = [
         text_cell(&r.file),
-        r.sha256.clone().unwrap_or_default(),
-        r.duration_s.map(|d| d.to_string()).unwrap_or_default(),
+        text(r.sha256.clone()),
+        text(r.duration_s.map(|d| d.to_string())),
         r.verdict.as_str().to_owned(),
     ];
-    let error = text_cell(r.error.as_deref().unwrap_or_default());
-    let exploratory = r.exploratory.to_string();
+    let after = [
+        text_cell(r.error.as_deref().unwrap_or_default()),
+        r.exploratory.to_string(),
+        text(r.file_raw.clone()),
+        text(r.size_bytes.map(|n| n.to_string())),
+        text(r.mtime_ns.map(|n| n.to_string())),
+        text(r.skipped.map(|s| s.as_str().to_owned())),
+        text_cell(r.skipped_because.as_deref().unwrap_or_default()),
+        r.partial.to_string(),
+        text_cell(r.partial_because.as_deref().unwrap_or_default()),
+        text_cell(r.provenance.source_url.as_deref().unwrap_or_default()),
+        text_cell(r.provenance.found_at.as_deref().unwrap_or_default()),
+        if r.provenance.crawl.is_empty() {
+            String::new()
+        } else {
+            text_cell(&serde_json::to_string(&r.provenance.crawl).unwrap_or_default())
+        },
+    ];
+    let row = |matched: [String; 10]| -> Vec<String> {
+        file.iter()
+            .cloned()
+            .chain(matched)
+            .chain(after.iter().cloned())
+            .collect()
+    };
     if r.matches.is_empty() {
-        let mut row: [String; 16] = Default::default();
-        row[..4].clone_from_slice(&file);
-        row[14] = error;
-        row[15] = exploratory;
-        return rows(&[row]);
+        return rows(&[row(Default::default())]);
     }
-    let rows_of: Vec<[String; 16]> = r
+    let rows_of: Vec<Vec<String>> = r
         .matches
         .iter()
         .map(|m| {
-            [
-                file[0].clone(),
-                file[1].clone(),
-                file[2].clone(),
-                file[3].clone(),
+            row([
                 text_cell(&m.title_id),
                 text_cell(&m.title_name),
                 m.score.to_string(),
@@ -66,16 +93,14 @@ pub fn render(r: &FileRecord) -> String {
                 m.matched_frames.to_string(),
                 m.speed.to_string(),
                 m.mirrored.to_string(),
-                error.clone(),
-                exploratory.clone(),
-            ]
+            ])
         })
         .collect();
     rows(&rows_of)
 }
 
 /// Rows quoted as CSV needs (RFC 4180, by the `csv` crate).
-fn rows(rows: &[[String; 16]]) -> String {
+fn rows(rows: &[Vec<String>]) -> String {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());

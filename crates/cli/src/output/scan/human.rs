@@ -20,7 +20,14 @@ pub fn render(r: &FileRecord) -> Rendered {
             };
             Rendered::stderr(text)
         }
+        Verdict::NoMatch if r.partial => Rendered::stdout(format!(
+            "{file}: no match in the part that could be read\n{}",
+            cut_short(r)
+        )),
         Verdict::NoMatch => Rendered::stdout(format!("{file}: no match\n")),
+        // Counted in the summary: a crawl folder holds files by the
+        // thousand that are not videos (`--format jsonl` lists them).
+        Verdict::Skipped => Rendered::default(),
         Verdict::Match => {
             // A match found with untested radii is a lead, not evidence.
             let kind = if r.exploratory {
@@ -28,7 +35,23 @@ pub fn render(r: &FileRecord) -> Rendered {
             } else {
                 "MATCH"
             };
-            let mut text = format!("{file}: {kind}, {}\n", count(r.matches.len(), "segment"));
+            let mut text = format!(
+                "{file}: {kind}, {}{}\n",
+                count(r.matches.len(), "segment"),
+                if r.partial {
+                    " in the part that could be read"
+                } else {
+                    ""
+                }
+            );
+            text.push_str(&cut_short(r));
+            if let Some(url) = &r.provenance.source_url {
+                let found = match &r.provenance.found_at {
+                    Some(at) => format!(", found {}", printable(at)),
+                    None => String::new(),
+                };
+                text.push_str(&format!("  source: {}{found}\n", printable(url)));
+            }
             for m in &r.matches {
                 text.push_str(&format!(
                     "  {}: clip {}-{} = title {}-{}, score {:.3}, {} frames, speed {:.3}{}\n",
@@ -45,6 +68,15 @@ pub fn render(r: &FileRecord) -> Rendered {
             }
             Rendered::stdout(text)
         }
+    }
+}
+
+/// The line saying why a partial file was read only in part, if it was.
+fn cut_short(r: &FileRecord) -> String {
+    match (&r.partial_because, r.partial) {
+        (Some(why), true) => format!("  partial: {}\n", printable(why)),
+        (None, true) => "  partial: only part of the file could be read\n".into(),
+        _ => String::new(),
     }
 }
 

@@ -11,7 +11,7 @@ pub use printer::Printer;
 use super::review::Review;
 use super::{count, Rendered};
 use crate::args::ScanFormat;
-use vfp_scan::{FileRecord, Verdict};
+use vfp_scan::{FileRecord, SkipReason, Verdict};
 
 /// Text before the first record (the CSV header), if the format has one.
 pub fn header(format: ScanFormat) -> Option<String> {
@@ -63,8 +63,13 @@ pub struct Tally {
     pub no_match: usize,
     /// Files that could not be scanned.
     pub errors: usize,
-    /// Files skipped as done by an earlier scan (`--resume`).
-    pub skipped: usize,
+    /// Files skipped as done by an earlier scan (`--resume`, `--append`).
+    pub already_scanned: usize,
+    /// Files found in folders and not scanned, by reason (in the order of
+    /// [`SkipReason::ALL`]).
+    pub not_scanned: [usize; SkipReason::ALL.len()],
+    /// Files read only in part (cut short), with a verdict on that part.
+    pub partial: usize,
     /// Video in the files scanned, ms.
     pub video_ms: u64,
     /// With a review ledger: matched files still to act on.
@@ -95,6 +100,15 @@ impl Tally {
             Verdict::Match => self.matched += 1,
             Verdict::NoMatch => self.no_match += 1,
             Verdict::Error => self.errors += 1,
+            Verdict::Skipped => {
+                let reason = record.skipped.unwrap_or(SkipReason::NotVideo);
+                if let Some(i) = SkipReason::ALL.iter().position(|&r| r == reason) {
+                    self.not_scanned[i] += 1;
+                }
+            }
+        }
+        if record.partial {
+            self.partial += 1;
         }
         let ms = record.duration_s.unwrap_or(0.0) * 1000.0;
         if ms.is_finite() && ms > 0.0 {
@@ -115,6 +129,12 @@ pub fn summary(tally: Tally, seconds: f64) -> String {
         tally.no_match,
         count(tally.errors, "error"),
     );
+    if tally.partial > 0 {
+        line.push_str(&format!(
+            " ({} of them read only in part, cut short)",
+            tally.partial
+        ));
+    }
     if seconds > 0.0 && scanned > 0 {
         let video_s = tally.video_ms as f64 / 1000.0;
         line.push_str(&format!(
@@ -130,8 +150,25 @@ pub fn summary(tally: Tally, seconds: f64) -> String {
             tally.to_act_on, tally.settled
         ));
     }
-    if tally.skipped > 0 {
-        line.push_str(&format!("; {} skipped as already scanned", tally.skipped));
+    let not_scanned: usize = tally.not_scanned.iter().sum();
+    if not_scanned > 0 {
+        let reasons: Vec<String> = SkipReason::ALL
+            .iter()
+            .zip(tally.not_scanned)
+            .filter(|&(_, n)| n > 0)
+            .map(|(reason, n)| format!("{n} {}", reason.summary_words()))
+            .collect();
+        line.push_str(&format!(
+            "; {} not scanned: {}",
+            count(not_scanned, "file"),
+            reasons.join(", ")
+        ));
+    }
+    if tally.already_scanned > 0 {
+        line.push_str(&format!(
+            "; {} skipped as already scanned",
+            tally.already_scanned
+        ));
     }
     line.push('\n');
     line
@@ -173,15 +210,16 @@ pub(crate) mod tests {
     pub(crate) fn record(verdict: Verdict, matches: Vec<MatchRecord>) -> FileRecord {
         let error = (verdict == Verdict::Error)
             .then(|| "a, b.mp4: cannot read: No such file or directory (os error 2)".to_owned());
-        FileRecord {
-            file: "a, b.mp4".into(),
-            sha256: (verdict != Verdict::Error).then(|| "ab".repeat(32)),
-            duration_s: (verdict != Verdict::Error).then_some(9.5),
-            verdict,
-            error,
-            matches,
-            exploratory: false,
-        }
+        let mut r = FileRecord::failed(
+            "a, b.mp4".into(),
+            &std::io::Error::other("cannot read: No such file or directory (os error 2)"),
+        );
+        r.sha256 = (verdict != Verdict::Error).then(|| "ab".repeat(32));
+        r.duration_s = (verdict != Verdict::Error).then_some(9.5);
+        r.verdict = verdict;
+        r.error = error;
+        r.matches = matches;
+        r
     }
 
     #[test]
@@ -214,11 +252,11 @@ pub(crate) mod tests {
             "{}",
             summary(t, 1.0)
         );
-        t.skipped = 3;
+        t.already_scanned = 3;
         assert!(summary(t, 1.0).contains("; 3 skipped as already scanned"));
         // Nothing scanned (all skipped): no rates.
         assert_eq!(
-            summary(Tally { skipped: 2, ..Tally::default() }, 0.5),
+            summary(Tally { already_scanned: 2, ..Tally::default() }, 0.5),
             "vfp: scanned 0 files in 0.5 s: 0 matched, 0 no match, 0 errors; 2 skipped as already scanned\n"
         );
     }

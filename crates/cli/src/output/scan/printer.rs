@@ -28,13 +28,13 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// A printer of `files` records in `format` to `out` (`skipped` more
-    /// files were done by an earlier scan), with a summary on stderr at
-    /// the end if `summary`, and a progress bar if `show_progress`.
+    /// A printer of `files` records in `format` to `out` (`already_scanned`
+    /// more files were done by an earlier scan), with a summary on stderr
+    /// at the end if `summary`, and a progress bar if `show_progress`.
     pub fn new(
         format: ScanFormat,
         files: usize,
-        skipped: usize,
+        already_scanned: usize,
         out: Box<dyn Write + Send>,
         summary: bool,
         show_progress: bool,
@@ -50,7 +50,7 @@ impl Printer {
             out: Mutex::new(out),
             summary,
             tally: Mutex::new(Tally {
-                skipped,
+                already_scanned,
                 ..Tally::default()
             }),
             write_failed: Mutex::new(None),
@@ -73,6 +73,11 @@ impl Printer {
         lock(&self.write_failed)
             .as_ref()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// Whether a file with a match has been printed.
+    pub fn matched_any(&self) -> bool {
+        lock(&self.tally).matched > 0
     }
 
     /// Shows that `path` is being scanned.
@@ -120,7 +125,7 @@ impl Printer {
         {
             return Err(anyhow::Error::new(e).context("cannot write the results"));
         }
-        if self.summary && self.files + tally.skipped > 1 {
+        if self.summary && self.files + tally.already_scanned > 1 {
             eprint!("{}", summary(tally, seconds));
         }
         Ok(tally)

@@ -1,0 +1,309 @@
+//! A crawl folder through the real binary: files chosen by what they
+//! hold, whatever their names; every file found accounted for in the
+//! records and the summary; a resumed scan that tells apart names that
+//! print the same.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+mod common;
+
+use common::{film_catalog, generated, os, stderr, vfp};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The jsonl records of `o`, by file name (the last path component).
+fn records(o: &Output) -> std::collections::BTreeMap<String, serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|r| {
+            let file = r["file"].as_str().unwrap();
+            let name = file.rsplit('/').next().unwrap().to_owned();
+            (name, r)
+        })
+        .collect()
+}
+
+/// `vfp scan -c cat -r crawl --format jsonl ARGS...` in `dir`.
+fn scan_crawl(dir: &Path, args: &[&str]) -> Output {
+    let mut full = vec![
+        os("scan"),
+        os("-c"),
+        os("cat"),
+        os("-r"),
+        os("crawl"),
+        os("--format"),
+        os("jsonl"),
+    ];
+    full.extend(args.iter().map(os));
+    vfp(dir, &full)
+}
+
+/// A crawl store as crawlers leave it: copies named by hash, `.bin`,
+/// `.part`; notes, a thumbnail, a failed download, hidden files.
+fn crawl_store(dir: &Path) {
+    let crawl = dir.join("crawl");
+    std::fs::create_dir_all(crawl.join(".cache")).unwrap();
+    let copy = |from: &str, to: &str| {
+        std::fs::copy(generated(from), crawl.join(to)).unwrap();
+    };
+    copy("crf-low-bitrate.mp4", "97a81f0c2d");
+    copy("ref.ts", "clip.mp4.part");
+    copy("odd-size.mkv", "blob.bin");
+    copy("ref.mp4", ".hidden.mp4");
+    copy("ref.mp4", ".cache/seen.mp4");
+    std::fs::write(
+        crawl.join("notes.mp4"),
+        "found at https://video.example/v/1\n",
+    )
+    .unwrap();
+    // A 16×16 PNG: a still picture.
+    std::fs::write(
+        crawl.join("thumb"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0\x90\x91h6",
+    )
+    .unwrap();
+    std::fs::write(crawl.join("failed.mp4"), b"").unwrap();
+}
+
+#[test]
+fn a_crawl_folder_is_read_by_what_its_files_hold_and_every_file_is_accounted_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    crawl_store(d);
+
+    let out = scan_crawl(d, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = records(&out);
+    let verdict = |name: &str| got[name]["verdict"].as_str().unwrap().to_owned();
+    let skipped = |name: &str| got[name]["skipped"].as_str().unwrap_or("").to_owned();
+    // The two leaks, whatever their names; the other video scanned.
+    assert_eq!(verdict("97a81f0c2d"), "match", "{got:?}");
+    assert_eq!(verdict("clip.mp4.part"), "match", "{got:?}");
+    assert_ne!(verdict("blob.bin"), "skipped", "{got:?}");
+    // Every other file has a record saying why it was not read.
+    for (name, reason) in [
+        ("notes.mp4", "not_video"),
+        ("thumb", "type"),
+        ("failed.mp4", "empty"),
+        (".hidden.mp4", "hidden"),
+        (".cache", "hidden"),
+    ] {
+        assert_eq!(verdict(name), "skipped", "{name}: {:?}", got[name]);
+        assert_eq!(skipped(name), reason, "{name}: {:?}", got[name]);
+        assert!(
+            !got[name]["skipped_because"].as_str().unwrap().is_empty(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        got.len(),
+        8,
+        "one record per file or hidden folder: {got:?}"
+    );
+
+    // The summary counts them by reason, in the human format.
+    let out = vfp(d, &[os("scan"), os("-c"), os("cat"), os("-r"), os("crawl")]);
+    let summary = stderr(&out);
+    assert!(
+        summary.contains("vfp: scanned 3 files")
+            && summary.contains(
+                "5 files not scanned: 1 not a video, 1 empty, 1 left out by -t, 2 hidden (-u reads them)"
+            ),
+        "{summary}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("notes.mp4"));
+
+    // -u reads hidden files and folders.
+    let got = records(&scan_crawl(d, &["-u"]));
+    for name in [".hidden.mp4", "seen.mp4"] {
+        assert_eq!(got[name]["verdict"], "match", "{name}: {got:?}");
+    }
+    // -e reads only names with those extensions; the rest are said.
+    let got = records(&scan_crawl(d, &["-e", "part", "-e", ".BIN"]));
+    assert_eq!(got["clip.mp4.part"]["verdict"], "match");
+    assert_ne!(got["blob.bin"]["verdict"], "skipped");
+    assert_eq!(got["97a81f0c2d"]["skipped"], "extension", "{got:?}");
+    // -t reads only files holding those types.
+    let got = records(&scan_crawl(d, &["-t", "fingerprint"]));
+    assert_eq!(got["97a81f0c2d"]["skipped"], "type", "{got:?}");
+    // A file named is read whatever it holds: its error says what.
+    let out = vfp(d, &[os("scan"), os("-c"), os("cat"), os("crawl/notes.mp4")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("notes.mp4"), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_resumed_scan_tells_apart_names_that_print_the_same() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    std::fs::create_dir(d.join("crawl")).unwrap();
+    // x\xff.mp4 and x\xfe.mp4 both print as x\u{fffd}.mp4.
+    let name = |byte: u8| {
+        let mut bytes = b"crawl/x".to_vec();
+        bytes.push(byte);
+        bytes.extend_from_slice(b".mp4");
+        PathBuf::from(std::ffi::OsStr::from_bytes(&bytes))
+    };
+    let (first, second) = (name(0xff), name(0xfe));
+    std::fs::copy(generated("odd-size.mkv"), d.join(&first)).unwrap();
+    std::fs::copy(generated("crf-low-bitrate.mp4"), d.join(&second)).unwrap();
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("-c"),
+            os("cat"),
+            os("--format"),
+            os("jsonl"),
+            os("-o"),
+            os("r.jsonl"),
+            first.as_os_str(),
+        ],
+    );
+    assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+    // The same folder, resumed: the second is another file, and the leak.
+    let out = scan_crawl(d, &["-o", "r.jsonl", "--append"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 skipped as already scanned"),
+        "{}",
+        stderr(&out)
+    );
+    let text = std::fs::read_to_string(d.join("r.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["file_raw"], "crawl/x%FF.mp4", "{text}");
+    assert_eq!(lines[1]["file_raw"], "crawl/x%FE.mp4", "{text}");
+    assert_eq!(lines[1]["verdict"], "match", "{text}");
+}
+
+#[test]
+fn a_download_cut_short_keeps_the_matches_of_what_could_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    std::fs::create_dir(d.join("crawl")).unwrap();
+    // The film's first half (its index at the front): the rest never came.
+    std::fs::copy(
+        generated("truncated-faststart.mp4"),
+        d.join("crawl/half.mp4.part"),
+    )
+    .unwrap();
+    // Cut with its index at the end: nothing can be read.
+    std::fs::copy(generated("truncated.mp4"), d.join("crawl/unreadable.mp4")).unwrap();
+    let out = scan_crawl(d, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let got = records(&out);
+    let half = &got["half.mp4.part"];
+    assert_eq!(half["verdict"], "match", "{half}");
+    assert_eq!(half["partial"], true, "{half}");
+    let why = half["partial_because"].as_str().unwrap();
+    assert!(
+        why.contains("half.mp4.part") && why.contains("truncated"),
+        "{why}"
+    );
+    let m = &half["matches"][0];
+    assert_eq!(m["title_id"], "ref", "{half}");
+    assert!(m["clip_end_s"].as_f64().unwrap() < 6.5, "{half}");
+    let unreadable = &got["unreadable.mp4"];
+    assert_eq!(unreadable["verdict"], "error", "{unreadable}");
+    assert!(unreadable.get("partial").is_none(), "{unreadable}");
+
+    // In a person's words, and counted.
+    let out = vfp(d, &[os("scan"), os("-c"), os("cat"), os("-r"), os("crawl")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("MATCH, 1 segment in the part that could be read")
+            && text.contains("  partial: "),
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("(1 of them read only in part, cut short)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_crawlers_manifest_carries_each_files_source_into_its_record_and_the_allow_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    crawl_store(d);
+    std::fs::write(
+        d.join("crawl/manifest.jsonl"),
+        concat!(
+            r#"{"path":"97a81f0c2d","source_url":"https://video.example/@studio/v/1","found_at":"2026-12-07T01:00:00Z","account":"@studio"}"#,
+            "\n",
+            r#"{"path":"clip.mp4.part","source_url":"https://video.example/@leaker/v/9","found_at":"2026-12-07T01:05:00Z"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let ledger = |args: &[&str]| {
+        let mut full = vec![os("review")];
+        full.extend(args.iter().map(os));
+        full.extend([os("--ledger"), os("ledger.sqlite")]);
+        vfp(d, &full)
+    };
+    let out = ledger(&["init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = ledger(&[
+        "allow",
+        "--source-prefix",
+        "https://video.example/@studio",
+        "--reviewer",
+        "ann",
+        "--note",
+        "the studio's own account",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("-c"),
+            os("cat"),
+            os("--from"),
+            os("crawl/manifest.jsonl"),
+            os("--ledger"),
+            os("ledger.sqlite"),
+            os("--format"),
+            os("jsonl"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = records(&out);
+    assert_eq!(got.len(), 2, "only the files listed: {got:?}");
+    let own = &got["97a81f0c2d"];
+    assert_eq!(own["verdict"], "match", "{own}");
+    assert_eq!(own["source_url"], "https://video.example/@studio/v/1");
+    assert_eq!(own["found_at"], "2026-12-07T01:00:00Z");
+    assert_eq!(own["crawl"]["account"], "@studio");
+    assert_eq!(own["review"]["to_act_on"], false, "{own}");
+    assert_eq!(own["review"]["allowed"]["note"], "the studio's own account");
+    let leak = &got["clip.mp4.part"];
+    assert_eq!(leak["source_url"], "https://video.example/@leaker/v/9");
+    assert_eq!(leak["review"]["to_act_on"], true, "{leak}");
+
+    // A manifest line that cannot be read stops the scan before any file.
+    std::fs::write(d.join("bad.csv"), "file,url\nx,y\n").unwrap();
+    let out = vfp(
+        d,
+        &[os("scan"), os("-c"), os("cat"), os("--from"), os("bad.csv")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("bad.csv") && stderr(&out).contains("`path`"),
+        "{}",
+        stderr(&out)
+    );
+}
