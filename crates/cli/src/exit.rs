@@ -15,6 +15,9 @@ pub enum Status {
     /// `results`: some submitted files have no result yet (the others'
     /// records were printed).
     Incomplete = 3,
+    /// `scan`, `verify`, `results`: nothing matched, but some file could
+    /// not be judged (too short, too blank, keyframes only).
+    Inconclusive = 4,
 }
 
 impl From<Status> for ExitCode {

@@ -151,7 +151,7 @@ impl Finished {
     /// other options (`-u`, `-t`, `-e`) may read.
     fn add(&mut self, record: &FileRecord) {
         let finished = match record.verdict {
-            Verdict::Match | Verdict::NoMatch => true,
+            Verdict::Match | Verdict::NoMatch | Verdict::Inconclusive => true,
             Verdict::Error => false,
             Verdict::Skipped => matches!(
                 record.skipped,

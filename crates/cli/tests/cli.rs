@@ -923,14 +923,31 @@ fn a_keyframe_only_fingerprint_is_not_called_clean() {
     // --fast triage rules out.
     let out = scan("keys/street-keyint-1s.vfp");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    // A copy with 4 keyframes: too few to match, too few to vouch for it.
+    // A copy with 4 keyframes: too few to match, too few to vouch for
+    // it: inconclusive (status 4), with why.
     let out = scan("keys/mirrored.vfp");
-    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
     assert!(
-        stderr(&out).contains("cannot rule out a match"),
+        stdout(&out).contains("mirrored.vfp: inconclusive: ")
+            && stdout(&out).contains("cannot rule out a match"),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
+    // verify says so too, and its page has no verdict to give.
+    let out = vfp(
+        d,
+        &[
+            os("verify"),
+            os("-c"),
+            os("cat"),
+            os("keys/mirrored.vfp"),
+            os("--report"),
+            os("page.html"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let page = std::fs::read_to_string(d.join("page.html")).unwrap();
+    assert!(page.contains("No verdict"), "{page}");
 }
 
 #[test]
@@ -1467,6 +1484,8 @@ fn bench_measures_files_against_a_padded_catalog_and_reports_every_figure() {
             os("--format"),
             os("json"),
             os("-q"),
+            os("--files-per-day"),
+            os("100k"),
             copy.as_os_str(),
             other.as_os_str(),
             os("garbage.mp4"),
@@ -1487,9 +1506,17 @@ fn bench_measures_files_against_a_padded_catalog_and_reports_every_figure() {
         "peak_rss_bytes",
         "peak_rss_scope",
         "verdict",
+        "sizing",
     ] {
         assert!(r.get(key).is_some(), "no {key} in {r}");
     }
+    // 100,000 files a day of the measured files' mean length, at the
+    // measured cost of a second of video.
+    let z = &r["sizing"];
+    let rate = r["totals"]["clip_s_per_core_s"].as_f64().unwrap();
+    let cores = z["video_s_per_day"].as_f64().unwrap() / rate / 86_400.0;
+    assert!((z["cores"].as_f64().unwrap() - cores).abs() < 1e-6, "{z}");
+    assert_eq!(z["files_per_day"], 100_000);
     let c = &r["catalog"];
     assert_eq!(c["padded_frames"], 20_000);
     assert!(c["frames"].as_u64().unwrap() > 20_000, "{c}");

@@ -307,3 +307,251 @@ fn a_crawlers_manifest_carries_each_files_source_into_its_record_and_the_allow_l
         stderr(&out)
     );
 }
+
+/// A catalog `cat` in `dir` of the test film as title `ep1` "Pilot", with
+/// its owner, asset id, release date and labels.
+fn owned_catalog(dir: &Path) {
+    std::fs::write(
+        dir.join("titles.csv"),
+        format!(
+            "id,path,name,owner,asset_id,release_date,labels\nep1,{},Pilot,Example Studios,EX-0001,2099-03-01,season=1\n",
+            generated("ref.mp4").display()
+        ),
+    )
+    .unwrap();
+    let out = vfp(
+        dir,
+        &["index", "build", "-c", "cat", "--manifest", "titles.csv"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_titles_owner_asset_and_release_date_reach_every_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    owned_catalog(d);
+    let out = vfp(d, &[os("index"), os("list"), os("-c"), os("cat")]);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        listed.ends_with("\tExample Studios\tEX-0001\t2099-03-01\tseason=1\n"),
+        "{listed}"
+    );
+    let copy = generated("crf-low-bitrate.mp4");
+    let out = vfp(
+        d,
+        &[
+            os("scan"),
+            os("-c"),
+            os("cat"),
+            os("--format"),
+            os("jsonl"),
+            copy.as_os_str(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let record: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    let m = &record["matches"][0];
+    assert_eq!(
+        (
+            &m["title_owner"],
+            &m["title_asset_id"],
+            &m["title_release_date"],
+            &m["title_labels"]
+        ),
+        (
+            &serde_json::json!("Example Studios"),
+            &serde_json::json!("EX-0001"),
+            &serde_json::json!("2099-03-01"),
+            &serde_json::json!("season=1")
+        )
+    );
+    let out = vfp(
+        d,
+        &[
+            os("verify"),
+            os("-c"),
+            os("cat"),
+            copy.as_os_str(),
+            os("--report"),
+            os("page.html"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(d.join("page.html")).unwrap();
+    assert!(
+        page.contains("Example Studios") && page.contains("not released when this page was made"),
+        "the page names the owner and says the work is unreleased"
+    );
+    // A date that is not one is refused, naming the line.
+    std::fs::write(d.join("bad.csv"), "ep2,x.mp4,,,,,2027-02-30\n").unwrap();
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-c"),
+            os("cat2"),
+            os("--manifest"),
+            os("bad.csv"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad.csv:1"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_confirmed_copy_becomes_a_notice_draft_until_its_notice_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    owned_catalog(d);
+    let run = |args: &[&str]| vfp(d, args);
+    let ok = |out: Output| {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out
+    };
+    let copy = generated("crf-low-bitrate.mp4");
+    let copy = copy.to_str().unwrap();
+    ok(run(&[
+        "verify",
+        "-c",
+        "cat",
+        copy,
+        "--bundle",
+        "case",
+        "--source-url",
+        "https://video.example/@leaker/v/7",
+        "--found-at",
+        "2026-12-07T01:00:00Z",
+    ]));
+    ok(run(&["review", "init", "--ledger", "l.sqlite"]));
+    let notice = |format: &str| {
+        run(&[
+            "review", "notice", "--ledger", "l.sqlite", "-c", "cat", "--format", format,
+        ])
+    };
+    let out = notice("text");
+    assert_eq!(out.status.code(), Some(1), "nothing confirmed yet");
+    // Confirmed on the bundle's report: its URL, time and timecodes kept.
+    ok(run(&[
+        "review",
+        "mark",
+        "--ledger",
+        "l.sqlite",
+        "--clip",
+        copy,
+        "--title",
+        "ep1",
+        "--status",
+        "confirmed",
+        "--reviewer",
+        "ann",
+        "--evidence",
+        "case/report.json",
+    ]));
+    let out = ok(notice("text"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for element in [
+        "To: the designated agent of video.example",
+        "On behalf of: Example Studios",
+        "The work: ep1 \"Pilot\", asset EX-0001",
+        "The infringing copy: https://video.example/@leaker/v/7 (file crf-low-bitrate.mp4), found 2026-12-07T01:00:00Z",
+        "of the work (",
+        "Evidence: SHA-256 ",
+        "under penalty of perjury",
+    ] {
+        assert!(text.contains(element), "{element}: {text}");
+    }
+    let out = ok(notice("json"));
+    let drafts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let item = &drafts["notices"][0]["items"][0];
+    assert_eq!(item["work"]["owner"], "Example Studios");
+    assert!(
+        item["matched"][0]["title_share_pct"].as_f64().unwrap() > 50.0,
+        "{item}"
+    );
+    // Sent: recorded by the user, and no longer drafted.
+    ok(run(&[
+        "review",
+        "mark",
+        "--ledger",
+        "l.sqlite",
+        "--clip",
+        copy,
+        "--title",
+        "ep1",
+        "--status",
+        "notice_sent",
+        "--notice-id",
+        "N-1",
+        "--reviewer",
+        "ann",
+    ]));
+    assert_eq!(notice("text").status.code(), Some(1));
+}
+
+#[test]
+fn a_copy_of_a_public_part_of_a_title_is_allowed_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    let copy = generated("crf-low-bitrate.mp4");
+    let copy = copy.to_str().unwrap();
+    let run = |args: &[&str]| vfp(d, args);
+    let scan = || {
+        let out = run(&[
+            "scan", "-c", "cat", "--format", "jsonl", "--ledger", "l.sqlite", copy,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(
+        run(&["review", "init", "--ledger", "l.sqlite"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let before = scan();
+    assert!(before["matches"][0].get("public").is_none(), "{before}");
+    assert_eq!(before["review"]["to_act_on"], true);
+    // The whole film was released as a trailer.
+    let out = run(&[
+        "index",
+        "exclude",
+        "-c",
+        "cat",
+        "ref",
+        "00:00:00-00:00:11.303",
+        "--reason",
+        "trailer",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["index", "exclude", "-c", "cat"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ref\t00:00:00.000\t00:00:11.303\ttrailer\n"
+    );
+    let after = scan();
+    assert_eq!(after["matches"][0]["public"], "trailer", "{after}");
+    assert_eq!(after["review"]["to_act_on"], false, "{after}");
+    let out = run(&["scan", "-c", "cat", copy]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("public: this part of the title was published (trailer)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A range outside the title, or a title not in the catalog, is refused.
+    for args in [
+        &["index", "exclude", "-c", "cat", "ref", "00:00:05-00:01:00"][..],
+        &["index", "exclude", "-c", "cat", "nope", "0-5"],
+        &["index", "exclude", "-c", "cat", "ref", "5-2"],
+    ] {
+        assert_eq!(run(args).status.code(), Some(2), "{args:?}");
+    }
+    // Forgotten: the copy is a leak again.
+    let out = run(&["index", "exclude", "-c", "cat", "ref", "0-11", "--remove"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(scan()["matches"][0].get("public").is_none());
+}

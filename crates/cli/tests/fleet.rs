@@ -402,10 +402,67 @@ fn workers_give_the_records_a_local_scan_gives() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    let mirrored = records
+        .iter()
+        .find(|r| r["file"].as_str().unwrap().ends_with("mirrored.mp4"))
+        .unwrap()["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         sorted(records.into_iter().map(scan_record).collect()),
         sorted(local)
     );
+
+    // With the review ledger, as a scan: the mirrored copy was judged a
+    // false positive, so one match is left to act on.
+    for args in [
+        &["review", "init", "--ledger", "l.sqlite"][..],
+        &[
+            "review",
+            "mark",
+            "--ledger",
+            "l.sqlite",
+            "--clip-sha256",
+            &mirrored,
+            "--title",
+            "ref",
+            "--status",
+            "false_positive",
+            "--reviewer",
+            "ann",
+        ],
+    ] {
+        let out = vfp(d, args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let out = vfp(
+        d,
+        &[
+            "results",
+            "--nats",
+            &server.url,
+            "--batch",
+            &batch,
+            "--format",
+            "jsonl",
+            "-q",
+            "--ledger",
+            "l.sqlite",
+            "--to-act-on",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "errors are still errors");
+    let left: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("crf-low-bitrate.mp4"));
+    assert_eq!(left[0]["review"]["to_act_on"], true);
 }
 
 #[test]

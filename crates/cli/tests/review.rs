@@ -414,3 +414,144 @@ fn a_team_ledger_on_postgresql_works_the_same() {
     assert_eq!(records[0]["review"]["to_act_on"], false, "{}", records[0]);
     assert_eq!(records[1]["review"]["to_act_on"], true, "{}", records[1]);
 }
+
+#[test]
+fn a_case_runs_its_course_and_a_scan_says_what_is_left_to_act_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    catalog_and_clips(d);
+    let b = "0b".repeat(32);
+    let review = |args: &[&str]| {
+        let mut full = vec!["review"];
+        full.extend_from_slice(args);
+        full.extend(["--ledger", "ledger.sqlite"]);
+        vfp(d, &full)
+    };
+    let to_act_on = |format: &str| {
+        vfp(
+            d,
+            &[
+                "scan",
+                "-c",
+                "cat",
+                "--ledger",
+                "ledger.sqlite",
+                "--to-act-on",
+                "--format",
+                format,
+                "--no-progress",
+                "a.vfp",
+                "b.vfp",
+            ],
+        )
+    };
+    let files = |out: &std::process::Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .map(|l| {
+                let r: serde_json::Value = serde_json::from_str(l).unwrap();
+                r["file"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(review(&["init"]).status.code(), Some(0));
+    let out = to_act_on("jsonl");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(files(&out), ["a.vfp", "b.vfp"]);
+
+    // confirmed → notice_sent → withdrawn, each without --replace; the
+    // statuses spelled as the ledger stores them.
+    let mark = |status: &str, extra: &[&str]| {
+        let mut args = vec![
+            "mark",
+            "--clip",
+            "a.vfp",
+            "--title",
+            "ep1",
+            "--status",
+            status,
+            "--reviewer",
+            "ann",
+        ];
+        args.extend_from_slice(extra);
+        review(&args)
+    };
+    let out = mark(
+        "confirmed",
+        &["--source-url", "https://video.example/@leaker/v/1"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = mark("notice_sent", &["--notice-id", "N-7"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = review(&["list"]);
+    let listed = stdout(&out);
+    assert!(
+        listed.contains("notice_sent ep1")
+            && listed.contains("file a.vfp")
+            && listed.contains("replacing #1"),
+        "{listed}"
+    );
+    let out = to_act_on("jsonl");
+    assert_eq!(files(&out), ["b.vfp"], "a.vfp's notice is sent");
+    let out = to_act_on("human");
+    assert!(
+        stderr(&out).contains("1 of the matched files to act on, 1 settled"),
+        "{}",
+        stderr(&out)
+    );
+
+    // b.vfp is a partner's: nothing is left, and the status says so.
+    let out = review(&[
+        "allow",
+        "--sha256",
+        &b,
+        "--reviewer",
+        "ann",
+        "--note",
+        "partner",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = to_act_on("jsonl");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(files(&out).is_empty());
+    // The CSV carries the ledger's word.
+    let out = to_act_on("csv");
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "the header only: {text}");
+    assert!(text.contains("to_act_on,review,allowed"), "{text}");
+
+    let out = mark("withdrawn", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = mark("false-positive", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a change of mind needs --replace"
+    );
+    assert!(stderr(&out).contains("--replace"), "{}", stderr(&out));
+
+    // The allow-list, listed, revoked and exported for the record.
+    let out = review(&["allow", "list"]);
+    assert!(stdout(&out).contains(&b), "{}", stdout(&out));
+    let out = review(&[
+        "allow",
+        "revoke",
+        "--sha256",
+        &b,
+        "--reviewer",
+        "bob",
+        "--note",
+        "contract ended",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("revoked by bob"), "{}", stderr(&out));
+    assert_eq!(stdout(&review(&["allow", "list"])), "");
+    let out = review(&["allow", "export", "--format", "csv"]);
+    let mut rows = csv::Reader::from_reader(out.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((&rows[0][6], &rows[0][8]), ("bob", "contract ended"));
+    let out = to_act_on("jsonl");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(files(&out), ["b.vfp"], "licensed no more");
+}

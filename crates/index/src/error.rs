@@ -100,6 +100,20 @@ pub enum IndexError {
         /// The id.
         id: String,
     },
+    /// A public range that is not within its title.
+    #[error("{}: {from_ms}-{to_ms} ms is not a range within title {id:?} (0-{duration_ms} ms)", path.display())]
+    BadRange {
+        /// The catalog.
+        path: PathBuf,
+        /// The title.
+        id: String,
+        /// Start asked for, ms.
+        from_ms: u64,
+        /// End asked for, ms.
+        to_ms: u64,
+        /// The title's length, ms.
+        duration_ms: u64,
+    },
     /// A line of a titles CSV is wrong.
     #[error("{}:{line}: {reason}", path.display())]
     ManifestLine {

@@ -28,4 +28,4 @@ pub use catalog::{Catalog, FeatureRef, Hit, TitleFeatures, TitleFrame};
 pub use error::IndexError;
 pub use lock::{Wait, WriterLock};
 pub use segment::{Segment, SegmentBuilder, SegmentError};
-pub use titles::{TitleRecord, TitleSource};
+pub use titles::{TitleMeta, TitleRecord, TitleSource};

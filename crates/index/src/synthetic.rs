@@ -83,6 +83,7 @@ pub fn segment_bytes(codes: &[FrameHash]) -> Vec<u8> {
             sha256: String::new(),
             added_unix_s: 0,
             labels: String::new(),
+            meta: Default::default(),
         };
         let frames = chunk.iter().enumerate().map(|(i, c)| (i as u32 * 250, *c));
         // A synthetic title never exceeds the frame limit.
@@ -172,6 +173,7 @@ pub fn title(id: &str, frames: usize, rng: &mut Rng) -> NewTitle {
             sha256: "07".repeat(32),
             added_unix_s: 0,
             labels: String::new(),
+            meta: Default::default(),
         },
         fingerprint,
     }
@@ -312,6 +314,7 @@ fn padding_title(
             sha256: String::new(),
             added_unix_s: 0,
             labels: "synthetic".into(),
+            meta: Default::default(),
         },
         fingerprint: Fingerprint {
             source: SourceInfo {

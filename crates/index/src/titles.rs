@@ -20,9 +20,47 @@ pub struct TitleRecord {
     pub sha256: String,
     /// When it was added, seconds since the Unix epoch.
     pub added_unix_s: u64,
-    /// Free-form labels (e.g. `release=2026-03-01;embargo=yes`).
+    /// Free-form labels (e.g. `season=2;vendor=acme`).
     #[serde(default)]
     pub labels: String,
+    /// Whose it is, and when it is released (none for catalogs made
+    /// before these were kept).
+    #[serde(flatten)]
+    pub meta: TitleMeta,
+}
+
+/// What a takedown notice names about a title: the rights owner, the
+/// owner's id of the work, and its release date (until which any copy is
+/// a leak of unreleased work). Each is empty when not given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TitleMeta {
+    /// The rights owner (the studio or distributor a notice is sent for).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// The owner's id of the work (an EIDR id, an internal asset id).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub asset_id: String,
+    /// The release date, or the end of its embargo: `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub release_date: String,
+}
+
+impl TitleMeta {
+    /// Checks the release date's form (`YYYY-MM-DD`, a real date).
+    pub fn check(&self) -> Result<(), String> {
+        if self.release_date.is_empty() {
+            return Ok(());
+        }
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(&self.release_date, &format)
+            .map(|_| ())
+            .map_err(|_| {
+                format!(
+                    "release_date {:?} is not a date as YYYY-MM-DD",
+                    self.release_date
+                )
+            })
+    }
 }
 
 /// Where a title comes from, before extraction: its id, display name,
@@ -35,6 +73,8 @@ pub struct TitleSource {
     pub name: String,
     /// Free-form labels.
     pub labels: String,
+    /// Whose it is, and when it is released.
+    pub meta: TitleMeta,
     /// A video file or a `.vfp` fingerprint.
     pub path: PathBuf,
 }
@@ -50,14 +90,18 @@ impl TitleSource {
             name: id.clone(),
             id,
             labels: String::new(),
+            meta: TitleMeta::default(),
             path: path.to_owned(),
         }
     }
 }
 
-/// Reads a titles CSV: `id,path[,name][,labels]`, one title per line, an
-/// optional header line starting with `id,`, `#` comments, relative paths
-/// taken from the CSV's folder. Errors name the line. An id starting with
+/// Reads a titles CSV: `id,path[,name][,labels][,owner][,asset_id]
+/// [,release_date]`, one title per line, `#` comments, relative paths
+/// taken from the CSV's folder. A header line starting with `id,` names
+/// the columns, in any order, of [`MANIFEST_COLUMNS`] (an unknown column
+/// is refused: a typo must not drop a notice's owner). Errors name the
+/// line. An id starting with
 /// `#` must be quoted (`"#1-pilot",ep1.mp4`); an unquoted one that names an
 /// existing file is refused rather than dropped as a comment.
 pub fn read_manifest(csv_path: &Path) -> Result<Vec<TitleSource>, IndexError> {
@@ -109,6 +153,8 @@ pub fn parse_manifest(text: &[u8], csv_path: &Path) -> Result<Vec<TitleSource>, 
         .trim(csv::Trim::All)
         .from_reader(text);
     let mut out = Vec::new();
+    // Without a header, the columns in their usual order.
+    let mut columns: Vec<String> = MANIFEST_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(i as u64 + 1, |p| p.line());
@@ -116,46 +162,88 @@ pub fn parse_manifest(text: &[u8], csv_path: &Path) -> Result<Vec<TitleSource>, 
         })?;
         let line = record.position().map_or(i as u64 + 1, |p| p.line());
         if i == 0 && record.get(0) == Some("id") {
+            columns = record.iter().map(str::to_owned).collect();
+            if let Some(unknown) = columns
+                .iter()
+                .find(|c| !MANIFEST_COLUMNS.contains(&c.as_str()))
+            {
+                return Err(line_err(
+                    line,
+                    format!(
+                        "unknown column {unknown:?}; the columns are {}",
+                        MANIFEST_COLUMNS.join(", ")
+                    ),
+                ));
+            }
+            if !columns.iter().any(|c| c == "path") {
+                return Err(line_err(line, "the header has no path column".into()));
+            }
             continue;
         }
         if record.iter().all(str::is_empty) {
             continue;
         }
-        if record.len() < 2 || record.len() > 4 {
+        if record.len() < 2 || record.len() > columns.len() {
             return Err(line_err(
                 line,
                 format!(
-                    "expected id,path[,name][,labels], got {} field(s)",
+                    "expected {}, got {} field(s)",
+                    columns.join(","),
                     record.len()
                 ),
             ));
         }
-        let id = record[0].to_owned();
+        let field = |name: &str| {
+            columns
+                .iter()
+                .position(|c| c == name)
+                .and_then(|i| record.get(i))
+                .unwrap_or_default()
+        };
+        let id = field("id").to_owned();
         if id.is_empty() || id.chars().any(char::is_control) {
             return Err(line_err(
                 line,
                 "the title id is empty or holds control characters".into(),
             ));
         }
-        if record[1].is_empty() {
+        if field("path").is_empty() {
             return Err(line_err(line, "the path is empty".into()));
         }
-        let path = base.join(&record[1]);
-        let name = record
-            .get(2)
+        let path = base.join(field("path"));
+        let name = Some(field("name"))
             .filter(|s| !s.is_empty())
             .unwrap_or(&id)
             .to_owned();
+        let meta = TitleMeta {
+            owner: field("owner").to_owned(),
+            asset_id: field("asset_id").to_owned(),
+            release_date: field("release_date").to_owned(),
+        };
+        meta.check().map_err(|e| line_err(line, e))?;
         out.push(TitleSource {
             id,
             name,
-            labels: record.get(3).unwrap_or_default().to_owned(),
+            labels: field("labels").to_owned(),
+            meta,
             path,
         });
     }
     check_unique(&out)?;
     Ok(out)
 }
+
+/// The columns of a titles CSV, in the order they are read without a
+/// header.
+pub const MANIFEST_COLUMNS: [&str; 7] = [
+    "id",
+    "path",
+    "name",
+    "labels",
+    "owner",
+    "asset_id",
+    "release_date",
+];
 
 /// Refuses two titles with the same id.
 pub fn check_unique(titles: &[TitleSource]) -> Result<(), IndexError> {
@@ -184,6 +272,39 @@ mod tests {
     }
 
     #[test]
+    fn a_header_names_the_columns_and_the_owners_metadata() {
+        let (_dir, path) = manifest(
+            "id,owner,path,release_date,asset_id\nep1,Example Studios,ep1.mp4,2027-03-01,EX-1\nep2,,ep2.mp4,,\n",
+        );
+        let t = read_manifest(&path).unwrap();
+        assert_eq!(t[0].meta.owner, "Example Studios");
+        assert_eq!(t[0].meta.asset_id, "EX-1");
+        assert_eq!(t[0].meta.release_date, "2027-03-01");
+        assert_eq!(t[0].name, "ep1");
+        assert_eq!(t[1].meta, TitleMeta::default());
+        // Without a header, in the usual order.
+        let (_dir, path) = manifest("ep1,ep1.mp4,Pilot,s1,Example Studios,EX-1,2027-03-01\n");
+        let t = read_manifest(&path).unwrap();
+        assert_eq!(
+            (t[0].meta.owner.as_str(), t[0].meta.release_date.as_str()),
+            ("Example Studios", "2027-03-01")
+        );
+        for (text, says) in [
+            ("id,path,ownr\nep1,a.mp4,x\n", "unknown column \"ownr\""),
+            ("id,name\nep1,x\n", "no path column"),
+            ("ep1,a.mp4,,,,,2027-02-30\n", "not a date"),
+            ("ep1,a.mp4,,,,,1 March 2027\n", "not a date"),
+        ] {
+            let (_dir, path) = manifest(text);
+            let err = read_manifest(&path).unwrap_err().to_string();
+            assert!(
+                err.contains(says) && err.contains(":1") || err.contains(says),
+                "{text}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn reads_ids_paths_names_and_labels() {
         let (dir, path) = manifest(
             "id,path,name,labels\n# a comment\nep1,videos/ep1.mp4,Episode 1,release=2026-03-01\nep2, /abs/ep2.vfp\n\"ep,3\",ep3.mkv,\"Name, with comma\"\n",
@@ -206,7 +327,11 @@ mod tests {
     fn bad_lines_are_named() {
         for (text, line, needle) in [
             ("ep1,a.mp4\nep2\n", 2, "1 field(s)"),
-            ("ep1,a.mp4\nep2,b.mp4,n,l,extra\n", 2, "5 field(s)"),
+            (
+                "ep1,a.mp4\nep2,b.mp4,n,l,o,a,2027-01-01,extra\n",
+                2,
+                "8 field(s)",
+            ),
             ("ep1,a.mp4\n,b.mp4\n", 2, "id is empty"),
             ("ep1,\n", 1, "path is empty"),
         ] {

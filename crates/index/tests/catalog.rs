@@ -76,6 +76,7 @@ fn title(id: &str, seed: u64, frames: u32) -> NewTitle {
             sha256: "ab".repeat(32),
             added_unix_s: 1_760_000_000,
             labels: "release=2026-12-01".into(),
+            meta: Default::default(),
         },
         fingerprint,
     }

@@ -35,7 +35,7 @@ pub use source::{NotASource, SourcePrefix};
 use std::fmt;
 
 /// The schema version this vfp reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What was decided about an item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -79,6 +79,25 @@ impl Status {
     pub fn parse(word: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.as_str() == word)
     }
+
+    /// Whether `next` is the next step of a case at this status, which is
+    /// recorded without [`Mark::replace`]: a confirmed match gets its
+    /// notice sent, a notice is withdrawn. Any other change of an item's
+    /// decision is a change of mind, and must say it replaces it.
+    pub fn leads_to(self, next: Status) -> bool {
+        matches!(
+            (self, next),
+            (Status::Confirmed, Status::NoticeSent) | (Status::NoticeSent, Status::Withdrawn)
+        )
+    }
+
+    /// Whether a match with this current decision is settled: nothing is
+    /// left to do about it (licensed, a false positive, its notice sent,
+    /// a notice withdrawn). A confirmed match is still to act on until its
+    /// notice is sent.
+    pub fn settles(self) -> bool {
+        self != Status::Confirmed
+    }
 }
 
 impl fmt::Display for Status {
@@ -101,7 +120,7 @@ pub struct Item {
 }
 
 /// A decision to record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Mark {
     /// What it is about.
     pub item: Item,
@@ -118,12 +137,42 @@ pub struct Mark {
     /// The notice's date.
     pub notice_date: Option<String>,
     /// Replace the item's current decision (without it, an item decided
-    /// already is refused).
+    /// already is refused, unless the new status is the next step of the
+    /// case: [`Status::leads_to`]).
     pub replace: bool,
+    /// The clip's file name, as it was found.
+    pub file_name: Option<String>,
+    /// Where the clip was found.
+    pub source_url: Option<String>,
+    /// When it was found.
+    pub found_at: Option<String>,
+    /// What the evidence it was decided on matched: the stretches of the
+    /// clip and of the title (what a notice quotes).
+    pub matched: Vec<MatchedRange>,
+}
+
+/// A stretch of a clip that shows a stretch of the title, as the evidence
+/// of a decision gives it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MatchedRange {
+    /// Start in the clip, `HH:MM:SS.mmm`.
+    pub clip_start: String,
+    /// End in the clip.
+    pub clip_end: String,
+    /// Start in the title.
+    pub title_start: String,
+    /// End in the title.
+    pub title_end: String,
+    /// The share of the clip it covers, %.
+    pub clip_share_pct: f64,
+    /// The share of the title it covers, %.
+    pub title_share_pct: f64,
+    /// Strength of the evidence, 0 to 1.
+    pub score: f64,
 }
 
 /// A recorded decision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// Its number in the ledger.
     pub id: i64,
@@ -151,6 +200,30 @@ pub struct Decision {
     pub supersedes: Option<i64>,
     /// The decision that replaced it (none: it is the item's current one).
     pub superseded_by: Option<i64>,
+    /// The clip's file name, as it was found.
+    #[serde(default)]
+    pub file_name: Option<String>,
+    /// Where the clip was found.
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// When it was found.
+    #[serde(default)]
+    pub found_at: Option<String>,
+    /// What the evidence it was decided on matched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched: Vec<MatchedRange>,
+}
+
+/// The matched ranges as stored (a JSON array), none as NULL.
+pub(crate) fn matched_json(matched: &[MatchedRange]) -> Option<String> {
+    (!matched.is_empty()).then(|| serde_json::to_string(matched).unwrap_or_default())
+}
+
+/// The matched ranges a stored text holds (none for NULL or text that
+/// does not parse: written by hand, it is not evidence).
+pub(crate) fn matched_of(json: Option<String>) -> Vec<MatchedRange> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
 }
 
 /// How an allow-list entry matches.
@@ -194,6 +267,20 @@ pub struct Allowed {
     /// When, ms since the Unix epoch.
     pub added_unix_ms: i64,
     /// Whose it is, why.
+    pub note: String,
+    /// Set when the entry was revoked (it then allows nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revoked>,
+}
+
+/// Who revoked an allow-list entry, when and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    /// Who revoked it.
+    pub reviewer: String,
+    /// When, ms since the Unix epoch.
+    pub unix_ms: i64,
+    /// Why.
     pub note: String,
 }
 
@@ -357,18 +444,7 @@ impl Ledger {
         reviewer: &str,
         note: &str,
     ) -> Result<Allowed, LedgerError> {
-        match kind {
-            AllowKind::Sha256 => check_sha256("the file's SHA-256", value)?,
-            AllowKind::SourcePrefix => {}
-        }
-        // A prefix is stored parsed and normalised ([`SourcePrefix`]).
-        let value = match kind {
-            AllowKind::Sha256 => value.to_owned(),
-            AllowKind::SourcePrefix => SourcePrefix::parse(value)
-                .map_err(|e| LedgerError::Invalid(format!("source prefix: {e}")))?
-                .as_str()
-                .to_owned(),
-        };
+        let value = allow_value(kind, value)?;
         check_reviewer(reviewer)?;
         match &mut self.store {
             Store::Sqlite(s) => s.allow(kind, &value, reviewer, note, now_ms()),
@@ -387,9 +463,42 @@ impl Ledger {
     /// The allow-list, oldest first.
     pub fn allow_list(&mut self) -> Result<Vec<Allowed>, LedgerError> {
         match &mut self.store {
-            Store::Sqlite(s) => s.allow_list(),
-            Store::Postgres(p) => p.allow_list(),
+            Store::Sqlite(s) => s.allow_list(false),
+            Store::Postgres(p) => p.allow_list(false),
         }
+    }
+
+    /// The allow-list with the entries revoked from it, in the order they
+    /// were added (for the record).
+    pub fn allow_history(&mut self) -> Result<Vec<Allowed>, LedgerError> {
+        match &mut self.store {
+            Store::Sqlite(s) => s.allow_list(true),
+            Store::Postgres(p) => p.allow_list(true),
+        }
+    }
+
+    /// Revokes the allow-list entry for `value`: it allows nothing from
+    /// now on and is kept, revoked, for the record; the entry as revoked.
+    /// An entry that is not on the list is [`LedgerError::Invalid`].
+    pub fn revoke(
+        &mut self,
+        kind: AllowKind,
+        value: &str,
+        reviewer: &str,
+        note: &str,
+    ) -> Result<Allowed, LedgerError> {
+        let value = allow_value(kind, value)?;
+        check_reviewer(reviewer)?;
+        let revoked = match &mut self.store {
+            Store::Sqlite(s) => s.revoke(kind, &value, reviewer, note, now_ms()),
+            Store::Postgres(p) => p.revoke(kind, &value, reviewer, note, now_ms()),
+        }?;
+        revoked.ok_or_else(|| {
+            LedgerError::Invalid(format!(
+                "{} {value} is not on the allow-list",
+                kind.as_str()
+            ))
+        })
     }
 
     /// The current decisions about clip `sha256`, oldest first.
@@ -437,6 +546,27 @@ impl Ledger {
             Store::Postgres(p) => p.location(),
         }
     }
+}
+
+/// An allow-list value as stored: a SHA-256 checked, a prefix parsed and
+/// normalised ([`SourcePrefix`]).
+fn allow_value(kind: AllowKind, value: &str) -> Result<String, LedgerError> {
+    match kind {
+        AllowKind::Sha256 => {
+            check_sha256("the file's SHA-256", value)?;
+            Ok(value.to_owned())
+        }
+        AllowKind::SourcePrefix => Ok(SourcePrefix::parse(value)
+            .map_err(|e| LedgerError::Invalid(format!("source prefix: {e}")))?
+            .as_str()
+            .to_owned()),
+    }
+}
+
+/// Whether `mark` may be recorded over the item's `current` decision
+/// without saying it replaces it.
+pub(crate) fn refused_over(current: &Decision, mark: &Mark) -> bool {
+    !mark.replace && !current.status.leads_to(mark.status)
 }
 
 fn check_mark(mark: &Mark) -> Result<(), LedgerError> {

@@ -6,8 +6,10 @@
 //! two reviewers marking one item at once, the second's insert fails on
 //! it and is told the first one's decision.
 
-use crate::schema::{migrations, DECISION_COLUMNS};
-use crate::{AllowKind, Allowed, Decision, Filter, LedgerError, Mark, Status, SCHEMA_VERSION};
+use crate::schema::{migrations, ALLOWED_IN_FORCE, ALLOWED_REVOKED, DECISION_COLUMNS};
+use crate::{
+    AllowKind, Allowed, Decision, Filter, LedgerError, Mark, Revoked, Status, SCHEMA_VERSION,
+};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, Row};
 
@@ -145,7 +147,7 @@ impl Postgres {
             .transpose()
             .map_err(|e| Attempt::Failed(invalid_row(&location, &e)))?;
         if let Some(current) = &current {
-            if !mark.replace {
+            if crate::refused_over(current, mark) {
                 return Err(Attempt::Failed(LedgerError::AlreadyDecided {
                     current: Box::new(current.clone()),
                 }));
@@ -160,8 +162,9 @@ impl Postgres {
             .query_one(
                 &format!(
                     "INSERT INTO decisions (clip_sha256, title_id, segment, status, reviewer,
-                        decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                        decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes,
+                        file_name, source_url, found_at, matched_json)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                      RETURNING {DECISION_COLUMNS}"
                 ),
                 &[
@@ -176,6 +179,10 @@ impl Postgres {
                     &mark.notice_id,
                     &mark.notice_date,
                     &current.as_ref().map(|c| c.id),
+                    &mark.file_name,
+                    &mark.source_url,
+                    &mark.found_at,
+                    &crate::matched_json(&mark.matched),
                 ],
             )
             .map_err(fail)?;
@@ -234,12 +241,60 @@ impl Postgres {
         let row = self
             .client
             .query_one(
-                "SELECT id, kind, value, reviewer, added_unix_ms, note FROM allowed
-                 WHERE kind = $1 AND value = $2",
+                &format!("{ALLOWED_IN_FORCE} WHERE kind = $1 AND value = $2"),
                 &[&kind.as_str(), &value],
             )
             .map_err(fail)?;
         allowed(&row).map_err(|e| invalid_row(&location, &e))
+    }
+
+    pub(crate) fn revoke(
+        &mut self,
+        kind: AllowKind,
+        value: &str,
+        reviewer: &str,
+        note: &str,
+        now_ms: i64,
+    ) -> Result<Option<Allowed>, LedgerError> {
+        let location = self.location.clone();
+        let fail = |e: postgres::Error| storage(&location, &e);
+        let mut tx = self.client.transaction().map_err(fail)?;
+        let Some(row) = tx
+            .query_opt(
+                &format!("{ALLOWED_IN_FORCE} WHERE kind = $1 AND value = $2 FOR UPDATE"),
+                &[&kind.as_str(), &value],
+            )
+            .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        let mut entry = allowed(&row).map_err(|e| invalid_row(&location, &e))?;
+        tx.execute(
+            "INSERT INTO allowed_revoked (id, kind, value, reviewer, added_unix_ms, note,
+                revoked_by, revoked_unix_ms, revoke_note)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &entry.id,
+                &kind.as_str(),
+                &entry.value,
+                &entry.reviewer,
+                &entry.added_unix_ms,
+                &entry.note,
+                &reviewer,
+                &now_ms,
+                &note,
+            ],
+        )
+        .map_err(fail)?;
+        tx.execute("DELETE FROM allowed WHERE id = $1", &[&entry.id])
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        entry.revoked = Some(Revoked {
+            reviewer: reviewer.to_owned(),
+            unix_ms: now_ms,
+            note: note.to_owned(),
+        });
+        Ok(Some(entry))
     }
 
     pub(crate) fn list(&mut self, filter: &Filter) -> Result<Vec<Decision>, LedgerError> {
@@ -269,14 +324,16 @@ impl Postgres {
             .map_err(|e| invalid_row(&location, &e))
     }
 
-    pub(crate) fn allow_list(&mut self) -> Result<Vec<Allowed>, LedgerError> {
+    pub(crate) fn allow_list(&mut self, revoked_too: bool) -> Result<Vec<Allowed>, LedgerError> {
         let location = self.location.clone();
+        let query = if revoked_too {
+            format!("{ALLOWED_IN_FORCE} UNION ALL {ALLOWED_REVOKED} ORDER BY added_unix_ms, id")
+        } else {
+            format!("{ALLOWED_IN_FORCE} ORDER BY id")
+        };
         let rows = self
             .client
-            .query(
-                "SELECT id, kind, value, reviewer, added_unix_ms, note FROM allowed ORDER BY id",
-                &[],
-            )
+            .query(&query, &[])
             .map_err(|e| storage(&location, &e))?;
         rows.iter()
             .map(allowed)
@@ -310,6 +367,10 @@ fn decision(row: &Row) -> Result<Decision, String> {
         notice_date: row.try_get(10).map_err(get)?,
         supersedes: row.try_get(11).map_err(get)?,
         superseded_by: row.try_get(12).map_err(get)?,
+        file_name: row.try_get(13).map_err(get)?,
+        source_url: row.try_get(14).map_err(get)?,
+        found_at: row.try_get(15).map_err(get)?,
+        matched: crate::matched_of(row.try_get(16).map_err(get)?),
     })
 }
 
@@ -323,6 +384,18 @@ fn allowed(row: &Row) -> Result<Allowed, String> {
         reviewer: row.try_get(3).map_err(get)?,
         added_unix_ms: row.try_get(4).map_err(get)?,
         note: row.try_get(5).map_err(get)?,
+        revoked: match (
+            row.try_get::<_, Option<String>>(6).map_err(get)?,
+            row.try_get::<_, Option<i64>>(7).map_err(get)?,
+            row.try_get::<_, Option<String>>(8).map_err(get)?,
+        ) {
+            (Some(reviewer), Some(unix_ms), note) => Some(Revoked {
+                reviewer,
+                unix_ms,
+                note: note.unwrap_or_default(),
+            }),
+            _ => None,
+        },
     })
 }
 

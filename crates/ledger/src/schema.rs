@@ -4,7 +4,19 @@
 
 /// The columns of a decision, in the order the backends read them.
 pub(crate) const DECISION_COLUMNS: &str = "id, clip_sha256, title_id, segment, status, reviewer, \
-     decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes, superseded_by";
+     decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes, superseded_by, \
+     file_name, source_url, found_at, matched_json";
+
+/// The allow-list's entries in force: id, kind, value, reviewer,
+/// added_unix_ms, note, and (none here) revoked_by, revoked_unix_ms,
+/// revoke_note, the order the backends read them in.
+pub(crate) const ALLOWED_IN_FORCE: &str = "SELECT id, kind, value, reviewer, added_unix_ms, note, \
+     CAST(NULL AS TEXT) AS revoked_by, CAST(NULL AS BIGINT) AS revoked_unix_ms, \
+     CAST(NULL AS TEXT) AS revoke_note FROM allowed";
+
+/// The entries revoked from it, in the same columns.
+pub(crate) const ALLOWED_REVOKED: &str = "SELECT id, kind, value, reviewer, added_unix_ms, note, \
+     revoked_by, revoked_unix_ms, revoke_note FROM allowed_revoked";
 
 /// The migrations, `{serial}` and `{int64}` standing for the backend's
 /// auto-numbered key and 64-bit integer.
@@ -39,6 +51,24 @@ const MIGRATIONS: &[&str] = &[
         added_unix_ms {int64} NOT NULL,
         note TEXT NOT NULL DEFAULT '',
         UNIQUE (kind, value)
+    );",
+    // 2: the file a decision is about (its name and where it was found),
+    // and revoked allow-list entries, kept for the record (an entry is
+    // moved here when revoked, so that the value can be allowed again).
+    "ALTER TABLE decisions ADD COLUMN file_name TEXT;
+    ALTER TABLE decisions ADD COLUMN source_url TEXT;
+    ALTER TABLE decisions ADD COLUMN found_at TEXT;
+    ALTER TABLE decisions ADD COLUMN matched_json TEXT;
+    CREATE TABLE allowed_revoked (
+        id {int64} NOT NULL,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        added_unix_ms {int64} NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        revoked_by TEXT NOT NULL,
+        revoked_unix_ms {int64} NOT NULL,
+        revoke_note TEXT NOT NULL DEFAULT ''
     );",
 ];
 

@@ -3,8 +3,10 @@
 //! a writer waits up to [`BUSY_WAIT`] for another), the schema brought up
 //! to date on open.
 
-use crate::schema::{migrations, DECISION_COLUMNS};
-use crate::{AllowKind, Allowed, Decision, Filter, LedgerError, Mark, Status, SCHEMA_VERSION};
+use crate::schema::{migrations, ALLOWED_IN_FORCE, ALLOWED_REVOKED, DECISION_COLUMNS};
+use crate::{
+    AllowKind, Allowed, Decision, Filter, LedgerError, Mark, Revoked, Status, SCHEMA_VERSION,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::time::Duration;
 
@@ -139,7 +141,7 @@ impl Sqlite {
             .optional()
             .map_err(fail)?;
         if let Some(current) = &current {
-            if !mark.replace {
+            if crate::refused_over(current, mark) {
                 return Err(LedgerError::AlreadyDecided {
                     current: Box::new(current.clone()),
                 });
@@ -154,8 +156,9 @@ impl Sqlite {
         }
         tx.execute(
             "INSERT INTO decisions (clip_sha256, title_id, segment, status, reviewer,
-                decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                decided_unix_ms, note, evidence_sha256, notice_id, notice_date, supersedes,
+                file_name, source_url, found_at, matched_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 item.clip_sha256,
                 item.title_id,
@@ -168,6 +171,10 @@ impl Sqlite {
                 mark.notice_id,
                 mark.notice_date,
                 current.as_ref().map(|c| c.id),
+                mark.file_name,
+                mark.source_url,
+                mark.found_at,
+                crate::matched_json(&mark.matched),
             ],
         )
         .map_err(fail)?;
@@ -212,14 +219,66 @@ impl Sqlite {
         .map_err(fail)?;
         let entry = tx
             .query_row(
-                "SELECT id, kind, value, reviewer, added_unix_ms, note FROM allowed
-                 WHERE kind = ?1 AND value = ?2",
+                &format!("{ALLOWED_IN_FORCE} WHERE kind = ?1 AND value = ?2"),
                 params![kind.as_str(), value],
                 allowed,
             )
             .map_err(fail)?;
         tx.commit().map_err(fail)?;
         Ok(entry)
+    }
+
+    pub(crate) fn revoke(
+        &mut self,
+        kind: AllowKind,
+        value: &str,
+        reviewer: &str,
+        note: &str,
+        now_ms: i64,
+    ) -> Result<Option<Allowed>, LedgerError> {
+        let location = self.location.clone();
+        let fail = |e: rusqlite::Error| storage(&location, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let Some(mut entry) = tx
+            .query_row(
+                &format!("{ALLOWED_IN_FORCE} WHERE kind = ?1 AND value = ?2"),
+                params![kind.as_str(), value],
+                allowed,
+            )
+            .optional()
+            .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        tx.execute(
+            "INSERT INTO allowed_revoked (id, kind, value, reviewer, added_unix_ms, note,
+                revoked_by, revoked_unix_ms, revoke_note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                entry.id,
+                kind.as_str(),
+                entry.value,
+                entry.reviewer,
+                entry.added_unix_ms,
+                entry.note,
+                reviewer,
+                now_ms,
+                note
+            ],
+        )
+        .map_err(fail)?;
+        tx.execute("DELETE FROM allowed WHERE id = ?1", params![entry.id])
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        entry.revoked = Some(Revoked {
+            reviewer: reviewer.to_owned(),
+            unix_ms: now_ms,
+            note: note.to_owned(),
+        });
+        Ok(Some(entry))
     }
 
     pub(crate) fn list(&self, filter: &Filter) -> Result<Vec<Decision>, LedgerError> {
@@ -249,14 +308,14 @@ impl Sqlite {
         rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
 
-    pub(crate) fn allow_list(&self) -> Result<Vec<Allowed>, LedgerError> {
+    pub(crate) fn allow_list(&self, revoked_too: bool) -> Result<Vec<Allowed>, LedgerError> {
         let fail = |e: rusqlite::Error| storage(&self.location, e);
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT id, kind, value, reviewer, added_unix_ms, note FROM allowed ORDER BY id",
-            )
-            .map_err(fail)?;
+        let query = if revoked_too {
+            format!("{ALLOWED_IN_FORCE} UNION ALL {ALLOWED_REVOKED} ORDER BY added_unix_ms, id")
+        } else {
+            format!("{ALLOWED_IN_FORCE} ORDER BY id")
+        };
+        let mut statement = self.conn.prepare(&query).map_err(fail)?;
         let rows = statement.query_map([], allowed).map_err(fail)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(fail)
     }
@@ -285,6 +344,10 @@ fn decision(row: &rusqlite::Row<'_>) -> rusqlite::Result<Decision> {
         notice_date: row.get(10)?,
         supersedes: row.get(11)?,
         superseded_by: row.get(12)?,
+        file_name: row.get(13)?,
+        source_url: row.get(14)?,
+        found_at: row.get(15)?,
+        matched: crate::matched_of(row.get(16)?),
     })
 }
 
@@ -303,6 +366,14 @@ fn allowed(row: &rusqlite::Row<'_>) -> rusqlite::Result<Allowed> {
         reviewer: row.get(3)?,
         added_unix_ms: row.get(4)?,
         note: row.get(5)?,
+        revoked: match (row.get(6)?, row.get(7)?, row.get::<_, Option<String>>(8)?) {
+            (Some(reviewer), Some(unix_ms), note) => Some(Revoked {
+                reviewer,
+                unix_ms,
+                note: note.unwrap_or_default(),
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -310,5 +381,55 @@ fn storage(location: &str, e: rusqlite::Error) -> LedgerError {
     LedgerError::Storage {
         location: location.to_owned(),
         reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ledger_of_the_first_schema_is_brought_up_with_its_records() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("v1.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            let v1 = &migrations("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER")[0];
+            conn.execute_batch(v1).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO allowed (kind, value, reviewer, added_unix_ms, note)
+                     VALUES ('source_prefix', 'https://video.example/@studio/', 'ann', 1, 'own');
+                 INSERT INTO decisions (clip_sha256, title_id, segment, status, reviewer,
+                     decided_unix_ms) VALUES ('ab', 'ep1', '', 'confirmed', 'ann', 2);",
+            )
+            .unwrap();
+        }
+        let mut ledger = Sqlite::open(&path, false).unwrap();
+        assert!(!ledger.created);
+        let allowed = ledger.allow_list(true).unwrap();
+        assert_eq!(allowed.len(), 1);
+        assert!(allowed[0].revoked.is_none());
+        let decisions = ledger.list(&Filter::default()).unwrap();
+        assert_eq!(decisions[0].status, Status::Confirmed);
+        assert_eq!(decisions[0].file_name, None);
+        let version: u32 = ledger
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        // The revoked list exists and takes an entry.
+        let revoked = ledger
+            .revoke(
+                AllowKind::SourcePrefix,
+                "https://video.example/@studio/",
+                "bob",
+                "",
+                3,
+            )
+            .unwrap();
+        assert!(revoked.is_some());
+        assert_eq!(ledger.allow_list(true).unwrap().len(), 1);
+        assert!(ledger.allow_list(false).unwrap().is_empty());
     }
 }

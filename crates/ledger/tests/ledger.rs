@@ -27,7 +27,50 @@ fn mark(clip: &str, title: &str, status: Status, reviewer: &str) -> Mark {
         notice_id: None,
         notice_date: None,
         replace: false,
+        file_name: None,
+        source_url: None,
+        found_at: None,
+        matched: Vec::new(),
     }
+}
+
+fn a_case_goes_from_confirmed_to_noticed_to_withdrawn_without_replace(location: &str) {
+    let mut ledger = Ledger::create(location).unwrap();
+    let mut confirmed = mark(&sha(9), "ep1", Status::Confirmed, "ann");
+    confirmed.file_name = Some("97a81f.mp4.part".into());
+    confirmed.source_url = Some("https://video.example/@leaker/v/9".into());
+    let first = ledger.mark(&confirmed).unwrap();
+    assert_eq!(first.file_name.as_deref(), Some("97a81f.mp4.part"));
+    assert_eq!(
+        first.source_url.as_deref(),
+        Some("https://video.example/@leaker/v/9")
+    );
+    let mut noticed = mark(&sha(9), "ep1", Status::NoticeSent, "ann");
+    noticed.notice_id = Some("N-1".into());
+    let second = ledger.mark(&noticed).unwrap();
+    assert_eq!(second.supersedes, Some(first.id));
+    let third = ledger
+        .mark(&mark(&sha(9), "ep1", Status::Withdrawn, "bob"))
+        .unwrap();
+    assert_eq!(third.supersedes, Some(second.id));
+    // Anything else is a change of mind, and must say so.
+    for status in [Status::Confirmed, Status::FalsePositive, Status::NoticeSent] {
+        let mut again = mark(&sha(9), "ep1", status, "bob");
+        again.notice_id = Some("N-2".into());
+        let err = ledger.mark(&again).err().unwrap();
+        assert!(
+            matches!(err, LedgerError::AlreadyDecided { .. }),
+            "{status}: {err}"
+        );
+    }
+    ledger
+        .mark(&mark(&sha(10), "ep1", Status::Confirmed, "ann"))
+        .unwrap();
+    let err = ledger
+        .mark(&mark(&sha(10), "ep1", Status::FalsePositive, "ann"))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("--replace"), "{err}");
 }
 
 fn a_missing_ledger_is_refused_and_only_create_makes_one(location: &str) {
@@ -179,6 +222,57 @@ fn reviewers_marking_one_item_at_once_one_wins_the_others_are_told(location: &st
     assert_eq!(replaced.len(), reviewers, "{history:?}");
 }
 
+fn an_allowance_is_revoked_and_kept_for_the_record(location: &str) {
+    let mut ledger = Ledger::create(location).unwrap();
+    let source = "https://video.example/@partner/v/1";
+    let entry = ledger
+        .allow(
+            AllowKind::SourcePrefix,
+            "https://video.example/@partner",
+            "ann",
+            "partner",
+        )
+        .unwrap();
+    assert!(ledger.allowed_for(&sha(5), Some(source)).unwrap().is_some());
+    let revoked = ledger
+        .revoke(
+            AllowKind::SourcePrefix,
+            "https://VIDEO.example/@partner/",
+            "bob",
+            "contract ended",
+        )
+        .unwrap();
+    assert_eq!(revoked.id, entry.id);
+    assert_eq!(revoked.revoked.as_ref().unwrap().note, "contract ended");
+    assert!(ledger.allowed_for(&sha(5), Some(source)).unwrap().is_none());
+    assert!(ledger.allow_list().unwrap().is_empty());
+    // Revoked twice: it is not on the list.
+    let err = ledger
+        .revoke(
+            AllowKind::SourcePrefix,
+            "https://video.example/@partner",
+            "bob",
+            "",
+        )
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("not on the allow-list"), "{err}");
+    // Allowed again: a new entry; the history has both.
+    let again = ledger
+        .allow(
+            AllowKind::SourcePrefix,
+            "https://video.example/@partner",
+            "ann",
+            "renewed",
+        )
+        .unwrap();
+    assert_ne!(again.id, entry.id);
+    let history = ledger.allow_history().unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(history[0].revoked.as_ref().unwrap().reviewer, "bob");
+    assert!(history[1].revoked.is_none());
+}
+
 fn the_allow_list_covers_files_and_sources(location: &str) {
     let mut ledger = Ledger::create(location).unwrap();
     ledger
@@ -272,6 +366,8 @@ fn bad_values_are_refused(location: &str) {
 /// Every scenario against one ledger location each.
 fn every_scenario(new_location: &mut dyn FnMut() -> String) {
     a_missing_ledger_is_refused_and_only_create_makes_one(&new_location());
+    a_case_goes_from_confirmed_to_noticed_to_withdrawn_without_replace(&new_location());
+    an_allowance_is_revoked_and_kept_for_the_record(&new_location());
     a_decision_is_kept_and_a_second_must_say_it_replaces_it(&new_location());
     reviewers_marking_one_item_at_once_one_wins_the_others_are_told(&new_location());
     the_allow_list_covers_files_and_sources(&new_location());

@@ -62,6 +62,12 @@ pub enum ConfigError {
         /// The value given.
         got: usize,
     },
+    /// Fewer than two pictures cannot agree on a time offset.
+    #[error("the fewest pictures matched by keypoints must be at least 2 (two pictures must agree on a time offset), got {got}")]
+    MinPictures {
+        /// The value given.
+        got: usize,
+    },
     /// Not a usable number of seconds.
     #[error("the shortest match must be a number of seconds from 0 to {MAX_MIN_DURATION_S:.0}, got {got}")]
     MinDuration {
@@ -94,6 +100,7 @@ impl ConfigError {
             } => "follow_radius",
             ConfigError::Radius { .. } | ConfigError::Untested { .. } => "radius",
             ConfigError::MinFrames { .. } => "min_frames",
+            ConfigError::MinPictures { .. } => "min_pictures",
             ConfigError::MinDuration { .. } => "min_duration_s",
             ConfigError::Fps { .. } => "fps",
         }
@@ -111,8 +118,11 @@ pub struct ScanSettings {
     pub radius: u32,
     /// Hamming radius for frames along a match found by the search.
     pub follow_radius: u32,
-    /// Fewest time-consistent matched frames for a match.
+    /// Fewest time-consistent frames matched by their hashes for a match.
     pub min_frames: usize,
+    /// Fewest title pictures matched by their keypoints, at one time
+    /// offset, for a match found by local features.
+    pub min_pictures: usize,
     /// Shortest match reported, in seconds of the scanned file.
     pub min_duration_s: f64,
     /// Frames per second sampled from scanned videos.
@@ -140,6 +150,7 @@ impl Default for ScanSettings {
             radius: DEFAULT_RADIUS,
             follow_radius: DEFAULT_FOLLOW_RADIUS,
             min_frames: DEFAULT_MIN_FRAMES,
+            min_pictures: LocalParams::default().min_title_frames,
             min_duration_s: f64::from(DEFAULT_MIN_DURATION_MS) / 1000.0,
             fps: DEFAULT_SCAN_FPS,
             fast: false,
@@ -175,6 +186,11 @@ impl ScanSettings {
                 got: self.min_frames,
             });
         }
+        if self.min_pictures < 2 {
+            return Err(ConfigError::MinPictures {
+                got: self.min_pictures,
+            });
+        }
         if !(self.min_duration_s.is_finite()
             && (0.0..=MAX_MIN_DURATION_S).contains(&self.min_duration_s))
         {
@@ -198,7 +214,10 @@ impl ScanSettings {
             fast: self.fast,
             decoder_threads: self.decoder_threads,
             exploratory: self.exploratory,
-            local: LocalParams::default(),
+            local: LocalParams {
+                min_title_frames: self.min_pictures,
+                ..LocalParams::default()
+            },
             parts: SCAN_PARTS,
             search: self.search,
             file_time_limit: (self.max_file_seconds > 0)
@@ -321,6 +340,7 @@ mod tests {
             radius: 15,
             follow_radius: 40,
             min_frames: 2,
+            min_pictures: 3,
             min_duration_s: 2.5,
             fps: 10.0,
             fast: true,
@@ -336,6 +356,7 @@ mod tests {
             (p.radius, p.follow_radius, p.min_frames, p.min_duration_ms),
             (15, 40, 2, 2_500)
         );
+        assert_eq!(c.local_params().min_title_frames, 3);
         assert_eq!(c.sampling(), Sampling::Dense { fps: 10.0 });
         assert!(c.fast());
         assert_eq!(c.decoder_threads(), 3);

@@ -36,9 +36,37 @@ pub enum ScanError {
         /// What stops a decision.
         why: &'static str,
     },
+    /// Nothing in the file could meet the rule for a match: shorter than a
+    /// match must be, or with fewer informative frames than it needs.
+    #[error("{}: {what}: {informative} informative frames over {duration_s:.3} s of video; a match needs at least {min_frames} frames over at least {min_duration_s} s", path.display())]
+    TooLittle {
+        /// The scanned file.
+        path: PathBuf,
+        /// "too short to judge", "too little picture to judge".
+        what: &'static str,
+        /// Its frames that are not blank or flat.
+        informative: usize,
+        /// Its length, seconds.
+        duration_s: f64,
+        /// The fewest frames a match needs.
+        min_frames: usize,
+        /// The shortest a match may be, seconds.
+        min_duration_s: f64,
+    },
     /// A bug, caught so that a bulk scan goes on with the other files.
     #[error(transparent)]
     Panicked(#[from] Panicked),
+}
+
+impl ScanError {
+    /// Whether the file was read and nothing matched, but no verdict can
+    /// be given on it (a record's `inconclusive`), rather than a failure.
+    pub fn is_inconclusive(&self) -> bool {
+        matches!(
+            self,
+            ScanError::Inconclusive { .. } | ScanError::TooLittle { .. }
+        )
+    }
 }
 
 /// A panic while working on one input, turned into an error naming it.

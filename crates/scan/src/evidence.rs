@@ -114,8 +114,12 @@ pub struct Provenance {
     pub catalog_titles: usize,
     /// Frames in the catalog.
     pub catalog_frames: usize,
-    /// Fewest time-consistent matched frames a match needs.
+    /// Fewest time-consistent frames matched by their hashes a match needs.
     pub min_frames: usize,
+    /// Fewest title pictures matched by their keypoints a match found by
+    /// local features needs.
+    #[serde(default)]
+    pub min_pictures: usize,
     /// Shortest match, seconds of the clip.
     pub min_duration_s: f64,
 }
@@ -128,6 +132,7 @@ impl Provenance {
         given: ReviewerInput,
         catalog: &Catalog,
         params: &MatchParams,
+        local: &vfp_matcher::local::LocalParams,
         args: impl IntoIterator<Item = OsString>,
         vfp_version: &str,
         generated_at_utc: String,
@@ -146,6 +151,7 @@ impl Provenance {
             catalog_titles: catalog.titles().len(),
             catalog_frames: catalog.frame_count(),
             min_frames: params.min_frames,
+            min_pictures: local.min_title_frames,
             min_duration_s: f64::from(params.min_duration_ms) / 1000.0,
         })
     }

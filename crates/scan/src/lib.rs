@@ -46,9 +46,11 @@ pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS, SCAN_P
 pub use cost::ScanCost;
 pub use error::{isolate, Panicked, ScanError};
 pub use inputs::{content_of, Content, InputType, Selection, Skip, SkipReason};
-pub use record::{FileRecord, MatchRecord, Provenance, Verdict, Verification};
+pub use record::{FileRecord, MatchRecord, Provenance, TitleFacts, Verdict, Verification};
 pub use scanner::{
     fingerprint_of, is_fingerprint_file, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS,
     WINDOWED_MIN_MS,
 };
-pub use search::{ClipSearch, SearchMode, SearchPlan, Tier, DENSE_SEARCH_MAX_FRAMES};
+pub use search::{
+    meets_the_rule, ClipSearch, SearchMode, SearchPlan, Tier, DENSE_SEARCH_MAX_FRAMES,
+};

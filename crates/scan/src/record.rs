@@ -28,16 +28,23 @@ pub enum Verdict {
     /// A file found in a folder that was not scanned (see
     /// [`FileRecord::skipped`]).
     Skipped,
+    /// The file was scanned, nothing matched, and that says little: too
+    /// short or too blank for any match to meet the rule, or a
+    /// keyframe-only fingerprint that cannot rule one out (see
+    /// [`FileRecord::inconclusive_because`]).
+    Inconclusive,
 }
 
 impl Verdict {
-    /// The word records use: `match`, `no_match`, `error`, `skipped`.
+    /// The word records use: `match`, `no_match`, `error`, `skipped`,
+    /// `inconclusive`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Match => "match",
             Verdict::NoMatch => "no_match",
             Verdict::Error => "error",
             Verdict::Skipped => "skipped",
+            Verdict::Inconclusive => "inconclusive",
         }
     }
 }
@@ -65,6 +72,14 @@ pub struct MatchRecord {
     pub speed: f64,
     /// The file shows the title mirrored.
     pub mirrored: bool,
+    /// The title's owner, asset id, release date and labels, where the
+    /// catalog has them (what a notice names).
+    #[serde(flatten)]
+    pub title_facts: TitleFacts,
+    /// The matched part of the title is one the catalog records as public
+    /// (a trailer): what it was published as. A copy of it is allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<String>,
 }
 
 impl MatchRecord {
@@ -82,7 +97,62 @@ impl MatchRecord {
             matched_frames: segment.matched_frames,
             speed: round_to(segment.speed, 3),
             mirrored: segment.mirrored,
+            title_facts: TitleFacts::of(title),
+            public: catalog
+                .public_covering(
+                    &title.id,
+                    u64::from(segment.title_start_ms),
+                    u64::from(segment.title_end_ms),
+                )
+                .map(|p| p.reason.clone()),
         })
+    }
+}
+
+/// What a record says of its title beyond its id and name: the catalog's
+/// [`TitleMeta`](vfp_index::TitleMeta) and labels, each left out of the
+/// record when the catalog does not have it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TitleFacts {
+    /// The rights owner.
+    #[serde(
+        rename = "title_owner",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub owner: String,
+    /// The owner's id of the work.
+    #[serde(
+        rename = "title_asset_id",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub asset_id: String,
+    /// The release date, or the end of its embargo (`YYYY-MM-DD`).
+    #[serde(
+        rename = "title_release_date",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub release_date: String,
+    /// The title's labels.
+    #[serde(
+        rename = "title_labels",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub labels: String,
+}
+
+impl TitleFacts {
+    /// The facts the catalog keeps of `title`.
+    pub fn of(title: &TitleRecord) -> TitleFacts {
+        TitleFacts {
+            owner: title.meta.owner.clone(),
+            asset_id: title.meta.asset_id.clone(),
+            release_date: title.meta.release_date.clone(),
+            labels: title.labels.clone(),
+        }
     }
 }
 
@@ -112,6 +182,10 @@ pub struct FileRecord {
     /// What the skipped file is, or what left it out, as a sentence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped_because: Option<String>,
+    /// Why a file that matched nothing could not be judged (verdict
+    /// `inconclusive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inconclusive_because: Option<String>,
     /// Only part of the file could be read (a download cut short): the
     /// verdict and matches are of that part (written only when true).
     #[serde(default, skip_serializing_if = "is_false")]
@@ -159,6 +233,7 @@ impl FileRecord {
             skipped_because: None,
             partial: false,
             partial_because: None,
+            inconclusive_because: None,
             provenance: Provenance::default(),
         }
     }
@@ -290,6 +365,13 @@ pub struct SegmentEvidence {
     /// are taken from it where this machine still has it); not printed.
     #[serde(skip)]
     pub title_source_path: String,
+    /// The title's owner, asset id, release date and labels.
+    #[serde(flatten)]
+    pub title_facts: TitleFacts,
+    /// The matched part of the title is public (what it was published
+    /// as): a copy of it is allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<String>,
     /// Strength of the evidence, 0 to 1.
     pub score: f64,
     /// Segment start in the clip, `HH:MM:SS.mmm`.
@@ -351,6 +433,8 @@ impl SegmentEvidence {
             title_duration_s: title.duration_ms as f64 / 1000.0,
             title_sha256: title.sha256.clone(),
             title_source_path: title.source_path.clone(),
+            title_facts: TitleFacts::of(title),
+            public: None,
             score: round_to(segment.score, 3),
             clip_start: tc(segment.clip_start_ms),
             clip_end: tc(segment.clip_end_ms),
@@ -401,15 +485,19 @@ pub struct Verification {
     /// (written only when true).
     #[serde(default, skip_serializing_if = "is_false")]
     pub exploratory: bool,
+    /// Why nothing can be said of a clip in which nothing matched (too
+    /// short, too blank, keyframes only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inconclusive_because: Option<String>,
 }
 
 impl Verification {
-    /// Whether any segment matched.
+    /// Whether any segment matched, or why nothing can be said.
     pub fn verdict(&self) -> Verdict {
-        if self.segments.is_empty() {
-            Verdict::NoMatch
-        } else {
-            Verdict::Match
+        match (self.segments.is_empty(), &self.inconclusive_because) {
+            (false, _) => Verdict::Match,
+            (true, Some(_)) => Verdict::Inconclusive,
+            (true, None) => Verdict::NoMatch,
         }
     }
 }
@@ -443,6 +531,7 @@ mod tests {
             skipped_because: None,
             partial: false,
             partial_because: None,
+            inconclusive_because: None,
             provenance: Provenance::default(),
             file_raw: None,
             size_bytes: Some(1234),
@@ -458,6 +547,8 @@ mod tests {
                 matched_frames: 40,
                 speed: 1.0,
                 mirrored: false,
+                title_facts: TitleFacts::default(),
+                public: None,
             }],
         };
         let line = serde_json::to_string(&r).unwrap();

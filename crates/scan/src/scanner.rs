@@ -2,7 +2,7 @@
 //! each to a record. Safe to share between threads (a bulk scan runs one
 //! file per thread on one `Scanner`).
 
-use crate::record::{FileRecord, MatchRecord, SegmentEvidence, Verification};
+use crate::record::{FileRecord, MatchRecord, SegmentEvidence, Verdict, Verification};
 use crate::{isolate, ClipSearch, ScanConfig, ScanCost, ScanError, SearchPlan};
 use std::path::Path;
 use std::time::Instant;
@@ -70,6 +70,8 @@ struct Scanned {
     segments: Vec<MatchSegment>,
     /// What cut the reading short, if the file could be read only in part.
     cut_short: Option<vfp_extractor::ExtractError>,
+    /// Why no verdict can be given if nothing matched.
+    inconclusive: Option<ScanError>,
 }
 
 /// Clips against one catalog.
@@ -121,6 +123,10 @@ impl<'c> Scanner<'c> {
                     record.partial = true;
                     record.partial_because = Some(crate::error::chain(&damage));
                 }
+                if let (Some(why), true) = (scanned.inconclusive, record.matches.is_empty()) {
+                    record.verdict = Verdict::Inconclusive;
+                    record.inconclusive_because = Some(crate::error::chain(&why));
+                }
                 record
             }
             Err(e) => FileRecord::failed(file, &e),
@@ -143,11 +149,24 @@ impl<'c> Scanner<'c> {
             source,
             segments,
             cut_short: None,
+            inconclusive: None,
         };
         if is_fingerprint_file(path) {
             let fp = vfp_format::read_file(path)?;
-            let segments = self.scan_fingerprint(path, &fp, cost)?;
-            return Ok(whole(fp.source, segments));
+            return match self.scan_fingerprint(path, &fp, cost) {
+                Ok(segments) => {
+                    let inconclusive = self.too_little(path, &fp.source, fp.informative_frames());
+                    Ok(Scanned {
+                        inconclusive,
+                        ..whole(fp.source, segments)
+                    })
+                }
+                Err(why) if why.is_inconclusive() => Ok(Scanned {
+                    inconclusive: Some(why),
+                    ..whole(fp.source, Vec::new())
+                }),
+                Err(e) => Err(e),
+            };
         }
         if self.config.fast {
             let keys = vfp_extractor::extract(
@@ -176,6 +195,9 @@ impl<'c> Scanner<'c> {
             }
         }
         let mut segments = Vec::new();
+        // Informative frames over the parts (their overlaps counted
+        // twice: what matters is a short file's count, which is one part).
+        let mut informative = 0;
         let read = vfp_extractor::extract_in_parts(
             path,
             &ExtractOptions {
@@ -184,14 +206,44 @@ impl<'c> Scanner<'c> {
             },
             self.config.parts,
             |part| {
+                informative += part.informative_frames();
                 join_parts(&mut segments, self.scan_fingerprint(path, &part, cost)?);
                 Ok::<(), ScanError>(())
             },
         )?;
+        let inconclusive = self.too_little(path, &read.source, informative);
         Ok(Scanned {
             source: read.source,
             segments,
             cut_short: read.cut_short,
+            inconclusive,
+        })
+    }
+
+    /// Why a file with `informative` frames and `source`'s length cannot be
+    /// judged, if it cannot: no part of it could meet the rule for a match
+    /// (a single picture, a blank clip).
+    fn too_little(
+        &self,
+        path: &Path,
+        source: &SourceInfo,
+        informative: usize,
+    ) -> Option<ScanError> {
+        let params = self.params();
+        let what = if source.duration_ms < u64::from(params.min_duration_ms) {
+            "too short to judge"
+        } else if informative < params.min_frames {
+            "too little picture to judge"
+        } else {
+            return None;
+        };
+        Some(ScanError::TooLittle {
+            path: path.to_owned(),
+            what,
+            informative,
+            duration_s: source.duration_ms as f64 / 1000.0,
+            min_frames: params.min_frames,
+            min_duration_s: f64::from(params.min_duration_ms) / 1000.0,
         })
     }
 
@@ -240,14 +292,40 @@ impl<'c> Scanner<'c> {
         if let Some(t) = title {
             hits.retain(|h| h.title == t);
         }
-        let segments = search
-            .with_local_matches(search.matches_of(&hits, params), &self.config.local, title)
+        let segments: Vec<SegmentEvidence> = search
+            .with_local_matches(
+                search.matches_of(&hits, params),
+                &self.config.local,
+                title,
+                params,
+            )
             .iter()
             .filter_map(|s| {
                 let title = self.catalog.title(s.title)?;
-                Some(SegmentEvidence::new(title, s))
+                let mut evidence = SegmentEvidence::new(title, s);
+                evidence.public = self
+                    .catalog
+                    .public_covering(
+                        &title.id,
+                        u64::from(s.title_start_ms),
+                        u64::from(s.title_end_ms),
+                    )
+                    .map(|p| p.reason.clone());
+                Some(evidence)
             })
             .collect();
+        let informative = fp.informative_frames();
+        let inconclusive = if !segments.is_empty() {
+            None
+        } else if fp.params.sampling == Sampling::Keyframes {
+            Some(ScanError::Inconclusive {
+                path: path.to_owned(),
+                informative,
+                why: "a check needs every frame, and most are not in it",
+            })
+        } else {
+            self.too_little(path, &fp.source, informative)
+        };
         Ok(Verification {
             clip: path.display().to_string(),
             clip_sha256: fp.source.sha256_hex(),
@@ -258,6 +336,7 @@ impl<'c> Scanner<'c> {
             sampled_frames: search.sampled_ms().len(),
             segments,
             exploratory: self.config.exploratory,
+            inconclusive_because: inconclusive.map(|e| crate::error::chain(&e)),
         })
     }
 
@@ -299,6 +378,7 @@ impl<'c> Scanner<'c> {
             search.planned_matches(self.params(), &self.plan),
             &self.config.local,
             None,
+            self.params(),
         );
         cost.add(&search.cost());
         Ok(segments)
@@ -502,7 +582,7 @@ mod tests {
     }
 
     #[test]
-    fn a_keyframe_only_fingerprint_never_says_no_match_on_too_little() {
+    fn a_keyframe_only_fingerprint_is_inconclusive_never_no_match_on_too_little() {
         let (tmp, catalog, titles) = catalog_of_three();
         let scanner = Scanner::new(&catalog, ScanConfig::default());
         let scan =
@@ -512,8 +592,12 @@ mod tests {
             "few.vfp",
             keyframes(unrelated_clip(10_000, 2_000, &mut Rng(3))),
         );
-        assert_eq!(few.verdict, Verdict::Error);
-        assert!(few.error.unwrap().contains("too few keyframes"));
+        assert_eq!(few.verdict, Verdict::Inconclusive, "{few:?}");
+        assert!(few.error.is_none() && few.sha256.is_some());
+        assert!(few
+            .inconclusive_because
+            .unwrap()
+            .contains("too few keyframes"));
         // Twenty, none near the catalog: what the --fast triage rules out.
         let many = scan(
             "many.vfp",
@@ -524,8 +608,19 @@ mod tests {
         let mut near = keyframes(unrelated_clip(40_000, 2_000, &mut Rng(5)));
         near.views[0].frames[7].hash = titles[0].views[0].frames[100].hash;
         let near = scan("near.vfp", near);
-        assert_eq!(near.verdict, Verdict::Error, "{near:?}");
-        assert!(near.error.unwrap().contains("near catalog frames"));
+        assert_eq!(near.verdict, Verdict::Inconclusive, "{near:?}");
+        assert!(near
+            .inconclusive_because
+            .unwrap()
+            .contains("near catalog frames"));
+        // A check of every frame cannot be made of keyframes either.
+        let path = vfp_file(
+            tmp.path(),
+            "few-again.vfp",
+            &keyframes(unrelated_clip(10_000, 2_000, &mut Rng(3))),
+        );
+        let v = scanner.verify(&path, None).unwrap();
+        assert_eq!(v.verdict(), Verdict::Inconclusive, "{v:?}");
         // Keyframes of a copy still match.
         let copy = clip_of(
             &titles[2],
@@ -538,6 +633,36 @@ mod tests {
         let copy = scan("copy.vfp", keyframes(copy));
         assert_eq!(copy.verdict, Verdict::Match, "{copy:?}");
         assert_eq!(copy.matches[0].title_id, "C");
+    }
+
+    #[test]
+    fn a_clip_too_short_or_too_blank_for_any_match_is_inconclusive() {
+        let (tmp, catalog, titles) = catalog_of_three();
+        let scanner = Scanner::new(&catalog, ScanConfig::default());
+        // 0.5 s of a title: shorter than any match may be.
+        let short = clip_of(
+            &titles[0],
+            vfp_index::synthetic::Excerpt {
+                len_ms: 500,
+                ..excerpt(20_000, 4, false)
+            },
+            &mut Rng(8),
+        );
+        let record = scanner.scan_path(&vfp_file(tmp.path(), "short.vfp", &short));
+        assert_eq!(record.verdict, Verdict::Inconclusive, "{record:?}");
+        assert!(record
+            .inconclusive_because
+            .as_deref()
+            .unwrap()
+            .contains("too short to judge"));
+        let v = scanner
+            .verify(&vfp_file(tmp.path(), "short.vfp", &short), None)
+            .unwrap();
+        assert_eq!(v.verdict(), Verdict::Inconclusive);
+        // 10 s of unrelated video stays a "no match".
+        let other = unrelated_clip(10_000, 100, &mut Rng(9));
+        let record = scanner.scan_path(&vfp_file(tmp.path(), "other.vfp", &other));
+        assert_eq!(record.verdict, Verdict::NoMatch);
     }
 
     #[test]

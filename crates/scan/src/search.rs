@@ -364,19 +364,21 @@ impl<'a> ClipSearch<'a> {
 
     /// `segments` (found by the hashes) and, for titles they do not
     /// name, the segments of the clip's local features; of `title` only,
-    /// if given.
+    /// if given. The local segments obey the rule every match obeys
+    /// ([`meets_the_rule`]).
     pub fn with_local_matches(
         &self,
         mut segments: Vec<MatchSegment>,
         params: &LocalParams,
         title: Option<TitleIndex>,
+        rule: &MatchParams,
     ) -> Vec<MatchSegment> {
         let found: Vec<TitleIndex> = segments.iter().map(|s| s.title).collect();
-        segments.extend(
-            self.local_matches(params)
-                .into_iter()
-                .filter(|l| !found.contains(&l.title) && title.is_none_or(|t| t == l.title)),
-        );
+        segments.extend(self.local_matches(params).into_iter().filter(|l| {
+            !found.contains(&l.title)
+                && title.is_none_or(|t| t == l.title)
+                && meets_the_rule(l, rule, params)
+        }));
         segments
     }
 
@@ -398,6 +400,30 @@ impl<'a> ClipSearch<'a> {
         self.add_cost(|c| c.match_s += took.as_secs_f64());
         segments
     }
+}
+
+/// The rule for a match, whatever found it: a stretch of at least
+/// [`MatchParams::min_duration_ms`] of the clip, in which at least
+/// [`MatchParams::min_frames`] frames match by their hashes at one time
+/// offset and speed, or (found by local features) at least
+/// [`LocalParams::min_title_frames`] title pictures match by their
+/// keypoints at one offset. The matcher applies the first to the segments
+/// of the hashes as it makes them, the local matcher the picture count;
+/// this is the whole rule, applied to every segment of local features
+/// (one of 4 frames over 0.75 s was reported where the rule and the
+/// user's `--min-duration` asked for more).
+pub fn meets_the_rule(segment: &MatchSegment, rule: &MatchParams, local: &LocalParams) -> bool {
+    let by_keypoints = segment
+        .frames
+        .iter()
+        .all(|f| f.evidence == vfp_matcher::Evidence::Keypoints);
+    let fewest = if by_keypoints {
+        local.min_title_frames
+    } else {
+        rule.min_frames
+    };
+    segment.matched_frames >= fewest
+        && segment.clip_end_ms.saturating_sub(segment.clip_start_ms) >= rule.min_duration_ms
 }
 
 impl Probe for ClipSearch<'_> {
@@ -466,6 +492,78 @@ pub(crate) mod tests {
             noise_bits,
             mirrored,
         }
+    }
+
+    #[test]
+    fn every_segment_obeys_one_rule_whatever_found_it() {
+        use vfp_matcher::{Evidence, MatchedFrame};
+        let segment = |frames: u32, over_ms: u32, evidence: Evidence| MatchSegment {
+            title: vfp_fingerprint::TitleIndex(0),
+            mirrored: false,
+            speed: 1.0,
+            offset_ms: 0.0,
+            clip_start_ms: 0,
+            clip_end_ms: over_ms,
+            title_start_ms: 0,
+            title_end_ms: over_ms,
+            matched_frames: frames as usize,
+            sampled_frames: frames as usize,
+            coverage: 1.0,
+            mean_distance: 10.0,
+            score: 0.5,
+            frames: (0..frames)
+                .map(|i| MatchedFrame {
+                    query_ms: i * over_ms / frames.max(2).saturating_sub(1).max(1),
+                    title_ms: i * 100,
+                    distance: 10,
+                    evidence,
+                })
+                .collect(),
+        };
+        let rule = MatchParams::default();
+        let local = LocalParams::default();
+        // 4 keypoint pictures over 0.75 s: under the 1 s every match needs.
+        assert!(!meets_the_rule(
+            &segment(4, 750, Evidence::Keypoints),
+            &rule,
+            &local
+        ));
+        // 2 pictures over 1 s: what the local rule asks.
+        assert!(meets_the_rule(
+            &segment(2, 1_000, Evidence::Keypoints),
+            &rule,
+            &local
+        ));
+        // The user's thresholds apply to it as to the hashes.
+        let strict = MatchParams {
+            min_duration_ms: 10_000,
+            ..rule.clone()
+        };
+        assert!(!meets_the_rule(
+            &segment(5, 5_000, Evidence::Keypoints),
+            &strict,
+            &local
+        ));
+        let three = LocalParams {
+            min_title_frames: 3,
+            ..local
+        };
+        assert!(!meets_the_rule(
+            &segment(2, 5_000, Evidence::Keypoints),
+            &rule,
+            &three
+        ));
+        // Hash frames need min_frames.
+        assert!(!meets_the_rule(
+            &segment(4, 2_000, Evidence::Search),
+            &rule,
+            &local
+        ));
+        assert!(meets_the_rule(
+            &segment(5, 2_000, Evidence::Follow),
+            &rule,
+            &local
+        ));
     }
 
     fn path() -> &'static Path {

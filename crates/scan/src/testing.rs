@@ -13,6 +13,13 @@ pub fn verification(matched: bool) -> Verification {
         title_duration_s: 1_500.0,
         title_sha256: "cd".repeat(32),
         title_source_path: "/nowhere/ep1.mp4".into(),
+        title_facts: crate::TitleFacts {
+            owner: "Example Studios".into(),
+            asset_id: "EX-0001".into(),
+            release_date: "2027-03-01".into(),
+            labels: "season=1".into(),
+        },
+        public: None,
         score: 0.975,
         clip_start: "00:00:01.000".into(),
         clip_end: "00:00:03.000".into(),
@@ -60,5 +67,6 @@ pub fn verification(matched: bool) -> Verification {
         sampled_frames: 120,
         segments: if matched { vec![segment] } else { Vec::new() },
         exploratory: false,
+        inconclusive_because: None,
     }
 }

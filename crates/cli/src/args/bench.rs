@@ -4,6 +4,7 @@ use super::{jobs_or_cores, settings_error, SearchArgs};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
+use vfp_fingerprint::Sampling;
 use vfp_scan::ScanSettings;
 
 /// Output format of `vfp bench`.
@@ -46,8 +47,20 @@ pub struct BenchArgs {
     /// suffixes: 10M) to a copy of the catalog, to see what a search
     /// costs at that size before the catalog grows to it. Hashes only; a
     /// copy needs about 100 bytes a frame on disk.
-    #[arg(long, value_name = "FRAMES", value_parser = parse_count)]
+    #[arg(long, value_name = "FRAMES", value_parser = parse_count, conflicts_with = "pad_hours")]
     pub pad_frames: Option<u64>,
+    /// As --pad-frames, in hours of titles: at the catalog's sampling
+    /// (4 frames a second), 10,000 hours are 144 M frames.
+    #[arg(long, value_name = "HOURS")]
+    pub pad_hours: Option<f64>,
+    /// Size a fleet: how many cores scan this many files a day (k, M
+    /// suffixes), at the measured CPU cost per second of video.
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub files_per_day: Option<u64>,
+    /// With --files-per-day: their mean length, seconds [default: the
+    /// measured files' mean length].
+    #[arg(long, value_name = "S", requires = "files_per_day")]
+    pub clip_seconds: Option<f64>,
     /// Folder for the padded copy of the catalog (deleted afterwards);
     /// the same file system as the catalog saves copying it [default:
     /// the system's temporary folder].
@@ -85,6 +98,9 @@ pub struct BenchConfig {
     pub jobs: Option<usize>,
     /// Synthetic catalog frames to add.
     pub pad_frames: u64,
+    /// Files a day to size a fleet for, and their mean length (seconds;
+    /// the measured files' if none).
+    pub sizing: Option<(u64, Option<f64>)>,
     /// Where the padded copy goes.
     pub pad_dir: PathBuf,
     /// Where the built-in material goes.
@@ -121,7 +137,18 @@ impl BenchArgs {
             recursive: self.recursive,
             repeat: self.repeat,
             jobs,
-            pad_frames: self.pad_frames.unwrap_or(0),
+            pad_frames: match (self.pad_frames, self.pad_hours) {
+                (Some(frames), _) => frames,
+                (None, Some(hours)) => pad_frames_of_hours(hours)?,
+                (None, None) => 0,
+            },
+            sizing: match (self.files_per_day, self.clip_seconds) {
+                (None, _) => None,
+                (Some(_), Some(s)) if !(s.is_finite() && s > 0.0) => {
+                    bail!("--clip-seconds must be a number of seconds above 0, got {s}")
+                }
+                (Some(n), s) => Some((n, s)),
+            },
             pad_dir: self.pad_dir.unwrap_or_else(std::env::temp_dir),
             material: match self.material {
                 Some(dir) => dir,
@@ -146,6 +173,14 @@ fn default_material_dir() -> Result<PathBuf> {
 
 /// A count with an optional k, M or G suffix (powers of 1000): `250k`,
 /// `10M`, `1.5M`.
+/// Catalog frames in `hours` of titles at the catalog's default sampling.
+fn pad_frames_of_hours(hours: f64) -> Result<u64> {
+    if !(hours.is_finite() && hours > 0.0 && hours <= 1e7) {
+        bail!("--pad-hours must be a number of hours above 0 (at most 10 M), got {hours}");
+    }
+    Ok((hours * 3600.0 * f64::from(Sampling::DEFAULT_FPS)).round() as u64)
+}
+
 fn parse_count(text: &str) -> Result<u64, String> {
     let (digits, scale) = match text.char_indices().last() {
         Some((i, 'k' | 'K')) => (&text[..i], 1e3),
@@ -188,6 +223,33 @@ mod tests {
         assert_eq!(c.engine.match_params().radius, 31);
         assert!(c.material.ends_with("vfp/bench"), "{:?}", c.material);
         assert_eq!(c.format, BenchFormat::Human);
+    }
+
+    #[test]
+    fn a_fleet_is_sized_and_a_catalog_padded_in_hours() {
+        let c = config(&[
+            "--pad-hours",
+            "1",
+            "--files-per-day",
+            "1M",
+            "--clip-seconds",
+            "30",
+        ])
+        .unwrap();
+        assert_eq!(c.pad_frames, 3600 * 4);
+        assert_eq!(c.sizing, Some((1_000_000, Some(30.0))));
+        assert_eq!(
+            config(&["--files-per-day", "2k"]).unwrap().sizing,
+            Some((2_000, None))
+        );
+        for bad in [
+            &["--clip-seconds", "30"][..],
+            &["--files-per-day", "10", "--clip-seconds", "0"],
+            &["--pad-hours", "-1"],
+            &["--pad-hours", "1", "--pad-frames", "10"],
+        ] {
+            assert!(config(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

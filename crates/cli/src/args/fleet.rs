@@ -224,6 +224,15 @@ pub struct ResultsArgs {
     /// No progress bar and no closing summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Annotate each result with the review ledger's decisions, as `vfp
+    /// scan --ledger` does.
+    #[arg(long, value_name = "LEDGER", env = "VFP_LEDGER")]
+    pub ledger: Option<String>,
+    /// With --ledger: print only the files with a match still to act on;
+    /// the exit status is 0 if there is one, 1 if nothing is left to act
+    /// on (3 while results are missing).
+    #[arg(long, requires = "ledger")]
+    pub to_act_on: bool,
 }
 
 /// Validated `vfp results` configuration: the arguments as given.

@@ -22,6 +22,11 @@ pub enum IndexCommand {
     /// Remove a title from a catalog.
     #[command(after_help = EXIT_STATUS_HELP)]
     Remove(RemoveArgs),
+    /// Record a range of a title as already public (a trailer, a promo
+    /// clip): a copy of only public ranges is allowed, not a leak, and its
+    /// record says so. Without a title, list the public ranges.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Exclude(ExcludeArgs),
     /// List the titles: id, name, duration, stored hashes (tab-separated;
     /// a wide title has two per sampled moment: its view and its window).
     #[command(after_help = EXIT_STATUS_HELP)]
@@ -37,6 +42,66 @@ pub enum IndexCommand {
     /// current release of the name.
     #[command(after_help = EXIT_STATUS_HELP)]
     Publish(PublishArgs),
+}
+
+/// Arguments of `vfp index exclude`.
+#[derive(Debug, Args)]
+pub struct ExcludeArgs {
+    /// The catalog folder.
+    #[arg(short, long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    /// The title's id [default: list every public range].
+    #[arg(requires = "range", value_name = "TITLE_ID")]
+    pub title: Option<String>,
+    /// The range of the title: FROM-TO, each `HH:MM:SS[.mmm]`, `MM:SS` or
+    /// seconds (`00:01:10-00:03:00`, `70-180`).
+    #[arg(value_name = "RANGE")]
+    pub range: Option<String>,
+    /// What it was published as.
+    #[arg(long, value_name = "TEXT", default_value = "public")]
+    pub reason: String,
+    /// Forget the public ranges of the title that overlap RANGE instead.
+    #[arg(long)]
+    pub remove: bool,
+}
+
+/// A time as `HH:MM:SS[.mmm]`, `MM:SS[.mmm]` or seconds, in ms.
+pub fn parse_time_ms(text: &str) -> Option<u64> {
+    let mut seconds = 0.0f64;
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return None;
+    }
+    for (i, part) in parts.iter().enumerate() {
+        let value: f64 = part.parse().ok()?;
+        let last = i + 1 == parts.len();
+        if !value.is_finite() || value < 0.0 || (!last && value.fract() != 0.0) {
+            return None;
+        }
+        if i > 0 && value >= 60.0 {
+            return None;
+        }
+        seconds = seconds * 60.0 + value;
+    }
+    Some((seconds * 1000.0).round() as u64)
+}
+
+/// A range `FROM-TO` in ms (each end as [`parse_time_ms`]).
+pub fn parse_range_ms(text: &str) -> Result<(u64, u64)> {
+    let bad = || {
+        anyhow::anyhow!(
+            "{text:?} is not a range FROM-TO of times as HH:MM:SS[.mmm], MM:SS or seconds"
+        )
+    };
+    let (from, to) = text.split_once('-').ok_or_else(bad)?;
+    let (from, to) = (
+        parse_time_ms(from).ok_or_else(bad)?,
+        parse_time_ms(to).ok_or_else(bad)?,
+    );
+    if from >= to {
+        anyhow::bail!("{text:?}: the range ends before it starts");
+    }
+    Ok((from, to))
 }
 
 /// Arguments of `vfp index publish`.
@@ -210,6 +275,18 @@ pub enum IndexConfig {
         /// Whether to wait for another writer.
         wait: Wait,
     },
+    /// Record, forget or list public ranges.
+    Exclude {
+        /// The catalog folder.
+        catalog: PathBuf,
+        /// The title, the range in ms, and what it was published as; none
+        /// to list.
+        range: Option<(String, u64, u64)>,
+        /// What it was published as.
+        reason: String,
+        /// Forget rather than record.
+        remove: bool,
+    },
     /// List the titles.
     List {
         /// The catalog folder.
@@ -255,6 +332,18 @@ impl IndexCommand {
                 catalog: a.catalog,
                 id: a.id,
                 wait: a.write.wait(),
+            },
+            IndexCommand::Exclude(a) => IndexConfig::Exclude {
+                catalog: a.catalog,
+                range: match (a.title, a.range) {
+                    (Some(title), Some(range)) => {
+                        let (from, to) = parse_range_ms(&range)?;
+                        Some((title, from, to))
+                    }
+                    _ => None,
+                },
+                reason: a.reason,
+                remove: a.remove,
             },
             IndexCommand::List(a) => IndexConfig::List { catalog: a.catalog },
             IndexCommand::Info(a) => IndexConfig::Info { catalog: a.catalog },
@@ -310,6 +399,23 @@ impl TitleArgs {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_and_ranges_read_as_people_write_them() {
+        use super::{parse_range_ms, parse_time_ms};
+        assert_eq!(parse_time_ms("00:01:10"), Some(70_000));
+        assert_eq!(parse_time_ms("1:10.5"), Some(70_500));
+        assert_eq!(parse_time_ms("70"), Some(70_000));
+        for bad in ["", "1:70", "a", "-1", "1:2:3:4", "1.5:00"] {
+            assert_eq!(parse_time_ms(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_range_ms("00:01:10-00:03:00").unwrap(),
+            (70_000, 180_000)
+        );
+        assert!(parse_range_ms("3:00-1:10").is_err());
+        assert!(parse_range_ms("70").is_err());
+    }
+
     use super::*;
     use crate::args::{parse, Command};
 

@@ -34,7 +34,8 @@ Exit status: 0 on success (scan, verify, results: something matched), 1 \
 when every input was processed and nothing matched (scan, verify, \
 results), 2 on any error (scan, results: some files failed; the others \
 were still scanned), 3 (results) when some submitted files have no result \
-yet. Each command's --help gives its own.";
+yet, 4 (scan, verify, results) when nothing matched and some file could \
+not be judged (inconclusive). Each command's --help gives its own.";
 
 /// `vfp extract --help`.
 pub const EXIT_STATUS_EXTRACT: &str = "Exit status: 0 when every file was fingerprinted, \
@@ -43,11 +44,14 @@ pub const EXIT_STATUS_EXTRACT: &str = "Exit status: 0 when every file was finger
 /// `vfp scan --help`.
 pub const EXIT_STATUS_SCAN: &str = "Exit status: 0 something matched, 1 every file \
 was scanned and nothing matched, 2 some file failed (the others were still scanned) \
-or the arguments are wrong, as grep's. With -q: 0 as soon as a match is found.";
+or the arguments are wrong, as grep's; 4 nothing matched and some file could not be \
+judged (inconclusive: too short, too blank, keyframes only). With -q: 0 as soon as \
+a match is found. With --to-act-on: 0 something is left to act on, 1 nothing is.";
 
 /// `vfp verify --help`.
 pub const EXIT_STATUS_VERIFY: &str = "Exit status: 0 the file shows a catalog title, 1 \
-it does not, 2 it could not be checked or the arguments are wrong.";
+it does not, 2 it could not be checked or the arguments are wrong, 4 nothing matched \
+and the file holds too little to say it does not (inconclusive).";
 
 /// `vfp bench --help`.
 pub const EXIT_STATUS_BENCH: &str = "Exit status: 0 when every file was measured, 2 when \
@@ -56,7 +60,9 @@ any could not be scanned (the others were still measured) or on any other error.
 /// `vfp results --help`.
 pub const EXIT_STATUS_RESULTS: &str = "Exit status: 0 something matched, 1 every \
 submitted file has a result and nothing matched, 2 some files failed, 3 some \
-submitted files have no result yet (the others' records were printed).";
+submitted files have no result yet (the others' records were printed), 4 nothing \
+matched and some file could not be judged (inconclusive). With --to-act-on: 0 \
+something is left to act on, 1 nothing is.";
 
 /// `vfp worker --help`.
 pub const EXIT_STATUS_WORKER: &str = "Exit status: 0 when it stopped as asked (SIGTERM, \
@@ -359,7 +365,9 @@ mod tests {
             for name in path {
                 cmd = cmd.find_subcommand(name).unwrap().clone();
             }
-            cmd.render_long_help().to_string()
+            // Words, whatever the wrapping.
+            let text = cmd.render_long_help().to_string();
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
         };
         let scan = help(&mut cli, &["scan"]);
         assert!(
@@ -376,6 +384,7 @@ mod tests {
         assert!(help(&mut cli, &["results"]).contains("3 some submitted files"));
         assert!(help(&mut cli, &["index", "build"]).contains("Exit status: 0 on success"));
         let top = cli.render_long_help().to_string();
+        let top = top.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(top.contains("Each command's --help gives its own"), "{top}");
     }
 

@@ -14,12 +14,19 @@ pub enum ReviewCommand {
     #[command(after_help = EXIT_STATUS_HELP)]
     Init(InitArgs),
     /// Record a decision about a clip showing a title: confirmed,
-    /// licensed, false_positive, notice_sent, withdrawn.
+    /// licensed, false_positive, notice_sent, withdrawn. A case goes
+    /// confirmed → notice_sent → withdrawn; any other change of a decision
+    /// needs --replace.
     #[command(after_help = EXIT_STATUS_HELP)]
     Mark(MarkArgs),
     /// Put a file (by SHA-256) or a source (by URL prefix, such as a
     /// partner's account) on the allow-list: a scan reports it licensed.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    /// `allow list`, `allow revoke`, `allow export` show and change it.
+    #[command(
+        after_help = EXIT_STATUS_HELP,
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true
+    )]
     Allow(AllowArgs),
     /// List the current decisions (with --history, the replaced ones too).
     #[command(after_help = EXIT_STATUS_HELP)]
@@ -27,6 +34,45 @@ pub enum ReviewCommand {
     /// Every decision with its history, as CSV or jsonl for legal.
     #[command(after_help = EXIT_STATUS_HELP)]
     Export(ExportArgs),
+    /// Draft takedown notices for the confirmed matches not yet noticed:
+    /// one per host, with the work and its owner, the copy's URL, when it
+    /// was found, what it shows and the evidence. Nothing is recorded:
+    /// mark notice_sent when a notice is sent.
+    #[command(after_help = EXIT_STATUS_NOTICE)]
+    Notice(NoticeArgs),
+}
+
+/// `vfp review notice --help`.
+const EXIT_STATUS_NOTICE: &str =
+    "Exit status: 0 when a notice was drafted, 1 when nothing is left to notice, 2 on any error.";
+
+/// Output format of `vfp review notice`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NoticeFormat {
+    /// The drafts as text, ready to fill in and send.
+    Text,
+    /// The drafts' elements as one JSON document.
+    Json,
+}
+
+/// Arguments of `vfp review notice`.
+#[derive(Debug, Args)]
+pub struct NoticeArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The catalog the titles are in (for their owners, asset ids and
+    /// release dates).
+    #[arg(short, long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    /// Only copies found on this host (`video.example`).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Only copies of this title.
+    #[arg(long, value_name = "TITLE_ID")]
+    pub title: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = NoticeFormat::Text)]
+    pub format: NoticeFormat,
 }
 
 /// The ledger to use.
@@ -65,8 +111,10 @@ pub enum StatusArg {
     /// The clip may be posted (a partner's own post).
     Licensed,
     /// Not the title after all.
+    #[value(name = "false_positive", alias = "false-positive")]
     FalsePositive,
     /// A takedown notice was sent (--notice-id).
+    #[value(name = "notice_sent", alias = "notice-sent")]
     NoticeSent,
     /// A notice was withdrawn.
     Withdrawn,
@@ -123,6 +171,14 @@ pub struct MarkArgs {
     /// Replace the item's current decision (kept as history).
     #[arg(long)]
     pub replace: bool,
+    /// Where the clip was found (its page or file URL), kept with the
+    /// decision; `--clip FILE` keeps the file's name too. [default: the
+    /// evidence's, with --evidence report.json]
+    #[arg(long, value_name = "URL")]
+    pub source_url: Option<String>,
+    /// When the clip was found. [default: the evidence's]
+    #[arg(long, value_name = "TIME")]
+    pub found_at: Option<String>,
     /// Create the ledger if there is none (as `vfp review init`).
     #[arg(long)]
     pub create: bool,
@@ -131,19 +187,80 @@ pub struct MarkArgs {
 /// Arguments of `vfp review allow`.
 #[derive(Debug, Args)]
 pub struct AllowArgs {
-    #[command(flatten)]
-    pub ledger: LedgerArgs,
+    /// Show or change the allow-list instead of adding to it.
+    #[command(subcommand)]
+    pub action: Option<AllowAction>,
+    /// The ledger: an SQLite file, or a PostgreSQL URL
+    /// (postgres://user@host/db); made by `vfp review init`.
+    // Options, required unless a subcommand is given: the subcommands take
+    // their own.
+    #[arg(long, value_name = "LEDGER", env = "VFP_LEDGER", required = true)]
+    pub ledger: Option<String>,
     #[command(flatten)]
     pub what: AllowWhat,
     /// Who adds it.
-    #[arg(long, value_name = "NAME", env = "VFP_REVIEWER")]
-    pub reviewer: String,
+    #[arg(long, value_name = "NAME", env = "VFP_REVIEWER", required = true)]
+    pub reviewer: Option<String>,
     /// Whose it is, why.
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
     /// Create the ledger if there is none (as `vfp review init`).
     #[arg(long)]
     pub create: bool,
+}
+
+/// What `vfp review allow` adds, checked.
+#[derive(Debug)]
+pub struct AllowAdd {
+    /// The ledger.
+    pub ledger: String,
+    /// What the entry covers.
+    pub what: AllowWhat,
+    /// Who adds it.
+    pub reviewer: String,
+    /// Whose it is, why.
+    pub note: String,
+    /// Create the ledger if there is none.
+    pub create: bool,
+}
+
+/// `vfp review allow list|revoke|export`.
+#[derive(Debug, Subcommand)]
+pub enum AllowAction {
+    /// The entries in force.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    List(AllowListArgs),
+    /// Take an entry off the allow-list (kept, revoked, for the record).
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Revoke(RevokeArgs),
+    /// Every entry, revoked ones too, as CSV or jsonl for legal.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Export(ExportArgs),
+}
+
+/// Arguments of `vfp review allow list`.
+#[derive(Debug, Args)]
+pub struct AllowListArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
+    pub format: ReviewFormat,
+}
+
+/// Arguments of `vfp review allow revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    #[command(flatten)]
+    pub what: AllowWhat,
+    /// Who revokes it.
+    #[arg(long, value_name = "NAME", env = "VFP_REVIEWER")]
+    pub reviewer: String,
+    /// Why.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
 }
 
 /// What the allow-list entry covers.
@@ -211,10 +328,16 @@ pub struct ExportArgs {
 pub enum ReviewConfig {
     /// Create the ledger.
     Init(InitArgs),
+    /// Show or export the allow-list.
+    AllowList(AllowListArgs, bool),
+    /// Revoke an allow-list entry.
+    Revoke(RevokeArgs),
+    /// Draft notices.
+    Notice(NoticeArgs),
     /// Record a decision.
     Mark(MarkArgs),
     /// Add to the allow-list.
-    Allow(AllowArgs),
+    Allow(AllowAdd),
     /// List decisions.
     List(ListArgs),
 }
@@ -224,8 +347,39 @@ impl ReviewCommand {
     pub fn into_config(self) -> Result<ReviewConfig> {
         Ok(match self {
             ReviewCommand::Init(a) => ReviewConfig::Init(a),
+            ReviewCommand::Notice(a) => ReviewConfig::Notice(a),
             ReviewCommand::Mark(a) => ReviewConfig::Mark(a),
-            ReviewCommand::Allow(a) => ReviewConfig::Allow(a),
+            ReviewCommand::Allow(AllowArgs {
+                action: Some(action),
+                ..
+            }) => match action {
+                AllowAction::List(a) => ReviewConfig::AllowList(a, false),
+                AllowAction::Revoke(a) => ReviewConfig::Revoke(a),
+                AllowAction::Export(a) => {
+                    if a.format == ReviewFormat::Human {
+                        bail!("allow export writes csv or jsonl (--format csv|jsonl)");
+                    }
+                    ReviewConfig::AllowList(
+                        AllowListArgs {
+                            ledger: a.ledger,
+                            format: a.format,
+                        },
+                        true,
+                    )
+                }
+            },
+            ReviewCommand::Allow(a) => {
+                let (Some(ledger), Some(reviewer)) = (a.ledger, a.reviewer) else {
+                    bail!("give --ledger and --reviewer");
+                };
+                ReviewConfig::Allow(AllowAdd {
+                    ledger,
+                    what: a.what,
+                    reviewer,
+                    note: a.note,
+                    create: a.create,
+                })
+            }
             ReviewCommand::List(a) => ReviewConfig::List(a),
             ReviewCommand::Export(a) => {
                 if a.format == ReviewFormat::Human {

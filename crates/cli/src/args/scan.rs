@@ -88,9 +88,15 @@ pub struct EngineArgs {
     /// Shortest match reported, in seconds of the scanned file.
     #[arg(long, value_name = "S", default_value_t = ScanSettings::default().min_duration_s)]
     pub min_duration: f64,
-    /// Fewest time-consistent matched frames for a match (at least 2).
+    /// Fewest time-consistent frames matched by their hashes for a match
+    /// (at least 2).
     #[arg(long, value_name = "N", default_value_t = ScanSettings::default().min_frames)]
     pub min_frames: usize,
+    /// Fewest title pictures matched by their keypoints at one time offset
+    /// for a match found by local features (at least 2; the title keeps a
+    /// picture a second).
+    #[arg(long, value_name = "N", default_value_t = ScanSettings::default().min_pictures)]
+    pub min_pictures: usize,
     #[command(flatten)]
     pub search: SearchArgs,
     /// Frames per second sampled from scanned videos.
@@ -105,6 +111,7 @@ impl EngineArgs {
     pub fn into_config(self) -> Result<vfp_scan::ScanConfig> {
         ScanSettings {
             min_frames: self.min_frames,
+            min_pictures: self.min_pictures,
             min_duration_s: self.min_duration,
             fps: self.fps,
             fast: self.fast,
@@ -173,6 +180,11 @@ pub struct ScanArgs {
     /// match is marked to act on or not (jsonl `review`, human lines).
     #[arg(long, value_name = "LEDGER", env = "VFP_LEDGER")]
     pub ledger: Option<String>,
+    /// With --ledger: print only the files with a match still to act on
+    /// (no decision settles it, not on the allow-list); the exit status
+    /// is 0 if there is one, 1 if nothing is left to act on.
+    #[arg(long, requires = "ledger")]
+    pub to_act_on: bool,
 }
 
 /// Validated `vfp scan` configuration.
@@ -204,6 +216,8 @@ pub struct ScanConfig {
     pub no_progress: bool,
     /// The review ledger to annotate records from.
     pub ledger: Option<String>,
+    /// Print only what is still to act on.
+    pub to_act_on: bool,
     /// What the engine runs with; decoder threads are set once the number
     /// of files is known (see [`ScanConfig::engine_for`]).
     pub engine: vfp_scan::ScanConfig,
@@ -236,6 +250,7 @@ impl ScanArgs {
             quiet: self.quiet,
             no_progress: self.no_progress,
             ledger: self.ledger,
+            to_act_on: self.to_act_on,
             engine,
         })
     }

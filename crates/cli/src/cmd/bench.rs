@@ -162,6 +162,9 @@ pub fn run(cfg: BenchConfig) -> Result<Status> {
         },
         built_in_files,
         verdict: verdict(&totals, plan.fast),
+        sizing: cfg
+            .sizing
+            .and_then(|(files, seconds)| vfp_scan::bench::Sizing::of(&totals, files, seconds)),
         files: measured,
         totals,
         parallel,

@@ -4,7 +4,7 @@
 use crate::args::{IndexConfig, TitleSpec, TitlesConfig};
 use crate::exit::Status;
 use crate::files::chosen;
-use crate::output::{catalog as print, progress, to_stdout};
+use crate::output::{catalog as print, count, printable, progress, to_stdout};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::path::Path;
@@ -14,6 +14,7 @@ use vfp_fingerprint::{Fingerprint, HashParams, Sampling};
 use vfp_index::catalog::{self, NewTitle};
 use vfp_index::titles::{check_unique, read_manifest};
 use vfp_index::{Catalog, IndexError, TitleRecord, TitleSource, Wait, WriterLock};
+use vfp_scan::units::timecode;
 use vfp_scan::{fingerprint_of, isolate};
 
 /// Takes the writer lock of `dir` through `take`; says so when it waits
@@ -117,6 +118,44 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             catalog::remove_locked(&lock(&dir, wait, catalog::lock_catalog)?, &id)?;
             eprintln!("vfp: removed {id:?} from {}", dir.display());
         }
+        IndexConfig::Exclude {
+            catalog: dir,
+            range,
+            reason,
+            remove,
+        } => match range {
+            None => to_stdout(&print::public_ranges(&Catalog::open(&dir)?))?,
+            Some((id, from_ms, to_ms)) if remove => {
+                let n = vfp_index::catalog::remove_public(&dir, &id, from_ms, to_ms)?;
+                eprintln!(
+                    "vfp: {}: {} of {} forgotten",
+                    dir.display(),
+                    count(n, "public range"),
+                    printable(&id)
+                );
+            }
+            Some((id, from_ms, to_ms)) => {
+                vfp_index::catalog::add_public(
+                    &dir,
+                    vfp_index::catalog::PublicRange {
+                        id: id.clone(),
+                        from_ms,
+                        to_ms,
+                        reason,
+                        added_unix_s: std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs()),
+                    },
+                )?;
+                eprintln!(
+                    "vfp: {}: {} {}-{} recorded as public: a copy of only public ranges is allowed",
+                    dir.display(),
+                    printable(&id),
+                    timecode(from_ms),
+                    timecode(to_ms)
+                );
+            }
+        },
         IndexConfig::List { catalog: dir } => to_stdout(&print::list(&Catalog::open(&dir)?))?,
         IndexConfig::Info { catalog: dir } => to_stdout(&print::info(&dir, &Catalog::open(&dir)?))?,
         IndexConfig::Verify { catalog: dir } => {
@@ -243,6 +282,7 @@ fn new_title(source: &TitleSource, fingerprint: Fingerprint, now: u64) -> NewTit
             sha256: fingerprint.source.sha256_hex(),
             added_unix_s: now,
             labels: source.labels.clone(),
+            meta: source.meta.clone(),
         },
         fingerprint,
     }

@@ -5,6 +5,7 @@
 //! The exit status is the scan's (0 a match, 1 none, 2 some files failed)
 //! once every file of the batches read has a result, 3 before.
 
+use super::review_of;
 use crate::args::ResultsConfig;
 use crate::exit::Status;
 use crate::output::fleet::{following, result, results_summary, ResultsSeen};
@@ -31,6 +32,10 @@ pub fn run(cfg: ResultsConfig) -> Result<Status> {
 }
 
 async fn read(cfg: ResultsConfig) -> Result<Status> {
+    let mut ledger = match &cfg.ledger {
+        Some(location) => Some(vfp_ledger::Ledger::open(location)?),
+        None => None,
+    };
     let fleet = Fleet::connect(&cfg.nats).await?;
     // Files submitted per batch: what completes each.
     let mut submitted = batches(&fleet, cfg.batch.as_deref()).await?;
@@ -67,11 +72,18 @@ async fn read(cfg: ResultsConfig) -> Result<Status> {
                 let Some(r) = next? else { break };
                 *done.entry(r.batch.clone()).or_default() += 1;
                 seen.tally.add(&r.record);
+                let review = ledger.as_mut().map(|l| review_of(l, &r.record));
+                if let Some(review) = &review {
+                    seen.tally.add_review(&r.record, review);
+                }
                 seen.workers.insert(r.worker.clone());
                 if let Some(v) = &r.catalog_version {
                     seen.versions.insert(v.clone());
                 }
-                let Rendered { stdout, stderr } = result(cfg.format, &r);
+                if cfg.to_act_on && !review.as_ref().is_some_and(|v| v.to_act_on) {
+                    continue;
+                }
+                let Rendered { stdout, stderr } = result(cfg.format, &r, review.as_ref());
                 let printed = bar.suspend(|| {
                     if !stderr.is_empty() {
                         eprint!("{stderr}");
@@ -104,8 +116,16 @@ async fn read(cfg: ResultsConfig) -> Result<Status> {
         Status::Incomplete
     } else if seen.tally.errors > 0 {
         Status::Error
+    } else if cfg.to_act_on {
+        if seen.tally.to_act_on > 0 {
+            Status::Success
+        } else {
+            Status::NoMatch
+        }
     } else if seen.tally.matched > 0 {
         Status::Success
+    } else if seen.tally.inconclusive > 0 {
+        Status::Inconclusive
     } else {
         Status::NoMatch
     })

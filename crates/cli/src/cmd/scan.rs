@@ -7,11 +7,11 @@
 //! → hash → search → align → record), or recorded as skipped, with why →
 //! printed in the chosen format → exit status.
 
+use super::review_of;
 use crate::args::{ScanConfig, ScanFormat};
 use crate::crawl::read_manifest;
 use crate::exit::Status;
 use crate::files::{decide, expand, Decided, Listed};
-use crate::output::review::Review;
 use crate::output::scan::Printer;
 use crate::resume::{drop_cut_last_line, Finished};
 use anyhow::{Context, Result};
@@ -119,31 +119,32 @@ pub fn run(cfg: ScanConfig) -> Result<Status> {
                     &record,
                 )
             });
-            printer.record(&record, review.as_ref());
+            // --to-act-on: files with nothing left to do are counted, not
+            // printed.
+            let shown = !cfg.to_act_on || review.as_ref().is_some_and(|r| r.to_act_on);
+            printer.record(&record, review.as_ref(), shown);
         });
     });
     let tally = printer.finish(started.elapsed().as_secs_f64())?;
-    Ok(if tally.matched > 0 && stop_at_match {
+    Ok(if cfg.to_act_on {
+        // The answer asked for: is anything left to act on?
+        if tally.errors > 0 {
+            Status::Error
+        } else if tally.to_act_on > 0 {
+            Status::Success
+        } else {
+            Status::NoMatch
+        }
+    } else if tally.matched > 0 && stop_at_match {
         // As grep -q: a match found is the answer, whatever else failed.
         Status::Success
     } else if tally.errors > 0 {
         Status::Error
     } else if tally.matched > 0 {
         Status::Success
+    } else if tally.inconclusive > 0 {
+        Status::Inconclusive
     } else {
         Status::NoMatch
     })
-}
-
-/// What the ledger says of `record`'s file. A ledger that cannot be read
-/// mid-scan says so in the record's review rather than stopping the scan.
-fn review_of(ledger: &mut vfp_ledger::Ledger, record: &FileRecord) -> Review {
-    let Some(sha256) = &record.sha256 else {
-        return Review::default();
-    };
-    let titles: Vec<&str> = record.matches.iter().map(|m| m.title_id.as_str()).collect();
-    match ledger.about_clip(sha256, record.provenance.source_url.as_deref()) {
-        Ok((allowed, decisions)) => Review::of(&titles, allowed, decisions),
-        Err(e) => Review::unreadable(&titles, &e),
-    }
 }

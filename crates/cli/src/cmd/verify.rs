@@ -24,6 +24,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
         None => None,
     };
     let params = cfg.engine.match_params().clone();
+    let local = *cfg.engine.local_params();
     let scanner = Scanner::new(&catalog, cfg.engine);
     let verification = scanner.verify(&cfg.clip, title)?;
     let verdict = verification.verdict();
@@ -48,6 +49,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
             cfg.provenance,
             &catalog,
             &params,
+            &local,
             crate::args::shareable_command_line(std::env::args_os()),
             env!("CARGO_PKG_VERSION"),
             vfp_ledger::utc_now(),
@@ -71,6 +73,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
     }
     Ok(match verdict {
         Verdict::Match => Status::Success,
+        Verdict::Inconclusive => Status::Inconclusive,
         Verdict::NoMatch | Verdict::Error | Verdict::Skipped => Status::NoMatch,
     })
 }

@@ -52,6 +52,7 @@ fn verdict_word(f: &FileBench) -> String {
         (Verdict::Match, _) => format!("match ({})", f.matches),
         (Verdict::NoMatch, _) => "no match".into(),
         (Verdict::Skipped, _) => "skipped".into(),
+        (Verdict::Inconclusive, _) => "inconclusive".into(),
     }
 }
 
@@ -232,6 +233,18 @@ pub fn human(r: &BenchReport) -> String {
     }
     out.push('\n');
     let _ = writeln!(out, "{}", r.verdict);
+    if let Some(z) = &r.sizing {
+        let _ = writeln!(
+            out,
+            "sizing: {} files a day of {:.1} s{} are {} s of video a day; at {:.2} s of video per CPU-second (measured here, one file at a time) they keep {:.1} cores busy around the clock, with no headroom for peaks or for files that cost more than these",
+            thousands(z.files_per_day),
+            z.clip_seconds,
+            if z.clip_seconds_given { "" } else { " (the measured files' mean)" },
+            thousands(z.video_s_per_day.round() as u64),
+            z.video_s_per_core_s,
+            z.cores
+        );
+    }
     for f in r.files.iter().filter(|f| f.error.is_some()) {
         if let Some(e) = &f.error {
             let _ = writeln!(out, "error: {}", printable(e));

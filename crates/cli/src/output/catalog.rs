@@ -7,20 +7,44 @@ use std::path::Path;
 use vfp_index::{catalog, Catalog};
 use vfp_scan::units::timecode;
 
-/// `vfp index list`: id, name, duration, frames; tab-separated, a line
-/// per live title. Ids and names are escaped (`\n`, `\t`): a name with a
-/// newline cannot forge a row.
+/// `vfp index list`: id, name, duration, frames, owner, asset id,
+/// release date, labels; tab-separated, a line per live title. Text is
+/// escaped (`\n`, `\t`): a name with a newline cannot forge a row.
 pub fn list(c: &Catalog) -> String {
     let mut out = String::new();
     for t in c.titles() {
+        let r = &t.record;
         let _ = writeln!(
             out,
-            "{}\t{}\t{}\t{}",
-            printable(&t.record.id),
-            printable(&t.record.name),
-            timecode(t.record.duration_ms),
-            t.frames
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            printable(&r.id),
+            printable(&r.name),
+            timecode(r.duration_ms),
+            t.frames,
+            printable(&r.meta.owner),
+            printable(&r.meta.asset_id),
+            printable(&r.meta.release_date),
+            printable(&r.labels)
         );
+    }
+    out
+}
+
+/// `vfp index exclude` without a title: the public ranges, a line each:
+/// id, from, to, what it was published as (tab-separated, escaped).
+pub fn public_ranges(c: &Catalog) -> String {
+    let mut out = String::new();
+    for t in c.titles() {
+        for p in c.public_ranges(&t.record.id) {
+            let _ = writeln!(
+                out,
+                "{}\t{}\t{}\t{}",
+                printable(&p.id),
+                timecode(p.from_ms),
+                timecode(p.to_ms),
+                printable(&p.reason)
+            );
+        }
     }
     out
 }

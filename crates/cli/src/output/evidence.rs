@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use vfp_extractor::Thumbnail;
 use vfp_scan::evidence::{Evidence, Provenance, ShownPair, THUMBNAIL_WIDTH};
-use vfp_scan::record::SegmentEvidence;
+use vfp_scan::record::{FoundBy, SegmentEvidence};
 use vfp_scan::units::timecode;
 use vfp_scan::Verification;
 
@@ -81,6 +81,13 @@ struct SegmentView<'a> {
     evidence: &'a SegmentEvidence,
     plot: Plot,
     pairs: Vec<PairView>,
+    /// Its matched frames by the evidence each is: `12 found by the
+    /// catalog search, 140 along the match`, `6 by keypoints`.
+    found_by: String,
+    /// The share of the title the segment shows, % ([`share_words`]).
+    title_share: String,
+    /// The title's release date is after the day the page was made.
+    unreleased: bool,
 }
 
 /// A frame pair shown side by side.
@@ -90,6 +97,38 @@ struct PairView {
     clip_picture: Picture,
     title_picture: Picture,
     distance: u32,
+    /// Which evidence the pair is, and what its distance measures.
+    evidence: &'static str,
+}
+
+/// What a pair found a way is, and what its distance measures.
+fn evidence_words(found_by: FoundBy) -> &'static str {
+    match found_by {
+        FoundBy::Search => "frame hashes, found by the catalog search",
+        FoundBy::Follow => "frame hashes, found along the match",
+        FoundBy::Keypoints => "keypoints shared with the title picture (mean descriptor distance)",
+    }
+}
+
+/// A segment's matched frames by the evidence each is.
+fn found_by_words(s: &SegmentEvidence) -> String {
+    let count = |kind: FoundBy| s.frames.iter().filter(|f| f.found_by == kind).count();
+    let parts: Vec<String> = [
+        (FoundBy::Search, "found by the catalog search"),
+        (FoundBy::Follow, "along the match"),
+        (FoundBy::Keypoints, "by keypoints (local features)"),
+    ]
+    .into_iter()
+    .filter_map(|(kind, words)| {
+        let n = count(kind);
+        (n > 0).then(|| format!("{n} {words}"))
+    })
+    .collect();
+    if parts.is_empty() {
+        "none listed".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// A picture of a frame, or why there is none.
@@ -111,8 +150,11 @@ struct Plot {
     right: f64,
     bottom: f64,
     axis_bottom: f64,
-    /// `x,y` pairs of the polyline.
+    /// `x,y` pairs of the polyline: per title frame, the closest clip
+    /// frame's hash distance.
     points: String,
+    /// Pairs found by keypoints, drawn as dots: `(x, y)`.
+    keypoints: Vec<(f64, f64)>,
     /// Height of the search radius line.
     search_y: f64,
     search_radius: u32,
@@ -198,6 +240,9 @@ pub fn render(e: &Evidence, review: Option<&Review>) -> Result<String> {
             evidence: s,
             plot: plot(s, v.radius, v.follow_radius),
             pairs: pairs.iter().map(pair_view).collect(),
+            found_by: found_by_words(s),
+            title_share: share_words(title_share_pct(s)),
+            unreleased: unreleased(&s.title_facts.release_date, &p.generated_at_utc),
         })
         .collect();
     let page = Page {
@@ -215,6 +260,12 @@ pub fn render(e: &Evidence, review: Option<&Review>) -> Result<String> {
 /// What was found, in plain words: the strongest segment, and how many
 /// more there are; or that nothing qualifies and what was searched.
 pub fn verdict(v: &Verification) -> String {
+    if let (None, Some(why)) = (v.segments.first(), &v.inconclusive_because) {
+        return format!(
+            "No verdict: nothing in this clip matches a catalog title, but that says little, because {}. Whether the clip shows a catalog title cannot be told from it; check it by eye, or check a longer or complete copy.",
+            inconclusive_reason(why)
+        );
+    }
     let Some(s) = v.segments.first() else {
         return format!(
             "No part of this clip matches a catalog title. {} informative moments of the clip were searched in the catalog within {} bits of 256 (direct and mirrored), and every match found was followed through the clip within {} bits; no stretch of the clip showed a title frame by frame at one consistent time offset and speed for long enough to count (see the thresholds below). Frames too plain to tell apart (black, flat colour) are not searched.",
@@ -250,11 +301,12 @@ pub fn verdict(v: &Verification) -> String {
         format!("{} “{}”", s.title_id, s.title_name)
     };
     format!(
-        "This clip shows the catalog title {title}: from {} to {} of the clip ({clip_s:.1} s, {share:.0} % of the clip) it shows {} to {} of the title{how}. {} of the {} informative clip frames in that stretch show the title frame at the time one constant offset and speed give (mean distance {:.1} bits of 256; unrelated frames lie near 128), {} of them found by a search of the whole catalog. Score {:.3} of 1.{more}",
+        "This clip shows the catalog title {title}: from {} to {} of the clip ({clip_s:.1} s, {share:.0} % of the clip) it shows {} to {} of the title ({} % of the title){how}. {} of the {} informative clip frames in that stretch show the title frame at the time one constant offset and speed give (mean distance {:.1} bits of 256; unrelated frames lie near 128), {} of them found by a search of the whole catalog. Score {:.3} of 1.{more}",
         s.clip_start,
         s.clip_end,
         s.title_start,
         s.title_end,
+        share_words(title_share_pct(s)),
         s.matched_frames,
         s.sampled_frames,
         s.mean_distance,
@@ -263,14 +315,42 @@ pub fn verdict(v: &Verification) -> String {
     )
 }
 
+/// The reason of an inconclusive verdict without the file's name (the
+/// page names the clip once, at its top).
+fn inconclusive_reason(why: &str) -> &str {
+    why.split_once(": ").map_or(why, |(_, reason)| reason)
+}
+
+/// What a "no match" is worth: the measured share of copies vfp misses,
+/// and the kinds of copy it is known to miss.
+fn how_sure_of_no_match() -> String {
+    let missed = Measured::get().map_or_else(String::new, |m| {
+        let a = &m.dev.accuracy;
+        let missed = a.positives.saturating_sub(a.detected);
+        format!(
+            " On its measured evaluation vfp missed {missed} of {} copies of a few seconds ({:.1} %), and it misses more on sets it was not tuned on, most among short-video re-posts (see Accuracy in vfp's README).",
+            a.positives,
+            missed as f64 * 100.0 / a.positives.max(1) as f64
+        )
+    });
+    format!(
+        "How sure: a \"no match\" is not proof that the clip shows no catalog title.{missed} Known blind spots: a small picture-in-picture of a plain, low-texture title; a 9:16 frame whose blurred fill looks like the picture; stickers and caption boxes over most of the picture; a phone filming a screen at a steep angle; excerpts shorter than 1 s; a title not in this catalog (see its MANIFEST)."
+    )
+}
+
 /// How sure a reader can be, from vfp's measured false-claim rate, when
-/// the check ran at the settings it was measured at.
+/// the check ran at the settings it was measured at; for a clip without a
+/// match, what a "no match" is worth.
 pub fn how_sure(v: &Verification, p: &Provenance) -> String {
+    if v.segments.is_empty() {
+        return how_sure_of_no_match();
+    }
     let defaults = vfp_scan::ScanSettings::default();
     let measured = !v.exploratory
         && v.radius <= defaults.radius
         && v.follow_radius <= defaults.follow_radius
         && p.min_frames >= defaults.min_frames
+        && p.min_pictures >= defaults.min_pictures
         && p.min_duration_s >= defaults.min_duration_s;
     let settings = format!(
         "search radius {} bits, follow radius {}, at least {} matched frames over at least {} s",
@@ -316,8 +396,40 @@ pub fn how_sure(v: &Verification, p: &Provenance) -> String {
     }
 }
 
+/// Whether a title released on `release_date` (`YYYY-MM-DD`) was not yet
+/// released at `now_utc` (`YYYY-MM-DDTHH:MM:SSZ`): the dates compare as
+/// text.
+fn unreleased(release_date: &str, now_utc: &str) -> bool {
+    !release_date.is_empty() && now_utc.get(..10).is_some_and(|today| today < release_date)
+}
+
+/// A share in %, to a tenth below 10 % (2 s of a 25-min episode is 0.1 %,
+/// not 0 %).
+fn share_words(pct: f64) -> String {
+    if pct < 10.0 {
+        format!("{pct:.1}")
+    } else {
+        format!("{pct:.0}")
+    }
+}
+
+/// The share of its title a segment shows, %.
+fn title_share_pct(s: &SegmentEvidence) -> f64 {
+    if s.title_duration_s > 0.0 {
+        ((s.title_end_s - s.title_start_s).max(0.0) / s.title_duration_s * 100.0).min(100.0)
+    } else {
+        0.0
+    }
+}
+
 /// Per-frame distance over clip time, with the search radius marked:
-/// frames beyond it were found by following the match.
+/// frames beyond it were found by following the match. The clip is
+/// sampled more densely than the title (30 a second against 4): a clip
+/// frame between two title frames is compared with a title frame up to
+/// 125 ms away, and drawn frame by frame the distances rose and fell in a
+/// sawtooth that made a plain re-encode look weak. So for each title
+/// frame the closest clip frame is drawn. Keypoint pairs, whose distance
+/// is a descriptor distance, are dots of their own.
 fn plot(s: &SegmentEvidence, search_radius: u32, follow_radius: u32) -> Plot {
     let max_radius = search_radius.max(follow_radius);
     let (width, height, pad) = (900.0, 220.0, 40.0);
@@ -330,10 +442,25 @@ fn plot(s: &SegmentEvidence, search_radius: u32, follow_radius: u32) -> Plot {
     let x = |t: u32| pad + (f64::from(t) - t0) / span * (width - 2.0 * pad);
     // 0 at the bottom: lower is closer.
     let y = |d: u32| pad / 2.0 + (1.0 - f64::from(d).min(ymax) / ymax) * (height - 1.5 * pad);
-    let points: Vec<String> = s
-        .frames
+    let mut closest: std::collections::BTreeMap<u32, &vfp_scan::record::FramePair> =
+        std::collections::BTreeMap::new();
+    for f in s.frames.iter().filter(|f| f.found_by != FoundBy::Keypoints) {
+        let best = closest.entry(f.title_ms).or_insert(f);
+        if f.distance < best.distance {
+            *best = f;
+        }
+    }
+    let mut drawn: Vec<&vfp_scan::record::FramePair> = closest.into_values().collect();
+    drawn.sort_by_key(|f| f.clip_ms);
+    let points: Vec<String> = drawn
         .iter()
         .map(|f| format!("{:.1},{:.1}", x(f.clip_ms), y(f.distance)))
+        .collect();
+    let keypoints = s
+        .frames
+        .iter()
+        .filter(|f| f.found_by == FoundBy::Keypoints)
+        .map(|f| (x(f.clip_ms), y(f.distance)))
         .collect();
     Plot {
         width,
@@ -346,6 +473,7 @@ fn plot(s: &SegmentEvidence, search_radius: u32, follow_radius: u32) -> Plot {
         bottom: height - 4.0,
         axis_bottom: height - pad,
         points: points.join(" "),
+        keypoints,
         search_y: y(search_radius),
         search_radius,
         max_radius,
@@ -383,6 +511,7 @@ fn pair_view(shown: &ShownPair) -> PairView {
         clip_picture: picture(&shown.clip),
         title_picture: picture(&shown.title),
         distance: shown.pair.distance,
+        evidence: evidence_words(shown.pair.found_by),
     }
 }
 
@@ -404,6 +533,7 @@ mod tests {
             catalog_titles: 12,
             catalog_frames: 34_567,
             min_frames: 5,
+            min_pictures: 2,
             min_duration_s: 1.0,
         }
     }
@@ -425,6 +555,7 @@ mod tests {
             reviewer: "ann".into(),
             added_unix_ms: 0,
             note: "the studio's own".into(),
+            revoked: None,
         };
         let decision =
             crate::output::review::tests::decision(4, "ep1", vfp_ledger::Status::NoticeSent);
@@ -492,7 +623,7 @@ mod tests {
         let v = verification(true);
         let text = verdict(&v);
         assert!(
-            text.starts_with("This clip shows the catalog title ep1 “Pilot”: from 00:00:01.000 to 00:00:03.000 of the clip (2.0 s, 50 % of the clip) it shows 00:10:00.000 to 00:10:02.000 of the title, mirrored."),
+            text.starts_with("This clip shows the catalog title ep1 “Pilot”: from 00:00:01.000 to 00:00:03.000 of the clip (2.0 s, 50 % of the clip) it shows 00:10:00.000 to 00:10:02.000 of the title (0.1 % of the title), mirrored."),
             "{text}"
         );
         assert!(
@@ -518,6 +649,69 @@ mod tests {
     }
 
     #[test]
+    fn the_plot_draws_one_point_per_title_frame_and_keypoints_apart() {
+        use vfp_scan::record::FramePair;
+        let mut v = verification(true);
+        let s = &mut v.segments[0];
+        // Clip frames every 33 ms against title frames every 250 ms: the
+        // farther a clip frame from its title frame in time, the farther
+        // its hash; drawn frame by frame, a sawtooth.
+        s.frames = (0..60u32)
+            .map(|i| {
+                let clip_ms = 1_000 + i * 33;
+                let title_ms = 600_000 + (i * 33 + 125) / 250 * 250;
+                let off = (i * 33).abs_diff(title_ms - 600_000);
+                FramePair {
+                    clip_ms,
+                    title_ms,
+                    distance: 8 + off / 10,
+                    found_by: FoundBy::Follow,
+                }
+            })
+            .collect();
+        s.frames.push(FramePair {
+            clip_ms: 3_100,
+            title_ms: 602_100,
+            distance: 30,
+            found_by: FoundBy::Keypoints,
+        });
+        let p = plot(s, 31, 55);
+        let title_frames: std::collections::BTreeSet<u32> = s
+            .frames
+            .iter()
+            .filter(|f| f.found_by != FoundBy::Keypoints)
+            .map(|f| f.title_ms)
+            .collect();
+        assert_eq!(
+            p.points.split(' ').count(),
+            title_frames.len(),
+            "{}",
+            p.points
+        );
+        // Each drawn point is its title frame's closest clip frame: none
+        // of the far ones, which reached distance 20 (the last title frame
+        // has clip frames only up to 53 ms before it: 13).
+        // The plot's y of distance `d` (its geometry: 220 high, padding 40).
+        let low = |d: u32| 20.0 + (1.0 - f64::from(d) / 55.0) * (220.0 - 60.0);
+        for point in p.points.split(' ') {
+            let y: f64 = point.split(',').nth(1).unwrap().parse().unwrap();
+            assert!(y >= low(13) - 0.1, "{point}: {}", p.points);
+        }
+        assert_eq!(p.keypoints.len(), 1);
+        assert_eq!(
+            found_by_words(s),
+            "60 along the match, 1 by keypoints (local features)"
+        );
+        let html = render(&evidence(v, "clip.mp4"), None).unwrap();
+        assert!(html.contains("<circle") && html.contains("dots: keypoint pairs"));
+        assert!(
+            html.contains("60 along the match, 1 by keypoints"),
+            "{html}"
+        );
+        assert!(html.contains("shown as the title has them, unflipped"));
+    }
+
+    #[test]
     fn the_plot_draws_closer_frames_lower() {
         let v = verification(true);
         let p = plot(&v.segments[0], 31, 55);
@@ -536,7 +730,7 @@ mod tests {
     }
 
     #[test]
-    fn a_page_without_a_match_says_what_was_searched() {
+    fn a_page_without_a_match_says_what_was_searched_and_what_a_no_match_is_worth() {
         let html = render(&evidence(verification(false), "clip.mp4"), None).unwrap();
         assert!(html.contains("No matching segment") && !html.contains("<svg"));
         assert!(html.contains("No part of this clip matches a catalog title."));
@@ -544,6 +738,42 @@ mod tests {
             html.contains("at least 5 such frames over at least 1 s"),
             "{html}"
         );
+        // The miss rate and the blind spots, not the false-claim bound
+        // (which is about matches).
+        let sure = how_sure(&verification(false), &provenance());
+        assert!(sure.contains("not proof"), "{sure}");
+        assert!(
+            sure.contains("missed 5 of 106") && sure.contains("Known blind spots"),
+            "{sure}"
+        );
+        assert!(!sure.contains("false claims"), "{sure}");
+    }
+
+    #[test]
+    fn the_page_names_the_titles_owner_asset_and_release() {
+        let html = render(&evidence(verification(true), "clip.mp4"), None).unwrap();
+        for shown in ["Example Studios", "EX-0001", "2027-03-01", "season=1"] {
+            assert!(html.contains(shown), "{shown} missing");
+        }
+        assert!(unreleased("2027-03-01", "2026-12-07T10:00:00Z"));
+        assert!(!unreleased("2026-12-07", "2026-12-07T10:00:00Z"));
+        assert!(!unreleased("", "2026-12-07T10:00:00Z"));
+    }
+
+    #[test]
+    fn an_inconclusive_page_says_why_no_verdict_can_be_given() {
+        let mut v = verification(false);
+        v.inconclusive_because = Some(
+            "clip.mp4: too short to judge: 2 informative frames over 0.400 s of video; a match needs at least 5 frames over at least 1 s".into(),
+        );
+        let text = verdict(&v);
+        assert!(
+            text.starts_with("No verdict: ") && text.contains("because too short to judge"),
+            "{text}"
+        );
+        let html = render(&evidence(v, "clip.mp4"), None).unwrap();
+        assert!(html.contains("<h2>No verdict</h2>"), "{html}");
+        assert!(!html.contains("No matching segment"), "{html}");
     }
 
     #[test]

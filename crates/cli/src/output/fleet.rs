@@ -2,7 +2,8 @@
 //! `submit` did, and `results` (each result as `vfp scan` prints its
 //! record, jsonl with where it came from) with its summary.
 
-use super::scan::{render as render_record, Tally};
+use super::review::Review;
+use super::scan::{render as render_record, render_reviewed, Tally};
 use super::{count, printable, Rendered};
 use crate::args::ScanFormat;
 use vfp_fleet::queue::{QueueState, ResultRecord};
@@ -45,6 +46,10 @@ pub fn worker_event(worker: &str, event: &WorkerEvent<'_>, quiet: bool) -> Optio
                 Verdict::Error => format!(
                     "error: {}",
                     printable(record.error.as_deref().unwrap_or("unknown"))
+                ),
+                Verdict::Inconclusive => format!(
+                    "inconclusive: {}",
+                    printable(record.inconclusive_because.as_deref().unwrap_or("unknown"))
                 ),
                 Verdict::Skipped => format!(
                     "skipped: {}",
@@ -114,22 +119,29 @@ pub fn submitted(url: &str, batch: &str, files: usize) -> String {
 
 /// One result in `format`: the scan's rendering of its record; jsonl adds
 /// where it came from (`job_id`, `batch`, `worker`, `catalog_version`).
-pub fn result(format: ScanFormat, result: &ResultRecord) -> Rendered {
+pub fn result(format: ScanFormat, result: &ResultRecord, review: Option<&Review>) -> Rendered {
     match format {
         ScanFormat::Jsonl => {
-            let mut line = serde_json::to_string(result).unwrap_or_else(|e| {
+            let mut value = serde_json::to_value(result).unwrap_or_else(|e| {
                 serde_json::json!({
                     "file": result.record.file,
                     "job_id": result.job_id,
                     "verdict": "error",
                     "error": e.to_string(),
                 })
-                .to_string()
             });
-            line.push('\n');
-            Rendered::stdout(line)
+            if let (Some(review), Some(fields)) = (review, value.as_object_mut()) {
+                fields.insert(
+                    "review".into(),
+                    serde_json::to_value(review).unwrap_or_default(),
+                );
+            }
+            Rendered::stdout(format!("{value}\n"))
         }
-        ScanFormat::Human | ScanFormat::Csv => render_record(format, &result.record),
+        ScanFormat::Human | ScanFormat::Csv => match review {
+            Some(review) => render_reviewed(format, &result.record, review),
+            None => render_record(format, &result.record),
+        },
     }
 }
 
@@ -168,6 +180,15 @@ pub fn results_summary(seen: &ResultsSeen, queue: Option<QueueState>) -> String 
         t.no_match,
         count(t.errors, "error"),
     );
+    if t.inconclusive > 0 {
+        line.push_str(&format!(", {} inconclusive", t.inconclusive));
+    }
+    if t.reviewed {
+        line.push_str(&format!(
+            "; review ledger: {} of the matched files to act on, {} settled",
+            t.to_act_on, t.settled
+        ));
+    }
     if let Some(q) = queue {
         line.push_str(&format!(
             "; queue: {} in flight, {} waiting",
@@ -218,9 +239,9 @@ mod tests {
     fn a_result_prints_as_the_scan_prints_its_record() {
         let r = result_of(Verdict::Match);
         for format in [ScanFormat::Human, ScanFormat::Csv] {
-            assert_eq!(result(format, &r), render_record(format, &r.record));
+            assert_eq!(result(format, &r, None), render_record(format, &r.record));
         }
-        let line = result(ScanFormat::Jsonl, &r).stdout;
+        let line = result(ScanFormat::Jsonl, &r, None).stdout;
         let json: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
         assert_eq!(json["worker"], "host-7");
         assert_eq!(json["catalog_version"], "r3-5f0c9a1b2e4d");

@@ -44,6 +44,8 @@ pub struct Accuracy {
     pub by: String,
     /// Clips that show no catalog title.
     pub negatives: u64,
+    /// Clips that show a catalog title.
+    pub positives: u64,
     /// Of them, clips with a claim (false positives).
     pub claims_on_negatives: u64,
     /// Copies of a title found as that title.

@@ -12,6 +12,7 @@
 //! - [`bench`](mod@bench): `vfp bench`'s tables and JSON.
 //! - [`review`]: the ledger's decisions as lines, jsonl or CSV, and what a
 //!   scan record says of them.
+//! - [`notice`]: takedown notice drafts from the ledger.
 //! - [`progress`]: the progress bar on stderr.
 
 pub mod bench;
@@ -20,6 +21,7 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod fleet;
 pub mod measured;
+pub mod notice;
 pub mod progress;
 pub mod review;
 pub mod scan;

@@ -5,7 +5,7 @@
 use super::{printable, text_cell};
 use crate::args::ReviewFormat;
 use serde::Serialize;
-use vfp_ledger::{utc, Allowed, Decision, Status};
+use vfp_ledger::{utc, Allowed, Decision};
 
 /// `decisions` in `format`, oldest first.
 pub fn decisions(format: ReviewFormat, decisions: &[Decision]) -> String {
@@ -42,6 +42,12 @@ fn human(d: &Decision) -> String {
             line.push_str(&format!(" of {}", printable(date)));
         }
     }
+    if let Some(name) = &d.file_name {
+        line.push_str(&format!(", file {}", printable(name)));
+    }
+    if let Some(url) = &d.source_url {
+        line.push_str(&format!(", found at {}", printable(url)));
+    }
     if let Some(old) = d.supersedes {
         line.push_str(&format!(", replacing #{old}"));
     }
@@ -55,7 +61,7 @@ fn human(d: &Decision) -> String {
     line
 }
 
-const CSV_HEADER: [&str; 14] = [
+const CSV_HEADER: [&str; 16] = [
     "id",
     "decided_utc",
     "status",
@@ -70,6 +76,8 @@ const CSV_HEADER: [&str; 14] = [
     "supersedes",
     "superseded_by",
     "decided_unix_ms",
+    "file_name",
+    "source_url",
 ];
 
 fn csv(decisions: &[Decision]) -> String {
@@ -94,6 +102,8 @@ fn csv(decisions: &[Decision]) -> String {
             num(d.supersedes),
             num(d.superseded_by),
             d.decided_unix_ms.to_string(),
+            text_cell(&opt(&d.file_name)),
+            text_cell(&opt(&d.source_url)),
         ]);
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -106,14 +116,82 @@ pub fn recorded_line(ledger: &str, d: &Decision) -> String {
 
 /// What `allow` recorded.
 pub fn allowed_line(ledger: &str, a: &Allowed) -> String {
-    format!(
-        "vfp: {ledger}: allowed #{} {} {} (added by {} on {})\n",
+    format!("vfp: {ledger}: allowed {}", allowed_human(a))
+}
+
+/// What `allow revoke` recorded.
+pub fn revoked_line(ledger: &str, a: &Allowed) -> String {
+    format!("vfp: {ledger}: revoked {}", allowed_human(a))
+}
+
+/// One allow-list entry as a line: `#3 source_prefix
+/// https://video.example/@studio/ (added by ann on 2026-11-30T09:55:12Z:
+/// "own account")`, and who revoked it.
+fn allowed_human(a: &Allowed) -> String {
+    let mut line = format!(
+        "#{} {} {} (added by {} on {}",
         a.id,
         a.kind.as_str(),
         printable(&a.value),
         printable(&a.reviewer),
         utc(a.added_unix_ms)
-    )
+    );
+    if !a.note.is_empty() {
+        line.push_str(&format!(": {:?}", a.note));
+    }
+    line.push(')');
+    if let Some(r) = &a.revoked {
+        line.push_str(&format!(
+            ", revoked by {} on {}",
+            printable(&r.reviewer),
+            utc(r.unix_ms)
+        ));
+        if !r.note.is_empty() {
+            line.push_str(&format!(": {:?}", r.note));
+        }
+    }
+    line.push('\n');
+    line
+}
+
+/// Allow-list entries in `format`, oldest first.
+pub fn allowed_entries(format: ReviewFormat, entries: &[Allowed]) -> String {
+    match format {
+        ReviewFormat::Human => entries.iter().map(allowed_human).collect(),
+        ReviewFormat::Jsonl => entries
+            .iter()
+            .map(|a| format!("{}\n", serde_json::to_string(a).unwrap_or_default()))
+            .collect(),
+        ReviewFormat::Csv => {
+            let mut writer = ::csv::Writer::from_writer(Vec::new());
+            let _ = writer.write_record([
+                "id",
+                "kind",
+                "value",
+                "reviewer",
+                "added_utc",
+                "note",
+                "revoked_by",
+                "revoked_utc",
+                "revoke_note",
+            ]);
+            for a in entries {
+                let r = a.revoked.as_ref();
+                let _ = writer.write_record([
+                    a.id.to_string(),
+                    a.kind.as_str().to_owned(),
+                    text_cell(&a.value),
+                    text_cell(&a.reviewer),
+                    utc(a.added_unix_ms),
+                    text_cell(&a.note),
+                    text_cell(r.map_or("", |r| r.reviewer.as_str())),
+                    r.map_or_else(String::new, |r| utc(r.unix_ms)),
+                    text_cell(r.map_or("", |r| r.note.as_str())),
+                ]);
+            }
+            String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+        }
+    }
 }
 
 /// What the ledger says of a scanned file: added to its jsonl record as
@@ -142,16 +220,9 @@ impl Review {
         decisions: Vec<Decision>,
     ) -> Review {
         let settled = |title: &str| {
-            decisions.iter().any(|d| {
-                d.title_id == title
-                    && matches!(
-                        d.status,
-                        Status::Licensed
-                            | Status::FalsePositive
-                            | Status::NoticeSent
-                            | Status::Withdrawn
-                    )
-            })
+            decisions
+                .iter()
+                .any(|d| d.title_id == title && d.status.settles())
         };
         let to_act_on = allowed.is_none() && matched_titles.iter().any(|t| !settled(t));
         Review {
@@ -201,6 +272,7 @@ impl Review {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use vfp_ledger::Status;
 
     pub(crate) fn decision(id: i64, title: &str, status: Status) -> Decision {
         Decision {
@@ -217,6 +289,10 @@ pub(crate) mod tests {
             notice_date: None,
             supersedes: None,
             superseded_by: None,
+            file_name: None,
+            source_url: None,
+            found_at: None,
+            matched: Vec::new(),
         }
     }
 

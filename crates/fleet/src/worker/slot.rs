@@ -115,7 +115,7 @@ impl Slot {
             let mut tally = self.shared.tally();
             match result.record.verdict {
                 Verdict::Match => tally.matched += 1,
-                Verdict::NoMatch => tally.no_match += 1,
+                Verdict::NoMatch | Verdict::Inconclusive => tally.no_match += 1,
                 // A worker scans the files it is given: it skips none.
                 Verdict::Error | Verdict::Skipped => tally.errors += 1,
             }

@@ -3,8 +3,14 @@
 //! ```text
 //! line 1: "vfp-catalog <version> <crc32 of the rest, 8 hex digits>"
 //! rest:   JSON {hash, view_pct, windows, segments: [{file, titles, frames, bytes}],
-//!               removed: [{segment, id}], next_segment}
+//!               removed: [{segment, id}], next_segment,
+//!               public: [{id, from_ms, to_ms, reason, added_unix_s}]}
 //! ```
+//!
+//! `public` (absent when empty, and in catalogs made before it) holds the
+//! ranges of titles already made public (a trailer, a promo clip): a copy
+//! of only those is allowed. Older vfp versions read such a manifest and
+//! ignore the ranges.
 //!
 //! The body names segment files by their plain names in the catalog
 //! folder (`seg-NNNNNN.vfps`, [`segment_name`]), each once.
@@ -37,6 +43,25 @@ pub(crate) struct ManifestBody {
     pub(super) segments: Vec<SegmentEntry>,
     pub(super) removed: Vec<Removed>,
     pub(super) next_segment: u64,
+    /// Ranges of titles already public.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) public: Vec<PublicRange>,
+}
+
+/// A range of a title already made public (a trailer, a promo clip): a
+/// copy showing only public ranges is allowed, not a leak.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublicRange {
+    /// The title's id.
+    pub id: String,
+    /// Start in the title, ms.
+    pub from_ms: u64,
+    /// End in the title, ms.
+    pub to_ms: u64,
+    /// What it was published as (`trailer`).
+    pub reason: String,
+    /// When it was recorded, seconds since the Unix epoch.
+    pub added_unix_s: u64,
 }
 
 fn full_view() -> u8 {

@@ -29,9 +29,9 @@ mod writer;
 
 #[cfg(feature = "fuzzing")]
 pub(crate) use manifest::parse_manifest;
-pub use manifest::{MANIFEST, MANIFEST_MAGIC, MANIFEST_VERSION};
+pub use manifest::{PublicRange, MANIFEST, MANIFEST_MAGIC, MANIFEST_VERSION};
 pub use reader::{Catalog, CatalogFiles, FeatureRef, Hit, TitleEntry, TitleFeatures, TitleFrame};
 pub use writer::{
-    add, add_locked, build, build_locked, install_catalog, lock_catalog, lock_for_build, remove,
-    remove_locked, NewTitle, MAX_SEGMENTS,
+    add, add_locked, add_public, build, build_locked, install_catalog, lock_catalog,
+    lock_for_build, remove, remove_locked, remove_public, NewTitle, MAX_SEGMENTS,
 };

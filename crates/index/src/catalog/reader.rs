@@ -3,7 +3,7 @@
 //! Hamming radius, local-feature lookups, and the thorough
 //! [`verify`](Catalog::verify) on request. A reader takes no lock.
 
-use super::manifest::{manifest_text, read_manifest, ManifestBody, Removed};
+use super::manifest::{manifest_text, read_manifest, ManifestBody, PublicRange, Removed};
 use crate::segment::{Segment, SegmentTitle};
 use crate::{IndexError, TitleRecord};
 use memmap2::Mmap;
@@ -273,6 +273,22 @@ impl Catalog {
     pub fn title(&self, index: TitleIndex) -> Option<&TitleRecord> {
         let (seg, t) = self.locate(index)?;
         seg.titles().get(t.0)
+    }
+
+    /// The ranges of title `id` recorded as public, in the order recorded.
+    pub fn public_ranges(&self, id: &str) -> Vec<&PublicRange> {
+        self.body.public.iter().filter(|p| p.id == id).collect()
+    }
+
+    /// The public range that covers `from_ms..to_ms` of title `id` (to a
+    /// second at either end: a copy of a trailer starts and ends where its
+    /// cuts are), if one does.
+    pub fn public_covering(&self, id: &str, from_ms: u64, to_ms: u64) -> Option<&PublicRange> {
+        const SLACK_MS: u64 = 1_000;
+        self.body
+            .public
+            .iter()
+            .find(|p| p.id == id && p.from_ms <= from_ms + SLACK_MS && to_ms <= p.to_ms + SLACK_MS)
     }
 
     /// The live title with id `id`.

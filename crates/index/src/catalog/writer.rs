@@ -9,8 +9,8 @@
 
 use super::manifest::{
     max_segment_number, parse_manifest, read_manifest, segment_name, segment_number,
-    write_atomically, write_manifest, ManifestBody, ManifestProblem, Removed, SegmentEntry,
-    MANIFEST,
+    write_atomically, write_manifest, ManifestBody, ManifestProblem, PublicRange, Removed,
+    SegmentEntry, MANIFEST,
 };
 use super::reader::Catalog;
 use crate::lock::{Wait, WriterLock, LOCK_FILE};
@@ -266,6 +266,7 @@ pub fn build_locked(
         segments: vec![entry],
         removed: Vec::new(),
         next_segment: next + 1,
+        public: Vec::new(),
     };
     write_manifest(dir, &body)?;
     remove_unlisted(lock, dir, &body);
@@ -433,6 +434,50 @@ pub fn remove(dir: &Path, id: &str) -> Result<(), IndexError> {
     remove_locked(&lock_catalog(dir, Wait::Block)?, id)
 }
 
+/// Records `range` of a title as public (a trailer, a promo clip): a copy
+/// of only public ranges is allowed. The title must be in the catalog and
+/// the range within it. Waits for another writer first.
+pub fn add_public(dir: &Path, range: PublicRange) -> Result<(), IndexError> {
+    let lock = lock_catalog(dir, Wait::Block)?;
+    let dir = lock.dir();
+    let catalog = Catalog::open(dir)?;
+    let Some(title) = catalog.find_title(&range.id).and_then(|t| catalog.title(t)) else {
+        return Err(IndexError::UnknownTitle {
+            path: dir.to_owned(),
+            id: range.id,
+        });
+    };
+    if range.from_ms >= range.to_ms || range.to_ms > title.duration_ms {
+        return Err(IndexError::BadRange {
+            path: dir.to_owned(),
+            id: range.id,
+            from_ms: range.from_ms,
+            to_ms: range.to_ms,
+            duration_ms: title.duration_ms,
+        });
+    }
+    let mut body = catalog.body.clone();
+    body.public.push(range);
+    write_manifest(dir, &body)
+}
+
+/// Forgets the public ranges of title `id` that overlap `from_ms..to_ms`;
+/// how many. Waits for another writer first.
+pub fn remove_public(dir: &Path, id: &str, from_ms: u64, to_ms: u64) -> Result<usize, IndexError> {
+    let lock = lock_catalog(dir, Wait::Block)?;
+    let dir = lock.dir();
+    let catalog = Catalog::open(dir)?;
+    let mut body = catalog.body.clone();
+    let before = body.public.len();
+    body.public
+        .retain(|p| !(p.id == id && p.from_ms < to_ms && from_ms < p.to_ms));
+    let removed = before - body.public.len();
+    if removed > 0 {
+        write_manifest(dir, &body)?;
+    }
+    Ok(removed)
+}
+
 /// [`remove`] under a writer lock already taken ([`lock_catalog`]).
 pub fn remove_locked(lock: &WriterLock, id: &str) -> Result<(), IndexError> {
     let dir = lock.dir();
@@ -475,6 +520,7 @@ pub fn remove_locked(lock: &WriterLock, id: &str) -> Result<(), IndexError> {
     body.segments.retain(|_| *kept.next().unwrap_or(&true));
     let live: HashSet<&str> = body.segments.iter().map(|s| s.file.as_str()).collect();
     body.removed.retain(|r| live.contains(r.segment.as_str()));
+    body.public.retain(|p| p.id != id);
     write_manifest(dir, &body)?;
     drop(catalog);
     remove_unlisted(lock, dir, &body);

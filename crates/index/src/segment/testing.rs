@@ -13,6 +13,7 @@ pub(crate) fn record(id: &str) -> TitleRecord {
         sha256: "00".repeat(32),
         added_unix_s: 1_700_000_000,
         labels: String::new(),
+        meta: Default::default(),
     }
 }
 

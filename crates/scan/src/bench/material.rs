@@ -114,6 +114,7 @@ fn build_catalog(dir: &Path, titles: &[(&str, PathBuf)]) -> Result<(), ScanError
                 sha256: fingerprint.source.sha256_hex(),
                 added_unix_s: 0,
                 labels: "generated".into(),
+                meta: Default::default(),
             },
             fingerprint,
         });

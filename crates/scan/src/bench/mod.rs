@@ -224,7 +224,7 @@ impl BenchTotals {
                 // Bench is given its files, and skips none.
                 (Some(_), _) | (None, Verdict::Error | Verdict::Skipped) => t.errors += 1,
                 (None, Verdict::Match) => t.matched += 1,
-                (None, Verdict::NoMatch) => t.no_match += 1,
+                (None, Verdict::NoMatch | Verdict::Inconclusive) => t.no_match += 1,
             }
             t.clip_s += f.clip_s;
             t.scan_s += f.scan.total_s;
@@ -408,6 +408,54 @@ pub struct BenchReport {
     pub peak_rss_scope: crate::process::PeakScope,
     /// The conclusion in a sentence or two.
     pub verdict: String,
+    /// How many cores a given load needs (`--files-per-day`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sizing: Option<Sizing>,
+}
+
+/// How many cores scan a day's files, at the measured CPU cost.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sizing {
+    /// Files a day.
+    pub files_per_day: u64,
+    /// Their mean length, seconds.
+    pub clip_seconds: f64,
+    /// Whether that length was given (else: the measured files' mean).
+    pub clip_seconds_given: bool,
+    /// Seconds of video scanned a day.
+    pub video_s_per_day: f64,
+    /// Seconds of video one core scans per second, as measured.
+    pub video_s_per_core_s: f64,
+    /// Cores busy around the clock.
+    pub cores: f64,
+}
+
+impl Sizing {
+    /// The cores `files_per_day` files of `clip_seconds` (the measured
+    /// mean if none) need at `totals`' cost; `None` without a measured
+    /// cost.
+    pub fn of(
+        totals: &BenchTotals,
+        files_per_day: u64,
+        clip_seconds: Option<f64>,
+    ) -> Option<Sizing> {
+        let rate = totals.clip_s_per_core_s;
+        if !(rate.is_finite() && rate > 0.0) || totals.files == 0 {
+            return None;
+        }
+        let mean_s = totals.clip_s / totals.files as f64;
+        let clip_seconds_given = clip_seconds.is_some();
+        let clip_seconds = clip_seconds.unwrap_or(mean_s);
+        let video_s_per_day = files_per_day as f64 * clip_seconds;
+        Some(Sizing {
+            files_per_day,
+            clip_seconds,
+            clip_seconds_given,
+            video_s_per_day,
+            video_s_per_core_s: rate,
+            cores: video_s_per_day / rate / 86_400.0,
+        })
+    }
 }
 
 /// Search and matching above this share of the scan: they, not decoding,
@@ -446,6 +494,27 @@ pub fn verdict(totals: &BenchTotals, fast: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_fleet_is_sized_by_the_cpu_cost_of_a_second_of_video() {
+        let totals = BenchTotals {
+            files: 4,
+            clip_s: 40.0,
+            clip_s_per_core_s: 5.0,
+            ..BenchTotals::default()
+        };
+        // 864,000 files of 10 s: 8.64 M s of video, at 5 s a CPU-second:
+        // 1.728 M CPU-seconds, 20 cores for a day.
+        let z = Sizing::of(&totals, 864_000, None).unwrap();
+        assert_eq!(z.clip_seconds, 10.0);
+        assert!(!z.clip_seconds_given);
+        assert!((z.cores - 20.0).abs() < 1e-9, "{z:?}");
+        let z = Sizing::of(&totals, 864_000, Some(30.0)).unwrap();
+        assert!((z.cores - 60.0).abs() < 1e-9, "{z:?}");
+        let nothing = BenchTotals::default();
+        assert!(Sizing::of(&nothing, 10, None).is_none());
+    }
+
     use super::*;
 
     fn file(decode_s: Option<f64>, total_s: f64, search_s: f64, error: bool) -> FileBench {

@@ -16,6 +16,7 @@ pub fn catalog_of_one(dir: &Path, id: &str, source: &Path, fingerprint: Fingerpr
         sha256: fingerprint.source.sha256_hex(),
         added_unix_s: 0,
         labels: String::new(),
+        meta: Default::default(),
     };
     let catalog_dir = dir.join("catalog");
     catalog::build(

@@ -2,12 +2,13 @@
 //! every row has every column, so a spreadsheet or `csv` reader takes it
 //! as is.
 
+use crate::output::review::Review;
 use crate::output::text_cell;
 use vfp_scan::FileRecord;
 
 /// The columns: the file's, the match's, then what says which file it
 /// was (for `--resume`) and why a file was skipped.
-const COLUMNS: [&str; 26] = [
+const COLUMNS: [&str; 35] = [
     "file",
     "sha256",
     "duration_s",
@@ -31,9 +32,18 @@ const COLUMNS: [&str; 26] = [
     "skipped_because",
     "partial",
     "partial_because",
+    "inconclusive_because",
     "source_url",
     "found_at",
     "crawl",
+    "to_act_on",
+    "review",
+    "allowed",
+    "title_owner",
+    "title_asset_id",
+    "title_release_date",
+    "title_labels",
+    "public",
 ];
 
 /// The header row.
@@ -41,8 +51,9 @@ pub fn header() -> String {
     rows(&[COLUMNS.map(str::to_owned).to_vec()])
 }
 
-/// The record's rows.
-pub fn render(r: &FileRecord) -> String {
+/// The record's rows; the review columns are empty without a review
+/// ledger's word (`review`).
+pub fn render(r: &FileRecord, review: Option<&Review>) -> String {
     let text = |v: Option<String>| v.unwrap_or_default();
     let file = [
         text_cell(&r.file),
@@ -60,6 +71,7 @@ pub fn render(r: &FileRecord) -> String {
         text_cell(r.skipped_because.as_deref().unwrap_or_default()),
         r.partial.to_string(),
         text_cell(r.partial_because.as_deref().unwrap_or_default()),
+        text_cell(r.inconclusive_because.as_deref().unwrap_or_default()),
         text_cell(r.provenance.source_url.as_deref().unwrap_or_default()),
         text_cell(r.provenance.found_at.as_deref().unwrap_or_default()),
         if r.provenance.crawl.is_empty() {
@@ -67,33 +79,62 @@ pub fn render(r: &FileRecord) -> String {
         } else {
             text_cell(&serde_json::to_string(&r.provenance.crawl).unwrap_or_default())
         },
+        review.map_or_else(String::new, |v| v.to_act_on.to_string()),
+        // `ep1:notice_sent;ep2:confirmed`: the current decisions.
+        text_cell(&review.map_or_else(String::new, |v| {
+            v.decisions
+                .iter()
+                .map(|d| format!("{}:{}", d.title_id, d.status))
+                .collect::<Vec<_>>()
+                .join(";")
+        })),
+        text_cell(
+            &review
+                .and_then(|v| v.allowed.as_ref())
+                .map_or_else(String::new, |a| format!("{} {}", a.kind.as_str(), a.value)),
+        ),
     ];
-    let row = |matched: [String; 10]| -> Vec<String> {
+    let row = |matched: [String; 10],
+               facts: Option<(&vfp_scan::TitleFacts, Option<&str>)>|
+     -> Vec<String> {
+        let facts: [String; 5] = facts.map_or_else(Default::default, |(f, public)| {
+            [
+                text_cell(&f.owner),
+                text_cell(&f.asset_id),
+                text_cell(&f.release_date),
+                text_cell(&f.labels),
+                text_cell(public.unwrap_or_default()),
+            ]
+        });
         file.iter()
             .cloned()
             .chain(matched)
             .chain(after.iter().cloned())
+            .chain(facts)
             .collect()
     };
     if r.matches.is_empty() {
-        return rows(&[row(Default::default())]);
+        return rows(&[row(Default::default(), None)]);
     }
     let rows_of: Vec<Vec<String>> = r
         .matches
         .iter()
         .map(|m| {
-            row([
-                text_cell(&m.title_id),
-                text_cell(&m.title_name),
-                m.score.to_string(),
-                m.clip_start_s.to_string(),
-                m.clip_end_s.to_string(),
-                m.title_start_s.to_string(),
-                m.title_end_s.to_string(),
-                m.matched_frames.to_string(),
-                m.speed.to_string(),
-                m.mirrored.to_string(),
-            ])
+            row(
+                [
+                    text_cell(&m.title_id),
+                    text_cell(&m.title_name),
+                    m.score.to_string(),
+                    m.clip_start_s.to_string(),
+                    m.clip_end_s.to_string(),
+                    m.title_start_s.to_string(),
+                    m.title_end_s.to_string(),
+                    m.matched_frames.to_string(),
+                    m.speed.to_string(),
+                    m.mirrored.to_string(),
+                ],
+                Some((&m.title_facts, m.public.as_deref())),
+            )
         })
         .collect();
     rows(&rows_of)
@@ -135,13 +176,30 @@ mod tests {
             vec![matched("=HYPERLINK(\"http://x\")", "@SUM(A1)", false)],
         );
         r.file = "+cmd|' /C calc'!A0.mp4".into();
-        let rows = parse(&render(&r));
+        let rows = parse(&render(&r, None));
         assert_eq!(&rows[0][0], "'+cmd|' /C calc'!A0.mp4");
         assert_eq!(&rows[0][4], "'=HYPERLINK(\"http://x\")");
         assert_eq!(&rows[0][5], "'@SUM(A1)");
         // Numbers and ordinary names are left alone.
         assert_eq!(&rows[0][6], "0.981");
         assert_eq!(text_cell("ep-1"), "ep-1");
+    }
+
+    #[test]
+    fn the_ledgers_word_fills_the_review_columns() {
+        use crate::output::review::tests::decision;
+        let r = record(Verdict::Match, vec![matched("ep1", "Pilot", false)]);
+        let review = Review::of(
+            &["ep1"],
+            None,
+            vec![decision(3, "ep1", vfp_ledger::Status::NoticeSent)],
+        );
+        let rows = parse(&render(&r, Some(&review)));
+        let at = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
+        assert_eq!(&rows[0][at("to_act_on")], "false");
+        assert_eq!(&rows[0][at("review")], "ep1:notice_sent");
+        let rows = parse(&render(&r, None));
+        assert_eq!(&rows[0][at("to_act_on")], "", "no ledger, no word");
     }
 
     #[test]
@@ -158,7 +216,7 @@ mod tests {
             record(Verdict::NoMatch, vec![]),
             record(Verdict::Error, vec![]),
         ] {
-            text.push_str(&render(&r));
+            text.push_str(&render(&r, None));
         }
         let rows = parse(&text);
         assert_eq!(rows.len(), 5);

@@ -20,6 +20,15 @@ pub fn render(r: &FileRecord) -> Rendered {
             };
             Rendered::stderr(text)
         }
+        Verdict::Inconclusive => Rendered::stdout(format!(
+            "{file}: inconclusive: {}\n{}",
+            printable(
+                r.inconclusive_because
+                    .as_deref()
+                    .unwrap_or("no verdict can be given")
+            ),
+            cut_short(r)
+        )),
         Verdict::NoMatch if r.partial => Rendered::stdout(format!(
             "{file}: no match in the part that could be read\n{}",
             cut_short(r)
@@ -65,10 +74,35 @@ pub fn render(r: &FileRecord) -> Rendered {
                     m.speed,
                     if m.mirrored { ", mirrored" } else { "" }
                 ));
+                if let Some(reason) = &m.public {
+                    text.push_str(&format!(
+                        "    public: this part of the title was published ({}); a copy of it is allowed\n",
+                        printable(reason)
+                    ));
+                }
+                if let Some(facts) = facts_words(&m.title_facts) {
+                    text.push_str(&format!("    title: {}\n", printable(&facts)));
+                }
             }
             Rendered::stdout(text)
         }
     }
+}
+
+/// A title's owner, asset id and release date, as words: `owner Example
+/// Studios, asset EX-0001, released 2027-03-01` (none if the catalog has
+/// none of them).
+fn facts_words(f: &vfp_scan::TitleFacts) -> Option<String> {
+    let parts: Vec<String> = [
+        ("owner", &f.owner),
+        ("asset", &f.asset_id),
+        ("release date", &f.release_date),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k} {v}"))
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// The line saying why a partial file was read only in part, if it was.

@@ -26,13 +26,13 @@ pub fn render(format: ScanFormat, record: &FileRecord) -> Rendered {
     match format {
         ScanFormat::Human => human::render(record),
         ScanFormat::Jsonl => Rendered::stdout(jsonl::render(record)),
-        ScanFormat::Csv => Rendered::stdout(csv::render(record)),
+        ScanFormat::Csv => Rendered::stdout(csv::render(record, None)),
     }
 }
 
 /// One file's record in `format` with what the review ledger says of it:
-/// jsonl adds `review` to the record, human adds lines under it; CSV rows
-/// stay the scan's.
+/// jsonl adds `review` to the record, human adds lines under it, CSV fills
+/// its review columns.
 pub fn render_reviewed(format: ScanFormat, record: &FileRecord, review: &Review) -> Rendered {
     match format {
         ScanFormat::Human => {
@@ -50,7 +50,7 @@ pub fn render_reviewed(format: ScanFormat, record: &FileRecord, review: &Review)
             }
             Rendered::stdout(format!("{value}\n"))
         }
-        ScanFormat::Csv => Rendered::stdout(csv::render(record)),
+        ScanFormat::Csv => Rendered::stdout(csv::render(record, Some(review))),
     }
 }
 
@@ -63,6 +63,8 @@ pub struct Tally {
     pub no_match: usize,
     /// Files that could not be scanned.
     pub errors: usize,
+    /// Files scanned without a match that could not be judged.
+    pub inconclusive: usize,
     /// Files skipped as done by an earlier scan (`--resume`, `--append`).
     pub already_scanned: usize,
     /// Files found in folders and not scanned, by reason (in the order of
@@ -100,6 +102,7 @@ impl Tally {
             Verdict::Match => self.matched += 1,
             Verdict::NoMatch => self.no_match += 1,
             Verdict::Error => self.errors += 1,
+            Verdict::Inconclusive => self.inconclusive += 1,
             Verdict::Skipped => {
                 let reason = record.skipped.unwrap_or(SkipReason::NotVideo);
                 if let Some(i) = SkipReason::ALL.iter().position(|&r| r == reason) {
@@ -121,7 +124,7 @@ impl Tally {
 /// matched, 8 no match, 1 error; 0.30 files/s, 5.1 s of video a second
 /// (3 min 24 s of video)`.
 pub fn summary(tally: Tally, seconds: f64) -> String {
-    let scanned = tally.matched + tally.no_match + tally.errors;
+    let scanned = tally.matched + tally.no_match + tally.inconclusive + tally.errors;
     let mut line = format!(
         "vfp: scanned {} in {seconds:.1} s: {} matched, {} no match, {}",
         count(scanned, "file"),
@@ -129,6 +132,9 @@ pub fn summary(tally: Tally, seconds: f64) -> String {
         tally.no_match,
         count(tally.errors, "error"),
     );
+    if tally.inconclusive > 0 {
+        line.push_str(&format!(", {} inconclusive", tally.inconclusive));
+    }
     if tally.partial > 0 {
         line.push_str(&format!(
             " ({} of them read only in part, cut short)",
@@ -204,6 +210,8 @@ pub(crate) mod tests {
             matched_frames: 150,
             speed: 1.0,
             mirrored,
+            title_facts: Default::default(),
+            public: None,
         }
     }
 

@@ -85,14 +85,19 @@ impl Printer {
         self.progress.set_message(progress::file_label(path));
     }
 
-    /// Prints one file's record, with what the ledger says of it.
-    pub fn record(&self, record: &FileRecord, review: Option<&Review>) {
+    /// Prints one file's record, with what the ledger says of it; counts
+    /// it, printed or not (`shown`).
+    pub fn record(&self, record: &FileRecord, review: Option<&Review>, shown: bool) {
         {
             let mut tally = lock(&self.tally);
             tally.add(record);
             if let Some(review) = review {
                 tally.add_review(record, review);
             }
+        }
+        if !shown {
+            self.progress.inc(1);
+            return;
         }
         let Rendered { stdout, stderr } = match review {
             Some(review) => render_reviewed(self.format, record, review),
