@@ -4,7 +4,8 @@
 # check, clippy with warnings denied, docs, all tests, benches compiled,
 # a short fuzz run of each parser of untrusted bytes (VFP_FUZZ_SECONDS per
 # target, default 20), the reliability soak (VFP_SOAK_FILES, default
-# 1000), a 3-node NATS JetStream cluster losing a worker and a server
+# 1000), the README's start to finish from a crawl to a notice
+# (walkthrough.sh), a 3-node NATS JetStream cluster losing a worker and a server
 # mid-run (demo/cluster.sh 60), the evidence page in headless Chromium
 # (dev/check-evidence-page.sh), the check that a scan's memory does not grow with a file's
 # length (bench/memory.sh --quick) and `vfp bench` on its built-in material,
@@ -36,6 +37,8 @@ phase "fuzz"
 bash scripts/dev/fuzz.sh "${VFP_FUZZ_SECONDS:-20}"
 phase "soak"
 bash scripts/dev/soak.sh "${VFP_SOAK_FILES:-1000}"
+phase "walkthrough: the README's start to finish, from a crawl to a notice"
+bash scripts/walkthrough.sh
 phase "many machines: a 3-node NATS cluster losing a worker and a server mid-run"
 bash scripts/demo/cluster.sh 60
 phase "the evidence page in headless Chromium"

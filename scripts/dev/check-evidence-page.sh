@@ -6,7 +6,9 @@
 # loopback port that records it: the check fails if the page asks for
 # anything (it must hold all it shows). The frames must render: the
 # screenshot is compared with one of the same page without its images.
-# Leaves evidence.html, evidence.png, evidence.pdf in
+# Then the batch page of a scan's hits (`vfp report`), checked the same
+# way, and its links to the hits' evidence pages. Leaves evidence.html,
+# evidence.png, evidence.pdf, report/ and report.png in
 # target/evidence-check/; with --screenshot FILE (a .jpg), also writes
 # the top of the screenshot there, 800 px wide (the README's).
 #   scripts/dev/check-evidence-page.sh [--screenshot FILE]
@@ -68,6 +70,14 @@ browse --no-pdf-header-footer --print-to-pdf="$out/evidence.pdf" "file://$out/ev
 sed -E 's/<img src="data:image\/png;base64,[^"]*" alt="frame">//g' "$out/evidence.html" > "$work/bare.html"
 browse --window-size=1200,2200 --screenshot="$work/bare.png" "file://$work/bare.html"
 
+# The batch page of a scan's hits, as a reviewer opens it.
+"$vfp" scan --catalog "$out/catalog" --format jsonl -o "$out/results.jsonl" \
+    "$generated/mirrored.mp4" "$generated/crf-low-bitrate.mp4" "$generated/vertical-crop.mp4" 2>/dev/null
+"$vfp" report "$out/results.jsonl" -c "$out/catalog" -o "$out/report" 2>/dev/null
+browse --window-size=1300,1400 --screenshot="$out/report.png" "file://$out/report/index.html"
+sed -E 's/<img src="data:image\/png;base64,[^"]*" alt="[a-z ]*">//g' "$out/report/index.html" > "$work/report-bare.html"
+browse --window-size=1300,1400 --screenshot="$work/report-bare.png" "file://$work/report-bare.html"
+
 python3 - "$out" "$work" <<'EOF'
 import os, struct, sys
 out, work = sys.argv[1], sys.argv[2]
@@ -110,13 +120,31 @@ for shown in ("This clip shows the catalog title ref", "mirrored", "CASE-2026-11
               "https://video.example/watch?v=leak-0001", "How sure:"):
     if shown not in html:
         problems.append(f"the page does not say {shown!r}")
+# The batch page: a row per hit, its pictures rendered, every link to an
+# evidence page that exists, nothing from outside.
+report = os.path.join(out, "report", "index.html")
+report_html = open(report, encoding="utf-8").read() if os.path.exists(report) else ""
+if "3 files with a match" not in report_html:
+    problems.append("the batch page does not list the 3 hits")
+if re.findall(r'src\s*=\s*"(?!data:)[^"]*"|url\((?!data:)[^)]*\)|@import', report_html):
+    problems.append("the batch page names outside resources")
+links = re.findall(r'href="([^"]+)"', report_html)
+missing = [l for l in links if not os.path.exists(os.path.join(out, "report", l))]
+if len(links) < 3 or missing:
+    problems.append(f"the batch page's links: {len(links)}, missing {missing[:3]}")
+shot_r, bare_r = os.path.join(out, "report.png"), os.path.join(work, "report-bare.png")
+if not all(os.path.exists(p) and png_size(p) for p in (shot_r, bare_r)):
+    problems.append("the batch page has no screenshot")
+elif os.path.getsize(shot_r) / os.path.getsize(bare_r) < 1.5:
+    problems.append("the batch page's pictures did not render")
 if problems:
     print("check-evidence-page: FAILED\n  " + "\n  ".join(problems))
     sys.exit(1)
 w, h = png_size(shot)
 print(f"check-evidence-page: the page loads with no request of its own ({len(requests)} of Chromium's own to its update and time hosts, refused), its frames render "
       f"(screenshot {w}x{h}, {os.path.getsize(shot) / os.path.getsize(bare):.1f} x the size without them), "
-      f"and it prints ({os.path.getsize(pdf) // 1024} KB PDF): {out}")
+      f"and it prints ({os.path.getsize(pdf) // 1024} KB PDF); the batch page of 3 hits loads alike, its pictures render "
+      f"({os.path.getsize(shot_r) / os.path.getsize(bare_r):.1f} x) and its {len(links)} links lead to their evidence pages: {out}")
 EOF
 if [ -n "$copy_to" ]; then
     ffmpeg -nostdin -loglevel error -y -i "$out/evidence.png" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints how far frame hashes move under each transform of the real test
 # film (and how far unrelated frames are), for vfp's hash and for
-# image_hasher's 256-bit DCT hash on the same crops: the README's table.
+# image_hasher's 256-bit DCT hash on the same crops: the table in docs/how-it-works.md.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 cd "$root"

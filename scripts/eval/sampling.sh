@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints how close a re-encoded copy's frames come to the nearest reference
 # sample for reference rates of 1-8 samples/s: the measurement behind the
-# default dense rate (README, "Sampling rate").
+# default dense rate (docs/how-it-works.md, "Sampling rate").
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 cd "$root"

@@ -39,6 +39,7 @@ fn run(cli: args::Cli) -> anyhow::Result<exit::Status> {
         Command::Index(c) => cmd::index::run(c.into_config()?),
         Command::Scan(a) => cmd::scan::run(a.into_config()?),
         Command::Verify(a) => cmd::verify::run(a.into_config()?),
+        Command::Report(a) => cmd::report::run(a),
         Command::Bench(a) => cmd::bench::run(a.into_config()?),
         Command::Worker(a) => cmd::worker::run(a.into_config()?),
         Command::Submit(a) => cmd::submit::run(a.into_config()),

@@ -555,3 +555,62 @@ fn a_copy_of_a_public_part_of_a_title_is_allowed_and_says_so() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(scan()["matches"][0].get("public").is_none());
 }
+
+#[test]
+fn a_days_hits_become_one_page_each_linking_to_its_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    film_catalog(d);
+    std::fs::create_dir(d.join("crawl")).unwrap();
+    for (from, to) in [
+        ("mirrored.mp4", "a.mp4"),
+        ("crf-low-bitrate.mp4", "b.mp4"),
+        ("odd-size.mkv", "other.mkv"),
+    ] {
+        std::fs::copy(generated(from), d.join("crawl").join(to)).unwrap();
+    }
+    let run = |args: &[&str]| vfp(d, args);
+    let out = run(&[
+        "scan", "-c", "cat", "-r", "crawl", "--format", "jsonl", "-o", "r.jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["report", "r.jsonl", "-c", "cat", "-o", "review"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let index = std::fs::read_to_string(d.join("review/index.html")).unwrap();
+    assert!(
+        index.contains("2 files with a match, of 3 records"),
+        "{index}"
+    );
+    assert_eq!(
+        index.matches("<img src=\"data:image/png;base64,").count(),
+        4,
+        "two pairs of pictures"
+    );
+    for page in ["review/pages/0001.html", "review/pages/0002.html"] {
+        let html = std::fs::read_to_string(d.join(page)).unwrap();
+        assert!(
+            html.contains("This clip shows the catalog title ref"),
+            "{page}"
+        );
+    }
+    // A folder with a page already is refused without --force.
+    let out = run(&["report", "r.jsonl", "-c", "cat", "-o", "review"]);
+    assert_eq!(out.status.code(), Some(2));
+    // A hit whose file is gone is listed, not dropped; the status says so.
+    std::fs::remove_file(d.join("crawl/b.mp4")).unwrap();
+    let out = run(&["report", "r.jsonl", "-c", "cat", "-o", "again"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let index = std::fs::read_to_string(d.join("again/index.html")).unwrap();
+    assert!(
+        index.contains("Not checked again (1): crawl/b.mp4"),
+        "{index}"
+    );
+    // Results without a hit: nothing to review.
+    std::fs::write(d.join("none.jsonl"), "").unwrap();
+    assert_eq!(
+        run(&["report", "none.jsonl", "-c", "cat", "-o", "empty"])
+            .status
+            .code(),
+        Some(1)
+    );
+}

@@ -272,6 +272,32 @@ fn results(dir: &Path, url: &str, batch: &str) -> (Option<i32>, Vec<serde_json::
     (out.status.code(), records)
 }
 
+/// `vfp results ... --ledger l.sqlite --to-act-on` of `batch`: exit
+/// status and the records left to act on.
+fn results_to_act_on(dir: &Path, url: &str, batch: &str) -> (Option<i32>, Vec<serde_json::Value>) {
+    let out = vfp(
+        dir,
+        &[
+            "results",
+            "--nats",
+            url,
+            "--batch",
+            batch,
+            "--format",
+            "jsonl",
+            "-q",
+            "--ledger",
+            "l.sqlite",
+            "--to-act-on",
+        ],
+    );
+    let records = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out.status.code(), records)
+}
+
 /// `vfp index publish -c FOLDER --nats URL --name slate` in `dir`.
 fn publish_as_slate(dir: &Path, url: &str, folder: &str) {
     let out = vfp(
@@ -436,27 +462,8 @@ fn workers_give_the_records_a_local_scan_gives() {
         let out = vfp(d, args);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
-    let out = vfp(
-        d,
-        &[
-            "results",
-            "--nats",
-            &server.url,
-            "--batch",
-            &batch,
-            "--format",
-            "jsonl",
-            "-q",
-            "--ledger",
-            "l.sqlite",
-            "--to-act-on",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(2), "errors are still errors");
-    let left: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (status, left) = results_to_act_on(d, &server.url, &batch);
+    assert_eq!(status, Some(2));
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0]["file"]
         .as_str()
@@ -950,4 +957,80 @@ fn hostile_jobs_are_removed_and_nothing_is_written_outside_the_cache() {
     assert_eq!(status, Some(0), "{records:?}");
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["verdict"], "match", "{records:?}");
+}
+
+#[test]
+fn a_crawlers_manifest_reaches_the_workers_results_and_the_allow_list() {
+    let server = LocalServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let film = generated("ref.mp4").display().to_string();
+    let out = vfp(d, &["index", "build", "-c", "cat", "--fps", "10", &film]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    publish_as_slate(d, &server.url, "cat");
+    std::fs::create_dir(d.join("crawl")).unwrap();
+    std::fs::copy(generated("crf-low-bitrate.mp4"), d.join("crawl/97a81f")).unwrap();
+    std::fs::copy(generated("mirrored.mp4"), d.join("crawl/b.part")).unwrap();
+    std::fs::write(
+        d.join("crawl/manifest.jsonl"),
+        concat!(
+            r#"{"path":"97a81f","source_url":"https://video.example/@studio/v/1","found_at":"2026-12-07T01:00:00Z","account":"@studio"}"#,
+            "\n",
+            r#"{"path":"b.part","source_url":"https://video.example/@leaker/v/2"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let out = vfp(
+        d,
+        &[
+            "submit",
+            "--nats",
+            &server.url,
+            "--from",
+            "crawl/manifest.jsonl",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let batch = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let worker = Worker::start(d, &server.url, &["--fps", "10", "--stop-when-idle", "3"]);
+    let (status, log) = worker.wait(Duration::from_secs(300));
+    assert_eq!(status, Some(0), "{log}");
+    let (status, records) = results(d, &server.url, &batch);
+    assert_eq!(status, Some(0), "{records:?}");
+    let by_name = |name: &str| {
+        records
+            .iter()
+            .find(|r| r["file"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
+    };
+    let own = by_name("97a81f");
+    assert_eq!(
+        own["source_url"], "https://video.example/@studio/v/1",
+        "{own}"
+    );
+    assert_eq!(own["found_at"], "2026-12-07T01:00:00Z");
+    assert_eq!(own["crawl"]["account"], "@studio");
+    // The studio's own account is allowed: only the leak is left.
+    for args in [
+        &["review", "init", "--ledger", "l.sqlite"][..],
+        &[
+            "review",
+            "allow",
+            "--ledger",
+            "l.sqlite",
+            "--source-prefix",
+            "https://video.example/@studio",
+            "--reviewer",
+            "ann",
+        ],
+    ] {
+        let out = vfp(d, args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let (status, left) = results_to_act_on(d, &server.url, &batch);
+    assert_eq!(status, Some(0));
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0]["file"].as_str().unwrap().ends_with("b.part"));
 }

@@ -115,6 +115,20 @@ pub fn extract(path: &Path, opts: &ExtractOptions) -> Result<Fingerprint, Extrac
     extract_observed(path, opts, |_| {})
 }
 
+/// [`extract`] of a file that may be cut short: the fingerprint of what
+/// could be read, and the damage that ended the reading early (a file of
+/// which nothing can be read still fails).
+pub fn extract_partial(
+    path: &Path,
+    opts: &ExtractOptions,
+) -> Result<(Fingerprint, Option<ExtractError>), ExtractError> {
+    let opts = ExtractOptions {
+        keep_partial: true,
+        ..*opts
+    };
+    run(path, &opts, |_| {}, None, None, &mut |_| Ok(()))
+}
+
 /// What [`extract_in_parts`] read of a file.
 #[derive(Debug)]
 pub struct Extracted {

@@ -1,7 +1,7 @@
 //! On a real film excerpt: a frame's hash stays near its original after
 //! the transforms leaked copies go through, and unrelated frames stay far.
-//! The bounds leave room above the measured distributions (README, "How it
-//! works"; `scripts/eval/robustness.sh` prints them).
+//! The bounds leave room above the measured distributions
+//! (docs/how-it-works.md; `scripts/eval/robustness.sh` prints them).
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
 

@@ -21,8 +21,8 @@ pub enum Sampling {
 }
 
 impl Sampling {
-    /// The default dense rate in samples per second; see the README
-    /// ("Sampling rate") for the measurement behind it.
+    /// The default dense rate in samples per second; see
+    /// docs/how-it-works.md ("Sampling rate") for the measurement behind it.
     pub const DEFAULT_FPS: f32 = 4.0;
     /// Highest accepted dense rate.
     pub const MAX_FPS: f32 = 60.0;
@@ -103,8 +103,9 @@ pub struct HashParams {
 }
 
 impl HashParams {
-    /// Default quality threshold for low-information frames; see the README
-    /// ("Low-information frames") for the measurement behind it.
+    /// Default quality threshold for low-information frames; see
+    /// docs/how-it-works.md ("Low-information frames") for the measurement
+    /// behind it.
     pub const DEFAULT_LOW_INFORMATION_QUALITY: u8 = 25;
 
     /// Whether hashes made with `self` and `other` may be compared.

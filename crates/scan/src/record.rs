@@ -322,6 +322,42 @@ pub struct Provenance {
     pub crawl: BTreeMap<String, String>,
 }
 
+impl Provenance {
+    /// Whether nothing is known of where the file was found.
+    pub fn is_empty(&self) -> bool {
+        self.source_url.is_none() && self.found_at.is_none() && self.crawl.is_empty()
+    }
+
+    /// Checks what a job from a queue says of its file, where anyone who
+    /// may publish jobs can write it: at most [`MAX_PROVENANCE_BYTES`]
+    /// of text in all, and no control characters in the URL and time.
+    pub fn check(&self) -> Result<(), String> {
+        let text: usize = self.source_url.as_ref().map_or(0, String::len)
+            + self.found_at.as_ref().map_or(0, String::len)
+            + self
+                .crawl
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>();
+        if text > MAX_PROVENANCE_BYTES {
+            return Err(format!(
+                "its provenance holds {text} bytes, over {MAX_PROVENANCE_BYTES}"
+            ));
+        }
+        if [&self.source_url, &self.found_at]
+            .into_iter()
+            .flatten()
+            .any(|t| t.chars().any(char::is_control))
+        {
+            return Err("its source URL or time holds control characters".into());
+        }
+        Ok(())
+    }
+}
+
+/// Most text a file's provenance may hold, bytes.
+pub const MAX_PROVENANCE_BYTES: usize = 16 * 1024;
+
 /// How a matched frame was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -489,6 +525,10 @@ pub struct Verification {
     /// short, too blank, keyframes only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inconclusive_because: Option<String>,
+    /// Only part of the clip could be read (a download cut short): what
+    /// cut the reading short. The check is of the readable part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_because: Option<String>,
 }
 
 impl Verification {
@@ -557,6 +597,23 @@ mod tests {
             r#"{"file":"a.mp4","sha256":"ab","duration_s":1.5,"verdict":"match","error":null,"matches":[{"title_id":"t","title_name":"T","score":0.981,"clip_start_s":0.0,"clip_end_s":1.5,"title_start_s":10.0,"title_end_s":11.5,"matched_frames":40,"speed":1.0,"mirrored":false}],"size_bytes":1234,"mtime_ns":1796000000123456789}"#
         );
         assert_eq!(serde_json::from_str::<FileRecord>(&line).unwrap(), r);
+    }
+
+    #[test]
+    fn a_provenance_from_a_queue_is_bounded() {
+        let mut p = Provenance {
+            source_url: Some("https://video.example/v/1".into()),
+            found_at: Some("2026-12-07T01:00:00Z".into()),
+            ..Provenance::default()
+        };
+        assert!(p.check().is_ok() && !p.is_empty());
+        p.crawl
+            .insert("note".into(), "x".repeat(MAX_PROVENANCE_BYTES));
+        assert!(p.check().unwrap_err().contains("over"));
+        p.crawl.clear();
+        p.source_url = Some("https://video.example/v/1\nforged: line".into());
+        assert!(p.check().unwrap_err().contains("control"));
+        assert!(Provenance::default().is_empty());
     }
 
     #[test]

@@ -285,7 +285,12 @@ impl<'c> Scanner<'c> {
         path: &Path,
         title: Option<TitleIndex>,
     ) -> Result<Verification, ScanError> {
-        let fp = fingerprint_of(path, &self.dense_options())?;
+        // A clip cut short is checked on what can be read, and says so.
+        let (fp, cut_short) = if is_fingerprint_file(path) {
+            (vfp_format::read_file(path)?, None)
+        } else {
+            vfp_extractor::extract_partial(path, &self.dense_options())?
+        };
         let search = ClipSearch::new(self.catalog, path, &fp)?;
         let params = &self.config.params;
         let mut hits = search.hits(params.radius);
@@ -337,6 +342,7 @@ impl<'c> Scanner<'c> {
             segments,
             exploratory: self.config.exploratory,
             inconclusive_because: inconclusive.map(|e| crate::error::chain(&e)),
+            partial_because: cut_short.map(|e| crate::error::chain(&e)),
         })
     }
 

@@ -121,8 +121,8 @@ impl Default for SearchPlan {
 
 /// Catalogs of at most this many frames are searched densely in the
 /// default mode ([`SearchMode::Auto`]): there, a lookup at the full
-/// radius costs little next to decoding (see the README's throughput
-/// section, `vfp bench --pad-frames`).
+/// radius costs little next to decoding (see docs/throughput.md, `vfp
+/// bench --pad-frames`).
 pub const DENSE_SEARCH_MAX_FRAMES: usize = 1_000_000;
 
 /// How a scan chooses its [`SearchPlan`].

@@ -68,5 +68,6 @@ pub fn verification(matched: bool) -> Verification {
         segments: if matched { vec![segment] } else { Vec::new() },
         exploratory: false,
         inconclusive_because: None,
+        partial_because: None,
     }
 }

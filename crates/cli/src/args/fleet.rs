@@ -157,8 +157,13 @@ pub struct SubmitArgs {
     /// Videos, .vfp fingerprints, folders (with -r), or `-` to read paths
     /// from stdin, one per line. Each is submitted as an absolute path,
     /// which every worker must be able to read (a shared file system).
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "from", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// A crawler's manifest (jsonl or CSV, as `vfp scan --from`): its
+    /// files, each with its source_url, found_at and other fields, which
+    /// its result's record carries.
+    #[arg(long, value_name = "MANIFEST")]
+    pub from: Option<PathBuf>,
     /// Search folders recursively for videos and .vfp files.
     #[arg(short, long)]
     pub recursive: bool,
@@ -180,6 +185,8 @@ pub struct SubmitConfig {
     pub nats: String,
     /// The paths as given (`-` for stdin).
     pub paths: Vec<PathBuf>,
+    /// A crawler's manifest of more files.
+    pub from: Option<PathBuf>,
     /// Expand folders.
     pub recursive: bool,
     /// The batch id.
@@ -194,6 +201,7 @@ impl SubmitArgs {
         SubmitConfig {
             nats: self.nats,
             paths: self.paths,
+            from: self.from,
             recursive: self.recursive,
             batch: self.batch.unwrap_or_else(vfp_fleet::queue::new_batch_id),
             upload: self.upload,

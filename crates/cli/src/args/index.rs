@@ -151,8 +151,8 @@ pub struct TitleArgs {
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Store no local features (about 2 KB per second of title, see the
-    /// README's costs): for catalogs of tens of millions of frames, which
-    /// then do not find zooms and crops panned off-centre.
+    /// costs in docs/how-it-works.md): for catalogs of tens of millions of
+    /// frames, which then do not find zooms and crops panned off-centre.
     #[arg(long)]
     pub no_local_features: bool,
 }

@@ -19,7 +19,7 @@ pub use index::{IndexCommand, IndexConfig, TitleSpec, TitlesConfig};
 pub use review::{ReviewCommand, ReviewConfig, ReviewFormat};
 pub use scan::{ScanArgs, ScanConfig, ScanFormat};
 pub use shared::shareable_command_line;
-pub use verify::{VerifyArgs, VerifyConfig, VerifyFormat};
+pub use verify::{ReportArgs, VerifyArgs, VerifyConfig, VerifyFormat};
 
 use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -52,6 +52,11 @@ a match is found. With --to-act-on: 0 something is left to act on, 1 nothing is.
 pub const EXIT_STATUS_VERIFY: &str = "Exit status: 0 the file shows a catalog title, 1 \
 it does not, 2 it could not be checked or the arguments are wrong, 4 nothing matched \
 and the file holds too little to say it does not (inconclusive).";
+
+/// `vfp report --help`.
+pub const EXIT_STATUS_REPORT: &str = "Exit status: 0 when every hit was checked again and has \
+its page, 1 when the results hold no hit, 2 when some hit could not be checked (its file \
+moved or changed; the page lists it) or on any other error.";
 
 /// `vfp bench --help`.
 pub const EXIT_STATUS_BENCH: &str = "Exit status: 0 when every file was measured, 2 when \
@@ -225,6 +230,11 @@ pub enum Command {
     /// an optional HTML evidence page.
     #[command(after_help = EXIT_STATUS_VERIFY)]
     Verify(VerifyArgs),
+    /// One HTML page of a scan's hits for review: per file, the matched
+    /// frames side by side, the title and its owner, where it was found,
+    /// the ledger's state, and a link to its evidence page (written too).
+    #[command(after_help = EXIT_STATUS_REPORT)]
+    Report(ReportArgs),
     /// Measure what scanning costs on this machine: files against a
     /// catalog (or built-in material), stage by stage, beside decoding
     /// alone; with --pad-frames, at a larger catalog.

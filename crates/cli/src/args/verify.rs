@@ -57,6 +57,31 @@ pub struct VerifyArgs {
     pub fps: f32,
 }
 
+/// Arguments of `vfp report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A scan's jsonl records (`vfp scan --format jsonl -o RESULTS`).
+    #[arg(value_name = "RESULTS")]
+    pub results: PathBuf,
+    /// The catalog the scan used.
+    #[arg(short, long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    /// The folder to write: index.html, and pages/NNNN.html, the evidence
+    /// page of each hit.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Replace the files of a folder that is not empty.
+    #[arg(long)]
+    pub force: bool,
+    /// The review ledger: each hit's state as it is now [default: what
+    /// the records say, if the scan had --ledger].
+    #[arg(long, value_name = "LEDGER", env = "VFP_LEDGER")]
+    pub ledger: Option<String>,
+    /// Files checked in parallel [default: number of cores].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
 /// Where the clip came from and who checks it: shown on the evidence page
 /// and in the bundle.
 #[derive(Debug, Default, Args)]

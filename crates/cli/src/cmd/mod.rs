@@ -5,6 +5,7 @@ pub mod bench;
 pub mod extract;
 pub mod generate;
 pub mod index;
+pub mod report;
 pub mod results;
 pub mod review;
 pub mod scan;

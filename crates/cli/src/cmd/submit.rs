@@ -8,12 +8,27 @@ use crate::files::chosen;
 use crate::output::fleet::submitted;
 use crate::output::to_stdout;
 use anyhow::{bail, Context, Result};
+use vfp_fleet::queue::SubmittedFile;
 use vfp_fleet::Fleet;
 
 /// Runs `vfp submit`.
 pub fn run(cfg: SubmitConfig) -> Result<Status> {
-    let mut paths: Vec<(String, std::path::PathBuf)> = Vec::new();
-    for path in chosen(&cfg.paths, cfg.recursive, &vfp_scan::Selection::default())? {
+    // Files named, and those of a crawler's manifest with where each was
+    // found.
+    let mut files: Vec<(std::path::PathBuf, vfp_scan::Provenance)> =
+        chosen(&cfg.paths, cfg.recursive, &vfp_scan::Selection::default())?
+            .into_iter()
+            .map(|p| (p, vfp_scan::Provenance::default()))
+            .collect();
+    if let Some(manifest) = &cfg.from {
+        files.extend(
+            crate::crawl::read_manifest(manifest)?
+                .into_iter()
+                .map(|c| (c.path, c.provenance)),
+        );
+    }
+    let mut paths: Vec<(String, std::path::PathBuf, vfp_scan::Provenance)> = Vec::new();
+    for (path, provenance) in files {
         // Refused here, before anything is queued: a worker would only
         // report it missing later.
         let meta = std::fs::metadata(&path)
@@ -29,7 +44,7 @@ pub fn run(cfg: SubmitConfig) -> Result<Status> {
                 absolute.display()
             );
         };
-        paths.push((text.to_owned(), path));
+        paths.push((text.to_owned(), path, provenance));
     }
     if paths.is_empty() {
         bail!("no files to submit");
@@ -40,16 +55,20 @@ pub fn run(cfg: SubmitConfig) -> Result<Status> {
         .context("cannot start the NATS client's runtime")?;
     let jobs = runtime.block_on(async {
         let fleet = Fleet::connect(&cfg.nats).await?;
-        if !cfg.upload {
-            let named: Vec<String> = paths.into_iter().map(|(named, _)| named).collect();
-            return fleet.submit(&cfg.batch, &named).await;
+        let mut jobs = Vec::with_capacity(paths.len());
+        for (named, local, provenance) in paths {
+            let upload = if cfg.upload {
+                Some(fleet.upload(&local).await?)
+            } else {
+                None
+            };
+            jobs.push(SubmittedFile {
+                path: named,
+                upload,
+                provenance,
+            });
         }
-        let mut uploaded = Vec::with_capacity(paths.len());
-        for (named, local) in paths {
-            let upload = fleet.upload(&local).await?;
-            uploaded.push((named, upload));
-        }
-        fleet.submit_uploaded(&cfg.batch, &uploaded).await
+        fleet.submit_files(&cfg.batch, &jobs).await
     })?;
     to_stdout(&format!("{}\n", cfg.batch))?;
     eprint!(

@@ -328,7 +328,7 @@ fn how_sure_of_no_match() -> String {
         let a = &m.dev.accuracy;
         let missed = a.positives.saturating_sub(a.detected);
         format!(
-            " On its measured evaluation vfp missed {missed} of {} copies of a few seconds ({:.1} %), and it misses more on sets it was not tuned on, most among short-video re-posts (see Accuracy in vfp's README).",
+            " On its measured evaluation vfp missed {missed} of {} copies of a few seconds ({:.1} %), and it misses more on sets it was not tuned on, most among short-video re-posts (see docs/accuracy.md in vfp's source).",
             a.positives,
             missed as f64 * 100.0 / a.positives.max(1) as f64
         )
@@ -482,7 +482,7 @@ fn plot(s: &SegmentEvidence, search_radius: u32, follow_radius: u32) -> Plot {
     }
 }
 
-fn png_data_url(t: &Thumbnail) -> Option<String> {
+pub(crate) fn png_data_url(t: &Thumbnail) -> Option<String> {
     let img = image::RgbImage::from_raw(t.width, t.height, t.rgb.clone())?;
     let mut bytes = Vec::new();
     img.write_to(

@@ -1,7 +1,8 @@
 //! vfp's measured accuracy figures, as the evidence page quotes them:
 //! `docs/measured.json`, written by the eval scripts
-//! (`scripts/eval/record.py`) and compiled in. The README quotes the same
-//! figures, and a test below holds it to them: they are kept once.
+//! (`scripts/eval/record.py`) and compiled in. The README and `docs/`
+//! quote the same figures, and a test below holds them to them: they are
+//! kept once.
 
 use serde::Deserialize;
 use std::sync::LazyLock;
@@ -170,7 +171,17 @@ mod tests {
     #[test]
     fn the_readme_quotes_the_same_figures() {
         let m = Measured::get().expect("docs/measured.json parses");
-        let readme = folded(include_str!("../../../../README.md"));
+        // The README and its reference pages in docs/.
+        let readme = folded(
+            &[
+                include_str!("../../../../README.md"),
+                include_str!("../../../../docs/accuracy.md"),
+                include_str!("../../../../docs/how-it-works.md"),
+                include_str!("../../../../docs/reliability.md"),
+                include_str!("../../../../docs/throughput.md"),
+            ]
+            .join("\n"),
+        );
         let (a, c, f) = (&m.dev.accuracy, &m.dev.cross, &m.dev.frames);
         // Its words (and the page's) say no file had a claim.
         assert_eq!(m.false_claims(), 0);
@@ -204,7 +215,7 @@ mod tests {
             quoted.push(format!("{pairs} M unrelated pairs"));
         }
         for q in quoted {
-            assert!(readme.contains(&q), "the README does not say: {q}");
+            assert!(readme.contains(&q), "the README and docs/ do not say: {q}");
         }
     }
 }

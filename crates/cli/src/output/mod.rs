@@ -23,6 +23,7 @@ pub mod fleet;
 pub mod measured;
 pub mod notice;
 pub mod progress;
+pub mod report;
 pub mod review;
 pub mod scan;
 pub mod verify;

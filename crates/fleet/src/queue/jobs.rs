@@ -13,6 +13,7 @@ use async_nats::jetstream::stream::{self, RetentionPolicy};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+use vfp_scan::Provenance;
 
 /// The work-queue stream of jobs.
 pub const JOBS_STREAM: &str = "VFP_JOBS";
@@ -41,6 +42,21 @@ pub struct Job {
     /// read `path` (`vfp submit --upload`); `path` then only names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload: Option<Upload>,
+    /// Where and when the file was found (`vfp submit --from`), carried
+    /// into its result's record.
+    #[serde(default, skip_serializing_if = "Provenance::is_empty")]
+    pub provenance: Provenance,
+}
+
+/// A file to submit: its path, its upload, where it was found.
+#[derive(Clone, Debug, Default)]
+pub struct SubmittedFile {
+    /// The path the job names (absolute, or the name of an upload).
+    pub path: String,
+    /// Its bytes on the server, for workers that cannot read it.
+    pub upload: Option<Upload>,
+    /// Where and when it was found.
+    pub provenance: Provenance,
 }
 
 /// Longest path a job may name, bytes.
@@ -112,6 +128,9 @@ impl Job {
                 .check()
                 .map_err(|why| format!("job {}: {why}", self.id))?;
         }
+        self.provenance
+            .check()
+            .map_err(|why| format!("job {}: {why}", self.id))?;
         Ok(())
     }
 }
@@ -203,8 +222,14 @@ impl Fleet {
     /// every worker must be able to read it. The batch's record, which
     /// says how many results complete it, is stored once every job is.
     pub async fn submit(&self, batch: &str, paths: &[String]) -> Result<Vec<Job>, FleetError> {
-        let files: Vec<_> = paths.iter().map(|p| (p.clone(), None)).collect();
-        self.submit_jobs(batch, &files).await
+        let files: Vec<_> = paths
+            .iter()
+            .map(|p| SubmittedFile {
+                path: p.clone(),
+                ..SubmittedFile::default()
+            })
+            .collect();
+        self.submit_files(batch, &files).await
     }
 
     /// [`submit`](Self::submit) for files uploaded with [`upload`](Self::upload):
@@ -216,16 +241,29 @@ impl Fleet {
     ) -> Result<Vec<Job>, FleetError> {
         let files: Vec<_> = files
             .iter()
-            .map(|(p, u)| (p.clone(), Some(u.clone())))
+            .map(|(p, u)| SubmittedFile {
+                path: p.clone(),
+                upload: Some(u.clone()),
+                provenance: Provenance::default(),
+            })
             .collect();
-        self.submit_jobs(batch, &files).await
+        self.submit_files(batch, &files).await
     }
 
-    async fn submit_jobs(
+    /// [`submit`](Self::submit) of files each with its upload (if any) and
+    /// where it was found, which its result's record carries.
+    pub async fn submit_files(
         &self,
         batch: &str,
-        files: &[(String, Option<Upload>)],
+        files: &[SubmittedFile],
     ) -> Result<Vec<Job>, FleetError> {
+        for f in files {
+            f.provenance.check().map_err(|why| FleetError::BadBatch {
+                url: self.url.clone(),
+                batch: batch.to_owned(),
+                reason: format!("{}: {why}", f.path),
+            })?;
+        }
         check_batch(&self.url, batch)?;
         let batches = self.batches_kv().await?;
         let known = self
@@ -245,13 +283,14 @@ impl Fleet {
         // time.
         for (window, chunk) in files.chunks(SUBMIT_WINDOW).enumerate() {
             let mut acks = Vec::with_capacity(chunk.len());
-            for (i, (path, upload)) in chunk.iter().enumerate() {
+            for (i, file) in chunk.iter().enumerate() {
                 let job = Job {
                     id: new_job_id(batch, window * SUBMIT_WINDOW + i)?,
-                    path: path.clone(),
+                    path: file.path.clone(),
                     batch: batch.to_owned(),
                     submitted_unix_ms: now,
-                    upload: upload.clone(),
+                    upload: file.upload.clone(),
+                    provenance: file.provenance.clone(),
                 };
                 let payload = serde_json::to_vec(&job).unwrap_or_default();
                 let ack = self

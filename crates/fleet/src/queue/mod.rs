@@ -4,7 +4,8 @@
 //! ```text
 //! stream "VFP_JOBS"     subject vfp.jobs      work queue: a job is removed once a worker acks it;
 //!                                             JSON Job {id, path, batch, submitted_unix_ms,
-//!                                             upload?}, each field checked when taken
+//!                                             upload?, provenance?: source_url, found_at,
+//!                                             crawl}, each field checked when taken
 //!                                             (Job::check); the id <batch>-<n>-<128 random bits>
 //!   durable pull consumer "vfp-workers"       shared by every worker: each job to one at a time,
 //!                                             again after `ack_wait` without an ack or a progress
@@ -32,8 +33,8 @@ mod results;
 
 pub use batches::{new_batch_id, Batch, BATCHES_BUCKET};
 pub use jobs::{
-    job_number, new_job_id, Job, JobQueue, Next, QueueSettings, QueueState, TakenJob, JOBS_STREAM,
-    JOBS_SUBJECT, WORKERS_CONSUMER,
+    job_number, new_job_id, Job, JobQueue, Next, QueueSettings, QueueState, SubmittedFile,
+    TakenJob, JOBS_STREAM, JOBS_SUBJECT, WORKERS_CONSUMER,
 };
 pub use results::{ResultReader, ResultRecord, RESULTS_STREAM, RESULTS_SUBJECTS};
 

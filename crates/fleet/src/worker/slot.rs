@@ -72,7 +72,7 @@ impl Slot {
             job: &taken.job,
             delivery: taken.delivery,
         });
-        let (record, version) = if taken.last_attempt {
+        let (mut record, version) = if taken.last_attempt {
             let gave_up = GaveUp {
                 path: taken.job.path.clone(),
                 deliveries: taken.delivery - 1,
@@ -94,6 +94,8 @@ impl Slot {
             };
             (record, Some(version))
         };
+        // Where the file was found, whatever became of it.
+        record.provenance = taken.job.provenance.clone();
         let result = ResultRecord {
             record,
             job_id: taken.job.id.clone(),
