@@ -32,12 +32,17 @@ status() {
 }
 
 step "1. the catalog: two real films with their owner, asset id and release date"
+mkdir -p vault
+cp "$cache/Megamind.avi" "$cache/vtest.avi" vault/
 cat > titles.csv <<EOF
 id,path,name,owner,asset_id,release_date
-megamind,$cache/Megamind.avi,Megamind,Example Studios,EX-0001,2099-03-01
-vtest,$cache/vtest.avi,Street,Example Studios,EX-0002,
+megamind,vault/Megamind.avi,Megamind,Example Studios,EX-0001,2099-03-01
+vtest,vault/vtest.avi,Street,Example Studios,EX-0002,
 EOF
-status 0 "$vfp" index build -c catalog --manifest titles.csv
+# With a small still of each title at each stored moment, for pages made
+# away from the vault.
+status 0 "$vfp" index build -c catalog --manifest titles.csv --stills
+expect err.txt "stills of 2 titles kept"
 status 0 "$vfp" index list -c catalog
 expect out.txt "Example Studios"
 # Its first 3 s were released as a trailer.
@@ -118,6 +123,12 @@ status 0 "$vfp" verify -c catalog crawl/97a81f0c2d --bundle case-1 \
 (cd case-1 && sha256sum -c SHA256SUMS >/dev/null) || fail "the bundle's checksums do not hold"
 expect case-1/report.html "Example Studios"
 expect case-1/report.html "not released when this page was made"
+# Away from the vault, the page shows the catalog's stills, and says so.
+mv vault vault.away
+status 0 "$vfp" verify -c catalog crawl/97a81f0c2d --report away.html
+expect away.html "the catalog&#39;s still"
+grep -q "vault" away.html && fail "a page made away from the vault names it"
+mv vault.away vault
 
 step "7. the decisions: the leak confirmed on its evidence, the street copy a false positive"
 status 0 "$vfp" review mark --ledger reviews.sqlite --clip crawl/97a81f0c2d --title megamind \

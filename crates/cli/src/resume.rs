@@ -174,8 +174,9 @@ impl Finished {
         if size.is_none() && mtime.is_none() {
             return true;
         }
-        let now = FileRecord::failed(String::new(), &std::io::Error::other("")).about(path);
-        (size.is_none() || size == now.size_bytes) && (mtime.is_none() || mtime == now.mtime_ns)
+        let now = vfp_scan::FileStamp::of(path);
+        (size.is_none() || size == now.map(|n| n.size_bytes))
+            && (mtime.is_none() || mtime == now.map(|n| n.mtime_ns))
     }
 
     /// Whether no file was finished.

@@ -1348,6 +1348,154 @@ fn the_evidence_page_shows_the_titles_frames_only_from_the_titles_own_video() {
     assert!(html.contains("is not the title"), "{html}");
 }
 
+/// The pictures of an evidence page, in the order shown (per pair: the
+/// clip's, then the title's), decoded.
+fn page_pictures(html: &str) -> Vec<image::RgbImage> {
+    use base64::Engine as _;
+    html.split("<img src=\"data:image/png;base64,")
+        .skip(1)
+        .map(|rest| {
+            let data = &rest[..rest.find('"').unwrap()];
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap();
+            image::load_from_memory(&png).unwrap().into_rgb8()
+        })
+        .collect()
+}
+
+/// Mean difference of two pictures' grey levels at 32×24, 0 to 255.
+fn picture_difference(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    let small = |p: &image::RgbImage| {
+        image::imageops::resize(
+            &image::DynamicImage::ImageRgb8(p.clone()).into_luma8(),
+            32,
+            24,
+            image::imageops::FilterType::Triangle,
+        )
+    };
+    let (a, b) = (small(a), small(b));
+    a.pixels()
+        .zip(b.pixels())
+        .map(|(x, y)| f64::from(x.0[0].abs_diff(y.0[0])))
+        .sum::<f64>()
+        / (32.0 * 24.0)
+}
+
+#[test]
+fn a_page_made_away_from_the_titles_videos_shows_the_stills_kept_in_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("vault")).unwrap();
+    std::fs::copy(generated("ref.mp4"), d.join("vault/film.mp4")).unwrap();
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("build"),
+            os("-c"),
+            os("cat"),
+            os("--stills"),
+            os("vault/film.mp4"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stills of 1 title kept (45 pictures"),
+        "{}",
+        stderr(&out)
+    );
+    let page = || {
+        let out = vfp(
+            d,
+            &[
+                os("verify"),
+                os("-c"),
+                os("cat"),
+                os("--report"),
+                os("page.html"),
+                os("--force"),
+                generated("ref.mp4").as_os_str(),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::fs::read_to_string(d.join("page.html")).unwrap()
+    };
+    let stills_note = "the catalog&#39;s still";
+    // With the video here, its frames; no word of stills.
+    let html = page();
+    assert_eq!(page_pictures(&html).len(), 8, "4 clip + 4 title frames");
+    assert!(!html.contains(stills_note));
+
+    // Away from the vault: the kept stills, said to be such, each the
+    // picture of the clip's frame beside it (the clip is the title).
+    std::fs::rename(d.join("vault"), d.join("gone")).unwrap();
+    let html = page();
+    let pictures = page_pictures(&html);
+    assert_eq!(pictures.len(), 8, "{html}");
+    assert_eq!(html.matches(stills_note).count(), 4, "{html}");
+    assert!(html.contains("not on this machine"), "{html}");
+    assert!(!html.contains("vault"), "no path of the vault on the page");
+    for pair in pictures.chunks(2) {
+        let (clip, still) = (&pair[0], &pair[1]);
+        assert_eq!(still.width(), 192);
+        let same = picture_difference(clip, still);
+        assert!(same < 8.0, "a still {same} grey levels off its frame");
+    }
+    let other = picture_difference(&pictures[0], &pictures[7]);
+    assert!(other > 8.0, "the first and last frames differ by {other}");
+
+    // A damaged pack is refused by name in verify, and on the page.
+    let pack = std::fs::read_dir(d.join("cat/stills"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&pack, &bytes).unwrap();
+    let out = vfp(d, &[os("index"), os("verify"), os("-c"), os("cat")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(".vfpst: damaged"), "{}", stderr(&out));
+    let html = page();
+    assert_eq!(page_pictures(&html).len(), 4, "the clip's frames only");
+    assert!(html.contains("damaged (checksum mismatch)"), "{html}");
+
+    // Made again from the video, and removed with its title.
+    std::fs::rename(d.join("gone"), d.join("vault")).unwrap();
+    let out = vfp(d, &[os("index"), os("stills"), os("-c"), os("cat")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = vfp(d, &[os("index"), os("verify"), os("-c"), os("cat")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = vfp(
+        d,
+        &[os("index"), os("remove"), os("-c"), os("cat"), os("film")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!pack.exists(), "a removed title's stills go with it");
+    // A title whose video is not here is named, with the reason.
+    let out = vfp(
+        d,
+        &[
+            os("index"),
+            os("add"),
+            os("-c"),
+            os("cat"),
+            os("vault/film.mp4"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::remove_dir_all(d.join("vault")).unwrap();
+    let out = vfp(d, &[os("index"), os("stills"), os("-c"), os("cat")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stills of film: the title's source video is not on this machine"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_copy_matches_every_version_of_a_work_in_the_catalog() {
     // Three versions of one episode (a vendor's cuts or dubs): before,

@@ -593,6 +593,31 @@ fn a_days_hits_become_one_page_each_linking_to_its_evidence() {
             "{page}"
         );
     }
+    // A results file whose last line is cut short (a scan still
+    // writing) gives the page of the lines before it, and says so; a
+    // line that is not a record anywhere else is refused by its number.
+    let text = std::fs::read_to_string(d.join("r.jsonl")).unwrap();
+    let cut = format!("{text}{{\"file\":\"crawl/c.mp4\",\"verd");
+    std::fs::write(d.join("cut.jsonl"), cut).unwrap();
+    let out = run(&["report", "cut.jsonl", "-c", "cat", "-o", "cut"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cut.jsonl:4: the last line is cut short"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(d.join("cut/index.html").exists());
+    for bad in ["{\"file\": 1}\n", "not json\n"] {
+        std::fs::write(d.join("bad.jsonl"), format!("{bad}{text}")).unwrap();
+        let out = run(&["report", "bad.jsonl", "-c", "cat", "-o", "bad"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("bad.jsonl:1: not a scan record ("),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!d.join("bad").exists(), "nothing written");
+    }
     // A folder with a page already is refused without --force.
     let out = run(&["report", "r.jsonl", "-c", "cat", "-o", "review"]);
     assert_eq!(out.status.code(), Some(2));

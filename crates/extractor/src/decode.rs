@@ -668,7 +668,10 @@ impl VideoInput {
 
 impl VideoInput {
     /// For each time in `times_s` (ascending), the first frame shown at or
-    /// after it: seeks to the keyframe before it and decodes forward.
+    /// after it: seeks to the keyframe before it and decodes forward, or,
+    /// for a time at most [`DECODE_AHEAD_S`] after the last frame found,
+    /// decodes on without a seek (a still at every sampled picture of a
+    /// title is one pass over it, not a seek and half a GOP per still).
     /// Calls `on_frame(i, frame)` for the i-th time that was reached.
     pub(crate) fn frames_at<F>(
         &mut self,
@@ -680,20 +683,44 @@ impl VideoInput {
     {
         let mut frame = VideoFrame::empty();
         let mut packet = ffmpeg::Packet::empty();
+        // The clock of the stretch being decoded and the time of the last
+        // frame found in it; None after a flush.
+        let mut decoding: Option<(FrameClock, f64)> = None;
         for (i, &target) in times_s.iter().enumerate() {
-            let start_s = self.start_pts.map_or(0.0, |p| p as f64 * self.time_base_s);
-            let ts = ((start_s + target.max(0.0)) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
-            // A failed seek (an unseekable stream) falls back to decoding
-            // on from where the previous frame was found.
-            if self.input.seek(ts, ..ts + 1).is_ok() {
-                self.decoder.flush();
+            let near = decoding
+                .as_ref()
+                .is_some_and(|&(_, last_s)| target >= last_s && target - last_s <= DECODE_AHEAD_S);
+            let (mut clock, _) = match decoding.take().filter(|_| near) {
+                Some(going_on) => going_on,
+                None => {
+                    let start_s = self.start_pts.map_or(0.0, |p| p as f64 * self.time_base_s);
+                    let ts =
+                        ((start_s + target.max(0.0)) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
+                    // A failed seek (an unseekable stream) falls back to
+                    // decoding on from where the previous frame was found.
+                    if self.input.seek(ts, ..ts + 1).is_ok() {
+                        self.decoder.flush();
+                    }
+                    // After a seek the first frame is not the stream
+                    // start: an undeclared start counts as 0.
+                    let start = Some(self.start_pts.unwrap_or(0));
+                    (
+                        FrameClock::new(start, self.time_base_s, self.facts.fps),
+                        0.0,
+                    )
+                }
+            };
+            let mut found = None;
+            // Frames the decoder holds already come first: a packet sent
+            // before they are taken would be refused, and lost.
+            while found.is_none() && self.decoder.receive_frame(&mut frame).is_ok() {
+                let t = clock.time_of(frame.timestamp());
+                if t + clock.frame_s / 2.0 >= target {
+                    on_frame(i, &frame)?;
+                    found = Some(t);
+                }
             }
-            // After a seek the first frame is not the stream start: an
-            // undeclared start counts as 0.
-            let start = Some(self.start_pts.unwrap_or(0));
-            let mut clock = FrameClock::new(start, self.time_base_s, self.facts.fps);
-            let mut found = false;
-            while !found {
+            while found.is_none() {
                 if !self.next_video_packet(&mut packet, target)? {
                     break;
                 }
@@ -705,33 +732,44 @@ impl VideoInput {
                     let t = clock.time_of(frame.timestamp());
                     if t + clock.frame_s / 2.0 >= target {
                         on_frame(i, &frame)?;
-                        found = true;
+                        found = Some(t);
                         break;
                     }
                 }
             }
-            if !found {
-                // At the end of the file: the decoder still holds its last
-                // frames (B-frame reordering); take the first one due.
-                if self.decoder.send_eof().is_ok() {
-                    while !found && self.decoder.receive_frame(&mut frame).is_ok() {
-                        let t = clock.time_of(frame.timestamp());
-                        if t + clock.frame_s / 2.0 >= target {
-                            on_frame(i, &frame)?;
-                            found = true;
+            match found {
+                Some(t) => decoding = Some((clock, t)),
+                None => {
+                    // At the end of the file: the decoder still holds its
+                    // last frames (B-frame reordering); take the first one
+                    // due. The decoder is flushed after, so the next time
+                    // seeks.
+                    if self.decoder.send_eof().is_ok() {
+                        while found.is_none() && self.decoder.receive_frame(&mut frame).is_ok() {
+                            let t = clock.time_of(frame.timestamp());
+                            if t + clock.frame_s / 2.0 >= target {
+                                on_frame(i, &frame)?;
+                                found = Some(t);
+                            }
                         }
                     }
+                    self.decoder.flush();
+                    if found.is_none() {
+                        // Past the end of the stream: this time and any
+                        // later one.
+                        break;
+                    }
                 }
-                self.decoder.flush();
-            }
-            if !found {
-                // Past the end of the stream: this time and any later one.
-                break;
             }
         }
         Ok(())
     }
 }
+
+/// How far past the last frame found [`VideoInput::frames_at`] decodes on
+/// instead of seeking: a GOP of a typical stream (2 to 10 s) decoded
+/// from its keyframe costs as much as decoding this far on.
+const DECODE_AHEAD_S: f64 = 5.0;
 
 /// Turns decoder timestamps into seconds from the stream start, filling in
 /// frames without a timestamp and never going backwards.

@@ -55,7 +55,7 @@ pub use luma::{LumaImage, Rect, Resampler};
 pub use screen::Quad;
 pub use sniff::{sniff, Sniffed};
 pub use split::Panes;
-pub use thumbnails::{thumbnails, Thumbnail};
+pub use thumbnails::{each_thumbnail, thumbnails, Thumbnail};
 pub use views::SampleView;
 
 use decode::{DecodeOptions, VideoInput};

@@ -26,6 +26,25 @@ pub fn thumbnails(
     times_ms: &[u32],
     width: u32,
 ) -> Result<Vec<Option<Thumbnail>>, ExtractError> {
+    let mut out = vec![None; times_ms.len()];
+    each_thumbnail(source, times_ms, width, |k, picture| {
+        out[k] = Some(picture);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// [`thumbnails`] handed over one at a time, `on_picture(k, picture)` for
+/// the k-th of `times_ms` (in time order, whatever the order asked), so
+/// that a picture at every sampled moment of a long title is never held
+/// at once. Times close together are decoded in one pass, without a seek
+/// each.
+pub fn each_thumbnail(
+    source: &SourceFile,
+    times_ms: &[u32],
+    width: u32,
+    mut on_picture: impl FnMut(usize, Thumbnail) -> Result<(), ExtractError>,
+) -> Result<(), ExtractError> {
     let mut order: Vec<usize> = (0..times_ms.len()).collect();
     order.sort_by_key(|&i| times_ms[i]);
     let sorted_s: Vec<f64> = order
@@ -42,12 +61,9 @@ pub fn thumbnails(
         },
     )?;
     let rotation = input.facts.rotation_deg;
-    let mut out = vec![None; times_ms.len()];
     let mut scaler = RgbScaler::new(width.clamp(16, 4096));
     input.frames_at(&sorted_s, |k, frame| {
-        out[order[k]] = Some(scaler.scale(frame, rotation, path)?);
-        Ok(())
+        on_picture(order[k], scaler.scale(frame, rotation, path)?)
     })?;
-    source.check_unchanged()?;
-    Ok(out)
+    source.check_unchanged()
 }

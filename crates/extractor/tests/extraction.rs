@@ -196,6 +196,37 @@ fn low_information_frames_are_flagged() {
 }
 
 #[test]
+fn pictures_decoded_on_without_a_seek_are_the_ones_a_seek_finds() {
+    // Every sampled moment of the film (4 a second), as a title's stills
+    // are taken: one pass, each time close to the last. Each must be the
+    // very picture a seek to its time alone finds.
+    let film = source(&generated("ref.mp4"));
+    let times: Vec<u32> = (0..46).map(|k| k * 250).collect();
+    let mut in_one_pass = Vec::new();
+    vfp_extractor::each_thumbnail(&film, &times, 96, |k, picture| {
+        in_one_pass.push((k, picture));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        in_one_pass.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        (0..times.len()).collect::<Vec<_>>(),
+        "handed over in time order, each once"
+    );
+    for &k in &[1, 7, 20, 33, 45] {
+        let alone = vfp_extractor::thumbnails(&film, &times[k..=k], 96).unwrap();
+        assert_eq!(
+            alone[0].as_ref(),
+            Some(&in_one_pass[k].1),
+            "{} ms",
+            times[k]
+        );
+    }
+    // Successive moments of a moving film differ.
+    assert_ne!(in_one_pass[20].1, in_one_pass[21].1);
+}
+
+#[test]
 fn thumbnails_are_upright_pictures_at_the_asked_times() {
     let times = [1000, 5000, 3000, 999_000, 11_250];
     let film = vfp_extractor::thumbnails(&source(&generated("ref.mp4")), &times, 160).unwrap();

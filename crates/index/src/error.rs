@@ -56,6 +56,14 @@ pub enum IndexError {
         #[source]
         source: SegmentError,
     },
+    /// A title's stills pack is damaged, of another version or refused.
+    #[error("{}: {reason}; make the title's stills again with `vfp index stills`", path.display())]
+    Stills {
+        /// The pack (or the catalog's stills folder).
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// Hashes made with other parameters cannot be compared.
     #[error("{}: the catalog holds {catalog} hashes but these were made with {query}; extract them again with the catalog's settings", path.display())]
     IncompatibleHash {

@@ -7,6 +7,8 @@
 //! - [`catalog`]: a catalog directory: a manifest naming its segments;
 //!   build, add (a new segment), remove, verify, search.
 //! - [`titles`]: title records and the titles CSV manifest.
+//! - [`stills`]: a small picture of a title at each sampled moment, kept
+//!   beside the catalog for evidence pages made away from the vault.
 //! - [`synthetic`]: synthetic catalogs for benchmarks.
 //!
 //! Writes are atomic: segments are written under new names and the
@@ -21,6 +23,7 @@ pub mod fuzzing;
 pub mod lock;
 pub mod mih;
 pub mod segment;
+pub mod stills;
 pub mod synthetic;
 pub mod titles;
 

@@ -22,6 +22,8 @@ use sha2::{Digest, Sha256};
 use std::ffi::OsString;
 use std::path::Path;
 use vfp_extractor::{SourceFile, Thumbnail};
+use vfp_fingerprint::TitleIndex;
+use vfp_index::stills::{StillsWriter, STILL_WIDTH};
 use vfp_index::{Catalog, IndexError};
 use vfp_matcher::MatchParams;
 
@@ -46,12 +48,18 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// The evidence of `verification`, a check of `clip`: the pictures
-    /// are taken from `clip` and from each title's source video where
-    /// this machine has it, each only if it still holds the bytes that
-    /// were checked ([`shown_pairs`]).
-    pub fn gather(verification: Verification, provenance: Provenance, clip: &Path) -> Evidence {
-        let pairs = shown_pairs(&verification, clip);
+    /// The evidence of `verification`, a check of `clip` against
+    /// `catalog`: the pictures are taken from `clip` and from each title's
+    /// source video where this machine has it, each only if it still
+    /// holds the bytes that were checked, else from the title's stills
+    /// kept in the catalog ([`shown_pairs`]).
+    pub fn gather(
+        verification: Verification,
+        provenance: Provenance,
+        clip: &Path,
+        catalog: Option<&Catalog>,
+    ) -> Evidence {
+        let pairs = shown_pairs(&verification, clip, catalog);
         Evidence {
             verification: shareable(verification),
             provenance,
@@ -297,14 +305,25 @@ pub struct ShownPair {
     pub clip: Picture,
     /// The title's frame at `pair.title_ms`.
     pub title: Picture,
+    /// Where the title's frame comes from when it is not its source
+    /// video (the catalog's still), for the page to say.
+    pub title_from: Option<String>,
 }
 
 /// For each segment of `v`, in order, up to [`PAIRS_SHOWN`] pairs spread
 /// over it ([`pairs_inside`]), with pictures from `clip` and from the
-/// title's source video where this machine has it.
-pub fn shown_pairs(v: &Verification, clip: &Path) -> Vec<Vec<ShownPair>> {
+/// title's source video where this machine has it, else from the title's
+/// stills kept in `catalog`.
+pub fn shown_pairs(
+    v: &Verification,
+    clip: &Path,
+    catalog: Option<&Catalog>,
+) -> Vec<Vec<ShownPair>> {
     let clip = checked_clip(clip, &v.clip_sha256);
-    v.segments.iter().map(|s| segment_pairs(s, &clip)).collect()
+    v.segments
+        .iter()
+        .map(|s| segment_pairs(s, &clip, catalog))
+        .collect()
 }
 
 /// The clip, opened and hashed, if it still holds the bytes its check
@@ -323,7 +342,11 @@ fn checked_clip(clip: &Path, clip_sha256: &str) -> Result<SourceFile, String> {
     Ok(source)
 }
 
-fn segment_pairs(s: &SegmentEvidence, clip: &Result<SourceFile, String>) -> Vec<ShownPair> {
+fn segment_pairs(
+    s: &SegmentEvidence,
+    clip: &Result<SourceFile, String>,
+    catalog: Option<&Catalog>,
+) -> Vec<ShownPair> {
     let inside = pairs_inside(s);
     let picks: Vec<FramePair> = if inside.len() <= PAIRS_SHOWN {
         inside
@@ -338,21 +361,121 @@ fn segment_pairs(s: &SegmentEvidence, clip: &Result<SourceFile, String>) -> Vec<
         .as_ref()
         .map_err(Clone::clone)
         .and_then(|clip| pictures(clip, &clip_times));
-    let title_pictures = if s.title_source_path.is_empty() {
+    let from_video = if s.title_source_path.is_empty() {
         Err("the title's source video is not recorded in the catalog".into())
     } else {
         same_source(Path::new(&s.title_source_path), &s.title_sha256)
             .and_then(|source| pictures(&source, &title_times))
     };
+    // Away from the title's video, the stills kept with the catalog.
+    let (title_pictures, title_from) = match from_video {
+        Ok(p) => (Ok(p), None),
+        Err(why) => match catalog.map(|c| kept_stills(c, &s.title_sha256, &title_times)) {
+            Some(Ok(Some(stills))) => (Ok(stills), Some(format!("the catalog's still ({why})"))),
+            None => (Err(why), None),
+            Some(Ok(None)) => (
+                Err(format!(
+                    "{why}, and the catalog keeps no stills of it (vfp index stills)"
+                )),
+                None,
+            ),
+            Some(Err(e)) => (Err(format!("{why}; the catalog's stills of it: {e}")), None),
+        },
+    };
     picks
         .into_iter()
         .enumerate()
-        .map(|(k, pair)| ShownPair {
-            pair,
-            clip: picture(&clip_pictures, k),
-            title: picture(&title_pictures, k),
+        .map(|(k, pair)| {
+            let title = picture(&title_pictures, k);
+            ShownPair {
+                pair,
+                clip: picture(&clip_pictures, k),
+                title_from: title_from
+                    .clone()
+                    .filter(|_| matches!(title, Picture::Frame(_))),
+                title,
+            }
         })
         .collect()
+}
+
+/// How far from a pair's title time a kept still may be: a title's
+/// stills are at its sampled moments (4 a second by default), a keypoint
+/// pair's time is one of them.
+const STILL_SLACK_MS: u32 = 130;
+
+/// The stills of the title video `sha256` kept in `catalog` nearest
+/// `times_ms`, if the catalog keeps them; their errors without the
+/// catalog's path.
+fn kept_stills(
+    catalog: &Catalog,
+    sha256: &str,
+    times_ms: &[u32],
+) -> Result<Option<Vec<Option<Thumbnail>>>, String> {
+    let describe = |e: IndexError| match e {
+        IndexError::Stills { reason, .. } => reason,
+        IndexError::Io { source, what, .. } => format!("{what}: {source}"),
+        other => other.to_string(),
+    };
+    let Some(stills) = catalog.stills_of(sha256).map_err(describe)? else {
+        return Ok(None);
+    };
+    times_ms
+        .iter()
+        .map(|&t| {
+            let still = stills.still_near(t, STILL_SLACK_MS).map_err(describe)?;
+            Ok(still.map(|s| Thumbnail {
+                width: s.width,
+                height: s.height,
+                rgb: s.rgb,
+            }))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(Some)
+}
+
+/// What [`keep_stills`] kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptStills {
+    /// Pictures in the pack.
+    pub pictures: usize,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// Makes the stills of the title `title` of `catalog` from its source
+/// video, one at each of the title's stored moments, and keeps them in the
+/// catalog folder ([`vfp_index::stills`]), so that pages made where the
+/// video is not show the title's frames. Only from the bytes the catalog
+/// recorded ([`same_source`]); else why not.
+pub fn keep_stills(catalog: &Catalog, title: TitleIndex) -> Result<KeptStills, String> {
+    let record = catalog
+        .title(title)
+        .ok_or_else(|| "no such title in the catalog".to_owned())?;
+    let source = same_source(Path::new(&record.source_path), &record.sha256)?;
+    let mut times: Vec<u32> = catalog
+        .title_frames_between(title, 0, u32::MAX)
+        .map(|f| f.t_ms)
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let mut pack =
+        StillsWriter::create(catalog.path(), &record.sha256).map_err(|e| e.to_string())?;
+    let mut failed = None;
+    let decoded = vfp_extractor::each_thumbnail(&source, &times, STILL_WIDTH, |k, picture| {
+        pack.push_rgb(times[k], picture.width, picture.height, &picture.rgb)
+            .map_err(|e| {
+                failed = Some(e.to_string());
+                vfp_extractor::ExtractError::Stopped
+            })
+    });
+    if let Some(why) = failed {
+        return Err(why);
+    }
+    decoded.map_err(|e| describe_without_path(&e))?;
+    let pictures = pack.len();
+    let bytes = pack.finish().map_err(|e| e.to_string())?;
+    Ok(KeptStills { pictures, bytes })
 }
 
 /// The matched pairs inside the segment's stated clip and title ranges
@@ -527,7 +650,7 @@ mod tests {
         assert!(kept
             .iter()
             .all(|f| f.clip_ms <= 3_000 && f.title_ms <= 602_000));
-        let shown = shown_pairs(&v, Path::new("clip.vfp"));
+        let shown = shown_pairs(&v, Path::new("clip.vfp"), None);
         assert_eq!(shown.len(), 1);
         assert_eq!(shown[0].last().map(|p| p.pair.title_ms), Some(602_000));
     }
@@ -535,7 +658,7 @@ mod tests {
     #[test]
     fn pictures_say_why_they_are_missing() {
         let v = verification(true);
-        let shown = shown_pairs(&v, Path::new("clip.vfp"));
+        let shown = shown_pairs(&v, Path::new("clip.vfp"), None);
         let first = &shown[0][0];
         assert_eq!(
             first.clip,

@@ -46,7 +46,9 @@ pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS, SCAN_P
 pub use cost::ScanCost;
 pub use error::{isolate, Panicked, ScanError};
 pub use inputs::{content_of, Content, InputType, Selection, Skip, SkipReason};
-pub use record::{FileRecord, MatchRecord, Provenance, TitleFacts, Verdict, Verification};
+pub use record::{
+    FileRecord, FileStamp, MatchRecord, Provenance, TitleFacts, Verdict, Verification,
+};
 pub use scanner::{
     fingerprint_of, is_fingerprint_file, Scanner, MIN_TRIAGE_KEYFRAMES, TRIAGE_RADIUS,
     WINDOWED_MIN_MS,

@@ -276,18 +276,13 @@ impl FileRecord {
     /// modification time (none if it cannot be read).
     pub fn about(mut self, path: &Path) -> FileRecord {
         use std::os::unix::ffi::OsStrExt as _;
-        use std::os::unix::fs::MetadataExt as _;
         let bytes = path.as_os_str().as_bytes();
         self.file_raw = std::str::from_utf8(bytes)
             .is_err()
             .then(|| percent_encoding::percent_encode(bytes, RAW_PATH).to_string());
-        if let Ok(meta) = std::fs::metadata(path) {
-            self.size_bytes = Some(meta.len());
-            self.mtime_ns = Some(
-                meta.mtime()
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(meta.mtime_nsec()),
-            );
+        if let Some(now) = FileStamp::of(path) {
+            self.size_bytes = Some(now.size_bytes);
+            self.mtime_ns = Some(now.mtime_ns);
         }
         self
     }
@@ -299,6 +294,32 @@ impl FileRecord {
             Some(raw) => percent_encoding::percent_decode_str(raw).collect(),
             None => self.file.as_bytes().to_vec(),
         }
+    }
+}
+
+/// What tells one state of a file from another in a record: its size and
+/// modification time (`size_bytes`, `mtime_ns`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Size, bytes.
+    pub size_bytes: u64,
+    /// Modification time, ns since the Unix epoch.
+    pub mtime_ns: i64,
+}
+
+impl FileStamp {
+    /// The stamp of the file at `path` as it is now; `None` if it cannot
+    /// be read.
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            size_bytes: meta.len(),
+            mtime_ns: meta
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(meta.mtime_nsec()),
+        })
     }
 }
 

@@ -37,6 +37,12 @@ pub enum IndexCommand {
     /// Check every checksum; status 0 only if all hold.
     #[command(after_help = EXIT_STATUS_HELP)]
     Verify(CatalogArgs),
+    /// Keep in the catalog a small picture of titles at each stored moment
+    /// (192 pixels wide, JPEG), made from their videos on this machine:
+    /// evidence pages made where the videos are not (a laptop, another
+    /// office) still show the title's frames beside the clip's.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Stills(StillsArgs),
     /// Publish the catalog to a NATS JetStream server, for scans on other
     /// machines: uploads the segments the server lacks and makes this the
     /// current release of the name.
@@ -122,6 +128,20 @@ pub struct PublishArgs {
     pub name: Option<String>,
 }
 
+/// Arguments of `vfp index stills`.
+#[derive(Debug, Args)]
+pub struct StillsArgs {
+    /// The catalog folder.
+    #[arg(short, long, value_name = "CATALOG")]
+    pub catalog: PathBuf,
+    /// The titles [default: every title].
+    #[arg(value_name = "TITLE_ID")]
+    pub ids: Vec<String>,
+    /// Titles done in parallel [default: number of cores].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
 /// A catalog to read.
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
@@ -155,6 +175,11 @@ pub struct TitleArgs {
     /// frames, which then do not find zooms and crops panned off-centre.
     #[arg(long)]
     pub no_local_features: bool,
+    /// Keep a small picture of each title at every stored moment in the
+    /// catalog too (`vfp index stills`), for evidence pages made where
+    /// the titles' videos are not.
+    #[arg(long)]
+    pub stills: bool,
 }
 
 /// Arguments of `vfp index build`.
@@ -241,6 +266,8 @@ pub struct TitlesConfig {
     pub jobs: usize,
     /// How each is fingerprinted.
     pub options: ExtractOptions,
+    /// Whether to keep stills of the titles added.
+    pub stills: bool,
 }
 
 /// Validated `vfp index` configuration.
@@ -302,6 +329,15 @@ pub enum IndexConfig {
         /// The catalog folder.
         catalog: PathBuf,
     },
+    /// Keep stills of titles.
+    Stills {
+        /// The catalog folder.
+        catalog: PathBuf,
+        /// The titles; every title when empty.
+        ids: Vec<String>,
+        /// Titles done at once.
+        jobs: usize,
+    },
     /// Publish to a NATS JetStream server.
     Publish {
         /// The catalog folder.
@@ -348,6 +384,11 @@ impl IndexCommand {
             IndexCommand::List(a) => IndexConfig::List { catalog: a.catalog },
             IndexCommand::Info(a) => IndexConfig::Info { catalog: a.catalog },
             IndexCommand::Verify(a) => IndexConfig::Verify { catalog: a.catalog },
+            IndexCommand::Stills(a) => IndexConfig::Stills {
+                catalog: a.catalog,
+                ids: a.ids,
+                jobs: jobs_or_cores(a.jobs)?,
+            },
             IndexCommand::Publish(a) => {
                 let name = match a.name {
                     Some(name) => name,
@@ -383,6 +424,7 @@ impl TitleArgs {
         Ok(TitlesConfig {
             spec,
             jobs,
+            stills: self.stills,
             options: ExtractOptions {
                 // Many titles in flight share the cores.
                 decoder_threads: decoder_threads_per_file(jobs),

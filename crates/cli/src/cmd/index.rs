@@ -1,4 +1,4 @@
-//! `vfp index build|add|remove|list|info|verify|publish`: the catalog of
+//! `vfp index build|add|remove|exclude|list|info|verify|stills|publish`: the catalog of
 //! protected titles.
 
 use crate::args::{IndexConfig, TitleSpec, TitlesConfig};
@@ -76,11 +76,16 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             if wait == Wait::Fail && dir.exists() {
                 drop(catalog::lock_for_build(&dir, Wait::Fail)?);
             }
+            let stills = titles.stills.then_some(titles.jobs);
             let titles = fingerprint_titles(&titles)?;
+            let ids: Vec<String> = titles.iter().map(|t| t.record.id.clone()).collect();
             let lock = lock(&dir, wait, catalog::lock_for_build)?;
             refuse_existing(&dir, replace)?;
             catalog::build_locked(&lock, HashParams::default(), titles)?;
             drop(lock);
+            if let Some(jobs) = stills {
+                keep_stills(&dir, &ids, jobs)?;
+            }
             let c = Catalog::open(&dir)?;
             eprint!(
                 "{}",
@@ -100,10 +105,17 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             }
             // Titles are fingerprinted without the lock: other writers
             // wait only for the write itself.
+            let stills = titles.stills.then_some(titles.jobs);
             let titles = fingerprint_titles(&titles)?;
+            let ids: Vec<String> = titles.iter().map(|t| t.record.id.clone()).collect();
             let lock = lock(&dir, wait, catalog::lock_catalog)?;
             catalog::add_locked(&lock, titles)?;
             drop(lock);
+            // Made once the titles are in: stills of a title not in the
+            // catalog would be removed by the next change.
+            if let Some(jobs) = stills {
+                keep_stills(&dir, &ids, jobs)?;
+            }
             let c = Catalog::open(&dir)?;
             eprint!(
                 "{}",
@@ -156,6 +168,11 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
                 );
             }
         },
+        IndexConfig::Stills {
+            catalog: dir,
+            ids,
+            jobs,
+        } => keep_stills(&dir, &ids, jobs)?,
         IndexConfig::List { catalog: dir } => to_stdout(&print::list(&Catalog::open(&dir)?))?,
         IndexConfig::Info { catalog: dir } => to_stdout(&print::info(&dir, &Catalog::open(&dir)?))?,
         IndexConfig::Verify { catalog: dir } => {
@@ -186,6 +203,82 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
         }
     }
     Ok(Status::Success)
+}
+
+/// Keeps in the catalog at `dir` the stills of titles `ids` (every title
+/// when empty), made from their videos in parallel; a title whose video
+/// is not here (or changed, or was a `.vfp`) is named with the reason,
+/// and fails the command after the others are done.
+fn keep_stills(dir: &Path, ids: &[String], jobs: usize) -> Result<()> {
+    let c = Catalog::open(dir)?;
+    let mut titles = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for entry in c.titles() {
+        if (ids.is_empty() || ids.contains(&entry.record.id)) && seen.insert(&entry.record.sha256) {
+            titles.push((entry.index, entry.record.id.clone()));
+        }
+    }
+    for id in ids {
+        if c.find_title(id).is_none() {
+            bail!(
+                "{}: no title {:?} in the catalog",
+                dir.display(),
+                printable(id)
+            );
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .context("cannot start worker threads")?;
+    let bar = progress::files(titles.len());
+    let started = Instant::now();
+    let kept: Vec<Result<vfp_scan::evidence::KeptStills, String>> = pool.install(|| {
+        titles
+            .par_iter()
+            .map(|(index, id)| {
+                bar.set_message(id.clone());
+                let kept = vfp_scan::evidence::keep_stills(&c, *index);
+                bar.inc(1);
+                if let Err(why) = &kept {
+                    bar.suspend(|| {
+                        eprintln!(
+                            "vfp: error: {}: stills of {}: {why}",
+                            dir.display(),
+                            printable(id)
+                        );
+                    });
+                }
+                kept
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let (mut pictures, mut bytes, mut failed) = (0usize, 0u64, 0usize);
+    for k in &kept {
+        match k {
+            Ok(k) => {
+                pictures += k.pictures;
+                bytes += k.bytes;
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    eprintln!(
+        "vfp: {}: stills of {} kept ({}, {:.1} MB) in {:.1} s",
+        dir.display(),
+        count(kept.len() - failed, "title"),
+        count(pictures, "picture"),
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        bail!(
+            "the stills of {} could not be made; pages show their frames only where their videos are",
+            count(failed, "title")
+        );
+    }
+    Ok(())
 }
 
 /// The titles named by the arguments: a CSV, or files and folders.

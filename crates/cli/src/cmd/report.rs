@@ -90,7 +90,7 @@ pub fn run(a: ReportArgs) -> Result<Status> {
                             env!("CARGO_PKG_VERSION"),
                             made_utc.clone(),
                         )?;
-                        let e = Evidence::gather(v, provenance, path);
+                        let e = Evidence::gather(v, provenance, path, Some(&catalog));
                         evidence::write(&e, None, &a.output.join(&page), a.force)?;
                         Ok(e)
                     });
@@ -175,15 +175,41 @@ fn read_hits(path: &Path) -> Result<(usize, Vec<Read>)> {
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut records = 0;
     let mut hits = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        if line.trim().is_empty() {
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        let complete = line.ends_with(b"\n");
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let value: serde_json::Value = serde_json::from_str(&line)
-            .with_context(|| format!("{}:{}: not a scan record", path.display(), i + 1))?;
-        let record: FileRecord = serde_json::from_value(value.clone())
-            .with_context(|| format!("{}:{}: not a scan record", path.display(), i + 1))?;
+        let parsed = serde_json::from_slice::<serde_json::Value>(&line).and_then(|value| {
+            serde_json::from_value::<FileRecord>(value.clone()).map(|record| (value, record))
+        });
+        let (value, record) = match parsed {
+            Ok(read) => read,
+            // The last line of a scan still writing (or killed) is cut
+            // short: the page is made of the records before it.
+            Err(_) if !complete => {
+                eprintln!(
+                    "vfp: warning: {}:{number}: the last line is cut short (a scan still writing, or stopped); left out",
+                    path.display()
+                );
+                break;
+            }
+            Err(e) => anyhow::bail!(
+                "{}:{number}: not a scan record ({e}); vfp report reads what vfp scan --format jsonl writes",
+                path.display()
+            ),
+        };
         records += 1;
         if record.verdict != Verdict::Match {
             continue;

@@ -54,7 +54,7 @@ pub fn run(cfg: VerifyConfig) -> Result<Status> {
             env!("CARGO_PKG_VERSION"),
             vfp_ledger::utc_now(),
         )?;
-        let evidence = Evidence::gather(verification, provenance, &cfg.clip);
+        let evidence = Evidence::gather(verification, provenance, &cfg.clip, Some(&catalog));
         if let Some(out) = &cfg.report {
             evidence::write(&evidence, review.as_ref(), out, cfg.force)?;
             eprintln!(

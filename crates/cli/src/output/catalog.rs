@@ -95,6 +95,19 @@ pub fn info(dir: &Path, c: &Catalog) -> String {
         bytes.saturating_sub(features) as f64 / frames.max(1) as f64,
         features as f64 / pictures.max(1) as f64,
     );
+    let (kept, stills_bytes) = c.stills_kept();
+    let _ = writeln!(
+        out,
+        "stills         {}",
+        if kept == 0 {
+            "none (evidence pages show title frames only where the titles' videos are; vfp index stills)".to_owned()
+        } else {
+            format!(
+                "of {} title videos, {stills_bytes} bytes (left out of vfp index publish)",
+                kept
+            )
+        }
+    );
     out
 }
 

@@ -96,6 +96,9 @@ struct PairView {
     title_tc: String,
     clip_picture: Picture,
     title_picture: Picture,
+    /// Where the title's picture comes from when not its video; empty
+    /// when it is.
+    title_from: String,
     distance: u32,
     /// Which evidence the pair is, and what its distance measures.
     evidence: &'static str,
@@ -510,6 +513,7 @@ fn pair_view(shown: &ShownPair) -> PairView {
         title_tc: timecode(u64::from(shown.pair.title_ms)),
         clip_picture: picture(&shown.clip),
         title_picture: picture(&shown.title),
+        title_from: shown.title_from.clone().unwrap_or_default(),
         distance: shown.pair.distance,
         evidence: evidence_words(shown.pair.found_by),
     }
@@ -540,7 +544,7 @@ mod tests {
 
     /// The evidence of `v`, a check of `clip`, with [`provenance`].
     fn evidence(v: Verification, clip: &str) -> Evidence {
-        Evidence::gather(v, provenance(), Path::new(clip))
+        Evidence::gather(v, provenance(), Path::new(clip), None)
     }
 
     #[test]

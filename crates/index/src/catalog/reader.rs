@@ -5,6 +5,7 @@
 
 use super::manifest::{manifest_text, read_manifest, ManifestBody, PublicRange, Removed};
 use crate::segment::{Segment, SegmentTitle};
+use crate::stills::{stills_path, Stills};
 use crate::{IndexError, TitleRecord};
 use memmap2::Mmap;
 use std::collections::HashSet;
@@ -369,13 +370,52 @@ impl Catalog {
         Ok(CatalogFiles { manifest, segments })
     }
 
-    /// Checks every checksum of every segment.
+    /// The stills of the title video with SHA-256 `sha256_hex`, if this
+    /// catalog folder keeps them ([`crate::stills`]), opened and checked;
+    /// a pack made from another video is refused.
+    pub fn stills_of(&self, sha256_hex: &str) -> Result<Option<Stills>, IndexError> {
+        let Some(path) = stills_path(&self.dir, sha256_hex) else {
+            return Ok(None);
+        };
+        match Stills::open(&path) {
+            Err(IndexError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Ok(None)
+            }
+            Ok(s) if s.sha256_hex() != sha256_hex => Err(IndexError::Stills {
+                path,
+                reason: format!("made from another video (SHA-256 {})", s.sha256_hex()),
+            }),
+            other => other.map(Some),
+        }
+    }
+
+    /// The title videos (by SHA-256) whose stills this catalog keeps, and
+    /// their bytes in all.
+    pub fn stills_kept(&self) -> (usize, u64) {
+        let mut shas: Vec<&str> = self
+            .titles()
+            .iter()
+            .map(|t| t.record.sha256.as_str())
+            .collect();
+        shas.sort_unstable();
+        shas.dedup();
+        shas.iter()
+            .filter_map(|sha| stills_path(&self.dir, sha))
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .fold((0, 0), |(n, bytes), m| (n + 1, bytes + m.len()))
+    }
+
+    /// Checks every checksum of every segment, and of every stills pack
+    /// of a live title.
     pub fn verify(&self) -> Result<(), IndexError> {
         for (entry, seg) in self.body.segments.iter().zip(&self.segments) {
             seg.verify().map_err(|source| IndexError::Segment {
                 path: self.dir.join(&entry.file),
                 source,
             })?;
+        }
+        for t in self.titles() {
+            self.stills_of(&t.record.sha256)?;
         }
         Ok(())
     }

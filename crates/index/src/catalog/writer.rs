@@ -15,6 +15,7 @@ use super::manifest::{
 use super::reader::Catalog;
 use crate::lock::{Wait, WriterLock, LOCK_FILE};
 use crate::segment::{AlignedBytes, Segment, SegmentBuilder, SegmentTitle};
+use crate::stills::{STILLS_DIR, STILLS_EXTENSION};
 use crate::{IndexError, TitleRecord};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -187,6 +188,36 @@ fn remove_unlisted(_lock: &WriterLock, dir: &Path, body: &ManifestBody) {
     }
 }
 
+/// Deletes the stills packs of videos no live title of the catalog in
+/// `dir` was made from (after a remove, or a build that replaced the
+/// titles); only a writer may (`_lock` is the proof). Packs are written
+/// after their title is in the catalog, so a pack being written is never
+/// one of these.
+fn remove_unused_stills(_lock: &WriterLock, dir: &Path) {
+    let Ok(catalog) = Catalog::open(dir) else {
+        return;
+    };
+    let live: HashSet<String> = catalog
+        .titles()
+        .iter()
+        .map(|t| format!("{}.{STILLS_EXTENSION}", t.record.sha256))
+        .collect();
+    let Ok(entries) = std::fs::read_dir(dir.join(STILLS_DIR)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(STILLS_EXTENSION)
+            && !name.starts_with('.')
+            && !live.contains(name.as_ref())
+        {
+            // Best effort: a pack left behind is only space.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Takes the writer lock of the folder `dir` for building a catalog in
 /// it: creates the folder if missing; refuses a folder that holds other
 /// files and no catalog (vfp never scatters catalog files, not even its
@@ -270,6 +301,7 @@ pub fn build_locked(
     };
     write_manifest(dir, &body)?;
     remove_unlisted(lock, dir, &body);
+    remove_unused_stills(lock, dir);
     Ok(())
 }
 
@@ -524,5 +556,6 @@ pub fn remove_locked(lock: &WriterLock, id: &str) -> Result<(), IndexError> {
     write_manifest(dir, &body)?;
     drop(catalog);
     remove_unlisted(lock, dir, &body);
+    remove_unused_stills(lock, dir);
     Ok(())
 }
