@@ -4,7 +4,7 @@
 # format check, clippy with warnings denied, docs, all tests, each
 # criterion benchmark run once in test mode (that it runs, not its
 # speed), a short fuzz run of each parser of untrusted bytes
-# (VFP_FUZZ_SECONDS per target, default 20), the reliability soak
+# (VFP_FUZZ_SECONDS per target, default 10), the reliability soak
 # (VFP_SOAK_FILES, default 1000), the README's start to finish from a
 # crawl to a notice (walkthrough.sh), a 3-node NATS JetStream cluster
 # losing a worker and a server mid-run (demo/cluster.sh 60), the
@@ -47,7 +47,7 @@ cargo test -p vfp-benches --benches --locked
 # builds (scripts/bench/*.sh run alone build one).
 export VFP_BIN=$root/target/debug/vfp
 phase "fuzz"
-bash scripts/dev/fuzz.sh "${VFP_FUZZ_SECONDS:-20}"
+bash scripts/dev/fuzz.sh "${VFP_FUZZ_SECONDS:-10}"
 phase "soak"
 bash scripts/dev/soak.sh "${VFP_SOAK_FILES:-1000}"
 phase "walkthrough: the README's start to finish, from a crawl to a notice"

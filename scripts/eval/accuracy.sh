@@ -5,7 +5,8 @@
 # the harness's results CSV and prints the scores.
 #   scripts/eval/accuracy.sh [extra vfp scan options, e.g. --radius 15]
 # Env: VFP_EVAL_HARNESS (default ../shared/eval), VFP_EVAL_CACHE (default
-# target/eval-cache), SPLIT (default dev).
+# target/eval-cache), SPLIT (default dev), VFP_EVAL_NO_RECORD (set: the
+# figures are not recorded in docs/measured.json).
 set -euo pipefail
 name=eval
 source "$(dirname "$0")/common.sh"
@@ -48,7 +49,7 @@ python3 "$harness/score.py" --truth "$set_dir/truth.csv" --results "$work/result
 
 # The figures the evidence page and the README quote, at the defaults: the
 # negatives' claims, and the detected copies' scores.
-if [ $# -eq 0 ]; then
+if [ $# -eq 0 ] && [ -z "${VFP_EVAL_NO_RECORD:-}" ]; then
   python3 - "$set_dir/truth.csv" "$work/results.jsonl" "$record" "$split" <<'PY'
 import csv, json, os, statistics, subprocess, sys
 truth_csv, results, record, split = sys.argv[1:5]

@@ -84,7 +84,9 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             catalog::build_locked(&lock, HashParams::default(), titles)?;
             drop(lock);
             if let Some(jobs) = stills {
-                keep_stills(&dir, &ids, jobs)?;
+                keep_stills(&dir, &ids, jobs).with_context(|| {
+                    format!("{}: the catalog is built, with every title", dir.display())
+                })?;
             }
             let c = Catalog::open(&dir)?;
             eprint!(
@@ -114,7 +116,8 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
             // Made once the titles are in: stills of a title not in the
             // catalog would be removed by the next change.
             if let Some(jobs) = stills {
-                keep_stills(&dir, &ids, jobs)?;
+                keep_stills(&dir, &ids, jobs)
+                    .with_context(|| format!("{}: the titles are added", dir.display()))?;
             }
             let c = Catalog::open(&dir)?;
             eprint!(
