@@ -77,6 +77,47 @@ pub(crate) struct VideoInput {
     keyframes_only: bool,
     /// What decoding has cost so far.
     cost: Cost,
+    /// Which packets need not be decoded, if any.
+    skip: Option<SkipPlan>,
+}
+
+/// Frames a sampler at a known rate will not take, told apart before they
+/// are decoded: the decoder is asked to skip each packet that holds no
+/// sampling time (FFmpeg's `skip_frame` at "non-reference"), and skips it
+/// if no other frame depends on it. What is decoded and sampled is the
+/// same as without skipping: only frames nobody looks at are left out.
+/// Decoders that cannot tell reference frames (most intra-only codecs)
+/// decode everything, as before.
+#[derive(Clone, Copy, Debug)]
+struct SkipPlan {
+    /// The sampler's period, s.
+    period_s: f64,
+    /// Whether the decoder is set to skip now (it is told only of
+    /// changes).
+    skipping: bool,
+}
+
+/// How far a frame's span is widened before asking whether it holds a
+/// sampling time, s, at its start and at its end: a frame the sampler
+/// might take (a time rounded, uneven frame durations) is decoded. At its
+/// start by less than the sampler's tolerance: a time the frame before
+/// shows exactly is that frame's.
+const SKIP_MARGIN_START_S: f64 = 0.0005;
+const SKIP_MARGIN_END_S: f64 = 0.002;
+
+impl SkipPlan {
+    /// Whether the frame shown at `at_s` for `duration_s` holds none of
+    /// the sampler's times. The sampler ([`Sampler`](crate::sample::Sampler))
+    /// takes the first frame at or (within its tolerance) just before each
+    /// multiple of the period: a frame holds one when a multiple falls
+    /// after the frame before it and not after it.
+    fn unsampled(&self, at_s: f64, duration_s: f64) -> bool {
+        let tolerance_s = crate::sample::EARLY_TOLERANCE_S;
+        let from = (at_s - duration_s + tolerance_s - SKIP_MARGIN_START_S) / self.period_s;
+        let to = (at_s + tolerance_s + SKIP_MARGIN_END_S) / self.period_s;
+        // No multiple k with from < k <= to.
+        to.floor() <= from.floor() && from.is_finite() && to.is_finite()
+    }
 }
 
 /// How to decode.
@@ -88,6 +129,10 @@ pub(crate) struct DecodeOptions {
     pub keyframes_only: bool,
     /// Give up on a file after this long (wall-clock time from its open).
     pub time_limit: Option<std::time::Duration>,
+    /// The rate the frames will be sampled at, per second, if it is known:
+    /// a frame no sampled frame depends on and that the sampler would
+    /// not take is then not decoded ([`SkipPlan`]).
+    pub sample_fps: Option<f32>,
 }
 
 /// Most pixels decoded per byte of the file. Real video is far below it:
@@ -485,6 +530,13 @@ impl VideoInput {
             keyframes_only: opts.keyframes_only,
             seeked: false,
             cost: Cost::new(source.size(), opts.time_limit),
+            skip: opts
+                .sample_fps
+                .filter(|fps| fps.is_finite() && *fps > 0.0 && !opts.keyframes_only)
+                .map(|fps| SkipPlan {
+                    period_s: 1.0 / f64::from(fps),
+                    skipping: false,
+                }),
         })
     }
 
@@ -528,16 +580,33 @@ impl VideoInput {
                 d if d > 0 => d as f64 * self.time_base_s,
                 _ => clock.frame_s,
             };
+            let mut shown_at_s = None;
             match packet.pts().or(packet.dts()) {
                 Some(pts) => {
                     let start = declared_start.or(first_packet_pts).unwrap_or(pts);
                     first_packet_pts.get_or_insert(pts);
                     let at_s = pts.saturating_sub(start) as f64 * self.time_base_s;
                     packets_end_s = packets_end_s.max(at_s + duration_s);
+                    // Only a presentation time says when the frame shows.
+                    if packet.pts().is_some() && packet.duration() > 0 {
+                        shown_at_s = Some(at_s);
+                    }
                 }
                 // Some containers (Ogg) stamp only the last packet of a
                 // page; the others follow on from it.
                 None => packets_end_s += duration_s,
+            }
+            if let Some(plan) = self.skip.as_mut() {
+                let skip = !packet.is_key()
+                    && shown_at_s.is_some_and(|at_s| plan.unsampled(at_s, duration_s));
+                if skip != plan.skipping {
+                    plan.skipping = skip;
+                    self.decoder.skip_frame(if skip {
+                        ffmpeg::Discard::NonReference
+                    } else {
+                        ffmpeg::Discard::Default
+                    });
+                }
             }
             if self.keyframes_only && !packet.is_key() {
                 continue;
@@ -878,7 +947,94 @@ fn describe_streams(input: &Input) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::FrameClock;
+    use super::{DecodeOptions, FrameClock, SkipPlan, VideoInput};
+    use crate::material::{write_video, Encoding, Scene};
+    use crate::sample::Sampler;
+    use crate::SourceFile;
+    use vfp_fingerprint::Sampling;
+
+    #[test]
+    fn a_frame_is_unsampled_when_no_sampling_time_falls_in_its_span() {
+        let plan = SkipPlan {
+            period_s: 0.25,
+            skipping: false,
+        };
+        let frame_s = 1.0 / 30.0;
+        let sampled: Vec<usize> = (0..60)
+            .filter(|&i| !plan.unsampled(i as f64 * frame_s, frame_s))
+            .collect();
+        // The frame at or just after each quarter second is kept, and no
+        // other.
+        let expected: Vec<usize> = (0..8).map(|k| (k as f64 * 7.5).ceil() as usize).collect();
+        assert_eq!(sampled, expected);
+        let never = SkipPlan {
+            period_s: f64::NAN,
+            skipping: false,
+        };
+        assert!(!never.unsampled(1.0, frame_s));
+    }
+
+    /// (time, pixels' checksum) of the frames a sampler at `fps` takes,
+    /// and how many frames were decoded.
+    fn sampled_frames(path: &std::path::Path, fps: f32, skip: bool) -> (Vec<(u32, u64)>, u64) {
+        let file = SourceFile::open(path).unwrap();
+        let mut input = VideoInput::open(
+            &file,
+            DecodeOptions {
+                threads: 1,
+                keyframes_only: false,
+                time_limit: None,
+                sample_fps: skip.then_some(fps),
+            },
+        )
+        .unwrap();
+        let mut sampler = Sampler::new(Sampling::Dense { fps });
+        let mut taken = Vec::new();
+        let decoded = input
+            .decode(|t_s, frame| {
+                if let Some(t_ms) = sampler.accept(t_s) {
+                    let sum = frame.data(0).iter().fold(0u64, |h, &b| {
+                        h.wrapping_mul(1_000_003).wrapping_add(u64::from(b))
+                    });
+                    taken.push((t_ms, sum));
+                }
+                Ok(())
+            })
+            .unwrap();
+        (taken, decoded)
+    }
+
+    #[test]
+    fn skipping_unsampled_frames_leaves_every_sampled_frame_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b-frames.mp4");
+        let encoding = Encoding {
+            width: 320,
+            height: 180,
+            fps: 30,
+            crf: 23,
+            keyframe_s: 2,
+        };
+        write_video(&path, Scene { seed: 9 }, 0.0, 6.0, &encoding).unwrap();
+        for fps in [4.0, 10.0, 15.0, 30.0] {
+            let (all, all_decoded) = sampled_frames(&path, fps, false);
+            let (skipped, skip_decoded) = sampled_frames(&path, fps, true);
+            assert_eq!(all.len(), (6.0 * fps) as usize, "{fps}");
+            assert_eq!(all, skipped, "at {fps} samples a second");
+            assert_eq!(all_decoded, 180);
+            if fps <= 15.0 {
+                // x264's B-frames that nothing refers to are left out
+                // (92 of 180 decoded at 15 a second, 103 at 4: the rest
+                // are referred to).
+                assert!(
+                    skip_decoded * 10 <= all_decoded * 7,
+                    "{fps}: {skip_decoded}"
+                );
+            } else {
+                assert_eq!(skip_decoded, all_decoded);
+            }
+        }
+    }
 
     #[test]
     fn clock_counts_from_the_stream_start() {

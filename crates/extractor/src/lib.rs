@@ -32,6 +32,7 @@ pub mod borders;
 pub mod captions;
 mod decode;
 mod error;
+pub mod fast;
 pub mod features;
 mod file;
 pub mod hash;
@@ -44,6 +45,7 @@ mod scale;
 pub mod screen;
 pub mod sniff;
 pub mod split;
+mod stages;
 mod thumbnails;
 pub mod tilt;
 mod views;
@@ -55,6 +57,7 @@ pub use luma::{LumaImage, Rect, Resampler};
 pub use screen::Quad;
 pub use sniff::{sniff, Sniffed};
 pub use split::Panes;
+pub use stages::StageTimes;
 pub use thumbnails::{each_thumbnail, thumbnails, Thumbnail};
 pub use views::SampleView;
 
@@ -126,7 +129,7 @@ pub fn extract_partial(
         keep_partial: true,
         ..*opts
     };
-    run(path, &opts, |_| {}, None, None, &mut |_| Ok(()))
+    run(path, &opts, |_| {}, None, None, &mut |_| Ok(())).map(|r| (r.fingerprint, r.cut_short))
 }
 
 /// What [`extract_in_parts`] read of a file.
@@ -138,6 +141,8 @@ pub struct Extracted {
     /// reading early ([`ExtractError::Damaged`]): the parts handed over
     /// are of the readable part only.
     pub cut_short: Option<ExtractError>,
+    /// Where the extraction's time went (not counting `on_part`).
+    pub times: StageTimes,
 }
 
 /// `opts` without [`ExtractOptions::keep_partial`]: for the extractions
@@ -155,7 +160,7 @@ pub fn extract_observed(
     opts: &ExtractOptions,
     observe: impl FnMut(SampleView<'_>),
 ) -> Result<Fingerprint, ExtractError> {
-    run(path, &whole(opts), observe, None, None, &mut |_| Ok(())).map(|(fp, _)| fp)
+    run(path, &whole(opts), observe, None, None, &mut |_| Ok(())).map(|r| r.fingerprint)
 }
 
 /// Fingerprints the stretch of `path` from `from_ms` to `to_ms` (times
@@ -181,7 +186,7 @@ pub fn extract_range(
         Some((from_ms, to_ms)),
         &mut |_| Ok(()),
     )
-    .map(|(fp, _)| fp)
+    .map(|r| r.fingerprint)
 }
 
 /// What decoding a file alone gave ([`decode_only`]).
@@ -216,6 +221,7 @@ pub fn decode_only(
             threads: decoder_threads,
             keyframes_only,
             time_limit: None,
+            sample_fps: None,
         },
     )?;
     let mut last_frame_s = 0.0f64;
@@ -266,9 +272,10 @@ pub fn extract_in_parts<E: From<ExtractError>>(
     });
     match (result, failure) {
         (_, Some(e)) => Err(e),
-        (Ok((fp, cut_short)), None) => Ok(Extracted {
-            source: fp.source,
-            cut_short,
+        (Ok(run), None) => Ok(Extracted {
+            source: run.fingerprint.source,
+            cut_short: run.cut_short,
+            times: run.times,
         }),
         (Err(e), None) => Err(e.into()),
     }

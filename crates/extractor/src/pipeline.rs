@@ -7,6 +7,7 @@ use crate::decode::{DecodeOptions, VideoInput};
 use crate::file::SourceFile;
 use crate::sample::Sampler;
 use crate::scale::{FeatureScaler, WorkScaler};
+use crate::stages::{timed, StageTimes};
 use crate::views::{self, SampleView, WindowHasher};
 use crate::{features, ExtractError, ExtractOptions, Parts};
 use std::path::Path;
@@ -16,6 +17,15 @@ use vfp_fingerprint::{ExtractParams, Fingerprint, HashedFrame, Sampling, SourceI
 /// Longest video a `.vfp` can time-stamp: u32 milliseconds, ~49 days; we
 /// stop well before.
 const MAX_DURATION_H: u32 = 1_000;
+
+/// What [`run`] returns: the fingerprint (without frames when handed over
+/// in parts), the damage that cut the file short if it was, and where the
+/// time went.
+pub(crate) struct Run {
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) cut_short: Option<ExtractError>,
+    pub(crate) times: StageTimes,
+}
 
 /// Decodes, samples and hashes `path`; with `parts`, hands the fingerprint
 /// to `on_part` in parts and returns it without frames; with `range` (ms),
@@ -27,8 +37,9 @@ pub(crate) fn run(
     parts: Option<Parts>,
     range: Option<(u32, u32)>,
     on_part: &mut dyn FnMut(Fingerprint) -> Result<(), ExtractError>,
-) -> Result<(Fingerprint, Option<ExtractError>), ExtractError> {
+) -> Result<Run, ExtractError> {
     let params = opts.params;
+    let mut times = StageTimes::default();
     if !params.sampling.is_valid() {
         return Err(ExtractError::InvalidParams(format!(
             "sample rate must be above 0 and at most {} per second, got {}",
@@ -48,11 +59,15 @@ pub(crate) fn run(
             threads: opts.decoder_threads,
             keyframes_only: params.sampling == Sampling::Keyframes,
             time_limit: opts.time_limit,
+            sample_fps: match params.sampling {
+                Sampling::Dense { fps } => Some(fps),
+                Sampling::Keyframes => None,
+            },
         },
     )?;
     let file_size = file.size();
     let sha256 = match range {
-        None => file.sha256()?,
+        None => timed(&mut times.read_s, || file.sha256())?,
         Some((from_ms, _)) => {
             input.seek_to(f64::from(from_ms) / 1000.0);
             [0; 32]
@@ -92,7 +107,7 @@ pub(crate) fn run(
     let mut last_t_s = 0.0f64;
     let mut parted = parts.map(PartBuilder::new);
     let mut sampled = 0usize;
-    let decoded = input.decode(|t_s, frame| {
+    let mut handle = |t_s: f64, frame: &ffmpeg_next::util::frame::Video| {
         if t_s < range_from_s {
             return Ok(());
         }
@@ -114,10 +129,13 @@ pub(crate) fn run(
                 // The first sample of each step of the clock: the rate
                 // holds whatever the sampling.
                 next_feature_ms = (t_ms / step_ms + 1).saturating_mul(step_ms);
-                let picture = feature_scaler.scale(frame, path)?;
-                features.extend(features::describe(t_ms, &picture, &opts.features));
+                let picture = timed(&mut times.scale_s, || feature_scaler.scale(frame, path))?;
+                timed(&mut times.features_s, || {
+                    features.extend(features::describe(t_ms, &picture, &opts.features))
+                });
             }
-            let picture = scaler.scale(frame, path)?.rotated_cw(facts.rotation_deg);
+            let picture = timed(&mut times.scale_s, || scaler.scale(frame, path))?
+                .rotated_cw(facts.rotation_deg);
             hasher.push(t_ms, picture, &mut observe);
             if let Some(builder) = parted.as_mut().filter(|b| b.is_due(&hasher)) {
                 let (frames, views) = hasher.drain();
@@ -126,7 +144,18 @@ pub(crate) fn run(
             }
         }
         Ok(())
+    };
+    // Time in the callback below, taken from the decode call's to leave
+    // the decoder's own.
+    let mut handling_s = 0.0f64;
+    let decode_started = std::time::Instant::now();
+    let decoded = input.decode(|t_s, frame| {
+        let started = std::time::Instant::now();
+        let handled = handle(t_s, frame);
+        handling_s += started.elapsed().as_secs_f64();
+        handled
     });
+    times.decode_s += (decode_started.elapsed().as_secs_f64() - handling_s).max(0.0);
     let mut cut_short = None;
     match decoded {
         Err(ExtractError::Stopped) if past_range => {}
@@ -140,7 +169,8 @@ pub(crate) fn run(
         }
     }
     file.check_unchanged()?;
-    let (frames, views) = hasher.finish(&mut observe);
+    let (frames, views, hashing_times) = hasher.finish(&mut observe);
+    times.add(&hashing_times);
     let duration_s = facts.duration_s.unwrap_or(last_t_s).max(last_t_s);
     source.duration_ms = (duration_s * 1000.0).round() as u64;
     if let Some(mut builder) = parted {
@@ -149,8 +179,8 @@ pub(crate) fn run(
             part.source.duration_ms = source.duration_ms;
             on_part(part)?;
         }
-        return Ok((
-            Fingerprint {
+        return Ok(Run {
+            fingerprint: Fingerprint {
                 source,
                 params,
                 frames: Vec::new(),
@@ -158,10 +188,11 @@ pub(crate) fn run(
                 features: Vec::new(),
             },
             cut_short,
-        ));
+            times,
+        });
     }
-    Ok((
-        Fingerprint {
+    Ok(Run {
+        fingerprint: Fingerprint {
             source,
             params,
             frames,
@@ -169,7 +200,8 @@ pub(crate) fn run(
             features,
         },
         cut_short,
-    ))
+        times,
+    })
 }
 
 /// Cuts a video's hashed frames into [`Parts`]: what it holds between

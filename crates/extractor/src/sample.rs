@@ -14,7 +14,7 @@ pub(crate) struct Sampler {
 
 /// Frames up to this early still count for a grid point: container
 /// timestamps are rounded, so a frame meant for t = 250 ms may say 249.6.
-const EARLY_TOLERANCE_S: f64 = 0.001;
+pub(crate) const EARLY_TOLERANCE_S: f64 = 0.001;
 
 impl Sampler {
     pub(crate) fn new(mode: Sampling) -> Self {

@@ -58,6 +58,7 @@ pub fn each_thumbnail(
             threads: 0,
             keyframes_only: false,
             time_limit: None,
+            sample_fps: None,
         },
     )?;
     let rotation = input.facts.rotation_deg;

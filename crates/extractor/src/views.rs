@@ -13,6 +13,7 @@ use crate::inset;
 use crate::luma::{self, LumaImage, MappedSampler, Rect, Resampler};
 use crate::screen::{self, Quad};
 use crate::split::{self, Panes};
+use crate::stages::{timed, StageTimes};
 use crate::tilt;
 use vfp_fingerprint::{
     ExtractParams, FrameFlags, HashedFrame, Sampling, ViewRegion, ViewTrack, FULL_VIEW_PCT,
@@ -78,6 +79,8 @@ pub(crate) struct WindowHasher {
     screen: SparseTrack,
     /// Caption boxes over the frame.
     captions: CaptionTracker,
+    /// Time spent framing, resampling views and hashing them.
+    pub(crate) times: StageTimes,
 }
 
 /// What a window of samples shows, decided once for all its samples.
@@ -120,13 +123,13 @@ impl SparseTrack {
         t_ms: u32,
         picture: &LumaImage,
         sampler: Option<&ViewSampler>,
-        params: &ExtractParams,
-        keyframe: bool,
+        hashing: &Hashing<'_>,
+        times: &mut StageTimes,
     ) {
         self.frames.push(match sampler {
             Some(s) => {
                 self.any = true;
-                hash_sample(t_ms, &s.resample(picture), params, keyframe)
+                hashing.hash(t_ms, picture, s, times)
             }
             None => placeholder(t_ms),
         });
@@ -153,6 +156,30 @@ pub(crate) fn placeholder(t_ms: u32) -> HashedFrame {
         mirrored: Default::default(),
         quality: 0,
         flags: FrameFlags::LOW_INFORMATION,
+    }
+}
+
+/// How a window's samples are hashed: the parameters, and whether they
+/// are keyframes.
+struct Hashing<'a> {
+    params: &'a ExtractParams,
+    keyframe: bool,
+}
+
+impl Hashing<'_> {
+    /// Sample `t_ms` through `sampler`, hashed; the time each step took
+    /// added to `times`.
+    fn hash(
+        &self,
+        t_ms: u32,
+        picture: &LumaImage,
+        sampler: &ViewSampler,
+        times: &mut StageTimes,
+    ) -> HashedFrame {
+        let input = timed(&mut times.views_s, || sampler.resample(picture));
+        timed(&mut times.hash_s, || {
+            hash_sample(t_ms, &input, self.params, self.keyframe)
+        })
     }
 }
 
@@ -189,6 +216,7 @@ impl WindowHasher {
             lower_pane_window: SparseTrack::new(ViewRegion::LowerPaneWindow),
             screen: SparseTrack::new(ViewRegion::Screen),
             captions: CaptionTracker::default(),
+            times: StageTimes::default(),
         }
     }
 
@@ -216,12 +244,14 @@ impl WindowHasher {
         if self.pictures.is_empty() {
             return;
         }
-        let change = self
-            .params
-            .hash
-            .crop_borders
-            .then(|| self.detector.framing_change(&self.pictures))
-            .flatten();
+        let (detector, pictures) = (&mut self.detector, &self.pictures);
+        let change = timed(&mut self.times.framing_s, || {
+            self.params
+                .hash
+                .crop_borders
+                .then(|| detector.framing_change(pictures))
+                .flatten()
+        });
         if let Some(k) = change.filter(|&k| k > 0 && k < self.pictures.len()) {
             let rest_ms = self.times_ms.split_off(k);
             let rest = self.pictures.split_off(k);
@@ -239,6 +269,7 @@ impl WindowHasher {
         if self.pictures.is_empty() {
             return;
         }
+        let started = std::time::Instant::now();
         let Framing {
             active,
             tilt_deg,
@@ -246,6 +277,7 @@ impl WindowHasher {
             panes,
             screen,
         } = self.framing();
+        self.times.framing_s += started.elapsed().as_secs_f64();
         let zoom = |pct: u8| f32::from(pct) / 100.0;
         let region_sampler = |r: Rect| {
             ViewSampler::Straight(Resampler::new(
@@ -279,33 +311,32 @@ impl WindowHasher {
                 )),
             })
             .collect();
-        let keyframe = self.params.sampling == Sampling::Keyframes;
+        let hashing = Hashing {
+            params: &self.params,
+            keyframe: self.params.sampling == Sampling::Keyframes,
+        };
+        let times = &mut self.times;
         for (t_ms, picture) in self.times_ms.drain(..).zip(self.pictures.drain(..)) {
             let mut hashed = samplers
                 .iter()
-                .map(|s| hash_sample(t_ms, &s.resample(&picture), &self.params, keyframe));
+                .map(|s| hashing.hash(t_ms, &picture, s, times));
             let Some(frame) = hashed.next() else {
                 unreachable!("the whole picture is always a view");
             };
             for (track, view) in self.views.iter_mut().zip(hashed) {
                 track.push(view);
             }
-            let params = &self.params;
-            let inset_s = inset_sampler.as_ref();
-            self.inset.push(t_ms, &picture, inset_s, params, keyframe);
-            let whole_s = whole_sampler.as_ref();
-            self.whole_frame
-                .push(t_ms, &picture, whole_s, params, keyframe);
-            let window_s = window_sampler.as_ref();
-            self.window.push(t_ms, &picture, window_s, params, keyframe);
-            let upper_s = upper_pane_sampler.as_ref();
-            self.upper_pane_window
-                .push(t_ms, &picture, upper_s, params, keyframe);
-            let lower_s = lower_pane_sampler.as_ref();
-            self.lower_pane_window
-                .push(t_ms, &picture, lower_s, params, keyframe);
-            let screen_s = screen_sampler.as_ref();
-            self.screen.push(t_ms, &picture, screen_s, params, keyframe);
+            let sparse = [
+                (&mut self.inset, inset_sampler.as_ref()),
+                (&mut self.whole_frame, whole_sampler.as_ref()),
+                (&mut self.window, window_sampler.as_ref()),
+                (&mut self.upper_pane_window, upper_pane_sampler.as_ref()),
+                (&mut self.lower_pane_window, lower_pane_sampler.as_ref()),
+                (&mut self.screen, screen_sampler.as_ref()),
+            ];
+            for (track, sampler) in sparse {
+                track.push(t_ms, &picture, sampler, &hashing, times);
+            }
             observe(SampleView {
                 frame: &frame,
                 picture: &picture,
@@ -409,9 +440,10 @@ impl WindowHasher {
     pub(crate) fn finish(
         mut self,
         observe: &mut impl FnMut(SampleView<'_>),
-    ) -> (Vec<HashedFrame>, Vec<ViewTrack>) {
+    ) -> (Vec<HashedFrame>, Vec<ViewTrack>, StageTimes) {
         self.flush(observe);
-        self.drain()
+        let (frames, views) = self.drain();
+        (frames, views, self.times)
     }
 }
 

@@ -1,12 +1,11 @@
 //! What scanning a file cost, by stage: the clock time spent searching
-//! the catalog and matching, measured where they run, and the counts
-//! behind them. Decoding, framing and hashing run interleaved with them
-//! (each part of a video is searched as soon as it is hashed), so their
-//! time is what is left of the whole; `vfp bench` splits it further
-//! against a decode-only pass of the same file.
+//! the catalog and matching, and in each stage of the extraction
+//! (decoding, scaling, framing, views, hashing, local features), measured
+//! where they run, and the counts behind them.
 
 use serde::Serialize;
 use std::time::{Duration, Instant};
+use vfp_extractor::StageTimes;
 
 /// The cost of one file's scan (or the sum over several files).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -31,6 +30,9 @@ pub struct ScanCost {
     pub keypoint_lookups: u64,
     /// Title frames compared by the follow step.
     pub follow_probes: u64,
+    /// The extraction's time by stage (in `total_s`, beside search and
+    /// matching).
+    pub stages: StageTimes,
 }
 
 impl ScanCost {
@@ -51,6 +53,7 @@ impl ScanCost {
         self.hash_hits += other.hash_hits;
         self.keypoint_lookups += other.keypoint_lookups;
         self.follow_probes += other.follow_probes;
+        self.stages.add(&other.stages);
     }
 }
 
@@ -78,6 +81,10 @@ mod tests {
             hash_hits: 3,
             keypoint_lookups: 7,
             follow_probes: 9,
+            stages: StageTimes {
+                decode_s: 0.5,
+                ..StageTimes::default()
+            },
         };
         sum.add(&one);
         sum.add(&one);
@@ -85,6 +92,7 @@ mod tests {
         assert_eq!((sum.moments, sum.hash_lookups, sum.hash_hits), (20, 80, 6));
         assert_eq!((sum.keypoint_lookups, sum.follow_probes), (14, 18));
         assert_eq!(sum.extract_s(), 2.5);
+        assert_eq!(sum.stages.decode_s, 1.0);
         // Clock noise never makes extraction negative.
         let odd = ScanCost {
             total_s: 1.0,

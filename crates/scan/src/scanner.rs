@@ -211,6 +211,7 @@ impl<'c> Scanner<'c> {
                 Ok::<(), ScanError>(())
             },
         )?;
+        cost.stages.add(&read.times);
         let inconclusive = self.too_little(path, &read.source, informative);
         Ok(Scanned {
             source: read.source,

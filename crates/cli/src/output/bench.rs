@@ -179,10 +179,21 @@ pub fn human(r: &BenchReport) -> String {
     let stage = |out: &mut String, name: &str, st: &Stage| {
         let _ = writeln!(out, "{name:<20} {:>8.2}  {:>5.1} %", st.s, st.share * 100.0);
     };
-    stage(&mut out, "decode", &t.stages.decode);
-    stage(&mut out, "framing + hashing", &t.stages.framing_hashing);
-    stage(&mut out, "catalog search", &t.stages.search);
-    stage(&mut out, "matching", &t.stages.matching);
+    let st = &t.stages;
+    for (name, s) in [
+        ("read (SHA-256)", &st.read),
+        ("decode", &st.decode),
+        ("scaling", &st.scale),
+        ("framing", &st.framing),
+        ("views", &st.views),
+        ("hashing", &st.hash),
+        ("local features", &st.features),
+        ("other extraction", &st.other),
+        ("catalog search", &st.search),
+        ("matching", &st.matching),
+    ] {
+        stage(&mut out, name, s);
+    }
     out.push('\n');
 
     let _ = writeln!(
