@@ -3,7 +3,7 @@
 //!
 //! This is the only module that talks to FFmpeg's demuxer and decoder.
 
-use crate::file::SourceFile;
+use crate::file::{SharedHash, SourceFile};
 use crate::ExtractError;
 use ffmpeg::codec::threading;
 use ffmpeg::format::context::Input;
@@ -79,6 +79,8 @@ pub(crate) struct VideoInput {
     cost: Cost,
     /// Which packets need not be decoded, if any.
     skip: Option<SkipPlan>,
+    /// The SHA-256 of the bytes read so far, if asked for.
+    running_hash: Option<SharedHash>,
 }
 
 /// Frames a sampler at a known rate will not take, told apart before they
@@ -133,6 +135,9 @@ pub(crate) struct DecodeOptions {
     /// a frame no sampled frame depends on and that the sampler would
     /// not take is then not decoded ([`SkipPlan`]).
     pub sample_fps: Option<f32>,
+    /// Take the file's SHA-256 from the bytes as they are read
+    /// ([`VideoInput::sha256`]).
+    pub sha256: bool,
 }
 
 /// Most pixels decoded per byte of the file. Real video is far below it:
@@ -313,15 +318,18 @@ unsafe extern "C" fn refuse_to_open(
 /// probed from the content alone (never from the name), refused unless
 /// it is one of [`SELF_CONTAINED_DEMUXERS`], and the demuxer may open no
 /// other file.
-fn open_input(source: &SourceFile) -> Result<Input, ExtractError> {
+fn open_input(source: &SourceFile, hash: Option<SharedHash>) -> Result<Input, ExtractError> {
     use ffmpeg::ffi;
     let path = source.path();
     let unreadable = |e: ffmpeg::Error| ExtractError::Unreadable {
         path: path.to_owned(),
         source: e,
     };
-    let mut io =
-        ffmpeg::format::context::StreamIo::from_read_seek(source.reader()).map_err(unreadable)?;
+    let reader = match hash {
+        Some(hash) => source.hashing_reader(hash),
+        None => source.reader(),
+    };
+    let mut io = ffmpeg::format::context::StreamIo::from_read_seek(reader).map_err(unreadable)?;
     // SAFETY: `context` is freshly allocated and owned here until
     // `avformat_open_input` takes it (it frees it on failure); `io`
     // outlives it: on success it moves into the `Input`, whose destructor
@@ -398,7 +406,8 @@ impl VideoInput {
     pub(crate) fn open(source: &SourceFile, opts: DecodeOptions) -> Result<Self, ExtractError> {
         init();
         let path = source.path();
-        let input = open_input(source)?;
+        let running_hash = opts.sha256.then(SharedHash::default);
+        let input = open_input(source, running_hash.clone())?;
         let stream = input
             .streams()
             .best(media::Type::Video)
@@ -537,7 +546,26 @@ impl VideoInput {
                     period_s: 1.0 / f64::from(fps),
                     skipping: false,
                 }),
+            running_hash,
         })
+    }
+
+    /// The SHA-256 of `source` (the file this was opened from, with
+    /// [`DecodeOptions::sha256`]), completed with the bytes decoding did
+    /// not read in order, and the seconds spent hashing; `None` if it was
+    /// not asked for.
+    pub(crate) fn sha256(
+        &self,
+        source: &SourceFile,
+    ) -> Option<Result<([u8; 32], f64), ExtractError>> {
+        let hash = self.running_hash.as_ref()?;
+        Some(source.finish_sha256(hash).map(|sha| {
+            let hashing_s = hash
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .hashing_s;
+            (sha, hashing_s)
+        }))
     }
 
     /// Moves to the keyframe at or before `t_s` (seconds from the stream
@@ -985,6 +1013,7 @@ mod tests {
                 keyframes_only: false,
                 time_limit: None,
                 sample_fps: skip.then_some(fps),
+                sha256: false,
             },
         )
         .unwrap();

@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 /// A video file opened for reading, whose checks, hash and decoding all go
 /// through the one descriptor opened here.
@@ -99,23 +100,43 @@ impl SourceFile {
 
     /// SHA-256 of its bytes, read through the descriptor (not the path).
     pub fn sha256(&self) -> Result<[u8; 32], ExtractError> {
+        self.finish_sha256(&Mutex::default())
+    }
+
+    /// A reader as [`reader`](Self::reader) whose reads also feed `hash`
+    /// (see [`RunningHash`]).
+    pub(crate) fn hashing_reader(&self, hash: SharedHash) -> SourceReader {
+        SourceReader {
+            hash: Some(hash),
+            ..self.reader()
+        }
+    }
+
+    /// The SHA-256 of its bytes, from what `hash` took in as they were read
+    /// and the bytes it did not see, read now; refused if the file changed.
+    pub(crate) fn finish_sha256(
+        &self,
+        hash: &Mutex<RunningHash>,
+    ) -> Result<[u8; 32], ExtractError> {
+        let mut running = hash.lock().unwrap_or_else(PoisonError::into_inner);
+        let started = Instant::now();
         let mut reader = self.reader();
-        let mut hasher = Sha256::new();
+        reader.pos = running.hashed_to;
         let mut buf = vec![0u8; 1 << 20];
-        let mut read = 0u64;
         loop {
             let n = reader.read(&mut buf).map_err(|source| self.io(source))?;
             if n == 0 {
                 break;
             }
-            read += n as u64;
-            hasher.update(&buf[..n]);
+            running.hasher.update(&buf[..n]);
+            running.hashed_to += n as u64;
         }
-        if read != self.stamp.size {
+        running.hashing_s += started.elapsed().as_secs_f64();
+        if running.hashed_to != self.stamp.size {
             return Err(self.changed());
         }
         self.check_unchanged()?;
-        Ok(hasher.finalize().into())
+        Ok(running.hasher.clone().finalize().into())
     }
 
     /// Refuses a file whose size or modification time differ from when it
@@ -138,6 +159,7 @@ impl SourceFile {
             file: Arc::clone(&self.file),
             size: self.stamp.size,
             pos: 0,
+            hash: None,
         }
     }
 
@@ -155,6 +177,25 @@ impl SourceFile {
     }
 }
 
+/// A file's SHA-256 taken from the bytes FFmpeg reads as it reads them,
+/// so that a file is read once, not once for its hash and once more to
+/// decode it. The hash takes in every byte from the start for as long as
+/// the reads follow on from each other; a demuxer that jumps ahead (an
+/// MP4 whose index is at the end) and comes back resumes it where it
+/// stopped, and what was never read in order is read at the end
+/// ([`SourceFile::finish_sha256`]): an index, a tail not decoded.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RunningHash {
+    hasher: Sha256,
+    /// Bytes `0..hashed_to` are in `hasher`.
+    hashed_to: u64,
+    /// Time spent hashing, s.
+    pub(crate) hashing_s: f64,
+}
+
+/// A [`RunningHash`] shared by the reader FFmpeg holds and its owner.
+pub(crate) type SharedHash = Arc<Mutex<RunningHash>>;
+
 /// Sequential, seekable reads of a [`SourceFile`] (what FFmpeg is given in
 /// place of a file name).
 #[derive(Debug)]
@@ -162,6 +203,8 @@ pub(crate) struct SourceReader {
     file: Arc<File>,
     size: u64,
     pos: u64,
+    /// Fed with the bytes read, where they follow on from what it holds.
+    hash: Option<SharedHash>,
 }
 
 impl Read for SourceReader {
@@ -172,8 +215,22 @@ impl Read for SourceReader {
         if want == 0 {
             return Ok(0);
         }
-        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        let at = self.pos;
+        let n = self.file.read_at(&mut buf[..want], at)?;
         self.pos += n as u64;
+        if let Some(hash) = &self.hash {
+            let mut running = hash.lock().unwrap_or_else(PoisonError::into_inner);
+            let end = at + n as u64;
+            // Bytes `at..end` read; those past `hashed_to` follow on when
+            // the read began at or before it.
+            if at <= running.hashed_to && running.hashed_to < end {
+                let started = Instant::now();
+                let from = (running.hashed_to - at) as usize;
+                running.hasher.update(&buf[from..n]);
+                running.hashed_to = end;
+                running.hashing_s += started.elapsed().as_secs_f64();
+            }
+        }
         Ok(n)
     }
 }
@@ -225,6 +282,45 @@ mod tests {
         let mut bytes = Vec::new();
         opened.reader().read_to_end(&mut bytes).unwrap();
         assert_eq!(bytes, b"the first file");
+    }
+
+    #[test]
+    fn the_hash_taken_while_reading_is_the_files_whatever_the_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clip.mp4");
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let expected: [u8; 32] = Sha256::digest(&bytes).into();
+        let opened = SourceFile::open(&path).unwrap();
+        // (position, length) of each read: in order, a jump ahead to the
+        // end (an index at the end), back to where it left off, reads
+        // overlapping what was read, a re-read of the start, and not to
+        // the end.
+        let plans: [&[(u64, usize)]; 4] = [
+            &[(0, 4096), (4096, 50_000), (54_096, 45_904)],
+            &[
+                (0, 32),
+                (90_000, 10_000),
+                (32, 40_000),
+                (30_000, 20_000),
+                (0, 10),
+            ],
+            &[(10, 100), (0, 5)],
+            &[],
+        ];
+        for plan in plans {
+            let hash = SharedHash::default();
+            let mut reader = opened.hashing_reader(Arc::clone(&hash));
+            for &(at, len) in plan {
+                reader.seek(SeekFrom::Start(at)).unwrap();
+                let mut buf = vec![0u8; len];
+                reader.read_exact(&mut buf).unwrap();
+                assert_eq!(buf, bytes[at as usize..at as usize + len]);
+            }
+            assert_eq!(opened.finish_sha256(&hash).unwrap(), expected, "{plan:?}");
+            let seen = hash.lock().unwrap().hashed_to;
+            assert_eq!(seen, bytes.len() as u64);
+        }
     }
 
     #[test]

@@ -222,6 +222,7 @@ pub fn decode_only(
             keyframes_only,
             time_limit: None,
             sample_fps: None,
+            sha256: false,
         },
     )?;
     let mut last_frame_s = 0.0f64;

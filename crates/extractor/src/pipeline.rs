@@ -48,11 +48,11 @@ pub(crate) fn run(
         )));
     }
     // One descriptor for the checks, the hash and the decoding: the
-    // hashed bytes are the decoded bytes.
+    // hashed bytes are the decoded bytes. The hash is taken from the bytes
+    // as FFmpeg reads them (the file is read once), so a file that is not
+    // video is refused before all of it is read (a 20 GB sparse file took
+    // a minute to hash before FFmpeg refused it).
     let file = SourceFile::open(path)?;
-    // FFmpeg reads the headers first, so a file that is not video is
-    // refused before all of it is read for its SHA-256 (a 20 GB sparse
-    // file took a minute to hash before FFmpeg refused it).
     let mut input = VideoInput::open(
         &file,
         DecodeOptions {
@@ -63,16 +63,13 @@ pub(crate) fn run(
                 Sampling::Dense { fps } => Some(fps),
                 Sampling::Keyframes => None,
             },
+            sha256: range.is_none(),
         },
     )?;
     let file_size = file.size();
-    let sha256 = match range {
-        None => timed(&mut times.read_s, || file.sha256())?,
-        Some((from_ms, _)) => {
-            input.seek_to(f64::from(from_ms) / 1000.0);
-            [0; 32]
-        }
-    };
+    if let Some((from_ms, _)) = range {
+        input.seek_to(f64::from(from_ms) / 1000.0);
+    }
     let (range_from_s, range_to_s) = range.map_or((0.0, f64::INFINITY), |(from, to)| {
         (f64::from(from) / 1000.0, f64::from(to) / 1000.0)
     });
@@ -84,7 +81,8 @@ pub(crate) fn run(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         file_size,
-        sha256,
+        // Known once the file is read; a range has none.
+        sha256: [0; 32],
         duration_ms: 0,
         width: facts.width,
         height: facts.height,
@@ -155,7 +153,7 @@ pub(crate) fn run(
         handling_s += started.elapsed().as_secs_f64();
         handled
     });
-    times.decode_s += (decode_started.elapsed().as_secs_f64() - handling_s).max(0.0);
+    let mut decode_s = (decode_started.elapsed().as_secs_f64() - handling_s).max(0.0);
     let mut cut_short = None;
     match decoded {
         Err(ExtractError::Stopped) if past_range => {}
@@ -168,7 +166,17 @@ pub(crate) fn run(
             other?;
         }
     }
-    file.check_unchanged()?;
+    match input.sha256(&file) {
+        Some(hashed) => {
+            let (sha256, hashing_s) = hashed?;
+            source.sha256 = sha256;
+            // Hashing ran inside the decoder's reads.
+            decode_s = (decode_s - hashing_s).max(0.0);
+            times.read_s += hashing_s;
+        }
+        None => file.check_unchanged()?,
+    }
+    times.decode_s += decode_s;
     let (frames, views, hashing_times) = hasher.finish(&mut observe);
     times.add(&hashing_times);
     let duration_s = facts.duration_s.unwrap_or(last_t_s).max(last_t_s);
@@ -331,6 +339,27 @@ mod tests {
     use super::*;
     use crate::material::{write_video, Encoding, Scene};
     use crate::{extract, extract_range};
+
+    #[test]
+    fn the_sha256_taken_while_decoding_is_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        // The MP4 muxer writes its index at the end: FFmpeg reads it
+        // first, then the frames.
+        let path = dir.path().join("index-at-the-end.mp4");
+        let encoding = Encoding {
+            width: 160,
+            height: 90,
+            fps: 10,
+            crf: 30,
+            keyframe_s: 1,
+        };
+        write_video(&path, Scene { seed: 3 }, 0.0, 3.0, &encoding).unwrap();
+        let (_, expected) = crate::file_sha256(&path).unwrap();
+        for sampling in [Sampling::Dense { fps: 4.0 }, Sampling::Keyframes] {
+            let fp = extract(&path, &ExtractOptions::with_sampling(sampling)).unwrap();
+            assert_eq!(fp.source.sha256, expected, "{sampling:?}");
+        }
+    }
 
     #[test]
     fn a_range_is_the_whole_extraction_cut_to_it() {

@@ -59,6 +59,7 @@ pub fn each_thumbnail(
             keyframes_only: false,
             time_limit: None,
             sample_fps: None,
+            sha256: false,
         },
     )?;
     let rotation = input.facts.rotation_deg;

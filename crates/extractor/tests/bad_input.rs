@@ -8,6 +8,7 @@ mod common;
 use common::generated;
 use std::path::Path;
 use vfp_extractor::{extract, ExtractError, ExtractOptions};
+use vfp_fingerprint::Sampling;
 
 fn fail(path: &Path) -> ExtractError {
     let err = extract(path, &ExtractOptions::default()).expect_err("bad input must fail");
@@ -131,6 +132,21 @@ fn mp4_cut_in_the_middle_of_its_frames() {
         ExtractError::Damaged { at_s, .. } => assert!(at_s > 1.0 && at_s < 10.0, "{at_s}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn an_mp4_cut_short_keeps_what_decodes_under_the_sha256_of_every_byte() {
+    let path = generated("truncated-faststart.mp4");
+    let opts = ExtractOptions::with_sampling(Sampling::Dense { fps: 4.0 });
+    let (fp, damage) = vfp_extractor::extract_partial(&path, &opts).unwrap();
+    assert!(
+        matches!(damage, Some(ExtractError::Damaged { .. })),
+        "{damage:?}"
+    );
+    assert!(fp.frames.len() > 4, "{}", fp.frames.len());
+    // The bytes past the last frame decoded are in the hash too.
+    let (size, sha256) = vfp_extractor::file_sha256(&path).unwrap();
+    assert_eq!((fp.source.file_size, fp.source.sha256), (size, sha256));
 }
 
 #[test]
