@@ -255,7 +255,9 @@ pub struct Parts {
 /// each repeating the end of the one before by `parts.overlap_ms`, and
 /// none is held after it was handed over. So memory does not grow with
 /// the video's length. A video shorter than `parts.span_ms` is one part,
-/// the fingerprint [`extract`] gives. Returns the file's facts (and, with
+/// the fingerprint [`extract`] gives. The file's SHA-256 is known only once
+/// it is all read: the parts handed over before the last carry zeros in
+/// its place. Returns the file's facts (and, with
 /// [`ExtractOptions::keep_partial`], what cut the reading short); an error
 /// of `on_part` stops the decoding and is returned.
 pub fn extract_in_parts<E: From<ExtractError>>(
