@@ -2,7 +2,8 @@
 # What a scan costs on this machine, by `vfp bench` (built-in material unless
 # arguments say otherwise), and a check that its figures agree with a scan
 # timed from outside: the CPU time `vfp bench` reports for its scans against
-# the user+system time /usr/bin/time gives for `vfp scan -j 1` of the same
+# the user+system time /usr/bin/time gives for `vfp scan -j 1 --threads 1` (one
+# decoder thread, as vfp bench decodes; frame threads cost CPU) of the same
 # files and catalog (median of 3), within 25 %.
 #   scripts/bench/scan.sh [--quick] [VFP BENCH ARGS...]
 #     --quick: one pass per file (CI); otherwise vfp bench's default of 3.
@@ -78,7 +79,7 @@ timing=$(mktemp)
 at_exit 'rm -f "$timing"'
 for _ in 1 2 3; do
   # Exit status 1 is "no match", not a failure.
-  /usr/bin/time -o "$timing" -f "%U %S" "$vfp" scan --no-progress -j 1 --catalog "$catalog" "${files[@]}" >/dev/null 2>&1 || [ $? -eq 1 ]
+  /usr/bin/time -o "$timing" -f "%U %S" "$vfp" scan --no-progress -j 1 --threads 1 --catalog "$catalog" "${files[@]}" >/dev/null 2>&1 || [ $? -eq 1 ]
   cpu+=("$(awk '{print $1 + $2}' "$timing")")
 done
 python3 - "$json" "${cpu[@]}" <<'EOF'
@@ -87,7 +88,7 @@ r = json.load(open(sys.argv[1]))
 outside = statistics.median(float(x) for x in sys.argv[2:])
 inside = r["totals"]["scan_cpu_s"]
 ratio = outside / inside
-print(f"bench-scan: vfp scan -j 1 of the same files, timed by /usr/bin/time: {outside:.2f} s of CPU"
+print(f"bench-scan: vfp scan -j 1 --threads 1 of the same files, timed by /usr/bin/time: {outside:.2f} s of CPU"
       f" (median of 3); vfp bench's scans: {inside:.2f} s; ratio {ratio:.2f}")
 if not 0.8 <= ratio <= 1.25:
     sys.exit("bench-scan: vfp bench and a timed vfp scan disagree by more than 25 %")

@@ -148,6 +148,11 @@ pub struct ScanArgs {
     /// Files scanned in parallel [default: number of cores].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Decoder threads per file [default: cores shared among the files in
+    /// flight]; `--threads 1` with `-j 1` keeps a scan on one core, as
+    /// `vfp bench` measures it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
     pub format: ScanFormat,
@@ -202,6 +207,8 @@ pub struct ScanConfig {
     pub selection: Selection,
     /// Files in flight.
     pub jobs: usize,
+    /// Decoder threads per file, if given (else the cores are shared).
+    pub threads: Option<usize>,
     /// Output format.
     pub format: ScanFormat,
     /// Earlier results to skip.
@@ -227,6 +234,9 @@ impl ScanArgs {
     /// Checks every value; none is clamped.
     pub fn into_config(self) -> Result<ScanConfig> {
         let jobs = jobs_or_cores(self.jobs)?;
+        if self.threads == Some(0) {
+            anyhow::bail!("--threads must be at least 1");
+        }
         let engine = self.engine.into_config()?;
         if let (Some(resume), Some(output), false) = (&self.resume, &self.output, self.append) {
             if same_file(resume, output) {
@@ -243,6 +253,7 @@ impl ScanArgs {
             recursive: self.recursive,
             selection: self.select.selection(),
             jobs,
+            threads: self.threads,
             format: self.format,
             resume: self.resume,
             output: self.output,
@@ -268,12 +279,13 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 
 impl ScanConfig {
     /// The engine's configuration for `files` inputs: files in flight
-    /// share the cores between their decoders.
+    /// share the cores between their decoders, unless `--threads` says.
     pub fn engine_for(&self, files: usize) -> vfp_scan::ScanConfig {
         let in_flight = self.jobs.min(files).max(1);
-        self.engine
-            .clone()
-            .with_decoder_threads(decoder_threads_per_file(in_flight))
+        let threads = self
+            .threads
+            .unwrap_or_else(|| decoder_threads_per_file(in_flight));
+        self.engine.clone().with_decoder_threads(threads)
     }
 }
 
@@ -341,6 +353,16 @@ mod tests {
         assert_eq!(c.resume, Some(PathBuf::from("old.jsonl")));
         assert_eq!(c.engine_for(10).decoder_threads(), (cores() / 3).max(1));
         assert_eq!(c.engine_for(1).decoder_threads(), cores());
+    }
+
+    #[test]
+    fn threads_given_are_kept_for_any_number_of_files() {
+        let c = config(&["-j", "1", "--threads", "1", "a.mp4"]).unwrap();
+        assert_eq!(c.engine_for(1).decoder_threads(), 1);
+        assert_eq!(c.engine_for(10).decoder_threads(), 1);
+        let c = config(&["-j", "4", "--threads", "3", "a.mp4"]).unwrap();
+        assert_eq!(c.engine_for(10).decoder_threads(), 3);
+        assert!(config(&["--threads", "0", "a.mp4"]).is_err());
     }
 
     #[test]
