@@ -1744,3 +1744,70 @@ fn bench_measures_files_against_a_padded_catalog_and_reports_every_figure() {
         assert!(text.contains(words), "no {words:?} in\n{text}");
     }
 }
+
+/// Titles fingerprinted several at a time go into the catalog in the order
+/// given, whichever finishes first; one that fails stops the build after
+/// every title is tried, and leaves nothing behind (the titles waited in
+/// an unnamed temporary file).
+#[test]
+fn index_build_keeps_the_order_given_and_a_failure_leaves_nothing() {
+    use vfp_index::synthetic::{title, Rng};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut rng = Rng(11);
+    let mut csv = String::new();
+    // The first titles are the longest: they finish last.
+    for (i, frames) in [100_000, 40_000, 50, 60, 70, 80, 90, 100]
+        .into_iter()
+        .enumerate()
+    {
+        let t = title(&format!("T{i}"), frames, &mut rng);
+        std::fs::write(
+            dir.join(format!("t{i}.vfp")),
+            vfp_fingerprint::format::encode(&t.fingerprint).unwrap(),
+        )
+        .unwrap();
+        csv += &format!("T{i},t{i}.vfp\n");
+    }
+    std::fs::write(dir.join("titles.csv"), &csv).unwrap();
+    let build = [
+        "index",
+        "build",
+        "-c",
+        "cat",
+        "--manifest",
+        "titles.csv",
+        "-j",
+        "3",
+    ];
+    let out = vfp(dir, &build);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let catalog = vfp_index::Catalog::open(&dir.join("cat")).unwrap();
+    let ids: Vec<String> = catalog
+        .titles()
+        .iter()
+        .map(|t| t.record.id.clone())
+        .collect();
+    assert_eq!(ids, ["T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7"]);
+    drop(catalog);
+
+    std::fs::remove_dir_all(dir.join("cat")).unwrap();
+    std::fs::write(dir.join("t3.vfp"), b"VFP damaged").unwrap();
+    let before: std::collections::BTreeSet<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let out = vfp(dir, &build);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("t3.vfp"), "{err}");
+    assert!(
+        err.contains("1 of 8 titles could not be fingerprinted"),
+        "{err}"
+    );
+    let after: std::collections::BTreeSet<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(after, before, "nothing made, nothing left");
+}

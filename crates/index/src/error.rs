@@ -132,6 +132,13 @@ pub enum IndexError {
         /// What is wrong.
         reason: String,
     },
+    /// The catalog was replaced, with other hash or view settings, while
+    /// titles were made ready for it.
+    #[error("{}: the catalog was rebuilt with other settings while the titles were being fingerprinted; run the add again", path.display())]
+    CatalogChanged {
+        /// The catalog.
+        path: PathBuf,
+    },
     /// More frames than a segment can address.
     #[error("a segment can hold at most 2^32 - 1 frames, got {frames}; build the catalog in several adds")]
     TooLarge {

@@ -224,8 +224,9 @@ pub fn unrelated_clip(len_ms: u32, step_ms: u32, rng: &mut Rng) -> Fingerprint {
     })
 }
 
-/// Catalog frames per segment that [`pad`] adds at most: a segment is
-/// built in memory, ~200 bytes a frame while it is (3.2 GB here).
+/// Catalog frames per segment that [`pad`] adds at most: as many as
+/// `vfp index build` puts in one
+/// ([`MAX_SEGMENT_FRAMES`](crate::catalog::MAX_SEGMENT_FRAMES)).
 ///
 /// A search costs nearly as much in a small segment as in a large one
 /// (the chunks widen with the segment), so padding in small segments would
@@ -233,7 +234,7 @@ pub fn unrelated_clip(len_ms: u32, step_ms: u32, rng: &mut Rng) -> Fingerprint {
 /// segment, as `vfp index build` makes them, take 93 µs a radius-31
 /// lookup, the same frames in segments of 8 M and 2 M 77 + 55 µs
 /// (`examples/bench_scale`, one core, beside other work).
-pub const PAD_FRAMES_PER_SEGMENT: u64 = 16_000_000;
+pub const PAD_FRAMES_PER_SEGMENT: u64 = crate::catalog::MAX_SEGMENT_FRAMES;
 
 /// Id prefix of the titles [`pad`] adds.
 pub const PAD_TITLE_PREFIX: &str = "vfp-pad-";
@@ -261,29 +262,32 @@ pub fn pad(
         .max(1) as u64;
     let per_segment = per_segment.max(1).max(frames.div_ceil(free));
     drop(catalog);
+    // Held on disk until written, as `vfp index add` holds titles.
+    let spool = || crate::catalog::TitleSpool::for_catalog(dir, &crate::Catalog::open(dir)?);
     let mut done = 0u64;
     let mut title = 0usize;
     while done < frames {
         let batch = (frames - done).min(per_segment);
-        let mut titles = Vec::new();
+        let mut titles = spool()?;
         let mut left = batch;
         while left > 0 {
             let n = left.min(FRAMES_PER_TITLE as u64) as usize;
-            titles.push(padding_title(title, n, hash, view_pct, rng));
+            titles.push(padding_title(title, n, hash, view_pct, rng))?;
             title += 1;
             left -= n as u64;
         }
-        crate::catalog::add(dir, titles)?;
+        let lock = crate::catalog::lock_catalog(dir, crate::Wait::Block)?;
+        crate::catalog::add_spooled(&lock, titles)?;
         done += batch;
         added(done);
     }
     Ok(())
 }
 
-/// A padding title of `frames` shot codes, stored as the catalog's view
-/// (`view_pct`) with `hash` parameters; no whole-picture frames, which a
-/// catalog does not store.
-fn padding_title(
+/// Padding title number `n`, of `frames` shot codes ([`shot_codes`]),
+/// stored as the catalog's view (`view_pct`) with `hash` parameters; no
+/// whole-picture frames, which a catalog does not store.
+pub fn padding_title(
     n: usize,
     frames: usize,
     hash: HashParams,

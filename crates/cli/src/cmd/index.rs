@@ -7,11 +7,12 @@ use crate::files::chosen;
 use crate::output::{catalog as print, count, printable, progress, to_stdout};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use vfp_fingerprint::{Fingerprint, HashParams, Sampling};
-use vfp_index::catalog::{self, NewTitle};
+use vfp_index::catalog::{self, NewTitle, TitleSpool};
 use vfp_index::titles::{check_unique, read_manifest};
 use vfp_index::{Catalog, IndexError, TitleRecord, TitleSource, Wait, WriterLock};
 use vfp_scan::units::timecode;
@@ -77,11 +78,12 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
                 drop(catalog::lock_for_build(&dir, Wait::Fail)?);
             }
             let stills = titles.stills.then_some(titles.jobs);
-            let titles = fingerprint_titles(&titles)?;
-            let ids: Vec<String> = titles.iter().map(|t| t.record.id.clone()).collect();
+            let spool = TitleSpool::for_build(&dir, HashParams::default())?;
+            let titles = fingerprint_titles(&titles, spool)?;
+            let ids = titles.ids().to_vec();
             let lock = lock(&dir, wait, catalog::lock_for_build)?;
             refuse_existing(&dir, replace)?;
-            catalog::build_locked(&lock, HashParams::default(), titles)?;
+            catalog::build_spooled(&lock, titles)?;
             drop(lock);
             if let Some(jobs) = stills {
                 keep_stills(&dir, &ids, jobs).with_context(|| {
@@ -101,17 +103,17 @@ pub fn run(cfg: IndexConfig) -> Result<Status> {
         } => {
             let started = Instant::now();
             // Fail before any extraction if the catalog cannot take titles.
-            Catalog::open(&dir)?;
+            let spool = TitleSpool::for_catalog(&dir, &Catalog::open(&dir)?)?;
             if wait == Wait::Fail {
                 drop(catalog::lock_catalog(&dir, Wait::Fail)?);
             }
             // Titles are fingerprinted without the lock: other writers
             // wait only for the write itself.
             let stills = titles.stills.then_some(titles.jobs);
-            let titles = fingerprint_titles(&titles)?;
-            let ids: Vec<String> = titles.iter().map(|t| t.record.id.clone()).collect();
+            let titles = fingerprint_titles(&titles, spool)?;
+            let ids = titles.ids().to_vec();
             let lock = lock(&dir, wait, catalog::lock_catalog)?;
-            catalog::add_locked(&lock, titles)?;
+            catalog::add_spooled(&lock, titles)?;
             drop(lock);
             // Made once the titles are in: stills of a title not in the
             // catalog would be removed by the next change.
@@ -302,51 +304,99 @@ fn title_sources(spec: &TitleSpec) -> Result<Vec<TitleSource>> {
     Ok(sources)
 }
 
-/// Fingerprints (or loads) every title in parallel. All or nothing: a
-/// catalog silently missing a title would let its leaks through, so any
-/// failure stops the build, after every title has been tried and every
-/// failure printed.
-fn fingerprint_titles(cfg: &TitlesConfig) -> Result<Vec<NewTitle>> {
+/// Fingerprints (or loads) every title, `cfg.jobs` at a time, into
+/// `spool` in the order given. All or nothing: a catalog silently missing
+/// a title would let its leaks through, so any failure stops the build,
+/// after every title has been tried and every failure printed.
+///
+/// Each title goes into the spool (on disk, as the catalog stores it) as
+/// soon as those before it are in, and a title is started only when at
+/// most `2 × jobs` finished ones wait for an earlier one: a few
+/// fingerprints are in memory at a time, not all of them (at 100 M
+/// catalog frames they would be over 15 GB).
+fn fingerprint_titles(cfg: &TitlesConfig, spool: TitleSpool) -> Result<TitleSpool> {
     let sources = title_sources(&cfg.spec)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .build()
         .context("cannot start worker threads")?;
     let bar = progress::files(sources.len());
-    let failures = Mutex::new(0usize);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let titles: Vec<Option<NewTitle>> = pool.install(|| {
-        sources
-            .par_iter()
-            .map(|source| {
+    let window = 2 * cfg.jobs.max(1);
+    let queue = Mutex::new(InOrder {
+        spool,
+        taken: 0,
+        pushed: 0,
+        waiting: BTreeMap::new(),
+        failures: 0,
+    });
+    let moved = Condvar::new();
+    pool.scope(|scope| {
+        for _ in 0..cfg.jobs.max(1) {
+            scope.spawn(|_| loop {
+                let i = {
+                    let mut q = lock_queue(&queue);
+                    while q.taken >= q.pushed + window && q.taken < sources.len() {
+                        q = moved.wait(q).unwrap_or_else(|p| p.into_inner());
+                    }
+                    if q.taken >= sources.len() {
+                        break;
+                    }
+                    q.taken += 1;
+                    q.taken - 1
+                };
+                let source = &sources[i];
                 bar.set_message(source.id.clone());
                 let outcome = isolate(&source.path, || -> Result<NewTitle> {
                     let fingerprint = load_or_extract(&source.path, cfg)?;
                     Ok(new_title(source, fingerprint, now))
                 });
                 bar.inc(1);
-                match outcome {
-                    Ok(t) => Some(t),
-                    Err(e) => {
+                let mut q = lock_queue(&queue);
+                q.waiting.insert(i, outcome);
+                while let Some(outcome) = {
+                    let next = q.pushed;
+                    q.waiting.remove(&next)
+                } {
+                    let pushed = outcome.and_then(|t| Ok(q.spool.push(t)?));
+                    if let Err(e) = pushed {
                         bar.suspend(|| eprintln!("vfp: error: {e:#}"));
-                        *failures.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-                        None
+                        q.failures += 1;
                     }
+                    q.pushed += 1;
                 }
-            })
-            .collect()
+                moved.notify_all();
+            });
+        }
     });
     bar.finish_and_clear();
-    let failed = failures.into_inner().unwrap_or_else(|p| p.into_inner());
-    if failed > 0 {
+    let q = queue.into_inner().unwrap_or_else(|p| p.into_inner());
+    if q.failures > 0 {
         bail!(
-            "{failed} of {} titles could not be fingerprinted; the catalog was not changed",
+            "{} of {} titles could not be fingerprinted; the catalog was not changed",
+            q.failures,
             sources.len()
         );
     }
-    Ok(titles.into_iter().flatten().collect())
+    Ok(q.spool)
+}
+
+/// Titles fingerprinted out of order, put into the spool in order.
+struct InOrder {
+    spool: TitleSpool,
+    /// Titles started (the next to start).
+    taken: usize,
+    /// Titles put into the spool, or failed (the next to put).
+    pushed: usize,
+    /// Finished titles waiting for an earlier one.
+    waiting: BTreeMap<usize, Result<NewTitle>>,
+    failures: usize,
+}
+
+fn lock_queue(queue: &Mutex<InOrder>) -> std::sync::MutexGuard<'_, InOrder> {
+    queue.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A title's fingerprint: its `.vfp`, or its video fingerprinted. Catalog

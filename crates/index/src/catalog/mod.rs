@@ -20,18 +20,23 @@
 //!
 //! - `manifest`: the MANIFEST's format, read and written.
 //! - `reader`: [`Catalog`], an opened catalog, and what it answers.
+//! - `spool`: titles made ready for a build or an add, kept on disk
+//!   until the writer lock is taken ([`TitleSpool`]).
 //! - `writer`: build, add, remove, copy and install, under the
 //!   [writer lock](crate::lock).
 
 mod manifest;
 mod reader;
+mod spool;
 mod writer;
 
 #[cfg(feature = "fuzzing")]
 pub(crate) use manifest::parse_manifest;
 pub use manifest::{PublicRange, MANIFEST, MANIFEST_MAGIC, MANIFEST_VERSION};
 pub use reader::{Catalog, CatalogFiles, FeatureRef, Hit, TitleEntry, TitleFeatures, TitleFrame};
+pub use spool::TitleSpool;
 pub use writer::{
-    add, add_locked, add_public, build, build_locked, install_catalog, lock_catalog,
-    lock_for_build, remove, remove_locked, remove_public, NewTitle, MAX_SEGMENTS,
+    add, add_locked, add_public, add_spooled, build, build_locked, build_spooled, install_catalog,
+    lock_catalog, lock_for_build, remove, remove_locked, remove_public, NewTitle, MAX_SEGMENTS,
+    MAX_SEGMENT_FRAMES,
 };

@@ -137,7 +137,7 @@ impl Catalog {
     }
 
     /// Maps the segments `body` names.
-    fn open_body(dir: &Path, body: ManifestBody) -> Result<Catalog, IndexError> {
+    pub(super) fn open_body(dir: &Path, body: ManifestBody) -> Result<Catalog, IndexError> {
         let mut segments = Vec::with_capacity(body.segments.len());
         for entry in &body.segments {
             let path = dir.join(&entry.file);

@@ -1,7 +1,12 @@
 //! Changes to a catalog, each under the writer lock ([`crate::lock`]):
-//! build, add (a new segment, or a merge of all into one past
-//! [`MAX_SEGMENTS`]), remove, a copy of an opened catalog, and the
-//! install of a catalog's files fetched from elsewhere.
+//! build, add (new segments, then merges of the smallest past
+//! [`MAX_SEGMENTS`]), remove, a copy of an opened catalog, and the install
+//! of a catalog's files fetched from elsewhere.
+//!
+//! Segments hold at most [`MAX_SEGMENT_FRAMES`] frames (unless one title
+//! alone holds more), so that writing one, and merging, needs memory for
+//! that many frames whatever the catalog's size, as the tiers of a
+//! log-structured store do.
 //!
 //! Every change writes new segment files under new names, replaces the
 //! manifest by an atomic rename, then deletes the files the new manifest
@@ -13,17 +18,41 @@ use super::manifest::{
     SegmentEntry, MANIFEST,
 };
 use super::reader::Catalog;
+use super::spool::{StoredAs, StoredTitle, TitleSpool};
 use crate::lock::{Wait, WriterLock, LOCK_FILE};
-use crate::segment::{AlignedBytes, Segment, SegmentBuilder, SegmentTitle};
+use crate::segment::{Segment, SegmentBuilder, SegmentTitle};
 use crate::stills::{STILLS_DIR, STILLS_EXTENSION};
 use crate::{IndexError, TitleRecord};
+use atomic_write_file::AtomicWriteFile;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use vfp_fingerprint::{Fingerprint, HashParams, ViewRegion, CATALOG_VIEW_PCT};
+use vfp_fingerprint::{Fingerprint, HashParams};
 
-/// With more segments than this after an add, all are merged into one:
-/// each segment costs a lookup per query frame.
+/// With more segments than this after an add, the smallest are merged,
+/// as many as fit in [`MAX_SEGMENT_FRAMES`]: each segment costs a lookup
+/// per query frame. A catalog of more than `MAX_SEGMENTS` full segments
+/// keeps them all.
 pub const MAX_SEGMENTS: usize = 8;
+
+/// Frames a segment is given at most (2^25, 33.5 M: 2,300 hours at four
+/// samples a second). Writing a segment holds ~60 bytes a frame in memory
+/// (its hashes, times and the stop-list's counters) and 0.4 GB of bucket
+/// offsets: ~2.3 GB at this size. Larger segments search a little faster
+/// (a lookup costs about the same in any segment: 55 µs at 2 M frames,
+/// 93 µs at 10 M), smaller ones need less memory to write.
+pub const MAX_SEGMENT_FRAMES: u64 = 1 << 25;
+
+/// The two bounds above, as one value (tests use smaller ones).
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    segments: usize,
+    segment_frames: u64,
+}
+
+const LIMITS: Limits = Limits {
+    segments: MAX_SEGMENTS,
+    segment_frames: MAX_SEGMENT_FRAMES,
+};
 
 /// A title ready to be stored: its record and fingerprint.
 #[derive(Clone, Debug)]
@@ -62,12 +91,9 @@ impl Catalog {
     }
 }
 
-fn check_titles(
-    dir: &Path,
-    hash: &HashParams,
-    view_pct: u8,
-    titles: &[NewTitle],
-) -> Result<(), IndexError> {
+/// Checks a batch of titles for a catalog storing them `as_`: each
+/// storable, their ids unique among them.
+fn check_titles(dir: &Path, as_: &StoredAs, titles: &[NewTitle]) -> Result<(), IndexError> {
     let mut seen = HashSet::new();
     for t in titles {
         if !seen.insert(t.record.id.as_str()) {
@@ -77,86 +103,167 @@ fn check_titles(
                 second: t.record.source_path.clone(),
             });
         }
-        if !t.fingerprint.params.hash.is_compatible_with(hash) {
-            return Err(IndexError::IncompatibleHash {
-                path: dir.to_owned(),
-                catalog: hash.to_string(),
-                query: format!("{} ({})", t.fingerprint.params.hash, t.record.source_path),
-            });
-        }
-        if t.fingerprint.active_view(view_pct).is_none() {
-            return Err(IndexError::MissingView {
-                path: PathBuf::from(&t.record.source_path),
-                view_pct,
-            });
-        }
+        as_.check(dir, t)?;
     }
     Ok(())
 }
 
+/// `titles` (checked) as the catalog stores them, one at a time.
+fn stored(
+    as_: StoredAs,
+    titles: Vec<NewTitle>,
+) -> impl Iterator<Item = Result<StoredTitle, IndexError>> {
+    titles.into_iter().map(move |t| Ok(as_.store(t)))
+}
+
+/// Writes the segment `builder` holds as `dir/name`, streamed into a
+/// temporary file renamed into place whole once it opens as a segment.
 fn write_segment(
     dir: &Path,
     name: &str,
     builder: SegmentBuilder,
 ) -> Result<SegmentEntry, IndexError> {
     let frames = builder.frames() as u64;
-    let bytes = builder.finish();
-    let titles = Segment::open(AlignedBytes::new(&bytes))
-        .map(|s| s.titles().len() as u32)
-        .map_err(|source| IndexError::Segment {
-            path: dir.join(name),
-            source,
-        })?;
+    let titles = builder.title_count() as u32;
     let path = dir.join(name);
-    write_atomically(&path, &bytes)
+    // Readable too: it is mapped to be checked.
+    let mut file = AtomicWriteFile::options()
+        .read(true)
+        .open(&path)
+        .map_err(IndexError::io(&path, "cannot write a catalog segment"))?;
+    let bytes = builder
+        .write_to(&mut file)
+        .map_err(IndexError::io(&path, "cannot write a catalog segment"))?;
+    // Checked as a reader will open it, before it takes the name.
+    // SAFETY: the file is this process's own unnamed (or unlisted)
+    // temporary file; nothing writes it while it is mapped.
+    let map = unsafe { memmap2::Mmap::map(file.as_file()) }
+        .map_err(IndexError::io(&path, "cannot map a catalog segment"))?;
+    Segment::open(map).map_err(|source| IndexError::Segment {
+        path: path.clone(),
+        source,
+    })?;
+    file.commit()
         .map_err(IndexError::io(&path, "cannot write a catalog segment"))?;
     Ok(SegmentEntry {
         file: name.to_owned(),
         titles,
         frames,
-        bytes: bytes.len() as u64,
+        bytes,
     })
 }
 
-fn builder_with(
-    hash: HashParams,
-    view_pct: u8,
-    windows: bool,
-    titles: Vec<NewTitle>,
-) -> Result<SegmentBuilder, IndexError> {
-    let mut builder = SegmentBuilder::new(hash, view_pct).with_windows(windows);
-    add_new(&mut builder, view_pct, windows, titles)?;
-    Ok(builder)
+/// Writes `titles` as new segments named from `next` on (which it
+/// advances), each of at most `limits.segment_frames` frames unless one
+/// title alone holds more; titles keep their order.
+fn write_new_segments(
+    dir: &Path,
+    next: &mut u64,
+    as_: StoredAs,
+    titles: impl Iterator<Item = Result<StoredTitle, IndexError>>,
+    limits: Limits,
+) -> Result<Vec<SegmentEntry>, IndexError> {
+    let new_builder = || SegmentBuilder::new(as_.hash, as_.view_pct).with_windows(as_.windows);
+    let mut entries = Vec::new();
+    let mut builder = new_builder();
+    for t in titles {
+        let t = t?;
+        let full = builder.frames() as u64 + t.frames.len() as u64 > limits.segment_frames;
+        if full && builder.title_count() > 0 {
+            let done = std::mem::replace(&mut builder, new_builder());
+            entries.push(write_segment(dir, &segment_name(*next), done)?);
+            *next += 1;
+        }
+        builder.add_title(t.record, t.frames)?;
+        builder.add_features(&t.features)?;
+    }
+    // An empty build still writes its (empty) segment.
+    if builder.title_count() > 0 || entries.is_empty() {
+        entries.push(write_segment(dir, &segment_name(*next), builder)?);
+        *next += 1;
+    }
+    Ok(entries)
 }
 
-/// Adds the informative frames of each title's `view_pct` view (checked
-/// present by [`check_titles`]) and, with `windows`, of its 9:16 window
-/// (at the same times: a title's stored frames are every hash of it that
-/// a copy may show).
-fn add_new(
-    builder: &mut SegmentBuilder,
-    view_pct: u8,
-    windows: bool,
-    titles: Vec<NewTitle>,
-) -> Result<(), IndexError> {
-    for t in titles {
-        let windows = t
-            .fingerprint
-            .views
+/// While `body` has more segments than `limits.segments`, merges the
+/// smallest (by live frames) into one: the two smallest, and the next
+/// ones while each is no larger than those taken, within
+/// `limits.segment_frames` (none when no two fit, so a catalog of full
+/// segments keeps them all). The merged segment takes the
+/// place of the first of its segments, so titles keep their order.
+fn merge_smallest(dir: &Path, body: &mut ManifestBody, limits: Limits) -> Result<(), IndexError> {
+    let (hash, view_pct, windows) = (body.hash, body.view_pct, body.windows);
+    while body.segments.len() > limits.segments {
+        // The catalog `body` describes, segments written since its
+        // manifest was read included.
+        let opened = Catalog::open_body(dir, body.clone())?;
+        let live: Vec<u64> = opened
+            .segments
             .iter()
-            .filter(|v| windows && v.region == ViewRegion::Window)
-            .flat_map(|v| v.frames.iter());
-        let frames = t
-            .fingerprint
-            .active_view(view_pct)
-            .unwrap_or_default()
+            .enumerate()
+            .map(|(s, seg)| {
+                (0..seg.titles().len())
+                    .filter(|&t| !opened.removed[opened.title_base[s] + t])
+                    .map(|t| seg.title_frames(SegmentTitle(t)) as u64)
+                    .sum()
+            })
+            .collect();
+        let mut by_size: Vec<usize> = (0..live.len()).collect();
+        by_size.sort_by_key(|&s| (live[s], s));
+        let mut group = Vec::new();
+        let mut frames = 0u64;
+        // Smallest first (if the two smallest do not fit together, no two
+        // do), then each next one no larger than those taken together: the
+        // segments fall into tiers of growing size, and a frame is
+        // rewritten about once per tier, not at every merge (merging all
+        // into one rewrote the whole catalog every eighth add).
+        for s in by_size {
+            let fits = frames + live[s] <= limits.segment_frames;
+            let tier = group.len() < 2 || live[s] <= frames;
+            if !fits || !tier {
+                break;
+            }
+            group.push(s);
+            frames += live[s];
+        }
+        if group.len() < 2 {
+            return Ok(());
+        }
+        group.sort_unstable();
+        let mut builder = SegmentBuilder::new(hash, view_pct).with_windows(windows);
+        for &s in &group {
+            let seg = &opened.segments[s];
+            let mut first = 0;
+            for (t, record) in seg.titles().iter().enumerate() {
+                let count = seg.title_frames(SegmentTitle(t));
+                if !opened.removed[opened.title_base[s] + t] {
+                    let frames = (first..first + count)
+                        .filter_map(|i| seg.frame(i))
+                        .map(|f| (f.t_ms, f.hash))
+                        .collect::<Vec<_>>();
+                    builder.add_title(record.clone(), frames)?;
+                    builder.add_features(&seg.title_features(SegmentTitle(t)))?;
+                }
+                first += count;
+            }
+        }
+        // The merged segments' maps are not needed to write the new one.
+        drop(opened);
+        let next = body.next_segment;
+        let entry = write_segment(dir, &segment_name(next), builder)?;
+        body.next_segment = next + 1;
+        let merged: HashSet<String> = group
             .iter()
-            .chain(windows)
-            .filter(|f| f.is_informative())
-            .map(|f| (f.t_ms, f.hash))
-            .collect::<Vec<_>>();
-        builder.add_title(t.record, frames)?;
-        builder.add_features(&t.fingerprint.features)?;
+            .map(|&s| body.segments[s].file.clone())
+            .collect();
+        body.removed.retain(|r| !merged.contains(&r.segment));
+        let at = group[0];
+        body.segments[at] = entry;
+        let mut index = 0;
+        body.segments.retain(|_| {
+            index += 1;
+            index - 1 == at || !group.contains(&(index - 1))
+        });
     }
     Ok(())
 }
@@ -260,7 +367,7 @@ fn refuse_foreign_folder(dir: &Path) -> Result<(), IndexError> {
 pub fn build(dir: &Path, hash: HashParams, titles: Vec<NewTitle>) -> Result<(), IndexError> {
     // Checked before the folder is created too, so that a refused build
     // leaves nothing behind.
-    check_titles(dir, &hash, CATALOG_VIEW_PCT, &titles)?;
+    check_titles(dir, &StoredAs::new_catalog(hash), &titles)?;
     build_locked(&lock_for_build(dir, Wait::Block)?, hash, titles)
 }
 
@@ -270,12 +377,26 @@ pub fn build_locked(
     hash: HashParams,
     titles: Vec<NewTitle>,
 ) -> Result<(), IndexError> {
+    let as_ = StoredAs::new_catalog(hash);
+    check_titles(lock.dir(), &as_, &titles)?;
+    build_from(lock, as_, stored(as_, titles), LIMITS)
+}
+
+/// [`build_locked`] of the titles of a spool ([`TitleSpool::for_build`]),
+/// checked as they were pushed.
+pub fn build_spooled(lock: &WriterLock, titles: TitleSpool) -> Result<(), IndexError> {
+    let as_ = titles.stored_as();
+    build_from(lock, as_, titles.into_titles()?, LIMITS)
+}
+
+fn build_from(
+    lock: &WriterLock,
+    as_: StoredAs,
+    titles: impl Iterator<Item = Result<StoredTitle, IndexError>>,
+    limits: Limits,
+) -> Result<(), IndexError> {
     let dir = lock.dir();
-    let view_pct = CATALOG_VIEW_PCT;
-    // New catalogs store the 9:16 windows of wide titles too.
-    let windows = true;
-    check_titles(dir, &hash, view_pct, &titles)?;
-    let next = match read_manifest(dir) {
+    let mut next = match read_manifest(dir) {
         Ok(old) => old.next_segment,
         Err(IndexError::NotACatalog { .. }) => {
             refuse_foreign_folder(dir)?;
@@ -285,18 +406,14 @@ pub fn build_locked(
         Err(IndexError::Manifest { .. }) => 1 + max_segment_number(dir),
         Err(e) => return Err(e),
     };
-    let entry = write_segment(
-        dir,
-        &segment_name(next),
-        builder_with(hash, view_pct, windows, titles)?,
-    )?;
+    let segments = write_new_segments(dir, &mut next, as_, titles, limits)?;
     let body = ManifestBody {
-        hash,
-        view_pct,
-        windows,
-        segments: vec![entry],
+        hash: as_.hash,
+        view_pct: as_.view_pct,
+        windows: as_.windows,
+        segments,
         removed: Vec::new(),
-        next_segment: next + 1,
+        next_segment: next,
         public: Vec::new(),
     };
     write_manifest(dir, &body)?;
@@ -387,9 +504,9 @@ fn sorted(set: HashSet<&str>) -> Vec<&str> {
     v
 }
 
-/// Adds titles to the catalog in `dir` as a new segment, without touching
-/// the existing ones; merges all segments into one when there would be
-/// more than [`MAX_SEGMENTS`]. Ids already in the catalog are refused.
+/// Adds titles to the catalog in `dir` as new segments, without touching
+/// the existing ones; past [`MAX_SEGMENTS`] segments, merges the smallest
+/// (see [`MAX_SEGMENT_FRAMES`]). Ids already in the catalog are refused.
 /// Waits for another writer of the catalog to finish first.
 pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
     add_locked(&lock_catalog(dir, Wait::Block)?, titles)
@@ -397,63 +514,65 @@ pub fn add(dir: &Path, titles: Vec<NewTitle>) -> Result<(), IndexError> {
 
 /// [`add`] under a writer lock already taken ([`lock_catalog`]).
 pub fn add_locked(lock: &WriterLock, titles: Vec<NewTitle>) -> Result<(), IndexError> {
-    let dir = lock.dir();
+    add_with(lock, titles, LIMITS)
+}
+
+/// [`add_locked`] of the titles of a spool ([`TitleSpool::for_catalog`]),
+/// checked as they were pushed; refused if the catalog was rebuilt with
+/// other settings since the spool was made.
+pub fn add_spooled(lock: &WriterLock, titles: TitleSpool) -> Result<(), IndexError> {
+    let catalog = Catalog::open(lock.dir())?;
+    if StoredAs::of(&catalog) != titles.stored_as() {
+        return Err(IndexError::CatalogChanged {
+            path: lock.dir().to_owned(),
+        });
+    }
+    let ids: Vec<String> = titles.ids().to_vec();
+    add_from(lock, catalog, &ids, titles.into_titles()?, LIMITS)
+}
+
+fn add_with(lock: &WriterLock, titles: Vec<NewTitle>, limits: Limits) -> Result<(), IndexError> {
     // Read under the lock: the catalog as the previous writer left it.
-    let catalog = Catalog::open(dir)?;
-    let hash = catalog.hash_params();
-    let view_pct = catalog.view_pct();
+    let catalog = Catalog::open(lock.dir())?;
     // Added titles are stored as the catalog's others are.
-    let windows = catalog.stores_windows();
-    check_titles(dir, &hash, view_pct, &titles)?;
-    // Built once: listing the catalog's titles walks every segment.
-    let existing: std::collections::HashMap<&str, &TitleRecord> = catalog
-        .titles()
-        .into_iter()
-        .map(|e| (e.record.id.as_str(), e.record))
-        .collect();
-    for t in &titles {
-        if existing.contains_key(t.record.id.as_str()) {
+    let as_ = StoredAs::of(&catalog);
+    check_titles(lock.dir(), &as_, &titles)?;
+    let ids: Vec<String> = titles.iter().map(|t| t.record.id.clone()).collect();
+    add_from(lock, catalog, &ids, stored(as_, titles), limits)
+}
+
+/// Adds `titles` (whose ids are `ids`) to `catalog`, opened under `lock`.
+fn add_from(
+    lock: &WriterLock,
+    catalog: Catalog,
+    ids: &[String],
+    titles: impl Iterator<Item = Result<StoredTitle, IndexError>>,
+    limits: Limits,
+) -> Result<(), IndexError> {
+    let dir = lock.dir();
+    let as_ = StoredAs::of(&catalog);
+    {
+        // Built once: listing the catalog's titles walks every segment.
+        let existing: HashSet<&str> = catalog
+            .titles()
+            .into_iter()
+            .map(|e| e.record.id.as_str())
+            .collect();
+        if let Some(id) = ids.iter().find(|id| existing.contains(id.as_str())) {
             return Err(IndexError::TitleExists {
                 catalog: dir.to_owned(),
-                id: t.record.id.clone(),
+                id: id.clone(),
             });
         }
     }
     let mut body = catalog.body.clone();
-    let next = body.next_segment;
-    if body.segments.len() < MAX_SEGMENTS {
-        let entry = write_segment(
-            dir,
-            &segment_name(next),
-            builder_with(hash, view_pct, windows, titles)?,
-        )?;
-        body.segments.push(entry);
-    } else {
-        // Merge: every live title of every segment, then the new ones.
-        let mut builder = SegmentBuilder::new(hash, view_pct).with_windows(windows);
-        for (s, seg) in catalog.segments.iter().enumerate() {
-            let mut first = 0;
-            for (t, record) in seg.titles().iter().enumerate() {
-                let count = seg.title_frames(SegmentTitle(t));
-                if !catalog.removed[catalog.title_base[s] + t] {
-                    let frames = (first..first + count)
-                        .filter_map(|i| seg.frame(i))
-                        .map(|f| (f.t_ms, f.hash))
-                        .collect::<Vec<_>>();
-                    builder.add_title(record.clone(), frames)?;
-                    builder.add_features(&seg.title_features(SegmentTitle(t)))?;
-                }
-                first += count;
-            }
-        }
-        add_new(&mut builder, view_pct, windows, titles)?;
-        let entry = write_segment(dir, &segment_name(next), builder)?;
-        body.segments = vec![entry];
-        body.removed.clear();
-    }
-    body.next_segment = next + 1;
-    write_manifest(dir, &body)?;
     drop(catalog);
+    let mut next = body.next_segment;
+    let added = write_new_segments(dir, &mut next, as_, titles, limits)?;
+    body.segments.extend(added);
+    body.next_segment = next;
+    merge_smallest(dir, &mut body, limits)?;
+    write_manifest(dir, &body)?;
     remove_unlisted(lock, dir, &body);
     Ok(())
 }
@@ -558,4 +677,125 @@ pub fn remove_locked(lock: &WriterLock, id: &str) -> Result<(), IndexError> {
     remove_unlisted(lock, dir, &body);
     remove_unused_stills(lock, dir);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{title, Rng};
+
+    fn titles(sizes: &[usize], first: usize) -> Vec<NewTitle> {
+        let mut rng = Rng(0x5eed + first as u64);
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| title(&format!("T{}", first + i), n, &mut rng))
+            .collect()
+    }
+
+    fn build_with(
+        lock: &WriterLock,
+        hash: HashParams,
+        new: Vec<NewTitle>,
+        limits: Limits,
+    ) -> Result<(), IndexError> {
+        let as_ = StoredAs::new_catalog(hash);
+        check_titles(lock.dir(), &as_, &new)?;
+        build_from(lock, as_, stored(as_, new), limits)
+    }
+
+    fn limits(segments: usize, segment_frames: u64) -> Limits {
+        Limits {
+            segments,
+            segment_frames,
+        }
+    }
+
+    /// Segment files and frames, in manifest order.
+    fn layout(dir: &Path) -> Vec<(String, u64)> {
+        read_manifest(dir)
+            .unwrap()
+            .segments
+            .into_iter()
+            .map(|s| (s.file, s.frames))
+            .collect()
+    }
+
+    fn ids(dir: &Path) -> Vec<String> {
+        let c = Catalog::open(dir).unwrap();
+        c.verify().unwrap();
+        c.titles().iter().map(|t| t.record.id.clone()).collect()
+    }
+
+    #[test]
+    fn a_build_past_the_segment_size_writes_several_segments_in_title_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cat");
+        let lock = lock_for_build(&dir, Wait::Fail).unwrap();
+        // 60 + 30 fit in 100; 60 does not join them; 150 alone is over.
+        let new = titles(&[60, 30, 60, 150, 10], 0);
+        build_with(&lock, HashParams::default(), new, limits(8, 100)).unwrap();
+        let frames: Vec<u64> = layout(&dir).iter().map(|s| s.1).collect();
+        assert_eq!(frames, [90, 60, 150, 10]);
+        assert_eq!(ids(&dir), ["T0", "T1", "T2", "T3", "T4"]);
+    }
+
+    #[test]
+    fn adds_merge_the_smallest_tier_and_leave_a_large_segment_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cat");
+        let lock = lock_for_build(&dir, Wait::Fail).unwrap();
+        let small = limits(3, 1_000);
+        build_with(&lock, HashParams::default(), titles(&[500], 0), small).unwrap();
+        let big = layout(&dir)[0].clone();
+        for i in 1..=3 {
+            add_with(&lock, titles(&[10], i), small).unwrap();
+        }
+        // Four segments, past three: the three of 10 merge, the 500 stays
+        // as it was written.
+        let after = layout(&dir);
+        assert_eq!(after.len(), 2);
+        assert_eq!(after[0], big);
+        assert_eq!(after[1].1, 30);
+        assert_eq!(ids(&dir), ["T0", "T1", "T2", "T3"]);
+        // Only the files the manifest names are left (and MANIFEST, LOCK).
+        let files = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(files, after.len() + 2);
+    }
+
+    #[test]
+    fn full_segments_are_kept_past_the_segment_count() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cat");
+        let lock = lock_for_build(&dir, Wait::Fail).unwrap();
+        let tight = limits(2, 100);
+        build_with(&lock, HashParams::default(), titles(&[80, 80], 0), tight).unwrap();
+        add_with(&lock, titles(&[80], 2), tight).unwrap();
+        // No two fit in one segment: three stay, each searchable.
+        assert_eq!(layout(&dir).len(), 3);
+        assert_eq!(ids(&dir), ["T0", "T1", "T2"]);
+        // A small one merges with the smallest it fits beside.
+        add_with(&lock, titles(&[15], 3), tight).unwrap();
+        let frames: Vec<u64> = layout(&dir).iter().map(|s| s.1).collect();
+        assert_eq!(frames, [95, 80, 80]);
+        assert_eq!(ids(&dir), ["T0", "T3", "T1", "T2"]);
+    }
+
+    #[test]
+    fn a_removed_title_is_left_out_of_a_merge() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cat");
+        let lock = lock_for_build(&dir, Wait::Fail).unwrap();
+        let small = limits(2, 1_000);
+        build_with(&lock, HashParams::default(), titles(&[20, 20], 0), small).unwrap();
+        add_with(&lock, titles(&[20], 2), small).unwrap();
+        remove_locked(&lock, "T0").unwrap();
+        assert_eq!(read_manifest(&dir).unwrap().removed.len(), 1);
+        add_with(&lock, titles(&[20], 3), small).unwrap();
+        let after = read_manifest(&dir).unwrap();
+        assert!(after.removed.is_empty(), "{:?}", after.removed);
+        assert_eq!(after.segments.len(), 1);
+        assert_eq!(after.segments[0].frames, 60);
+        assert_eq!(ids(&dir), ["T1", "T2", "T3"]);
+    }
 }

@@ -3,11 +3,11 @@
 use super::features::{FeatureFrameRecord, KEYPOINT_CHUNKS, KEYPOINT_MAX_CHUNK_BITS};
 use super::stoplist::common_flags;
 use super::{
-    Kind, ALIGN, BYTES_PER_FRAME, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_COUNT,
-    SECTION_ENTRY_LEN, TABLE_END,
+    Kind, ALIGN, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_COUNT, SECTION_ENTRY_LEN, TABLE_END,
 };
 use crate::mih::{self, Geometry};
 use crate::{IndexError, TitleRecord};
+use std::io::{Seek, SeekFrom, Write};
 use vfp_fingerprint::local::FeatureFrame;
 use vfp_fingerprint::{FrameHash, HashParams, FULL_VIEW_PCT};
 
@@ -114,24 +114,41 @@ impl SegmentBuilder {
         Ok(())
     }
 
-    /// The segment's bytes.
+    /// Titles added so far.
+    pub fn title_count(&self) -> usize {
+        self.titles.len()
+    }
+
+    /// The segment's bytes, in memory (tests, benchmarks, small
+    /// segments); [`write_to`](Self::write_to) streams them to a file.
     pub fn finish(self) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        // Writing to memory fails only where allocation would abort.
+        if let Err(e) = self.write_to(&mut out) {
+            unreachable!("writing a segment to memory: {e}");
+        }
+        out.into_inner()
+    }
+
+    /// Writes the segment to `out` from its current position (the start
+    /// of a new file), section by section, and returns its length. Nothing
+    /// but the builder's frames, the stop-list's counters while they are
+    /// counted, the bucket offsets and one chunk's ids at a time (all of them
+    /// in a segment small enough, see [`mih::ChunkTables`]) is held in
+    /// memory: the file's bytes are never all in memory (at 100 M frames a
+    /// segment is ~10 GB, its frames 3.6 GB). The header and section table
+    /// are written last, at the start, once every section's place, length
+    /// and CRC are known.
+    pub fn write_to<W: Write + Seek>(self, out: &mut W) -> std::io::Result<u64> {
         let n = self.codes.len();
         let geometry = Geometry::for_codes(n as u64);
-        let (offsets, ids) = mih::build_tables(geometry, &self.codes);
-        let flags = common_flags(
-            geometry,
-            &self.codes,
-            &self.times,
-            &offsets,
-            &ids,
-            &self.starts,
-        );
+        let tables = mih::ChunkTables::new(geometry, &self.codes);
+        let flags = common_flags(&tables, &self.codes, &self.times, &self.starts);
         let titles_json = serde_json::to_vec(&self.titles).unwrap_or_else(|_| b"[]".to_vec());
         let kp_geometry =
             Geometry::for_codes_up_to(self.descriptors.len() as u64, KEYPOINT_MAX_CHUNK_BITS);
         let kp_chunks = KEYPOINT_CHUNKS.min(kp_geometry.chunks);
-        let (kp_offsets, kp_ids) = mih::build_tables(
+        let kp_tables = mih::ChunkTables::new(
             Geometry {
                 chunks: kp_chunks,
                 ..kp_geometry
@@ -139,87 +156,162 @@ impl SegmentBuilder {
             &self.descriptors,
         );
 
-        let mut out = Vec::with_capacity(
-            TABLE_END
-                + n * (BYTES_PER_FRAME + 4 * geometry.chunks as usize)
-                + offsets.len() * 4
-                + titles_json.len()
-                + 8 * ALIGN,
-        );
-        out.resize(TABLE_END, 0);
-        out[..8].copy_from_slice(&MAGIC);
-        out[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out[10..12].copy_from_slice(&self.hash.algorithm.id().to_le_bytes());
-        out[12] = u8::from(self.hash.crop_borders) | (u8::from(self.windows) << 1);
-        out[13] = geometry.chunk_bits as u8;
-        out[14] = geometry.chunks as u8;
-        out[15] = self.view_pct;
-        out[36] = kp_geometry.chunk_bits as u8;
-        out[37] = kp_chunks as u8;
-        out[16..20].copy_from_slice(&(SECTION_COUNT as u32).to_le_bytes());
-        out[20..24].copy_from_slice(&(self.titles.len() as u32).to_le_bytes());
-        out[24..32].copy_from_slice(&(n as u64).to_le_bytes());
-        let section = |out: &mut Vec<u8>, i: usize, kind: Kind, write: &dyn Fn(&mut Vec<u8>)| {
-            out.resize(out.len().next_multiple_of(ALIGN), 0);
-            let start = out.len();
-            write(out);
-            let entry = HEADER_LEN + i * SECTION_ENTRY_LEN;
-            let crc = crc32fast::hash(&out[start..]);
-            let len = (out.len() - start) as u64;
-            out[entry..entry + 4].copy_from_slice(&(kind as u32).to_le_bytes());
-            out[entry + 8..entry + 16].copy_from_slice(&(start as u64).to_le_bytes());
-            out[entry + 16..entry + 24].copy_from_slice(&len.to_le_bytes());
-            out[entry + 24..entry + 28].copy_from_slice(&crc.to_le_bytes());
-        };
-        section(&mut out, 0, Kind::Hashes, &|o| {
-            for c in &self.codes {
-                o.extend_from_slice(&c.to_le_bytes());
-            }
-        });
-        section(&mut out, 1, Kind::Times, &|o| extend_le32(o, &self.times));
-        section(&mut out, 2, Kind::Flags, &|o| o.extend_from_slice(&flags));
-        section(&mut out, 3, Kind::TitleStarts, &|o| {
-            extend_le32(o, &self.starts)
-        });
-        section(&mut out, 4, Kind::MihOffsets, &|o| extend_le32(o, &offsets));
-        section(&mut out, 5, Kind::MihIds, &|o| extend_le32(o, &ids));
-        section(&mut out, 6, Kind::Titles, &|o| {
-            o.extend_from_slice(&titles_json)
-        });
-        section(&mut out, 7, Kind::FeatureFrames, &|o| {
-            for f in &self.feature_frames {
-                o.extend_from_slice(&f.to_le_bytes());
-            }
-        });
-        section(&mut out, 8, Kind::Descriptors, &|o| {
-            for d in &self.descriptors {
-                o.extend_from_slice(&d.to_le_bytes());
-            }
-        });
-        section(&mut out, 9, Kind::Positions, &|o| {
-            extend_le32(o, &self.positions)
-        });
-        section(&mut out, 10, Kind::KeypointOffsets, &|o| {
-            extend_le32(o, &kp_offsets)
-        });
-        section(&mut out, 11, Kind::KeypointIds, &|o| {
-            extend_le32(o, &kp_ids)
-        });
-        let crc = crc32fast::hash(&out[..TABLE_END]);
-        out[32..36].copy_from_slice(&crc.to_le_bytes());
-        out
+        let mut header = vec![0u8; TABLE_END];
+        header[..8].copy_from_slice(&MAGIC);
+        header[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header[10..12].copy_from_slice(&self.hash.algorithm.id().to_le_bytes());
+        header[12] = u8::from(self.hash.crop_borders) | (u8::from(self.windows) << 1);
+        header[13] = geometry.chunk_bits as u8;
+        header[14] = geometry.chunks as u8;
+        header[15] = self.view_pct;
+        header[36] = kp_geometry.chunk_bits as u8;
+        header[37] = kp_chunks as u8;
+        header[16..20].copy_from_slice(&(SECTION_COUNT as u32).to_le_bytes());
+        header[20..24].copy_from_slice(&(self.titles.len() as u32).to_le_bytes());
+        header[24..32].copy_from_slice(&(n as u64).to_le_bytes());
+
+        let base = out.stream_position()?;
+        let mut w = Sections::new(std::io::BufWriter::with_capacity(1 << 20, &mut *out))?;
+        w.section(&mut header, Kind::Hashes, |w| {
+            self.codes
+                .iter()
+                .try_for_each(|c| w.write_all(&c.to_le_bytes()))
+        })?;
+        w.section(&mut header, Kind::Times, |w| write_le32(w, &self.times))?;
+        w.section(&mut header, Kind::Flags, |w| w.write_all(&flags))?;
+        w.section(&mut header, Kind::TitleStarts, |w| {
+            write_le32(w, &self.starts)
+        })?;
+        w.search_tables(&mut header, [Kind::MihOffsets, Kind::MihIds], &tables)?;
+        w.section(&mut header, Kind::Titles, |w| w.write_all(&titles_json))?;
+        w.section(&mut header, Kind::FeatureFrames, |w| {
+            self.feature_frames
+                .iter()
+                .try_for_each(|f| w.write_all(&f.to_le_bytes()))
+        })?;
+        w.section(&mut header, Kind::Descriptors, |w| {
+            self.descriptors
+                .iter()
+                .try_for_each(|d| w.write_all(&d.to_le_bytes()))
+        })?;
+        w.section(&mut header, Kind::Positions, |w| {
+            write_le32(w, &self.positions)
+        })?;
+        w.search_tables(
+            &mut header,
+            [Kind::KeypointOffsets, Kind::KeypointIds],
+            &kp_tables,
+        )?;
+        let len = w.finish()?;
+        let crc = crc32fast::hash(&header);
+        header[32..36].copy_from_slice(&crc.to_le_bytes());
+        out.seek(SeekFrom::Start(base))?;
+        out.write_all(&header)?;
+        out.seek(SeekFrom::Start(base + len))?;
+        out.flush()?;
+        Ok(len)
     }
 }
 
-/// Appends `values` as little-endian u32s (a plain copy on little-endian
+/// Writes sections one after another, each at a multiple of [`ALIGN`],
+/// and fills in their table entries: kind, offset, length, CRC-32.
+struct Sections<W: Write> {
+    out: W,
+    /// Bytes written so far (the space left for the header included).
+    at: u64,
+    /// Sections written so far.
+    count: usize,
+}
+
+/// Counts and checksums what passes through it.
+struct Tally<'a, W: Write> {
+    out: &'a mut W,
+    len: u64,
+    crc: crc32fast::Hasher,
+}
+
+impl<W: Write> Write for Tally<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(buf)?;
+        self.crc.update(&buf[..written]);
+        self.len += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl<W: Write> Sections<W> {
+    /// Leaves room for the header and section table.
+    fn new(mut out: W) -> std::io::Result<Self> {
+        out.write_all(&[0; TABLE_END])?;
+        Ok(Sections {
+            out,
+            at: TABLE_END as u64,
+            count: 0,
+        })
+    }
+
+    /// Writes the next section with `write`, padding before it, and its
+    /// entry into `header`'s section table.
+    fn section(
+        &mut self,
+        header: &mut [u8],
+        kind: Kind,
+        write: impl FnOnce(&mut Tally<'_, W>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let start = self.at.next_multiple_of(ALIGN as u64);
+        self.out
+            .write_all(&[0; ALIGN][..(start - self.at) as usize])?;
+        let mut tally = Tally {
+            out: &mut self.out,
+            len: 0,
+            crc: crc32fast::Hasher::new(),
+        };
+        write(&mut tally)?;
+        let (len, crc) = (tally.len, tally.crc.finalize());
+        let entry = HEADER_LEN + self.count * SECTION_ENTRY_LEN;
+        header[entry..entry + 4].copy_from_slice(&(kind as u32).to_le_bytes());
+        header[entry + 8..entry + 16].copy_from_slice(&start.to_le_bytes());
+        header[entry + 16..entry + 24].copy_from_slice(&len.to_le_bytes());
+        header[entry + 24..entry + 28].copy_from_slice(&crc.to_le_bytes());
+        self.at = start + len;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Writes search tables as two sections, every chunk's offsets then
+    /// every chunk's ids, chunk after chunk.
+    fn search_tables(
+        &mut self,
+        header: &mut [u8],
+        [offsets, ids]: [Kind; 2],
+        tables: &mih::ChunkTables,
+    ) -> std::io::Result<()> {
+        self.section(header, offsets, |w| write_le32(w, tables.offsets()))?;
+        self.section(header, ids, |w| {
+            (0..tables.geometry().chunks).try_for_each(|j| write_le32(w, &tables.ids(j)))
+        })
+    }
+
+    /// Flushes; the segment's length.
+    fn finish(mut self) -> std::io::Result<u64> {
+        self.out.flush()?;
+        Ok(self.at)
+    }
+}
+
+/// Writes `values` as little-endian u32s (a plain copy on little-endian
 /// hosts).
-fn extend_le32(out: &mut Vec<u8>, values: &[u32]) {
+fn write_le32(out: &mut impl Write, values: &[u32]) -> std::io::Result<()> {
     if cfg!(target_endian = "little") {
-        out.extend_from_slice(bytemuck::cast_slice(values));
+        out.write_all(bytemuck::cast_slice(values))
     } else {
-        for v in values {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
+        values
+            .iter()
+            .try_for_each(|v| out.write_all(&v.to_le_bytes()))
     }
 }
 

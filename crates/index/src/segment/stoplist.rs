@@ -11,7 +11,7 @@
 //! being common; short shared material (a 3 s logo, an ident) still does.
 
 use super::FLAG_COMMON;
-use crate::mih::Geometry;
+use crate::mih::{ChunkTables, Geometry};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use vfp_fingerprint::FrameHash;
@@ -50,13 +50,13 @@ pub const VERSION_MIN_FRAMES: usize = 10;
 /// within [`COMMON_RADIUS`] share a chunk exactly (the radius is below the
 /// chunk count), so every such pair sits in a common bucket, and is counted
 /// in the first chunk they share. Walking each chunk's ids in order reads
-/// the tables sequentially; buckets run in parallel.
+/// the tables sequentially; buckets run in parallel. A large segment's
+/// chunk ids are made for each walk and dropped after it (see
+/// [`ChunkTables`]).
 pub(super) fn common_flags(
-    geometry: Geometry,
+    tables: &ChunkTables,
     codes: &[FrameHash],
     times: &[u32],
-    offsets: &[u32],
-    ids: &[u32],
     starts: &[u32],
 ) -> Vec<u8> {
     const _: () = assert!(
@@ -64,6 +64,7 @@ pub(super) fn common_flags(
         "the counters below track two other titles"
     );
     let n = codes.len();
+    let geometry: Geometry = tables.geometry();
     let buckets = geometry.buckets();
     // Per frame, the first id after it that is no longer the same shot:
     // another title, or at least the gap later. Times increase in a title.
@@ -95,9 +96,9 @@ pub(super) fn common_flags(
     // Every near-duplicate pair of frames not of the same shot, by a
     // self-join through the search tables.
     let join = |visit: &(dyn Fn(usize, usize) + Sync)| {
-        for j in 0..geometry.chunks as usize {
-            let offs = &offsets[j * (buckets + 1)..(j + 1) * (buckets + 1)];
-            let chunk_ids = &ids[j * n..(j + 1) * n];
+        for j in 0..geometry.chunks {
+            let offs = tables.chunk_offsets(j);
+            let chunk_ids = tables.ids(j);
             (0..buckets)
                 .into_par_iter()
                 .with_min_len(4096)
@@ -112,8 +113,7 @@ pub(super) fn common_flags(
                             let b = b as usize;
                             let (ca, cb) = (&codes[a], &codes[b]);
                             if ca.hamming(cb) > COMMON_RADIUS
-                                || (0..j as u32)
-                                    .any(|k| geometry.chunk(ca, k) == geometry.chunk(cb, k))
+                                || (0..j).any(|k| geometry.chunk(ca, k) == geometry.chunk(cb, k))
                             {
                                 continue;
                             }
