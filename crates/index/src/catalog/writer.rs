@@ -91,9 +91,9 @@ impl Catalog {
     }
 }
 
-/// Checks a batch of titles for a catalog storing them `as_`: each
+/// Checks a batch of titles for a catalog that stores them `stored_as`: each
 /// storable, their ids unique among them.
-fn check_titles(dir: &Path, as_: &StoredAs, titles: &[NewTitle]) -> Result<(), IndexError> {
+fn check_titles(dir: &Path, stored_as: &StoredAs, titles: &[NewTitle]) -> Result<(), IndexError> {
     let mut seen = HashSet::new();
     for t in titles {
         if !seen.insert(t.record.id.as_str()) {
@@ -103,17 +103,17 @@ fn check_titles(dir: &Path, as_: &StoredAs, titles: &[NewTitle]) -> Result<(), I
                 second: t.record.source_path.clone(),
             });
         }
-        as_.check(dir, t)?;
+        stored_as.check(dir, t)?;
     }
     Ok(())
 }
 
 /// `titles` (checked) as the catalog stores them, one at a time.
 fn stored(
-    as_: StoredAs,
+    stored_as: StoredAs,
     titles: Vec<NewTitle>,
 ) -> impl Iterator<Item = Result<StoredTitle, IndexError>> {
-    titles.into_iter().map(move |t| Ok(as_.store(t)))
+    titles.into_iter().map(move |t| Ok(stored_as.store(t)))
 }
 
 /// Writes the segment `builder` holds as `dir/name`, streamed into a
@@ -159,11 +159,12 @@ fn write_segment(
 fn write_new_segments(
     dir: &Path,
     next: &mut u64,
-    as_: StoredAs,
+    stored_as: StoredAs,
     titles: impl Iterator<Item = Result<StoredTitle, IndexError>>,
     limits: Limits,
 ) -> Result<Vec<SegmentEntry>, IndexError> {
-    let new_builder = || SegmentBuilder::new(as_.hash, as_.view_pct).with_windows(as_.windows);
+    let new_builder =
+        || SegmentBuilder::new(stored_as.hash, stored_as.view_pct).with_windows(stored_as.windows);
     let mut entries = Vec::new();
     let mut builder = new_builder();
     for t in titles {
@@ -377,21 +378,21 @@ pub fn build_locked(
     hash: HashParams,
     titles: Vec<NewTitle>,
 ) -> Result<(), IndexError> {
-    let as_ = StoredAs::new_catalog(hash);
-    check_titles(lock.dir(), &as_, &titles)?;
-    build_from(lock, as_, stored(as_, titles), LIMITS)
+    let stored_as = StoredAs::new_catalog(hash);
+    check_titles(lock.dir(), &stored_as, &titles)?;
+    build_from(lock, stored_as, stored(stored_as, titles), LIMITS)
 }
 
 /// [`build_locked`] of the titles of a spool ([`TitleSpool::for_build`]),
 /// checked as they were pushed.
 pub fn build_spooled(lock: &WriterLock, titles: TitleSpool) -> Result<(), IndexError> {
-    let as_ = titles.stored_as();
-    build_from(lock, as_, titles.into_titles()?, LIMITS)
+    let stored_as = titles.stored_as();
+    build_from(lock, stored_as, titles.into_titles()?, LIMITS)
 }
 
 fn build_from(
     lock: &WriterLock,
-    as_: StoredAs,
+    stored_as: StoredAs,
     titles: impl Iterator<Item = Result<StoredTitle, IndexError>>,
     limits: Limits,
 ) -> Result<(), IndexError> {
@@ -406,11 +407,11 @@ fn build_from(
         Err(IndexError::Manifest { .. }) => 1 + max_segment_number(dir),
         Err(e) => return Err(e),
     };
-    let segments = write_new_segments(dir, &mut next, as_, titles, limits)?;
+    let segments = write_new_segments(dir, &mut next, stored_as, titles, limits)?;
     let body = ManifestBody {
-        hash: as_.hash,
-        view_pct: as_.view_pct,
-        windows: as_.windows,
+        hash: stored_as.hash,
+        view_pct: stored_as.view_pct,
+        windows: stored_as.windows,
         segments,
         removed: Vec::new(),
         next_segment: next,
@@ -535,10 +536,10 @@ fn add_with(lock: &WriterLock, titles: Vec<NewTitle>, limits: Limits) -> Result<
     // Read under the lock: the catalog as the previous writer left it.
     let catalog = Catalog::open(lock.dir())?;
     // Added titles are stored as the catalog's others are.
-    let as_ = StoredAs::of(&catalog);
-    check_titles(lock.dir(), &as_, &titles)?;
+    let stored_as = StoredAs::of(&catalog);
+    check_titles(lock.dir(), &stored_as, &titles)?;
     let ids: Vec<String> = titles.iter().map(|t| t.record.id.clone()).collect();
-    add_from(lock, catalog, &ids, stored(as_, titles), limits)
+    add_from(lock, catalog, &ids, stored(stored_as, titles), limits)
 }
 
 /// Adds `titles` (whose ids are `ids`) to `catalog`, opened under `lock`.
@@ -550,7 +551,7 @@ fn add_from(
     limits: Limits,
 ) -> Result<(), IndexError> {
     let dir = lock.dir();
-    let as_ = StoredAs::of(&catalog);
+    let stored_as = StoredAs::of(&catalog);
     {
         // Built once: listing the catalog's titles walks every segment.
         let existing: HashSet<&str> = catalog
@@ -568,7 +569,7 @@ fn add_from(
     let mut body = catalog.body.clone();
     drop(catalog);
     let mut next = body.next_segment;
-    let added = write_new_segments(dir, &mut next, as_, titles, limits)?;
+    let added = write_new_segments(dir, &mut next, stored_as, titles, limits)?;
     body.segments.extend(added);
     body.next_segment = next;
     merge_smallest(dir, &mut body, limits)?;
@@ -699,9 +700,9 @@ mod tests {
         new: Vec<NewTitle>,
         limits: Limits,
     ) -> Result<(), IndexError> {
-        let as_ = StoredAs::new_catalog(hash);
-        check_titles(lock.dir(), &as_, &new)?;
-        build_from(lock, as_, stored(as_, new), limits)
+        let stored_as = StoredAs::new_catalog(hash);
+        check_titles(lock.dir(), &stored_as, &new)?;
+        build_from(lock, stored_as, stored(stored_as, new), limits)
     }
 
     fn limits(segments: usize, segment_frames: u64) -> Limits {
