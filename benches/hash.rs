@@ -2,12 +2,13 @@
 //! mirrored variant and the quality score), resampling a crop of the
 //! working picture to 64×64, and, as the baseline in the same group,
 //! `image_hasher`'s 256-bit DCT hash of the same crop (which must first
-//! copy it into an image buffer).
+//! copy it into an image buffer). Resampling a turned crop (a tilted
+//! copy, a filmed screen) is measured beside the straight one.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use vfp_extractor::hash::hash_picture;
-use vfp_extractor::luma::{HASH_SIDE, WORK_SIDE};
+use vfp_extractor::luma::{MappedSampler, HASH_SIDE, WORK_SIDE};
 use vfp_extractor::{LumaImage, Rect, Resampler};
 
 fn working_picture() -> LumaImage {
@@ -41,6 +42,15 @@ fn bench(c: &mut Criterion) {
     let resampler = Resampler::new(crop, WORK_SIDE);
     group.bench_function("vfp_resample_crop_to_64", |b| {
         b.iter(|| resampler.resample(black_box(&picture)))
+    });
+    // A crop of the same size turned by 7°, as a tilted copy is read.
+    let (sin, cos) = 7f32.to_radians().sin_cos();
+    let turned = MappedSampler::new(WORK_SIDE, |s, t| {
+        let (x, y) = ((s - 0.5) * 152.0, (t - 0.5) * 132.0);
+        (96.0 + x * cos - y * sin, 96.0 + x * sin + y * cos)
+    });
+    group.bench_function("vfp_resample_turned_crop_to_64", |b| {
+        b.iter(|| turned.resample(black_box(&picture)))
     });
     group.bench_function("vfp_resample_and_hash", |b| {
         b.iter(|| hash_picture(&resampler.resample(black_box(&picture))))

@@ -16,7 +16,7 @@
 //! of them. The four lines' crossings are the picture's corners; a
 //! picture is hashed through them ([`Quad::sampler`]).
 
-use crate::luma::{LumaImage, MappedSampler, Rect};
+use crate::luma::{LumaImage, MappedSampler, Rect, WORK_SIDE};
 
 /// Fewest frames to decide.
 const MIN_FRAMES: usize = 4;
@@ -84,7 +84,7 @@ impl Quad {
     /// of a few degrees).
     pub fn sampler(&self, zoom: f32) -> MappedSampler {
         let [tl, tr, bl, br] = self.corners;
-        MappedSampler::new(|s, t| {
+        MappedSampler::new(WORK_SIDE, |s, t| {
             let (s, t) = (0.5 + (s - 0.5) * zoom, 0.5 + (t - 0.5) * zoom);
             let mix = |a: (f32, f32), b: (f32, f32), k: f32| {
                 (a.0 + (b.0 - a.0) * k, a.1 + (b.1 - a.1) * k)

@@ -14,7 +14,7 @@
 //! in the fill, a larger one puts content inside the triangles. A dark
 //! vignette has no sharp straight boundary at any angle and is left alone.
 
-use crate::luma::{window_extremes, LumaImage, MappedSampler, Rect};
+use crate::luma::{window_extremes, LumaImage, MappedSampler, Rect, WORK_SIDE};
 
 /// A pixel brighter than this at any time of the window is content (video
 /// black is 16, plus coding noise)...
@@ -101,6 +101,29 @@ impl Geometry {
         (a.height() as f32).min(a.width() as f32 / self.aspect)
     }
 
+    /// The columns of row `v` whose pixel centres lie at least `deep`
+    /// height units inside the active rectangle turned by `turn` (sin,
+    /// cos), less a column at each end; empty if there are none.
+    fn deep_run(&self, v: usize, (sin, cos): (f32, f32), deep: f32) -> std::ops::Range<usize> {
+        let (half_w, half_h) = (self.aspect / 2.0 - deep, 0.5 - deep);
+        if half_w <= 0.0 || half_h <= 0.0 || cos <= 0.0 || sin == 0.0 {
+            return 0..0;
+        }
+        let (_, y) = self.picture_point(self.active.x0, v);
+        // |x cos + y sin| <= half_w and |y cos - x sin| <= half_h, for x.
+        let (lo1, hi1) = ((-half_w - y * sin) / cos, (half_w - y * sin) / cos);
+        let (e1, e2) = ((y * cos - half_h) / sin, (y * cos + half_h) / sin);
+        let (lo, hi) = (lo1.max(e1.min(e2)), hi1.min(e1.max(e2)));
+        let a = self.active;
+        let cx = (a.x0 + a.x1) as f32 / 2.0;
+        let to_u = |x: f32| x * a.width() as f32 / self.aspect + cx - 0.5;
+        let (first, last) = (to_u(lo).ceil() + 1.0, to_u(hi).floor() - 1.0);
+        if first.is_nan() || last.is_nan() || first > last || first < 0.0 {
+            return 0..0;
+        }
+        first as usize..last as usize + 1
+    }
+
     /// Signed distance, in height units, from `(x, y)` to the border of
     /// the active rectangle turned by `angle_rad`: positive inside.
     fn inside_distance(&self, x: f32, y: f32, (sin, cos): (f32, f32)) -> f32 {
@@ -159,8 +182,6 @@ pub fn detect(window: &[LumaImage], geometry: Geometry) -> Option<f32> {
 /// The angle whose predicted corners fit `content` (per pixel of the
 /// active picture: not fill) best, if any passes.
 fn fit_angle(content: &[bool], geometry: Geometry) -> Option<f32> {
-    let a = geometry.active;
-    let px = geometry.px_per_unit();
     // The turned picture's edge is anti-aliased, and a partly covered
     // pixel already counts as content: its border shows this far outside
     // the geometric one (in height units). Along an edge at a shallow
@@ -176,15 +197,7 @@ fn fit_angle(content: &[bool], geometry: Geometry) -> Option<f32> {
         if deg.abs() < MIN_TILT_DEG {
             continue;
         }
-        let turn = deg.to_radians().sin_cos();
-        let mut fit = Fit::default();
-        for v in a.y0..a.y1 {
-            for u in a.x0..a.x1 {
-                let (x, y) = geometry.picture_point(u, v);
-                let d = (geometry.inside_distance(x, y, turn) + blur) * px;
-                fit.add(d, content[(v - a.y0) * a.width() + (u - a.x0)]);
-            }
-        }
+        let fit = Fit::of_angle(content, geometry, deg.to_radians().sin_cos(), blur);
         if fit.corner < min_corner || fit.band == 0 {
             continue;
         }
@@ -239,7 +252,7 @@ fn box_sum_3x3(picture: &LumaImage, area: Rect, rows: &mut Vec<u16>, out: &mut [
 }
 
 /// Counts of one angle's prediction against the observed peaks.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Fit {
     /// Pixels predicted well outside the turned picture, and how many of
     /// them are dark.
@@ -255,6 +268,31 @@ struct Fit {
 }
 
 impl Fit {
+    /// The counts of the angle whose (sin, cos) is `turn`, with the edge
+    /// moved out by `blur` height units, over the active picture.
+    ///
+    /// A pixel deep inside the turned picture counts nowhere, and most
+    /// pixels are: each row's run of them is worked out from the geometry
+    /// (less a pixel at each end, against rounding) and skipped, so that a
+    /// fit costs the edges and corners of the picture, not its area.
+    fn of_angle(content: &[bool], geometry: Geometry, turn: (f32, f32), blur: f32) -> Fit {
+        let a = geometry.active;
+        let px = geometry.px_per_unit();
+        let mut fit = Fit::default();
+        // Inside by this much (height units), a pixel counts nowhere.
+        let deep = (EDGE_MARGIN_PX + BAND_PX) / px - blur;
+        for v in a.y0..a.y1 {
+            let skipped = geometry.deep_run(v, turn, deep);
+            let row = &content[(v - a.y0) * a.width()..(v - a.y0 + 1) * a.width()];
+            for u in (a.x0..a.x1).filter(|u| !skipped.contains(u)) {
+                let (x, y) = geometry.picture_point(u, v);
+                let d = (geometry.inside_distance(x, y, turn) + blur) * px;
+                fit.add(d, row[u - a.x0]);
+            }
+        }
+        fit
+    }
+
     /// Counts a pixel at signed distance `d_px` from the predicted edge
     /// (positive inside).
     fn add(&mut self, d_px: f32, lit: bool) {
@@ -276,7 +314,7 @@ impl Fit {
 /// `geometry`, turned back by `tilt_deg`.
 pub fn turned_back(geometry: Geometry, tilt_deg: f32, zoom: f32) -> MappedSampler {
     let (sin, cos) = tilt_deg.to_radians().sin_cos();
-    MappedSampler::new(|s, t| {
+    MappedSampler::new(WORK_SIDE, |s, t| {
         // The point of the upright content, in height units...
         let x = (s - 0.5) * geometry.aspect * zoom;
         let y = (t - 0.5) * zoom;
@@ -289,6 +327,73 @@ pub fn turned_back(geometry: Geometry, tilt_deg: f32, zoom: f32) -> MappedSample
 mod tests {
     use super::*;
     use crate::luma::WORK_SIDE;
+
+    #[test]
+    fn a_fit_skipping_the_deep_inside_counts_as_every_pixel_does() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for (active, aspect, height_px) in [
+            (Rect::full(WORK_SIDE), 16.0 / 9.0, 1080.0),
+            (Rect::full(WORK_SIDE), 9.0 / 16.0, 1920.0),
+            (
+                Rect {
+                    x0: 10,
+                    x1: 181,
+                    y0: 40,
+                    y1: 150,
+                },
+                2.35,
+                240.0,
+            ),
+            (
+                Rect {
+                    x0: 0,
+                    x1: 30,
+                    y0: 0,
+                    y1: 20,
+                },
+                1.0,
+                30.0,
+            ),
+        ] {
+            let g = Geometry {
+                active,
+                aspect,
+                height_px,
+            };
+            let blur = EDGE_BLUR_SOURCE_PX / height_px;
+            let content: Vec<bool> = (0..active.width() * active.height())
+                .map(|_| next() % 3 != 0)
+                .collect();
+            for deg in [-12.0f32, -7.25, -1.5, 1.5, 3.75, 12.0] {
+                let turn = deg.to_radians().sin_cos();
+                let mut every = Fit::default();
+                for v in active.y0..active.y1 {
+                    for u in active.x0..active.x1 {
+                        let (x, y) = g.picture_point(u, v);
+                        let d = (g.inside_distance(x, y, turn) + blur) * g.px_per_unit();
+                        every.add(d, content[(v - active.y0) * active.width() + u - active.x0]);
+                    }
+                }
+                assert_eq!(
+                    Fit::of_angle(&content, g, turn, blur),
+                    every,
+                    "{deg}° {active:?}"
+                );
+                if active.width() > 100 {
+                    // Most of a middle row is skipped.
+                    let deep = (EDGE_MARGIN_PX + BAND_PX) / g.px_per_unit() - blur;
+                    let middle = g.deep_run((active.y0 + active.y1) / 2, turn, deep);
+                    assert!(middle.len() > active.width() / 2, "{deg}°: {middle:?}");
+                }
+            }
+        }
+    }
 
     /// A textured scene of `aspect` squeezed into the square working
     /// picture, turned by `deg` inside its frame with black corners, as

@@ -71,34 +71,73 @@ pub struct Agreement {
 }
 
 /// The keypoint matches of `clip` in `title` that agree on one
-/// translation.
+/// translation. To compare one clip picture with several title pictures,
+/// build its [`ClipKeypoints`] once.
+pub fn inliers(clip: &[Keypoint], title: &[Keypoint], params: &LocalParams) -> Agreement {
+    ClipKeypoints::new(clip).inliers(title, params)
+}
+
+/// A clip picture's keypoints laid out to be compared with title pictures
+/// one after another: each descriptor word of every keypoint side by side,
+/// and room for each keypoint's two nearest.
 ///
 /// Every clip keypoint is compared with every title keypoint, so this is
-/// where a scan's local features spend their time, in popcounts: the
-/// function is compiled also for CPUs with a popcount instruction (and
-/// AVX-512's, which counts all four words at once) and picks at run time.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx512vpopcntdq+popcnt",
-    "x86_64+avx2+popcnt",
-    "x86_64+popcnt",
-))]
-pub fn inliers(clip: &[Keypoint], title: &[Keypoint], params: &LocalParams) -> Agreement {
-    // Translation bins of 2 px: (bin, matches, summed distance). A few
-    // dozen at most (one per clip keypoint), so a list searched in place
-    // beats a hash map (hashing was a twentieth of a scan's time).
-    let mut bins: Vec<((i32, i32), usize, u32)> = Vec::with_capacity(clip.len());
-    for a in clip {
-        let (mut best, mut d1, mut d2) = (None, u32::MAX, u32::MAX);
-        for b in title {
-            let d = a.distance(b);
-            if d < d1 {
-                (d2, d1, best) = (d1, d, Some(b));
-            } else if d < d2 {
-                d2 = d;
-            }
+/// where a scan's local features spend their time (a clip picture of ~55
+/// keypoints against up to 64 title pictures of ~40). Title keypoints are
+/// taken one at a time against all the clip's at once, each clip keypoint
+/// keeping its two nearest without a branch: a loop the compiler turns
+/// into vector popcounts and minimums (AVX-512's popcount where the CPU
+/// has it, picked at run time), where keeping them pair by pair is a chain
+/// of compares through every pair.
+#[derive(Clone, Debug)]
+pub struct ClipKeypoints<'a> {
+    keypoints: &'a [Keypoint],
+    /// Word `w` of every keypoint's descriptor.
+    words: [Vec<u64>; 4],
+    /// Per keypoint, against the title picture compared last: the nearest
+    /// distance, the next nearest, and the nearest title keypoint (the
+    /// first of equals).
+    nearest: Vec<u32>,
+    next: Vec<u32>,
+    best: Vec<u32>,
+}
+
+impl<'a> ClipKeypoints<'a> {
+    /// The layout of `keypoints`.
+    pub fn new(keypoints: &'a [Keypoint]) -> Self {
+        let n = keypoints.len();
+        ClipKeypoints {
+            keypoints,
+            words: std::array::from_fn(|w| keypoints.iter().map(|k| k.bits[w]).collect()),
+            nearest: vec![0; n],
+            next: vec![0; n],
+            best: vec![0; n],
         }
-        let clear = d1 <= params.max_distance && (d1 as f32) <= params.ratio * d2 as f32;
-        if let Some(b) = best.filter(|_| clear) {
+    }
+
+    /// The keypoint matches of this clip picture in `title` that agree on
+    /// one translation: those whose nearest title keypoint is within
+    /// [`LocalParams::max_distance`] and clearly nearer than the next
+    /// (Lowe's ratio test; a tie is never clear).
+    pub fn inliers(&mut self, title: &[Keypoint], params: &LocalParams) -> Agreement {
+        nearest_two(
+            &self.words,
+            title,
+            &mut self.nearest,
+            &mut self.next,
+            &mut self.best,
+        );
+        // Translation bins of 2 px: (bin, matches, summed distance). A few
+        // dozen at most (one per clip keypoint), so a list searched in
+        // place beats a hash map (hashing was a twentieth of a scan's
+        // time).
+        let mut bins: Vec<((i32, i32), usize, u32)> = Vec::new();
+        let nearest = self.nearest.iter().zip(&self.next).zip(&self.best);
+        for (a, ((&d1, &d2), &best)) in self.keypoints.iter().zip(nearest) {
+            let clear = d1 <= params.max_distance && (d1 as f32) <= params.ratio * d2 as f32;
+            let Some(b) = title.get(best as usize).filter(|_| clear) else {
+                continue;
+            };
             let dx = (i32::from(b.x) - i32::from(a.x)).div_euclid(2);
             let dy = (i32::from(b.y) - i32::from(a.y)).div_euclid(2);
             match bins.iter_mut().find(|(bin, _, _)| *bin == (dx, dy)) {
@@ -109,23 +148,61 @@ pub fn inliers(clip: &[Keypoint], title: &[Keypoint], params: &LocalParams) -> A
                 None => bins.push(((dx, dy), 1, d1)),
             }
         }
+        bins.iter()
+            .map(|&((x, y), _, _)| {
+                let (n, d) = bins
+                    .iter()
+                    .filter(|((bx, by), _, _)| (bx - x).abs() <= 1 && (by - y).abs() <= 1)
+                    .fold((0, 0u32), |acc, &(_, n, d)| (acc.0 + n, acc.1 + d));
+                // Ties to the bin nearest no shift, so the result does not
+                // depend on the order the bins were found in.
+                (n, std::cmp::Reverse(x.abs() + y.abs()), x, y, d)
+            })
+            .max()
+            .map_or(Agreement::default(), |(n, _, x, y, d)| Agreement {
+                count: n,
+                mean_distance: f64::from(d) / n.max(1) as f64,
+                shift_px: (2 * x + 1, 2 * y + 1),
+            })
     }
-    bins.iter()
-        .map(|&((x, y), _, _)| {
-            let (n, d) = bins
-                .iter()
-                .filter(|((bx, by), _, _)| (bx - x).abs() <= 1 && (by - y).abs() <= 1)
-                .fold((0, 0u32), |acc, &(_, n, d)| (acc.0 + n, acc.1 + d));
-            // Ties to the bin nearest no shift, so the result does not
-            // depend on the order the bins were found in.
-            (n, std::cmp::Reverse(x.abs() + y.abs()), x, y, d)
-        })
-        .max()
-        .map_or(Agreement::default(), |(n, _, x, y, d)| Agreement {
-            count: n,
-            mean_distance: f64::from(d) / n.max(1) as f64,
-            shift_px: (2 * x + 1, 2 * y + 1),
-        })
+}
+
+/// For each clip keypoint (its descriptor words in `words`), the nearest
+/// distance to `title`'s keypoints, the next nearest (equal to it on a
+/// tie) and the index of the nearest (the first of equals); `u32::MAX`
+/// distances where `title` is empty.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512vpopcntdq+popcnt",
+    "x86_64+avx2+popcnt",
+    "x86_64+popcnt",
+))]
+fn nearest_two(
+    words: &[Vec<u64>; 4],
+    title: &[Keypoint],
+    nearest: &mut [u32],
+    next: &mut [u32],
+    best: &mut [u32],
+) {
+    nearest.fill(u32::MAX);
+    next.fill(u32::MAX);
+    best.fill(0);
+    let n = nearest.len();
+    let (next, best) = (&mut next[..n], &mut best[..n]);
+    let [w0, w1, w2, w3] = words;
+    let (w0, w1, w2, w3) = (&w0[..n], &w1[..n], &w2[..n], &w3[..n]);
+    for (j, b) in title.iter().enumerate() {
+        let [b0, b1, b2, b3] = b.bits;
+        for i in 0..n {
+            let d = (w0[i] ^ b0).count_ones()
+                + (w1[i] ^ b1).count_ones()
+                + (w2[i] ^ b2).count_ones()
+                + (w3[i] ^ b3).count_ones();
+            let d1 = nearest[i];
+            next[i] = next[i].min(d1.max(d));
+            best[i] = if d < d1 { j as u32 } else { best[i] };
+            nearest[i] = d1.min(d);
+        }
+    }
 }
 
 /// A clip picture and a title picture that share enough keypoints.
@@ -385,6 +462,42 @@ mod tests {
         assert!(inliers(&scattered, &title, &params).count <= 4);
         // An unrelated picture matches nothing.
         assert!(inliers(&title_picture(2), &title, &params).count <= 2);
+    }
+
+    proptest::proptest! {
+        /// Each clip keypoint's two nearest, found for all of them at once,
+        /// are those kept pair by pair, ties included (descriptors drawn
+        /// from a few, so that ties are common).
+        #[test]
+        fn the_two_nearest_are_those_kept_pair_by_pair(
+            clip in proptest::collection::vec(0u64..6, 0..20),
+            title in proptest::collection::vec(0u64..6, 0..20),
+        ) {
+            let keypoint = |&s: &u64| kp(s, 0, 0);
+            let clip: Vec<Keypoint> = clip.iter().map(keypoint).collect();
+            let title: Vec<Keypoint> = title.iter().map(keypoint).collect();
+            let mut laid_out = ClipKeypoints::new(&clip);
+            nearest_two(
+                &laid_out.words,
+                &title,
+                &mut laid_out.nearest,
+                &mut laid_out.next,
+                &mut laid_out.best,
+            );
+            for (i, a) in clip.iter().enumerate() {
+                let (mut best, mut d1, mut d2) = (0, u32::MAX, u32::MAX);
+                for (j, b) in title.iter().enumerate() {
+                    let d = a.distance(b);
+                    if d < d1 {
+                        (d2, d1, best) = (d1, d, j as u32);
+                    } else if d < d2 {
+                        d2 = d;
+                    }
+                }
+                let found = (laid_out.nearest[i], laid_out.next[i], laid_out.best[i]);
+                proptest::prop_assert_eq!(found, (d1, d2, best));
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use vfp_fingerprint::local::{FeatureFrame, Keypoint};
 use vfp_fingerprint::{Fingerprint, FrameHash, TitleIndex};
 use vfp_index::Catalog;
 use vfp_index::{FeatureRef, TitleFeatures};
-use vfp_matcher::local::{align_local, inliers, LocalPair, LocalParams};
+use vfp_matcher::local::{align_local, ClipKeypoints, LocalPair, LocalParams};
 use vfp_matcher::{align_followed, MatchParams, MatchSegment, NearestFrame, Probe, QueryHit};
 
 /// Keypoint lookups that must land on one title picture before it is
@@ -331,6 +331,7 @@ impl<'a> ClipSearch<'a> {
                     .collect();
                 nominated.sort_unstable_by(|a, b| b.cmp(a));
                 nominated.truncate(NOMINATED_PER_PICTURE);
+                let mut clip = ClipKeypoints::new(keypoints);
                 for (_, r) in nominated {
                     let title = titles
                         .entry(r)
@@ -338,7 +339,7 @@ impl<'a> ClipSearch<'a> {
                     let Some(title) = title else {
                         continue;
                     };
-                    let a = inliers(keypoints, &title.keypoints, params);
+                    let a = clip.inliers(&title.keypoints, params);
                     if a.count >= params.min_inliers {
                         pairs.push(LocalPair {
                             clip_ms: frame.t_ms,

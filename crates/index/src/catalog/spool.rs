@@ -18,8 +18,10 @@
 //!     u32 t_ms, u16 width, u16 height, u32 K, K × 36 bytes: x u16, y u16, bits 4 × u64
 //! ```
 
+use super::manifest::ManifestBody;
 use super::reader::Catalog;
 use super::writer::NewTitle;
+use crate::segment::SegmentBuilder;
 use crate::{IndexError, TitleRecord};
 use std::collections::HashSet;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
@@ -63,6 +65,20 @@ impl StoredAs {
             view_pct: catalog.view_pct(),
             windows: catalog.stores_windows(),
         }
+    }
+
+    /// As the catalog of `body` stores its titles.
+    pub(super) fn of_manifest(body: &ManifestBody) -> Self {
+        StoredAs {
+            hash: body.hash,
+            view_pct: body.view_pct,
+            windows: body.windows,
+        }
+    }
+
+    /// An empty segment that stores titles this way.
+    pub(super) fn builder(&self) -> SegmentBuilder {
+        SegmentBuilder::new(self.hash, self.view_pct).with_windows(self.windows)
     }
 
     /// Checks that `t` can be stored this way (its hashes compatible, its
@@ -175,11 +191,7 @@ impl TitleSpool {
     pub fn push(&mut self, title: NewTitle) -> Result<(), IndexError> {
         self.stored_as.check(&self.catalog, &title)?;
         if self.seen.contains(&title.record.id) {
-            return Err(IndexError::DuplicateTitle {
-                id: title.record.id.clone(),
-                first: "this batch".into(),
-                second: title.record.source_path.clone(),
-            });
+            return Err(repeated_in_batch(&title));
         }
         let stored = self.stored_as.store(title);
         write_title(&mut self.file, &stored).map_err(IndexError::io(
@@ -318,6 +330,16 @@ fn read_words(input: &mut impl Read) -> std::io::Result<[u64; 4]> {
         u64::from_le_bytes(w)
     };
     Ok([word(0), word(1), word(2), word(3)])
+}
+
+/// The error for `title`, whose id an earlier title of the same batch
+/// has.
+pub(super) fn repeated_in_batch(title: &NewTitle) -> IndexError {
+    IndexError::DuplicateTitle {
+        id: title.record.id.clone(),
+        first: "this batch".into(),
+        second: title.record.source_path.clone(),
+    }
 }
 
 #[cfg(test)]
