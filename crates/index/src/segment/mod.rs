@@ -78,7 +78,9 @@ pub(crate) mod testing;
 mod verify;
 
 pub use build::SegmentBuilder;
-pub use features::{StoredFeatureFrame, KEYPOINT_CHUNKS, KEYPOINT_MAX_CHUNK_BITS};
+pub use features::{
+    StoredFeatureFrame, KEYPOINT_CHUNKS, KEYPOINT_MAX_CHUNK_BITS, KEYPOINT_STOP_BUCKET,
+};
 pub use read::Segment;
 pub use stoplist::{COMMON_RADIUS, COMMON_REPEATS, COMMON_REPEAT_GAP_MS, COMMON_TITLES};
 

@@ -92,7 +92,7 @@ impl<D: AsRef<[u8]>> Segment<D> {
 /// Asks the memory for `slice[i]` ahead of reading it (nothing where the
 /// architecture has no such hint, or `i` is out of range).
 #[inline(always)]
-fn prefetch<T>(slice: &[T], i: usize) {
+pub(super) fn prefetch<T>(slice: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(x) = slice.get(i) {
         // SAFETY: a prefetch hint reads nothing and cannot fault; the
