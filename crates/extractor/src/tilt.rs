@@ -118,7 +118,12 @@ impl Geometry {
         let cx = (a.x0 + a.x1) as f32 / 2.0;
         let to_u = |x: f32| x * a.width() as f32 / self.aspect + cx - 0.5;
         let (first, last) = (to_u(lo).ceil() + 1.0, to_u(hi).floor() - 1.0);
-        if first.is_nan() || last.is_nan() || first > last || first < 0.0 {
+        if first.is_nan() || last.is_nan() {
+            return 0..0;
+        }
+        // Within the active columns, whatever the geometry gave.
+        let (first, last) = (first.max(a.x0 as f32), last.min(a.x1 as f32 - 1.0));
+        if first > last {
             return 0..0;
         }
         first as usize..last as usize + 1
@@ -536,6 +541,12 @@ mod tests {
             };
             let _ = detect(&window, geometry);
             let _ = turned_back(geometry, 7.5, 0.75).resample(&window[0]);
+            for deep in [-1e9f32, -3.0, 0.0, 0.2, f32::NAN, f32::INFINITY] {
+                for v in [active.y0, active.y1 - 1] {
+                    let run = geometry.deep_run(v, 3f32.to_radians().sin_cos(), deep);
+                    assert!(run.is_empty() || (run.start >= active.x0 && run.end <= active.x1));
+                }
+            }
         }
     }
 }

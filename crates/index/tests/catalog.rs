@@ -761,6 +761,24 @@ fn local_features_are_stored_at_the_titles_scale_and_survive_merges() {
     assert_eq!(keypoints[0].len(), 10);
     assert_eq!(keypoints[0][2].bits, f.0);
     assert_eq!((keypoints[0][2].x, keypoints[0][2].y), (70, 50));
+
+    // Many lookups at once land where each lookup lands, in order.
+    let queries: Vec<[u64; 4]> = (1..=catalog::MAX_SEGMENTS as u64 + 2)
+        .flat_map(|seed| {
+            (0..4u64)
+                .flat_map(move |s| [s * 100 + 100, s * 100 + 107])
+                .map(move |k| code(seed * 1_000_000 + 900_000 + k).0)
+        })
+        .chain([code(77).0, f.0, f.0])
+        .collect();
+    let mut one_by_one = Vec::new();
+    for q in &queries {
+        c.search_keypoints(q, 64, |r| one_by_one.push(r));
+    }
+    one_by_one.sort_unstable();
+    let landings = c.keypoint_landings(&queries, 64);
+    assert!(landings.len() > 30, "{}", landings.len());
+    assert_eq!(landings, one_by_one);
 }
 
 #[test]

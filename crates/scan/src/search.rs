@@ -305,19 +305,15 @@ impl<'a> ClipSearch<'a> {
                 .map(|k| k.mirrored(frame.width))
                 .collect();
             for (keypoints, is_mirrored) in [(&frame.keypoints, false), (&mirrored, true)] {
-                // Every title picture a lookup lands on, once per landing;
-                // sorted, a picture's run is its votes (cheaper than a
+                // Every title picture a lookup lands on, once per landing,
+                // in order: a picture's run is its votes (cheaper than a
                 // hash map: a picture takes a few hundred landings).
-                let mut landed: Vec<FeatureRef> = Vec::new();
-                let ((), took) = timed(|| {
-                    for k in keypoints.iter() {
-                        self.catalog.search_keypoints(
-                            &k.bits,
-                            LOOKUP_MAX_DISTANCE.min(params.max_distance),
-                            |r| landed.push(r),
-                        );
-                    }
-                    landed.sort_unstable();
+                let descriptors: Vec<[u64; 4]> = keypoints.iter().map(|k| k.bits).collect();
+                let (landed, took) = timed(|| {
+                    self.catalog.keypoint_landings(
+                        &descriptors,
+                        LOOKUP_MAX_DISTANCE.min(params.max_distance),
+                    )
                 });
                 self.add_cost(|c| {
                     c.search_s += took.as_secs_f64();

@@ -470,6 +470,45 @@ impl Catalog {
         }
     }
 
+    /// Every title picture the lookups of `queries` land on, once per
+    /// landing, in order: what [`search_keypoints`](Self::search_keypoints)
+    /// gives for each query, gathered and sorted. Found by sorting the
+    /// keypoints landed on rather than the pictures: a picture's keypoints
+    /// lie together, so a run of landings in one picture costs one look at
+    /// its record instead of a binary search over the pictures each.
+    pub fn keypoint_landings(&self, queries: &[[u64; 4]], max_distance: u32) -> Vec<FeatureRef> {
+        let mut landed: Vec<Vec<u32>> = vec![Vec::new(); self.segments.len()];
+        for query in queries {
+            for (seg, keypoints) in self.segments.iter().zip(&mut landed) {
+                seg.search_keypoints(query, max_distance, |k, _| keypoints.push(k as u32));
+            }
+        }
+        let mut pictures = Vec::with_capacity(landed.iter().map(Vec::len).sum());
+        for (s, (seg, mut keypoints)) in self.segments.iter().zip(landed).enumerate() {
+            keypoints.sort_unstable();
+            // The picture of the last landing, and where its keypoints end.
+            let mut current: Option<(usize, usize)> = None;
+            for k in keypoints.into_iter().map(|k| k as usize) {
+                let frame = match current {
+                    Some((frame, end)) if k < end => frame,
+                    _ => {
+                        let Some(frame) = seg.feature_frame_of(k) else {
+                            continue;
+                        };
+                        let end = seg.feature_frame(frame).map_or(k + 1, |f| f.keypoints.end);
+                        current = Some((frame, end.max(k + 1)));
+                        frame
+                    }
+                };
+                pictures.push(FeatureRef {
+                    segment: s as u32,
+                    frame: frame as u32,
+                });
+            }
+        }
+        pictures
+    }
+
     /// A title picture found by [`search_keypoints`](Self::search_keypoints):
     /// its title, time and keypoints; `None` for a removed title.
     pub fn feature_frame(&self, r: FeatureRef) -> Option<TitleFeatures> {
