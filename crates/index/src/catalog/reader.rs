@@ -449,8 +449,9 @@ impl Catalog {
 
     /// Calls `found` with the title picture of every stored keypoint
     /// within `max_distance` of `query` that shares an indexed chunk with
-    /// it (see `segment::features`), of live titles only; a picture once
-    /// per keypoint found in it.
+    /// it (see `segment::features`); a picture once per keypoint found in
+    /// it. Pictures of removed titles are named too:
+    /// [`feature_frame`](Self::feature_frame) leaves them out.
     pub fn search_keypoints(
         &self,
         query: &[u64; 4],

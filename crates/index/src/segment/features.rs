@@ -5,9 +5,10 @@
 //! Keypoint search is not an exact radius search like the frames': a
 //! keypoint of a copy differs from the title's in ~20 of 256 bits, too
 //! many for multi-index hashing to enumerate. A lookup probes the bucket
-//! of each of [`KEYPOINT_CHUNKS`] chunks, and so finds a keypoint when at
-//! least one chunk came through unchanged (most of the time at ~20 bits
-//! for short chunks; less often for long chunks of large catalogs). That
+//! of each of [`KEYPOINT_CHUNKS`] chunks (but the long buckets of stop
+//! values, [`KEYPOINT_STOP_BUCKET`]), and so finds a keypoint when at
+//! least one such chunk came through unchanged (most of the time at ~20
+//! bits for short chunks; less often for long chunks of large catalogs). That
 //! suffices: a lookup only nominates a title frame, which the matcher
 //! then compares keypoint by keypoint with the clip's picture.
 
@@ -207,7 +208,7 @@ impl<D: AsRef<[u8]>> Segment<D> {
 
     /// Calls `found(keypoint, distance)` for every stored keypoint within
     /// `max_distance` of `query` that shares at least one indexed chunk
-    /// with it, once each.
+    /// with it, not a stop value ([`KEYPOINT_STOP_BUCKET`]), once each.
     pub fn search_keypoints(
         &self,
         query: &[u64; 4],
