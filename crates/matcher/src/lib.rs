@@ -97,8 +97,8 @@ pub const DEFAULT_MIN_SEED_FRAMES: usize = 1;
 /// Default shortest segment, in ms of the clip. No negative of the shared
 /// dev set (101 clips, 23 unrelated full-length videos) formed even a
 /// 2-frame line at radius 47, so the floor is not what keeps precision:
-/// it is the least evidence a reviewer gets (at 30 samples/s, at least
-/// [`DEFAULT_MIN_FRAMES`] frames over a second). Excerpts of 1-2 s are
+/// it is the least evidence a reviewer gets (at a scan's 15 samples/s,
+/// at least [`DEFAULT_MIN_FRAMES`] frames over a second). Excerpts of 1-2 s are
 /// real leak units (compilations, recaps); at 2 s the set's 1.9 s embedded
 /// excerpt was lost.
 pub const DEFAULT_MIN_DURATION_MS: u32 = 1_000;

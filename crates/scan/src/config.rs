@@ -11,13 +11,26 @@ use vfp_matcher::{
 };
 
 /// Frames per second sampled from a scanned video. A copy is cut anywhere
-/// between the catalog's samples (4 per second); sampling the clip at 30
-/// puts a clip frame within 17 ms of every catalog frame. 15 costs a third
-/// less on HD H.264 (half the frames need not be decoded) and found one
-/// copy fewer of 422 on fresh evaluation sets and of 70 on the social
-/// suite (its weakest): measured in docs/throughput.md ("Sampling less,
-/// decoding less").
-pub const DEFAULT_SCAN_FPS: f32 = 30.0;
+/// between the catalog's samples (4 per second); sampling the clip at 15
+/// puts a clip frame within 33 ms of every catalog frame. Half of 30: on
+/// HD H.264 half the frames then need not be decoded, and a scan without
+/// a second pass costs a third less. The copies 30 a second finds and 15 misses are the
+/// weakest, found on evidence 15 a second sees too, short of a match:
+/// such a file is scanned again at [`RESCAN_FPS`] (measured in
+/// docs/throughput.md, "Sampling less, decoding less").
+pub const DEFAULT_SCAN_FPS: f32 = 15.0;
+
+/// Frames per second of the second pass over a file whose first found
+/// evidence of a title short of a match (see
+/// [`ScanCost::evidence`](crate::ScanCost::evidence)): within 17 ms of
+/// every catalog frame. A scan sampling at least this densely makes no
+/// second pass.
+pub const RESCAN_FPS: f32 = 30.0;
+
+/// Frames per second `verify` samples from the one clip it checks, as a
+/// scan's second pass: the evidence of a notice places every title frame
+/// against a clip frame within 17 ms.
+pub const DEFAULT_VERIFY_FPS: f32 = RESCAN_FPS;
 
 /// Longest `min_duration_s` taken: matches are timed in u32 milliseconds.
 const MAX_MIN_DURATION_S: f64 = u32::MAX as f64 / 1000.0;
@@ -234,8 +247,9 @@ impl ScanSettings {
 /// each beginning with the last 30 s of the one before (a copy shorter
 /// than that lies whole in one part; a longer one is joined across parts,
 /// [`join_parts`](vfp_matcher::parts::join_parts)). A part holds what a
-/// scan keeps of its video (at 30 samples a second, the hashes of every
-/// view and the local features: about 5 MB a minute), so a file in flight
+/// scan keeps of its video (the hashes of every view and the local
+/// features: about 5 MB a minute at 30 samples a second, less at the
+/// default 15), so a file in flight
 /// holds at most 5.5 minutes of it, however long it is (see
 /// `scripts/bench/memory.sh`).
 pub const SCAN_PARTS: Parts = Parts {
@@ -335,7 +349,7 @@ mod tests {
         assert_eq!(c, ScanConfig::default());
         assert_eq!(c.match_params().radius, DEFAULT_RADIUS);
         assert_eq!(c.match_params().min_frames, DEFAULT_MIN_FRAMES);
-        assert_eq!(c.sampling(), Sampling::Dense { fps: 30.0 });
+        assert_eq!(c.sampling(), Sampling::Dense { fps: 15.0 });
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub enum ScanError {
     },
     /// A keyframe-only fingerprint without a match: too few keyframes,
     /// or keyframes near the catalog that only a dense pass could settle.
-    #[error("{}: a keyframe-only fingerprint ({informative} informative keyframes) cannot rule out a match: {why}; scan the video itself, or a dense fingerprint (`vfp extract --fps 30`)", path.display())]
+    #[error("{}: a keyframe-only fingerprint ({informative} informative keyframes) cannot rule out a match: {why}; scan the video itself, or a dense fingerprint (`vfp extract --fps 15`)", path.display())]
     Inconclusive {
         /// The scanned file.
         path: PathBuf,

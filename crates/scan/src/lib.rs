@@ -42,7 +42,10 @@ mod search;
 pub mod testing;
 pub mod units;
 
-pub use config::{ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS, SCAN_PARTS};
+pub use config::{
+    ConfigError, ScanConfig, ScanSettings, DEFAULT_SCAN_FPS, DEFAULT_VERIFY_FPS, RESCAN_FPS,
+    SCAN_PARTS,
+};
 pub use cost::ScanCost;
 pub use error::{isolate, Panicked, ScanError};
 pub use inputs::{content_of, Content, InputType, Selection, Skip, SkipReason};

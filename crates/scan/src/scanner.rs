@@ -3,7 +3,7 @@
 //! file per thread on one `Scanner`).
 
 use crate::record::{FileRecord, MatchRecord, SegmentEvidence, Verdict, Verification};
-use crate::{isolate, ClipSearch, ScanConfig, ScanCost, ScanError, SearchPlan};
+use crate::{isolate, ClipSearch, ScanConfig, ScanCost, ScanError, SearchPlan, RESCAN_FPS};
 use std::path::Path;
 use std::time::Instant;
 use vfp_extractor::features::FeatureOptions;
@@ -142,8 +142,11 @@ impl<'c> Scanner<'c> {
     /// when the keyframes cannot rule it out (a file of at least
     /// [`WINDOWED_MIN_MS`] only around the keyframes that hit, see
     /// `scan_around`); densely, in parts ([`ScanConfig::parts`]), so that
-    /// memory does not grow with its length. A file cut short (a download
-    /// stopped part-way) is matched on what could be read, and says so.
+    /// memory does not grow with its length; and where a dense pass finds
+    /// evidence of a title short of a match, once more at [`RESCAN_FPS`]
+    /// if it sampled less densely (not the windows of `scan_around`). A
+    /// file cut short (a download stopped part-way) is matched on what
+    /// could be read, and says so.
     fn scan_file(&self, path: &Path, cost: &mut ScanCost) -> Result<Scanned, ScanError> {
         let whole = |source, segments| Scanned {
             source,
@@ -194,6 +197,43 @@ impl<'c> Scanner<'c> {
                 Err(e) => return Err(e.into()),
             }
         }
+        let evidence_before = cost.evidence();
+        let scanned = self.scan_densely(path, self.config.sampling, cost)?;
+        match self.rescan_sampling() {
+            Some(denser)
+                if scanned.segments.is_empty()
+                    && scanned.inconclusive.is_none()
+                    && cost.evidence() > evidence_before =>
+            {
+                // Evidence of a title short of a match: the weakest copies
+                // the denser sampling finds look like this at the first.
+                // (A file too short or too blank to judge stays so.)
+                cost.rescans += 1;
+                self.scan_densely(path, denser, cost)
+            }
+            _ => Ok(scanned),
+        }
+    }
+
+    /// The denser sampling of a second pass, if the scan's first samples
+    /// less densely than [`RESCAN_FPS`].
+    fn rescan_sampling(&self) -> Option<Sampling> {
+        match self.config.sampling {
+            Sampling::Dense { fps } if fps < RESCAN_FPS => {
+                Some(Sampling::Dense { fps: RESCAN_FPS })
+            }
+            _ => None,
+        }
+    }
+
+    /// One dense pass over a video, sampled as `sampling` says, in parts
+    /// ([`ScanConfig::parts`]).
+    fn scan_densely(
+        &self,
+        path: &Path,
+        sampling: Sampling,
+        cost: &mut ScanCost,
+    ) -> Result<Scanned, ScanError> {
         let mut segments = Vec::new();
         // Informative frames over the parts (their overlaps counted
         // twice: what matters is a short file's count, which is one part).
@@ -202,7 +242,7 @@ impl<'c> Scanner<'c> {
             path,
             &ExtractOptions {
                 keep_partial: true,
-                ..self.dense_options()
+                ..self.options_sampled(sampling)
             },
             self.config.parts,
             |part| {
@@ -356,10 +396,15 @@ impl<'c> Scanner<'c> {
     }
 
     fn dense_options(&self) -> ExtractOptions {
+        self.options_sampled(self.config.sampling)
+    }
+
+    /// [`dense_options`](Self::dense_options), sampled as `sampling` says.
+    fn options_sampled(&self, sampling: Sampling) -> ExtractOptions {
         ExtractOptions {
             decoder_threads: self.config.decoder_threads,
             time_limit: self.config.file_time_limit,
-            ..ExtractOptions::with_sampling(self.config.sampling)
+            ..ExtractOptions::with_sampling(sampling)
         }
         .with_features(if self.catalog.has_features() {
             FeatureOptions::clip()

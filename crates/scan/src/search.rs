@@ -260,6 +260,7 @@ impl<'a> ClipSearch<'a> {
             c.moments += moments as u64;
             c.hash_lookups += lookups as u64;
             c.hash_hits += hits.len() as u64;
+            c.title_hits += hits.iter().filter(|h| !h.common).count() as u64;
         });
         hits
     }
@@ -352,6 +353,7 @@ impl<'a> ClipSearch<'a> {
                 self.add_cost(|c| c.match_s += compared.elapsed().as_secs_f64());
             }
         }
+        self.add_cost(|c| c.keypoint_pairs += pairs.len() as u64);
         let mut sampled: Vec<u32> = self.features.iter().map(|f| f.t_ms).collect();
         sampled.dedup();
         let (segments, took) = timed(|| align_local(&pairs, &sampled, params));

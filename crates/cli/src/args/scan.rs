@@ -314,7 +314,7 @@ mod tests {
         );
         assert!(!c.quiet);
         assert_eq!(c.engine.match_params().radius, 31);
-        assert_eq!(c.engine.sampling(), Sampling::Dense { fps: 30.0 });
+        assert_eq!(c.engine.sampling(), Sampling::Dense { fps: 15.0 });
     }
 
     #[test]

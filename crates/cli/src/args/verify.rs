@@ -52,8 +52,8 @@ pub struct VerifyArgs {
     pub ledger: Option<String>,
     #[command(flatten)]
     pub search: SearchArgs,
-    /// Frames per second sampled from the clip.
-    #[arg(long, value_name = "N", default_value_t = ScanSettings::default().fps)]
+    /// Frames per second sampled from the clip (twice a scan's default).
+    #[arg(long, value_name = "N", default_value_t = vfp_scan::DEFAULT_VERIFY_FPS)]
     pub fps: f32,
 }
 
@@ -169,9 +169,14 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_the_engines() {
+    fn defaults_are_the_engines_but_denser_sampling() {
         let c = config(&["clip.mp4"]).unwrap();
-        assert_eq!(c.engine, vfp_scan::ScanConfig::default());
+        let denser = ScanSettings {
+            fps: 30.0,
+            ..ScanSettings::default()
+        };
+        assert_eq!(c.engine, denser.validate().unwrap());
+        assert_ne!(c.engine, vfp_scan::ScanConfig::default());
         assert_eq!(
             (c.format, c.title, c.report),
             (VerifyFormat::Human, None, None)

@@ -219,6 +219,13 @@ pub fn human(r: &BenchReport) -> String {
     );
     let _ = writeln!(
         out,
+        "passes      {} of {} files scanned again at {} samples a second (evidence of a title short of a match)",
+        thousands(t.cost.rescans),
+        thousands(t.files as u64),
+        vfp_scan::RESCAN_FPS,
+    );
+    let _ = writeln!(
+        out,
         "memory      peak {} resident{}",
         bytes(r.peak_rss_bytes),
         match r.peak_rss_scope {

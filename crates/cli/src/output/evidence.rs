@@ -427,7 +427,7 @@ fn title_share_pct(s: &SegmentEvidence) -> f64 {
 
 /// Per-frame distance over clip time, with the search radius marked:
 /// frames beyond it were found by following the match. The clip is
-/// sampled more densely than the title (30 a second against 4): a clip
+/// sampled more densely than the title (15 a second against 4): a clip
 /// frame between two title frames is compared with a title frame up to
 /// 125 ms away, and drawn frame by frame the distances rose and fell in a
 /// sawtooth that made a plain re-encode look weak. So for each title
