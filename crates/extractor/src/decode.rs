@@ -1044,7 +1044,7 @@ mod tests {
             crf: 23,
             keyframe_s: 2,
         };
-        write_video(&path, Scene { seed: 9 }, 0.0, 6.0, &encoding).unwrap();
+        write_video(&path, Scene::shapes(9), 0.0, 6.0, &encoding).unwrap();
         for fps in [4.0, 10.0, 15.0, 30.0] {
             let (all, all_decoded) = sampled_frames(&path, fps, false);
             let (skipped, skip_decoded) = sampled_frames(&path, fps, true);

@@ -1,12 +1,15 @@
 //! Generated video: material for `vfp bench` when it is given no files,
 //! and for tests that need a real encoded file without fixtures.
 //!
-//! A [`Scene`] is pictures drawn from a seed: shots of [`SHOT_S`] seconds,
-//! each a gradient with coloured rectangles and discs drifting across it.
-//! A scene's picture at a given time is the same at any size, so a title
-//! and a copy of part of it (another size, another quality, another start)
-//! are the same scene written twice by [`write_video`], which encodes it
-//! as H.264 (libx264) in MP4 through FFmpeg.
+//! A [`Scene`] is pictures drawn from a seed, in shots of [`SHOT_S`]
+//! seconds, in one of two [`Look`]s: flat shapes (a gradient with
+//! coloured rectangles and discs drifting across it), the titles' look; or
+//! footage-like texture (a camera drifting over fractal terrain), for
+//! unrelated video that shares no shapes with the titles. A scene's picture
+//! at a given time is the same at any size, so a title and a copy of part
+//! of it (another size, another quality, another start) are the same scene
+//! written twice by [`write_video`], which encodes it as H.264 (libx264)
+//! in MP4 through FFmpeg.
 
 use crate::decode::init;
 use crate::ExtractError;
@@ -21,11 +24,50 @@ pub const SHOT_S: f64 = 4.0;
 /// Shapes drawn per shot.
 const SHAPES: usize = 24;
 
+/// Octaves of a [`Look::Footage`] scene's terrain.
+const OCTAVES: usize = 8;
+
+/// Side of the tiling lattice of random values behind each octave (a power
+/// of two); its wavelength in the picture sets how soon the terrain repeats.
+const LATTICE: usize = 64;
+
 /// Pictures drawn from a seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scene {
-    /// Which scene: different seeds share nothing.
+    /// Which scene: different seeds, or different looks, share nothing.
     pub seed: u64,
+    /// What the pictures look like.
+    pub look: Look,
+}
+
+/// What a [`Scene`]'s pictures look like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Look {
+    /// Coloured rectangles and discs drifting over a gradient: flat
+    /// regions and sharp corners, the built-in titles' look.
+    Shapes,
+    /// A camera panning and zooming over fractal terrain under a graded
+    /// sky: texture at every scale and few straight edges, like outdoor
+    /// footage; for unrelated video.
+    Footage,
+}
+
+impl Scene {
+    /// A scene of flat shapes.
+    pub const fn shapes(seed: u64) -> Scene {
+        Scene {
+            seed,
+            look: Look::Shapes,
+        }
+    }
+
+    /// A scene of footage-like texture.
+    pub const fn footage(seed: u64) -> Scene {
+        Scene {
+            seed,
+            look: Look::Footage,
+        }
+    }
 }
 
 /// How [`write_video`] encodes.
@@ -99,7 +141,154 @@ impl Rng {
     }
 }
 
+/// A shot of a [`Look::Footage`] scene: its terrain and how the camera
+/// moves over it.
+#[derive(Clone, Debug)]
+struct Terrain {
+    /// One lattice per octave of luma, the coarsest first.
+    octaves: Vec<Vec<f32>>,
+    /// One coarse lattice per chroma plane.
+    chroma: [Vec<f32>; 2],
+    /// Lattice cells per picture height in the coarsest octave.
+    cells: f64,
+    /// Where the camera starts, lattice cells, and its drift per second.
+    x0: f64,
+    y0: f64,
+    dx: f64,
+    dy: f64,
+    /// Zoom per second (relative).
+    zoom: f64,
+    /// Mean luma, contrast, and how much brighter the sky is at the top.
+    level: f64,
+    contrast: f64,
+    sky: f64,
+}
+
+fn lattice(rng: &mut Rng) -> Vec<f32> {
+    (0..LATTICE * LATTICE)
+        .map(|_| rng.range(-1.0, 1.0) as f32)
+        .collect()
+}
+
+/// `lattice`'s row at `v` (in cells), interpolated smoothly between its
+/// two nearest rows.
+fn lattice_row(lattice: &[f32], v: f64, row: &mut [f32; LATTICE]) {
+    let floor = v.floor();
+    let f = (v - floor) as f32;
+    let t = f * f * (3.0 - 2.0 * f);
+    let i = (floor as i64).rem_euclid(LATTICE as i64) as usize;
+    let (a, b) = (i * LATTICE, ((i + 1) % LATTICE) * LATTICE);
+    for (x, out) in row.iter_mut().enumerate() {
+        let (p, q) = (lattice[a + x], lattice[b + x]);
+        *out = p + (q - p) * t;
+    }
+}
+
+/// Adds `amplitude` × `row` (a [`lattice_row`]) to `acc`, whose pixel
+/// `n` lies at `u0 + n × du` cells along the row: in 16.16 fixed point,
+/// as a pixel costs one interpolation per octave (floating-point `floor`
+/// was most of the drawing).
+fn add_along(acc: &mut [f32], row: &[f32; LATTICE], amplitude: f32, u0: f64, du: f64) {
+    const ONE: f64 = 65_536.0;
+    let mut u = (u0 * ONE).round() as i64;
+    let du = (du * ONE).round() as i64;
+    let mask = LATTICE as i64 - 1;
+    for out in acc {
+        let i = ((u >> 16) & mask) as usize;
+        let f = (u & 0xFFFF) as f32 / 65_536.0;
+        let t = f * f * (3.0 - 2.0 * f);
+        let (p, q) = (row[i], row[(i + 1) % LATTICE]);
+        *out += amplitude * (p + (q - p) * t);
+        u += du;
+    }
+}
+
 impl Scene {
+    /// Draws the scene at `t_s` into a YUV 4:2:0 frame of its size.
+    fn draw(&self, t_s: f64, out: &mut frame::Video) {
+        let index = (t_s / SHOT_S).floor().max(0.0) as u64;
+        let since_s = t_s - (t_s / SHOT_S).floor() * SHOT_S;
+        match self.look {
+            Look::Shapes => self.draw_shapes(&self.shot(index), since_s, out),
+            Look::Footage => self.draw_terrain(&self.terrain(index), since_s, out),
+        }
+    }
+
+    fn terrain(&self, index: u64) -> Terrain {
+        // Another stream than the shapes' for the same seed.
+        let mut rng = Rng::new(self.seed ^ 0x5EED_F007_A6E0_0000, index);
+        Terrain {
+            octaves: (0..OCTAVES).map(|_| lattice(&mut rng)).collect(),
+            chroma: [lattice(&mut rng), lattice(&mut rng)],
+            cells: rng.range(1.5, 3.0),
+            x0: rng.range(0.0, LATTICE as f64),
+            y0: rng.range(0.0, LATTICE as f64),
+            dx: rng.range(-0.5, 0.5),
+            dy: rng.range(-0.2, 0.2),
+            zoom: rng.range(-0.04, 0.04),
+            level: rng.range(70.0, 150.0),
+            contrast: rng.range(60.0, 100.0),
+            sky: rng.range(0.0, 50.0),
+        }
+    }
+
+    /// Draws `terrain` `since_s` into its shot: each plane's row is the
+    /// lattices' rows at its height, interpolated along it, so a pixel
+    /// costs one interpolation per octave.
+    fn draw_terrain(&self, terrain: &Terrain, since_s: f64, out: &mut frame::Video) {
+        let (w, h) = (out.width() as usize, out.height() as usize);
+        let unit = h as f64;
+        let stage_x0 = (16.0 / 9.0 - w as f64 / unit) / 2.0;
+        let scale = terrain.cells * (1.0 + terrain.zoom * since_s);
+        let (x0, y0) = (
+            terrain.x0 + terrain.dx * since_s,
+            terrain.y0 + terrain.dy * since_s,
+        );
+        let mut row = [0f32; LATTICE];
+        let mut acc = vec![0f32; w];
+        for plane in 0..3 {
+            let (pw, ph, step) = if plane == 0 {
+                (w, h, 1)
+            } else {
+                (w / 2, h / 2, 2)
+            };
+            let stride = out.stride(plane);
+            let data = out.data_mut(plane);
+            // Where a row's first pixel lies, and how far apart its pixels
+            // are, in cells of the coarsest octave.
+            let u0 = x0 + stage_x0 * scale;
+            let du = step as f64 / unit * scale;
+            for line_index in 0..ph {
+                let y = (line_index * step) as f64 / unit;
+                let v = y0 + y * scale;
+                let line = &mut data[line_index * stride..line_index * stride + pw];
+                let acc = &mut acc[..pw];
+                acc.fill(0.0);
+                if plane == 0 {
+                    let mut amplitude = 0.5f32;
+                    for (octave, lattice) in terrain.octaves.iter().enumerate() {
+                        let k = f64::from(1u32 << octave);
+                        lattice_row(lattice, v * k, &mut row);
+                        add_along(acc, &row, amplitude, u0 * k, du * k);
+                        amplitude *= 0.7;
+                    }
+                    let sky = terrain.sky * (1.0 - 2.0 * y);
+                    for (px, value) in line.iter_mut().zip(acc.iter()) {
+                        let luma = terrain.level + sky + terrain.contrast * f64::from(*value);
+                        *px = luma.clamp(16.0, 235.0) as u8;
+                    }
+                } else {
+                    // Colour changes more slowly than light.
+                    lattice_row(&terrain.chroma[plane - 1], v / 2.0, &mut row);
+                    add_along(acc, &row, 1.0, u0 / 2.0, du / 2.0);
+                    for (px, value) in line.iter_mut().zip(acc.iter()) {
+                        *px = (128.0 + 28.0 * f64::from(*value)).clamp(16.0, 240.0) as u8;
+                    }
+                }
+            }
+        }
+    }
+
     fn shot(&self, index: u64) -> Shot {
         let mut rng = Rng::new(self.seed, index);
         let shapes = std::array::from_fn(|_| Shape {
@@ -121,10 +310,8 @@ impl Scene {
         }
     }
 
-    /// Draws the scene at `t_s` into a YUV 4:2:0 frame of its size.
-    fn draw(&self, t_s: f64, out: &mut frame::Video) {
-        let shot = self.shot((t_s / SHOT_S).floor().max(0.0) as u64);
-        let since_s = t_s - (t_s / SHOT_S).floor() * SHOT_S;
+    /// Draws `shot` `since_s` into its shot.
+    fn draw_shapes(&self, shot: &Shot, since_s: f64, out: &mut frame::Video) {
         let (w, h) = (out.width() as usize, out.height() as usize);
         // Picture-relative units: the height is 1; the width keeps the
         // aspect, centred on a 16:9 stage.
@@ -360,31 +547,78 @@ mod tests {
             f.data(0)[y * f.stride(0) + x]
         };
         init();
-        let a = Scene { seed: 1 };
-        let mut same = 0;
-        let mut across_shots = 0;
-        let mut across_seeds = 0;
-        let points = 200;
-        for i in 0..points {
-            let fx = (i % 20) as f64 / 20.0 + 0.02;
-            let fy = (i / 20) as f64 / 10.0 + 0.03;
-            let small = luma_at(a, 1.0, 320, 180, fx, fy);
-            let big = luma_at(a, 1.0, 1280, 720, fx, fy);
-            same += usize::from(small.abs_diff(big) <= 8);
-            across_shots += usize::from(small.abs_diff(luma_at(a, 5.0, 320, 180, fx, fy)) > 8);
-            let b = Scene { seed: 2 };
-            across_seeds += usize::from(small.abs_diff(luma_at(b, 1.0, 320, 180, fx, fy)) > 8);
+        for (a, b, other_look) in [
+            (Scene::shapes(1), Scene::shapes(2), Scene::footage(1)),
+            (Scene::footage(1), Scene::footage(2), Scene::shapes(1)),
+        ] {
+            let mut same = 0;
+            let mut across_shots = 0;
+            let mut across_seeds = 0;
+            let mut across_looks = 0;
+            let points = 200;
+            for i in 0..points {
+                let fx = (i % 20) as f64 / 20.0 + 0.02;
+                let fy = (i / 20) as f64 / 10.0 + 0.03;
+                let small = luma_at(a, 1.0, 320, 180, fx, fy);
+                let big = luma_at(a, 1.0, 1280, 720, fx, fy);
+                let differs = |other: Scene, t_s| {
+                    usize::from(small.abs_diff(luma_at(other, t_s, 320, 180, fx, fy)) > 8)
+                };
+                same += usize::from(small.abs_diff(big) <= 8);
+                across_shots += differs(a, 5.0);
+                across_seeds += differs(b, 1.0);
+                across_looks += differs(other_look, 1.0);
+            }
+            assert!(same >= points * 9 / 10, "{a:?}: {same} of {points}");
+            assert!(
+                across_shots >= points / 2,
+                "{a:?}: {across_shots} of {points}"
+            );
+            assert!(
+                across_seeds >= points / 2,
+                "{a:?}: {across_seeds} of {points}"
+            );
+            assert!(
+                across_looks >= points / 2,
+                "{a:?}: {across_looks} of {points}"
+            );
         }
-        assert!(same >= points * 9 / 10, "{same} of {points}");
-        assert!(across_shots >= points / 2, "{across_shots} of {points}");
-        assert!(across_seeds >= points / 2, "{across_seeds} of {points}");
+    }
+
+    /// Footage is texture: neighbouring pixels differ, where the shapes'
+    /// flat regions do not, and the camera moves within a shot.
+    #[test]
+    fn footage_has_texture_and_moves() {
+        init();
+        let draw = |scene: Scene, t_s: f64| {
+            let mut f = frame::Video::new(Pixel::YUV420P, 320, 180);
+            scene.draw(t_s, &mut f);
+            let stride = f.stride(0);
+            (0..180)
+                .flat_map(|y| f.data(0)[y * stride..y * stride + 320].to_vec())
+                .collect::<Vec<u8>>()
+        };
+        let steps = |luma: &[u8]| {
+            luma.chunks(320)
+                .flat_map(|row| row.windows(2).map(|p| p[0].abs_diff(p[1])))
+                .filter(|&d| d > 0)
+                .count()
+        };
+        let footage = draw(Scene::footage(7), 1.0);
+        assert!(steps(&footage) > steps(&draw(Scene::shapes(7), 1.0)) * 3);
+        let later = draw(Scene::footage(7), 2.0);
+        let moved = footage
+            .iter()
+            .zip(&later)
+            .filter(|(a, b)| a.abs_diff(**b) > 8);
+        assert!(moved.count() > footage.len() / 4);
     }
 
     #[test]
     fn a_written_video_decodes_to_its_length_and_size() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("scene.mp4");
-        write_video(&path, Scene { seed: 3 }, 2.0, 3.0, &encoding(320, 180)).unwrap();
+        write_video(&path, Scene::shapes(3), 2.0, 3.0, &encoding(320, 180)).unwrap();
         let decoded = crate::decode_only(&path, 1, false).unwrap();
         assert_eq!(decoded.frames, 30);
         assert_eq!((decoded.width, decoded.height), (320, 180));
@@ -409,7 +643,7 @@ mod tests {
             keyframe_s: 2,
             ..encoding(320, 180)
         };
-        write_video(&path, Scene { seed: 1_001 }, 0.0, 20.0, &every_2_s).unwrap();
+        write_video(&path, Scene::shapes(1_001), 0.0, 20.0, &every_2_s).unwrap();
         let keyframes = crate::decode_only(&path, 1, true).unwrap();
         assert_eq!(keyframes.frames, 10);
         assert_eq!(keyframes.last_frame_s, 18.0);
@@ -426,7 +660,7 @@ mod tests {
     fn impossible_sizes_are_refused_and_leave_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("odd.mp4");
-        let err = write_video(&path, Scene { seed: 3 }, 0.0, 1.0, &encoding(321, 180));
+        let err = write_video(&path, Scene::shapes(3), 0.0, 1.0, &encoding(321, 180));
         assert!(
             matches!(err, Err(ExtractError::InvalidParams(_))),
             "{err:?}"

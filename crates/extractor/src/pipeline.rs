@@ -353,7 +353,7 @@ mod tests {
             crf: 30,
             keyframe_s: 1,
         };
-        write_video(&path, Scene { seed: 3 }, 0.0, 3.0, &encoding).unwrap();
+        write_video(&path, Scene::shapes(3), 0.0, 3.0, &encoding).unwrap();
         let (_, expected) = crate::file_sha256(&path).unwrap();
         for sampling in [Sampling::Dense { fps: 4.0 }, Sampling::Keyframes] {
             let fp = extract(&path, &ExtractOptions::with_sampling(sampling)).unwrap();
@@ -372,7 +372,7 @@ mod tests {
             crf: 23,
             keyframe_s: 2,
         };
-        write_video(&path, Scene { seed: 5 }, 0.0, 12.0, &encoding).unwrap();
+        write_video(&path, Scene::shapes(5), 0.0, 12.0, &encoding).unwrap();
         let opts = ExtractOptions {
             decoder_threads: 1,
             ..ExtractOptions::with_sampling(Sampling::Dense { fps: 10.0 })

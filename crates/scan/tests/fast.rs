@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::path::Path;
-use vfp_extractor::material::{write_program, write_video, Encoding, Scene, Stretch};
-use vfp_extractor::{extract, ExtractOptions};
-use vfp_fingerprint::Sampling;
+use vfp_extractor::material::{write_program, Encoding, Scene, Stretch};
 use vfp_index::Catalog;
 use vfp_scan::{ScanSettings, Scanner, Verdict};
 
@@ -20,14 +17,6 @@ const SMALL: Encoding = Encoding {
     crf: 26,
     keyframe_s: 2,
 };
-
-/// A catalog of one generated title: scene 1, 40 s.
-fn catalog_of_scene_1(dir: &Path) -> Catalog {
-    let title = dir.join("title.mp4");
-    write_video(&title, Scene { seed: 1 }, 0.0, 40.0, &SMALL).unwrap();
-    let fingerprint = extract(&title, &ExtractOptions::with_sampling(Sampling::default())).unwrap();
-    common::catalog_of_one(dir, "scene-1", &title, fingerprint)
-}
 
 fn scanner(catalog: &Catalog, fast: bool) -> Scanner<'_> {
     let config = ScanSettings {
@@ -43,12 +32,12 @@ fn scanner(catalog: &Catalog, fast: bool) -> Scanner<'_> {
 #[test]
 fn a_long_file_is_decoded_densely_only_around_its_keyframe_hits() {
     let tmp = tempfile::tempdir().unwrap();
-    let catalog = catalog_of_scene_1(tmp.path());
+    let catalog = common::catalog_of_scene_1(tmp.path(), 40.0, &SMALL);
     // 55 s of something else, 15 s of the title from its 10th second,
     // 55 s of something else again: at 10 frames a second, 1,250 moments.
     let long = tmp.path().join("long.mp4");
     let stretch = |seed, from_s, seconds| Stretch {
-        scene: Scene { seed },
+        scene: Scene::shapes(seed),
         from_s,
         seconds,
     };

@@ -8,9 +8,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use vfp_extractor::material::{write_program, write_video, Encoding, Scene, Stretch};
-use vfp_extractor::{extract, ExtractOptions};
-use vfp_fingerprint::Sampling;
+use vfp_extractor::material::{write_program, Encoding, Scene, Stretch};
 use vfp_index::Catalog;
 use vfp_scan::{ScanCost, ScanSettings, Scanner, Verdict, DEFAULT_SCAN_FPS, RESCAN_FPS};
 
@@ -23,21 +21,13 @@ const ENCODING: Encoding = Encoding {
     keyframe_s: 2,
 };
 
-/// A catalog of one generated title: scene 1, 20 s.
-fn catalog_of_scene_1(dir: &Path) -> Catalog {
-    let title = dir.join("title.mp4");
-    write_video(&title, Scene { seed: 1 }, 0.0, 20.0, &ENCODING).unwrap();
-    let fingerprint = extract(&title, &ExtractOptions::with_sampling(Sampling::default())).unwrap();
-    common::catalog_of_one(dir, "scene-1", &title, fingerprint)
-}
-
 /// 8 s of something else with `title_s` seconds of the title from its
 /// 5th second in the middle.
 fn clip(dir: &Path, name: &str, title_s: f64) -> PathBuf {
     let path = dir.join(name);
     let other = (8.0 - title_s) / 2.0;
     let stretch = |seed, from_s, seconds| Stretch {
-        scene: Scene { seed },
+        scene: Scene::shapes(seed),
         from_s,
         seconds,
     };
@@ -65,7 +55,7 @@ fn scan(catalog: &Catalog, settings: ScanSettings, path: &Path) -> (Verdict, Sca
 fn a_copy_is_found_in_one_pass_at_the_default_rate() {
     const { assert!(DEFAULT_SCAN_FPS < RESCAN_FPS) };
     let tmp = tempfile::tempdir().unwrap();
-    let catalog = catalog_of_scene_1(tmp.path());
+    let catalog = common::catalog_of_scene_1(tmp.path(), 20.0, &ENCODING);
     let copy = clip(tmp.path(), "copy.mp4", 6.0);
     let (verdict, cost) = scan(&catalog, ScanSettings::default(), &copy);
     assert_eq!(verdict, Verdict::Match, "{cost:?}");
@@ -78,7 +68,7 @@ fn a_copy_is_found_in_one_pass_at_the_default_rate() {
 #[test]
 fn evidence_short_of_a_match_is_scanned_again_more_densely() {
     let tmp = tempfile::tempdir().unwrap();
-    let catalog = catalog_of_scene_1(tmp.path());
+    let catalog = common::catalog_of_scene_1(tmp.path(), 20.0, &ENCODING);
     // 3 s of the title, where a match must last 4 s: evidence, no match.
     let short = clip(tmp.path(), "short.mp4", 3.0);
     let settings = ScanSettings {
@@ -105,7 +95,7 @@ fn evidence_short_of_a_match_is_scanned_again_more_densely() {
 #[test]
 fn a_clip_with_no_evidence_is_scanned_once() {
     let tmp = tempfile::tempdir().unwrap();
-    let catalog = catalog_of_scene_1(tmp.path());
+    let catalog = common::catalog_of_scene_1(tmp.path(), 20.0, &ENCODING);
     let other = clip(tmp.path(), "other.mp4", 0.0);
     let (verdict, cost) = scan(&catalog, ScanSettings::default(), &other);
     assert_eq!(verdict, Verdict::NoMatch, "{cost:?}");

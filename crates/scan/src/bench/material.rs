@@ -2,7 +2,11 @@
 //! catalog at hand: two generated titles (a minute each, 720p), a catalog
 //! of them, and four clips of the kind the throughput targets name (H.264,
 //! 720p and 1080p, 20-30 s): a re-encoded excerpt of each title and two
-//! unrelated ones. Generated once into a folder and reused; every file is
+//! unrelated ones. The titles are drawn as flat shapes; the unrelated clips
+//! as footage-like texture, as most of what a crawl brings is unrelated
+//! footage that shares nothing with the catalog (drawn in the titles' look,
+//! they shared its shapes: their pictures agreed with title pictures by
+//! keypoints, and every such clip was scanned twice). Generated once into a folder and reused; every file is
 //! written under a temporary name and renamed, so an interrupted run
 //! leaves nothing that looks finished.
 
@@ -17,17 +21,32 @@ use vfp_index::{Catalog, TitleRecord};
 
 /// Version of the material: a folder made by another version is not
 /// reused (it lives in a subfolder named by it).
-pub const MATERIAL_VERSION: u32 = 1;
+pub const MATERIAL_VERSION: u32 = 2;
 
-/// The built-in titles: (id, scene seed, seconds).
-const TITLES: [(&str, u64, f64); 2] = [("scene-1", 1, 60.0), ("scene-2", 2, 60.0)];
+/// The built-in titles: (id, scene, seconds).
+const TITLES: [(&str, Scene, f64); 2] = [
+    ("scene-1", Scene::shapes(1), 60.0),
+    ("scene-2", Scene::shapes(2), 60.0),
+];
 
-/// The built-in clips: (file, scene seed, from s, seconds, encoding).
-const CLIPS: [(&str, u64, f64, f64, Encoding); 4] = [
-    ("copy-720p.mp4", 1, 12.0, 20.0, COPY_720P),
-    ("copy-1080p.mp4", 2, 20.0, 30.0, COPY_1080P),
-    ("other-720p.mp4", 1_001, 0.0, 20.0, COPY_720P),
-    ("other-1080p.mp4", 1_002, 0.0, 30.0, COPY_1080P),
+/// The built-in clips: (file, scene, from s, seconds, encoding).
+const CLIPS: [(&str, Scene, f64, f64, Encoding); 4] = [
+    ("copy-720p.mp4", Scene::shapes(1), 12.0, 20.0, COPY_720P),
+    ("copy-1080p.mp4", Scene::shapes(2), 20.0, 30.0, COPY_1080P),
+    (
+        "other-720p.mp4",
+        Scene::footage(1_001),
+        0.0,
+        20.0,
+        COPY_720P,
+    ),
+    (
+        "other-1080p.mp4",
+        Scene::footage(1_002),
+        0.0,
+        30.0,
+        COPY_1080P,
+    ),
 ];
 
 const TITLE: Encoding = Encoding {
@@ -63,7 +82,7 @@ pub struct Material {
 
 /// Makes what is missing of the built-in material in `dir` (created if
 /// needed) and returns it; `step` is told of each file being made (it is
-/// a while: about a minute in all on one core).
+/// a while: about a minute and a half in all on one core).
 pub fn prepare(dir: &Path, mut step: impl FnMut(&str)) -> Result<Material, ScanError> {
     let dir = dir.join(format!("v{MATERIAL_VERSION}"));
     let io = |path: &Path| {
@@ -72,20 +91,20 @@ pub fn prepare(dir: &Path, mut step: impl FnMut(&str)) -> Result<Material, ScanE
     };
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let mut titles = Vec::new();
-    for (id, seed, seconds) in TITLES {
+    for (id, scene, seconds) in TITLES {
         let path = dir.join(format!("{id}.mp4"));
         if !path.is_file() {
             step(&format!("{id}.mp4"));
-            write_video(&path, Scene { seed }, 0.0, seconds, &TITLE)?;
+            write_video(&path, scene, 0.0, seconds, &TITLE)?;
         }
         titles.push((id, path));
     }
     let mut clips = Vec::new();
-    for (name, seed, from_s, seconds, encoding) in CLIPS {
+    for (name, scene, from_s, seconds, encoding) in CLIPS {
         let path = dir.join(name);
         if !path.is_file() {
             step(name);
-            write_video(&path, Scene { seed }, from_s, seconds, &encoding)?;
+            write_video(&path, scene, from_s, seconds, &encoding)?;
         }
         clips.push(path);
     }

@@ -517,14 +517,27 @@ pub fn verdict(totals: &BenchTotals, fast: bool) -> String {
         "matching (alignment, keypoint comparisons) is a large part of the cost"
     };
     let hashing = st.extraction().share - st.decode.share;
-    format!(
+    let mut text = format!(
         "Decoding is {} of the scan, framing and hashing {}, catalog search {}, matching {}: {bound}. The scan takes {ratio:.2} × the time of {reference} on the same files.",
         pct(st.decode.share),
         pct(hashing),
         pct(st.search.share),
         pct(st.matching.share),
-    )
+    );
+    // A scan can cost less than decoding every frame: say why, or the
+    // figure reads as a measuring error.
+    let decoded = st.decode.s / totals.decode_only_s;
+    if !fast && decoded < SKIPPED_DECODING {
+        text.push_str(&format!(
+            " Its decoding took {decoded:.2} × decoding every frame: frames that no sample shows and no other frame refers to are not decoded."
+        ));
+    }
+    text
 }
+
+/// Below this share of decoding every frame, the verdict says the scan
+/// skipped frames.
+const SKIPPED_DECODING: f64 = 0.9;
 
 #[cfg(test)]
 mod tests {
@@ -628,6 +641,14 @@ mod tests {
         let text = verdict(&decode_bound, false);
         assert!(text.contains("bound by decoding and hashing"), "{text}");
         assert!(text.contains("1.20 × the time of decoding alone"), "{text}");
+        // 0.55 s of decoding in the scan, against 1 s decoding every
+        // frame, and against 0.5 s.
+        let skipping = BenchTotals::of(&[file(Some(1.0), 1.25, 0.05, false)]);
+        let text = verdict(&skipping, false);
+        assert!(text.contains("took 0.55 × decoding every frame"), "{text}");
+        let every_frame = BenchTotals::of(&[file(Some(0.5), 1.25, 0.05, false)]);
+        let text = verdict(&every_frame, false);
+        assert!(!text.contains("not decoded"), "{text}");
         let search_bound = BenchTotals::of(&[file(Some(1.0), 3.0, 1.5, false)]);
         let text = verdict(&search_bound, true);
         assert!(text.contains("catalog search"), "{text}");
