@@ -3,7 +3,8 @@
 # (each stream and bucket kept on all three), 3 `vfp worker`s, FILES
 # generated clips (default 240, 4 s each; half are leaked-style copies of
 # the catalog's title, see scripts/dev/make-clips.sh). A third of the way
-# through, one worker and one server node are killed with SIGKILL. Prints
+# through, one worker and one server node (the one leading the cluster's
+# metadata) are killed with SIGKILL. Prints
 # the results summary and checks that every file has exactly one result
 # and the right verdict. Logs and results stay in target/demo-cluster/.
 #   scripts/demo/cluster.sh [FILES]
@@ -81,16 +82,25 @@ while :; do
     [ "$done_now" -ge $((files / 3)) ] && break
     sleep 0.5
 done
-# Node 2 is the server worker w2 is connected to: it moves to another.
-echo "== $done_now results in: SIGKILL worker w1 and server node2"
-kill -9 "${worker_pid[1]}" "${server_pid[2]}"
-wait "${worker_pid[1]}" "${server_pid[2]}" 2>/dev/null || true
+# The server lost is the one leading the cluster's metadata, the hardest
+# to lose (the cluster elects another before it can place new reads and
+# consumers): the last to say so in its log. The worker connected to it
+# moves to another; the one killed is the next.
+leader=$(grep -H "Self is new JetStream cluster metadata leader" "$out"/node*.log |
+    sort -t' ' -k2,3 | tail -1 | sed 's|.*/node\([0-9]\)\.log:.*|\1|')
+[ -n "$leader" ] || leader=2
+victim=$(((leader + 1) % 3))
+echo "== $done_now results in: SIGKILL worker w$victim and server node$leader (the metadata leader)"
+kill -9 "${worker_pid[$victim]}" "${server_pid[$leader]}"
+wait "${worker_pid[$victim]}" "${server_pid[$leader]}" 2>/dev/null || true
 echo "== vfp results --follow"
 timeout 900 "$vfp" results --nats "$(url 0)" --batch "$batch" --follow --format jsonl \
     > "$out/results.jsonl" || true
 ended=$(date +%s.%N)
-for w in 0 2; do kill -TERM "${worker_pid[$w]}"; done
-for w in 0 2; do wait "${worker_pid[$w]}" || true; done
+survivors=()
+for w in 0 1 2; do [ "$w" = "$victim" ] || survivors+=("$w"); done
+for w in "${survivors[@]}"; do kill -TERM "${worker_pid[$w]}"; done
+for w in "${survivors[@]}"; do wait "${worker_pid[$w]}" || true; done
 
 echo "== checks"
 python3 - "$out/results.jsonl" "$files" "$out" <<'EOF'

@@ -253,7 +253,7 @@ impl Fleet {
 }
 
 /// Whether a client error is one a cluster gives while it moves a leader.
-fn is_transient(error: &str) -> bool {
+pub(crate) fn is_transient(error: &str) -> bool {
     let error = error.to_ascii_lowercase();
     [
         "timed out",

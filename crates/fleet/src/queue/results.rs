@@ -79,11 +79,15 @@ impl Fleet {
             messages: None,
             next_sequence: 1,
             remaining: None,
+            following: false,
             seen: HashSet::new(),
             reopened: 0,
         };
+        // The first read gives up as any request does: a server that
+        // never answers is an error, not something to wait for.
         let stored = reader.open().await?;
         reader.remaining = (!follow).then_some(stored);
+        reader.following = follow;
         Ok(reader)
     }
 
@@ -111,19 +115,30 @@ pub struct ResultReader {
     next_sequence: u64,
     /// Messages left to read; `None` when following.
     remaining: Option<u64>,
+    /// Following results as they come (once the read was first opened):
+    /// a server or a cluster's leader gone is waited for, however long.
+    following: bool,
     seen: HashSet<String>,
     /// Reopened since the last message.
     reopened: u32,
 }
 
-/// Reopenings of a read in a row without a message in between, at most.
+/// Reopenings of a read in a row without a message in between, at most
+/// (a reader following results then keeps trying, [`REOPEN_PAUSE`] apart).
 const MAX_REOPENS: u32 = 5;
+
+/// Pause between a following reader's reopenings past [`MAX_REOPENS`].
+const REOPEN_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl ResultReader {
     /// The next result not seen before; `None` at the end of those
     /// stored when the reader was made (never, when following). A server
     /// lost mid-read is read on from another (in a cluster) or once it is
-    /// back, from the result after the last one read.
+    /// back, from the result after the last one read: a few tries in a
+    /// row, or for as long as the failures are those of a cluster in
+    /// transition when following (once in CI, a cluster that had lost the
+    /// server leading its metadata failed every read for the 30 s a
+    /// request is retried).
     pub async fn next(&mut self) -> Result<Option<ResultRecord>, FleetError> {
         let url = self.fleet.url.clone();
         let server = |e: &dyn std::fmt::Display| {
@@ -136,7 +151,18 @@ impl ResultReader {
             let messages = match &mut self.messages {
                 Some(messages) => messages,
                 None => {
-                    self.open().await?;
+                    match self.open().await {
+                        Ok(_) => {}
+                        // Each open retries for a while; a follower then
+                        // tries again, for as long as the outage lasts.
+                        Err(e)
+                            if self.following
+                                && crate::connection::is_transient(&e.to_string()) =>
+                        {
+                            tokio::time::sleep(REOPEN_PAUSE).await;
+                        }
+                        Err(e) => return Err(e),
+                    }
                     continue;
                 }
             };
@@ -157,21 +183,14 @@ impl ResultReader {
             let message = match next {
                 Some(Ok(message)) => message,
                 // Reopened from the last result read, a few times in a
-                // row at most.
+                // row at most unless following.
                 Some(Err(e)) => {
-                    self.reopened += 1;
-                    if self.reopened > MAX_REOPENS {
-                        return Err(server(&e));
-                    }
-                    self.messages = None;
+                    let e = e.to_string();
+                    self.reopen(&url, &e).await?;
                     continue;
                 }
                 None => {
-                    self.reopened += 1;
-                    if self.reopened > MAX_REOPENS {
-                        return Err(server(&"the server ended the read"));
-                    }
-                    self.messages = None;
+                    self.reopen(&url, "the server ended the read").await?;
                     continue;
                 }
             };
@@ -193,6 +212,25 @@ impl ResultReader {
                 }
             }
         }
+    }
+
+    /// Drops a read that failed with `error`, to be reopened from the
+    /// result after the last one read; past [`MAX_REOPENS`] in a row, an
+    /// error, unless following.
+    async fn reopen(&mut self, url: &str, error: &str) -> Result<(), FleetError> {
+        self.messages = None;
+        self.reopened += 1;
+        if self.reopened > MAX_REOPENS {
+            if !self.following {
+                return Err(crate::connection::server(
+                    url,
+                    "cannot read the results",
+                    error,
+                ));
+            }
+            tokio::time::sleep(REOPEN_PAUSE).await;
+        }
+        Ok(())
     }
 
     /// (Re)opens the read at `next_sequence`; the results there and after.
